@@ -1,0 +1,267 @@
+"""The command line: a thin shell that parses arguments, calls the API and prints.
+
+Exit codes: 0 success; 2 invalid input or request (message on stderr, nothing
+written); 3 the project is locked by another writer and the wait timed out;
+1 anything unexpected (a bug).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from .errors import InputError, IntegrityError, LcaError, LockTimeout
+
+BUG_URL = "https://github.com/green-lca/green-lca/issues"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lca", description="Carbon footprints of green-industry products "
+                                "and their supply chains (Brightway 2.5).")
+    p.add_argument("--project", metavar="DIR", help="project directory (default: $LCA_PROJECT, "
+                   "else the per-user data directory shown by `lca info`)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    s = sub.add_parser("info", help="project path, versions, databases, methods")
+    s.add_argument("--json", action="store_true")
+    sub.add_parser("init", help="set up the project (done lazily by every other command)")
+
+    s = sub.add_parser("search", help="find background or supplier activities")
+    s.add_argument("text")
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("footprint", help="cradle-to-gate footprint of an activity or a model")
+    s.add_argument("target", nargs="?", help="'database:code', 'COMPANY_ID/PRODUCT_ID', or a code")
+    s.add_argument("--model", help="product model: battery_pack, vehicle, pv_module")
+    s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model parameter")
+    s.add_argument("--amount", type=float, default=None)
+    s.add_argument("--method", default="GWP100")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--top", type=int, default=10, help="processes and flows to print")
+
+    s = sub.add_parser("footprints", help="every activity's footprint at once (one adjoint solve)")
+    s.add_argument("--database")
+    s.add_argument("--method", default="GWP100")
+    s.add_argument("--out", metavar="FILE", help=".csv or .parquet (default: CSV on stdout)")
+
+    s = sub.add_parser("template", help="blank supplier workbook")
+    s.add_argument("out")
+    s.add_argument("--lang", choices=["en", "zh", "both"], default="both")
+
+    s = sub.add_parser("import", help="validate and store supplier workbooks (or PACT JSON)")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--dry-run", action="store_true")
+    s.add_argument("--annotate", metavar="OUT.xlsx")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("profile", help="supply-chain carbon profile of an imported product")
+    s.add_argument("product", help="COMPANY_ID/PRODUCT_ID")
+    s.add_argument("--method", default="GWP100")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--excel", metavar="OUT.xlsx")
+    s.add_argument("--plot", metavar="OUT.png")
+    s.add_argument("--pact", metavar="OUT.json")
+    s.add_argument("--allow-incomplete", action="store_true")
+
+    s = sub.add_parser("compare", help="side-by-side design comparison")
+    s.add_argument("targets", nargs="+", help="targets, or models as NAME[:key=value,key=value]")
+    s.add_argument("--method", default="GWP100")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--plot", metavar="OUT.png")
+
+    s = sub.add_parser("demo", help="the whole job on the bundled examples")
+    s.add_argument("--out", metavar="DIR", default="lca-demo")
+    return p
+
+
+def parse_value(text: str):
+    """``--set`` values: int, float, true/false, else the string."""
+    low = text.strip().lower()
+    if low in ("true", "yes"):
+        return True
+    if low in ("false", "no"):
+        return False
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_settings(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"--set {item!r}: write KEY=VALUE, e.g. --set capacity_kwh=75")
+        key, value = item.split("=", 1)
+        out[key.strip()] = parse_value(value)
+    return out
+
+
+def parse_target(text: str):
+    """``NAME[:k=v,k=v]`` for a known model name, else the text as a target."""
+    from . import models
+
+    name, _, params = text.partition(":")
+    if name in models.MODELS:
+        settings = parse_settings([p for p in params.split(",") if p]) if params else {}
+        return models.get_model(name, **settings)
+    return text
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _print_footprint(fp, top: int) -> None:
+    _out(f"{fp.target.name} [{fp.target.ref}]")
+    _out(f"  {fp.amount:g} {fp.unit}: {fp.total:.6g} {fp.score_unit}  ({' | '.join(fp.method)})")
+    if fp.split:
+        _out("  split: " + ", ".join(f"{k} {v:.4g}" for k, v in fp.split.items()))
+    if fp.by_stage:
+        _out("  by stage:")
+        for k, v in fp.by_stage.items():
+            _out(f"    {k:<40} {v:>12.4g}")
+    _out("  top processes (direct emissions):")
+    for r in fp.by_process.head(top).itertuples():
+        _out(f"    {r.score:>12.4g}  {r.name} [{r.ref}]")
+    _out("  by gas:")
+    for r in fp.by_flow.head(top).itertuples():
+        _out(f"    {r.score:>12.4g}  {r.flow} ({r.categories})")
+    for k, v in fp.extras.items():
+        _out(f"  {k}: {v}")
+
+
+def run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    from .project import open_project
+    from .results import dumps
+
+    if args.command == "template":
+        from .supply.template import write_template
+
+        write_template(Path(args.out), lang=args.lang)
+        _out(f"wrote {args.out}")
+        return 0
+
+    proj = open_project(args.project)
+    cmd = args.command
+    if cmd == "info":
+        info = proj.info()
+        if args.json:
+            _out(dumps(info))
+        else:
+            for k, v in info.items():
+                _out(f"{k}: {v}")
+    elif cmd == "init":
+        _out(f"project ready: {proj.path}")
+    elif cmd == "search":
+        refs = proj.search(args.text, limit=args.limit)
+        if args.json:
+            _out(dumps({"query": args.text, "results": [r.to_dict() for r in refs]}))
+        else:
+            for r in refs:
+                _out(f"{r.ref:<55} {r.name} [{r.location}] ({r.unit})")
+            if not refs:
+                print(f"nothing matches {args.text!r}", file=sys.stderr)
+    elif cmd == "footprint":
+        if args.model:
+            from . import models
+
+            target = models.get_model(args.model, **parse_settings(args.set))
+        elif args.target:
+            if args.set:
+                raise InputError("--set applies to --model only")
+            target = parse_target(args.target)
+        else:
+            raise InputError("give a TARGET ('database:code') or --model NAME")
+        amount = args.amount if args.amount is not None else getattr(target, "default_amount", 1.0)
+        fp = proj.footprint(target, amount=amount, method=args.method)
+        if args.json:
+            _out(fp.to_json())
+        else:
+            _print_footprint(fp, args.top)
+    elif cmd == "footprints":
+        series = proj.footprints(method=args.method, database=args.database)
+        frame = series.rename("score").to_frame()
+        if args.out:
+            out = Path(args.out)
+            if out.suffix == ".parquet":
+                frame.to_parquet(out)
+            elif out.suffix == ".csv":
+                frame.to_csv(out)
+            else:
+                raise InputError(f"--out {out}: use a .csv or .parquet file name")
+            print(f"wrote {len(frame)} footprints to {out}", file=sys.stderr)
+        else:
+            sys.stdout.write(frame.to_csv())
+    elif cmd == "import":
+        report = proj.import_files([Path(f) for f in args.files], dry_run=args.dry_run, annotate=args.annotate)
+        if args.json:
+            _out(dumps(report.to_dict()))
+        else:
+            _out(report.summary())
+        return 0 if report.ok else 2
+    elif cmd == "profile":
+        prof = proj.profile(args.product, method=args.method, allow_incomplete=args.allow_incomplete)
+        if args.excel:
+            prof.to_excel(args.excel)
+        if args.plot:
+            prof.plot(args.plot)
+        if args.pact:
+            Path(args.pact).write_text(dumps(prof.to_pact(), indent=2), encoding="utf-8")
+        if args.json:
+            _out(dumps(prof.to_dict()))
+        else:
+            _out(prof.summary())
+    elif cmd == "compare":
+        cmp = proj.compare([parse_target(t) for t in args.targets], method=args.method)
+        if args.plot:
+            cmp.plot(args.plot)
+        if args.json:
+            _out(dumps(cmp.to_dict()))
+        else:
+            _out(cmp.summary())
+    elif cmd == "demo":
+        from . import demo
+
+        demo.run(proj, Path(args.out), echo=_out)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        code = run(argv)
+    except LockTimeout as exc:
+        print(f"lca: {exc}", file=sys.stderr)
+        code = 3
+    except InputError as exc:
+        print(f"lca: error: {exc}", file=sys.stderr)
+        for issue in exc.issues[:200]:
+            if str(issue) not in str(exc):
+                print(f"  {issue}", file=sys.stderr)
+        code = 2
+    except IntegrityError as exc:
+        print(f"lca: project damaged: {exc}", file=sys.stderr)
+        code = 1
+    except LcaError as exc:
+        print(f"lca: error: {exc}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    except Exception:
+        traceback.print_exc()
+        print(f"lca: unexpected error (a bug); please report it with the trace above at {BUG_URL}",
+              file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

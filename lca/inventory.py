@@ -1,0 +1,268 @@
+"""The open background inventory: reading, checking and regionalizing the data in ``inventories/``.
+
+Datasets are TOML text (schema in ``inventories/README.md``). This module turns
+them into plain dictionaries ready for ``bw2data.Database.write`` and is the
+only place that knows the file layout. Nothing here touches Brightway.
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import math
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import InputError, InputIssue
+
+BACKGROUND_DB = "background"
+BIOSPHERE_DB = "biosphere3"
+
+UNITS = {
+    "kilogram", "kilowatt hour", "megajoule", "cubic meter", "ton kilometer",
+    "square meter", "unit", "liter", "kilowatt",
+}
+REQUIRED_DATASET_FIELDS = ("code", "name", "product", "unit", "location", "year", "source")
+REQUIRED_EXCHANGE_FIELDS = ("type", "amount", "unit", "source")
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+FLOAT32_MAX = 3.4e38
+
+
+def inventories_dir() -> Path:
+    """The ``inventories`` directory: ``LCA_INVENTORIES``, else beside ``lca/`` in a checkout, else inside it."""
+    override = os.environ.get("LCA_INVENTORIES")
+    if override:
+        return Path(override)
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "inventories", here.parent / "inventories"):
+        if (candidate / "background").is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"inventories/ not found beside {here}; reinstall green-lca (pip install .)"
+    )
+
+
+def inventories_version() -> str:
+    """The declared version plus a content hash of every data file, e.g. ``2026.11.1+3f2a9c1d``.
+
+    A project rebuilds its background database when this changes.
+    """
+    root = inventories_dir()
+    declared = (root / "VERSION").read_text(encoding="utf-8").strip()
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in {".toml", ".csv"}:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+    return f"{declared}+{h.hexdigest()[:10]}"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """An elementary flow named by a short alias (``CO2 fossil``) in ``flows.csv``."""
+
+    alias: str
+    gas_code: str
+    name: str
+    categories: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def flows() -> dict[str, Flow]:
+    """Short flow names (both ``alias`` and ``gas_code``) -> :class:`Flow`."""
+    out: dict[str, Flow] = {}
+    with open(inventories_dir() / "flows.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            flow = Flow(row["alias"], row["gas_code"], row["name"], tuple(row["categories"].split("::")))
+            out[flow.alias] = flow
+            out[flow.gas_code] = flow
+    return out
+
+
+@dataclass
+class Background:
+    """The parsed background: datasets by code, the grid codes, and the regional variants."""
+
+    datasets: dict[str, dict]
+    grids: dict[str, str] = field(default_factory=dict)  # location -> grid dataset code
+
+    def variant_code(self, code: str, location: str) -> str | None:
+        """The code of ``code`` made in ``location`` (a grid region), or None if it has none."""
+        ds = self.datasets.get(code)
+        if ds is None or not ds.get("regionalize") or location not in self.grids:
+            return None
+        if ds["location"] == location:
+            return code
+        return f"{code}@{location}"
+
+
+def _issue(path: Path, where: str, code: str, message: str) -> InputIssue:
+    return InputIssue(sheet=None, row=None, column=where, code=code, message=message, file=path.name)
+
+
+def _read_files(root: Path) -> tuple[list[tuple[Path, dict]], list[InputIssue]]:
+    items, issues = [], []
+    for path in sorted((root / "background").glob("*.toml")):
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            issues.append(_issue(path, "-", "bad_toml", f"not valid TOML: {exc}"))
+            continue
+        for ds in doc.get("dataset", []):
+            items.append((path, ds))
+    return items, issues
+
+
+def _check_dataset(path: Path, ds: dict, codes: dict[str, dict], flow_map: dict) -> list[InputIssue]:
+    issues = []
+    code = ds.get("code", "?")
+    for key in REQUIRED_DATASET_FIELDS:
+        if ds.get(key) in (None, ""):
+            issues.append(_issue(path, code, "missing_field", f"dataset {code!r} has no {key!r}"))
+    if not CODE_RE.match(str(code)):
+        issues.append(_issue(path, code, "bad_code", f"code {code!r} must match [a-z0-9-]+"))
+    if ds.get("unit") not in UNITS:
+        issues.append(_issue(path, code, "bad_unit", f"unit {ds.get('unit')!r} of {code!r} not in {sorted(UNITS)}"))
+    for i, exc in enumerate(ds.get("exchanges", [])):
+        where = f"{code}.exchanges[{i}]"
+        for key in REQUIRED_EXCHANGE_FIELDS:
+            if exc.get(key) in (None, ""):
+                issues.append(_issue(path, where, "missing_field", f"exchange has no {key!r}"))
+        amount = exc.get("amount")
+        if not isinstance(amount, (int, float)) or isinstance(amount, bool) or not math.isfinite(amount) \
+                or abs(amount) > FLOAT32_MAX:
+            issues.append(_issue(path, where, "bad_amount", f"amount {amount!r} is not a finite number"))
+        if exc.get("type") == "technosphere":
+            target = codes.get(exc.get("input"))
+            if target is None:
+                close = difflib.get_close_matches(str(exc.get("input")), list(codes), n=3)
+                issues.append(_issue(path, where, "unknown_input",
+                                     f"input {exc.get('input')!r} is not a dataset code; closest: {close}"))
+            elif target.get("unit") != exc.get("unit"):
+                issues.append(_issue(path, where, "unit_mismatch",
+                                     f"unit {exc.get('unit')!r} differs from {exc['input']!r}'s unit {target.get('unit')!r}"))
+        elif exc.get("type") == "biosphere":
+            if exc.get("flow") not in flow_map:
+                issues.append(_issue(path, where, "unknown_flow",
+                                     f"flow {exc.get('flow')!r} is not an alias in flows.csv"))
+            if exc.get("unit") != "kilogram":
+                issues.append(_issue(path, where, "bad_unit", "biosphere flows are in kilogram"))
+        else:
+            issues.append(_issue(path, where, "bad_type", f"type {exc.get('type')!r}: technosphere or biosphere"))
+    return issues
+
+
+@lru_cache(maxsize=4)
+def _load_background(version: str) -> Background:
+    root = inventories_dir()
+    items, issues = _read_files(root)
+    codes: dict[str, dict] = {}
+    for path, ds in items:
+        code = ds.get("code")
+        if code in codes:
+            issues.append(_issue(path, str(code), "duplicate_code", f"code {code!r} defined twice"))
+        codes[code] = dict(ds, _file=path.name)
+    flow_map = flows()
+    for path, ds in items:
+        issues.extend(_check_dataset(path, ds, codes, flow_map))
+    if issues:
+        listing = "\n".join(f"  {i}" for i in issues[:50])
+        raise InputError(f"{len(issues)} problem(s) in {root}/background:\n{listing}", issues)
+    grids = {ds["location"]: c for c, ds in codes.items() if ds.get("grid")}
+    return Background(datasets=codes, grids=grids)
+
+
+def load_background() -> Background:
+    """Parse and check every background dataset; raise :class:`InputError` listing all problems."""
+    return _load_background(inventories_version())
+
+
+def brightway_datasets(bg: Background, biosphere_codes: dict[str, str]) -> list[dict]:
+    """Background datasets (with regional variants) as ``bw2data`` dictionaries.
+
+    ``biosphere_codes`` maps a flow alias to its biosphere3 code.
+    """
+    out = []
+    for code, ds in bg.datasets.items():
+        out.append(_bw_dataset(ds, code, ds["location"], biosphere_codes, None, bg))
+        if ds.get("regionalize"):
+            for location, grid_code in bg.grids.items():
+                if location != ds["location"]:
+                    out.append(_bw_dataset(ds, f"{code}@{location}", location, biosphere_codes, grid_code, bg))
+    return out
+
+
+def _bw_dataset(ds, code, location, bio, grid_code, bg: Background) -> dict:
+    exchanges = [{"input": (BACKGROUND_DB, code), "amount": 1.0, "type": "production", "unit": ds["unit"]}]
+    for exc in ds.get("exchanges", []):
+        if exc["type"] == "technosphere":
+            src = exc["input"]
+            if grid_code is not None and bg.datasets[src].get("grid"):
+                src = grid_code
+            exchanges.append({"input": (BACKGROUND_DB, src), "amount": float(exc["amount"]),
+                              "type": "technosphere", "unit": exc["unit"], "comment": exc["source"]})
+        else:
+            exchanges.append({"input": (BIOSPHERE_DB, bio[exc["flow"]]), "amount": float(exc["amount"]),
+                              "type": "biosphere", "unit": "kilogram", "comment": exc["source"],
+                              "flow_alias": exc["flow"]})
+    meta = {k: v for k, v in ds.items() if k not in ("exchanges", "_file") and not k.startswith("_")}
+    meta.update({
+        "database": BACKGROUND_DB, "code": code, "location": location, "type": "process",
+        "reference product": ds["product"], "exchanges": exchanges, "base_code": ds["code"],
+        "inventory_file": ds["_file"],
+    })
+    if grid_code is not None:
+        meta["name"] = f"{ds['name']} [{location} grid]"
+        meta["comment"] = (ds.get("comment", "") + f" Regional variant: electricity from {grid_code}.").strip()
+    return meta
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The background dataset a material name resolves to, or suggestions if none."""
+
+    code: str | None
+    unit: str | None
+    suggestions: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def aliases() -> dict[str, str]:
+    """Lower-cased material names (English and Chinese) -> background dataset code."""
+    out: dict[str, str] = {}
+    path = inventories_dir() / "aliases.csv"
+    if not path.exists():
+        return out
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            out[_norm(row["alias"])] = row["code"].strip()
+    return out
+
+
+def _norm(name: str) -> str:
+    return " ".join(str(name).replace("\u00a0", " ").split()).casefold()
+
+
+def resolve_material(name: str, bg: Background | None = None) -> Resolution:
+    """Resolve a material name, alias or ``background:code`` to a background dataset."""
+    bg = bg or load_background()
+    text = _norm(name)
+    code = None
+    if text.startswith(f"{BACKGROUND_DB}:"):
+        code = text.split(":", 1)[1]
+    elif text in bg.datasets:
+        code = text
+    else:
+        code = aliases().get(text)
+    base = code.split("@", 1)[0] if code else None
+    if code and base in bg.datasets:
+        return Resolution(code, bg.datasets[base]["unit"])
+    names = list(aliases()) + list(bg.datasets)
+    close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
+    if not close:
+        close = [n for n in names if text and (text in n or n in text)][:5]
+    return Resolution(None, None, tuple(close))

@@ -1,0 +1,790 @@
+"""The embedded Brightway project: where it lives, offline set-up, the write lock, safe writes, queries.
+
+A project directory holds a Brightway base directory of its own
+(``brightway/``), a state file (``green-lca.json``) and a lock file. Set-up is
+offline and idempotent: the biosphere and LCIA methods come from the data bw2io
+ships, the background database from ``inventories/``. Every write happens under
+one OS file lock, is validated before Brightway sees it, and bumps a
+generation counter so no process keeps results computed before another wrote.
+"""
+from __future__ import annotations
+
+import contextlib
+import difflib
+import fcntl
+import io
+import json
+import math
+import os
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import engine, inventory
+from .errors import InputError, IntegrityError, LcaError, LockTimeout
+from .results import ActivityRef, Footprint
+
+BW_PROJECT = "green-lca"
+STATE_FILE = "green-lca.json"
+LOCK_FILE = "write.lock"
+LOCK_TIMEOUT_S = float(os.environ.get("LCA_LOCK_TIMEOUT", "120"))  # [s]
+FLOAT32_MAX = 3.4e38
+
+GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
+METHOD_ALIASES = {
+    "GWP100": GWP100,
+    "GWP20": ("IPCC 2021", "climate change", "global warming potential (GWP20)"),
+    "EF3.1-climate": ("EF v3.1", "climate change", "global warming potential (GWP100)"),
+}
+# Sub-indicators used for the fossil / biogenic / land-use split of a climate method.
+SPLIT_CATEGORIES = {
+    "IPCC 2021": {"fossil": "climate change: fossil", "biogenic": "climate change: biogenic",
+                  "land_use": "climate change: land use"},
+    "EF v3.1": {"fossil": "climate change: fossil", "biogenic": "climate change: biogenic",
+                "land_use": "climate change: land use and land use change"},
+}
+METHOD_FAMILIES = ("IPCC 2021", "EF v3.1")  # written at set-up from bw2io's lcia_39_ecoinvent.zip
+
+
+def default_path() -> Path:
+    """``LCA_PROJECT`` if set, else the per-user data directory of green-lca."""
+    env = os.environ.get("LCA_PROJECT")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("green-lca", appauthor=False))
+
+
+def open_project(path: str | os.PathLike | None = None, setup: bool = True) -> "Project":
+    """Open (and on first use set up, offline) the project at ``path``.
+
+    ``path`` defaults to ``LCA_PROJECT``, then the per-user data directory.
+    """
+    proj = Project(Path(path).expanduser() if path is not None else default_path())
+    if setup:
+        proj.setup()
+    return proj
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Send Brightway's chatter (progress bars, prints) to stderr, never stdout."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def _bw():
+    """Import bw2data once, pointed away from the user's default Brightway directory."""
+    if "bw2data" not in sys.modules:
+        os.environ.setdefault("BRIGHTWAY2_DIR", str(_SCRATCH))
+        _SCRATCH.mkdir(parents=True, exist_ok=True)
+        with _quiet():
+            import bw2data  # noqa: F401
+    import bw2data
+
+    return bw2data
+
+
+_SCRATCH = Path(os.environ.get("TMPDIR", "/tmp")) / f"green-lca-bw-{os.getuid() if hasattr(os, 'getuid') else 0}"
+_ACTIVE: list = [None]  # the Project whose Brightway directory bw2data points at
+
+
+class Project:
+    """One green-lca project directory (see module docstring)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path).resolve()
+        self.bw_dir = self.path / "brightway"
+        self.state_path = self.path / STATE_FILE
+        self.lock_path = self.path / LOCK_FILE
+        self._lock_depth = 0
+        self._lock_fh = None
+        self._cache: dict = {}
+        self._cache_generation = None
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.path)!r})"
+
+    # -- state and activation ----------------------------------------------------------
+    def _state(self) -> dict:
+        try:
+            return json.loads(self.state_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise IntegrityError(
+                f"{self.state_path} is unreadable ({exc}); delete it and run `lca init` to rebuild"
+            ) from exc
+
+    def _save_state(self, state: dict) -> None:
+        tmp = self.state_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.state_path)
+
+    def _bump(self, **updates) -> None:
+        state = self._state()
+        state.update(updates)
+        state["generation"] = int(state.get("generation", 0)) + 1
+        self._save_state(state)
+
+    def _activate(self):
+        """Point bw2data at this project's Brightway directory; return the bw2data module."""
+        self.bw_dir.mkdir(parents=True, exist_ok=True)
+        if "bw2data" not in sys.modules:
+            os.environ["BRIGHTWAY2_DIR"] = str(self.bw_dir)
+        bd = _bw()
+        if _ACTIVE[0] != self.bw_dir or bd.projects.current != BW_PROJECT:
+            (self.path / "logs").mkdir(exist_ok=True)
+            with _quiet():
+                bd.projects.change_base_directories(
+                    self.bw_dir, base_logs_dir=self.path / "logs", project_name=BW_PROJECT
+                )
+            _ACTIVE[0] = self.bw_dir
+        gen = self._state().get("generation")
+        if gen != self._cache_generation:
+            # another process (or this one) wrote: drop every cached matrix and metadata
+            bd.databases.load() if hasattr(bd.databases, "load") else None
+            with contextlib.suppress(Exception):
+                bd.databases.__init__()
+            with contextlib.suppress(Exception):
+                bd.methods.__init__()
+            self._cache = {}
+            self._cache_generation = gen
+        return bd
+
+    # -- locking -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, timeout: float | None = None):
+        """Hold the project's write lock (re-entrant); wait up to ``timeout`` [s], then LockTimeout."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        timeout = LOCK_TIMEOUT_S if timeout is None else timeout
+        fh = open(self.lock_path, "a+")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "unknown"
+                    fh.close()
+                    raise LockTimeout(
+                        f"project {self.path} is locked by another writer (pid {holder}) and the wait "
+                        f"of {timeout:.0f} s timed out; retry when it has finished "
+                        "(set LCA_LOCK_TIMEOUT to wait longer)"
+                    )
+                time.sleep(0.1)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._lock_fh, self._lock_depth = fh, 1
+        try:
+            yield
+        finally:
+            self._lock_depth = 0
+            with contextlib.suppress(OSError):
+                fh.seek(0)
+                fh.truncate()
+                fh.flush()
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fh.close()
+            self._lock_fh = None
+
+    # -- set-up ------------------------------------------------------------------------
+    def is_set_up(self) -> bool:
+        state = self._state()
+        return (
+            state.get("setup_complete") is True
+            and state.get("inventories_version") == inventory.inventories_version()
+            and not state.get("pending")
+        )
+
+    def setup(self, force: bool = False) -> "Project":
+        """Set up offline and idempotently: biosphere, methods, background; repair damage."""
+        if not force and self.is_set_up():
+            self._activate()
+            self._check_integrity()
+            return self
+        with self.lock():
+            bd = self._activate()
+            state = self._state()
+            if "biosphere3" not in bd.databases:
+                self._write_biosphere()
+            self._write_methods(bd)
+            if (
+                force
+                or state.get("inventories_version") != inventory.inventories_version()
+                or inventory.BACKGROUND_DB not in bd.databases
+                or state.get("pending") == inventory.BACKGROUND_DB
+            ):
+                self._write_background()
+            pending = self._state().get("pending")
+            if pending:
+                self._rebuild(pending)
+            self._bump(setup_complete=True, inventories_version=inventory.inventories_version(),
+                       bw_project=BW_PROJECT)
+            self._check_integrity(repair=True)
+        return self
+
+    def _write_biosphere(self) -> None:
+        import bw2io
+
+        with _quiet():
+            bw2io.create_default_biosphere3()
+
+    def _write_methods(self, bd) -> None:
+        """IPCC 2021 and EF v3.1 from bw2io's shipped LCIA data (flow keys converted to tuples)."""
+        import bw2io
+
+        wanted = [m for m in _shipped_methods() if m["name"][0] in METHOD_FAMILIES]
+        missing = [m for m in wanted if m["name"] not in bd.methods]
+        if not missing:
+            return
+        bio = {(flow["database"], flow["code"]) for flow in []}
+        del bio
+        with _quiet():
+            for m in missing:
+                method = bd.Method(m["name"])
+                method.register(unit=m.get("unit"), description=m.get("description", ""),
+                                source="bw2io " + bw2io.__version__ if hasattr(bw2io, "__version__") else "bw2io")
+                method.write([(tuple(e["input"]), float(e["amount"])) for e in m["exchanges"]])
+
+    def biosphere_codes(self) -> dict[str, str]:
+        """Flow alias (``flows.csv``) -> biosphere3 code."""
+        if "biosphere_codes" in self._cache:
+            return self._cache["biosphere_codes"]
+        bd = self._activate()
+        from bw2data.backends import ActivityDataset as AD
+
+        wanted = {(f.name, f.categories): alias for alias, f in inventory.flows().items()}
+        out: dict[str, str] = {}
+        for row in AD.select(AD.code, AD.name, AD.data).where(AD.database == "biosphere3"):
+            key = (row.name, tuple(row.data.get("categories", ())))
+            for alias, f in inventory.flows().items():
+                if (f.name, f.categories) == key:
+                    out[alias] = row.code
+        missing = sorted(set(inventory.flows()) - set(out))
+        if missing:
+            raise IntegrityError(f"biosphere3 lacks flows {missing}; run `lca init` to rebuild")
+        del wanted, bd
+        self._cache["biosphere_codes"] = out
+        return out
+
+    def _write_background(self) -> None:
+        bg = inventory.load_background()
+        data = inventory.brightway_datasets(bg, self.biosphere_codes())
+        self.write_database(inventory.BACKGROUND_DB, data)
+
+    def _rebuild(self, name: str) -> None:
+        """Rebuild a derived database from its source after an interrupted write."""
+        if name == inventory.BACKGROUND_DB:
+            self._write_background()
+            return
+        rebuilders = {}
+        with contextlib.suppress(ImportError):
+            from .supply import store
+
+            rebuilders[store.SUPPLIER_DB] = lambda: store.rebuild(self)
+        with contextlib.suppress(ImportError):
+            from .models import base as models_base
+
+            rebuilders[models_base.MODELS_DB] = lambda: models_base.rebuild(self)
+        if name in rebuilders:
+            rebuilders[name]()
+        else:
+            self._bump(pending=None)
+
+    # -- integrity ---------------------------------------------------------------------
+    def _check_integrity(self, repair: bool = True) -> list[str]:
+        """Find what a killed writer leaves behind; repair it (under the lock) or refuse."""
+        bd = self._activate()
+        problems = []
+        state = self._state()
+        if state.get("pending"):
+            problems.append(f"an interrupted write of database {state['pending']!r}")
+        for name in list(bd.databases):
+            meta = bd.databases[name]
+            path = bd.Database(name).dirpath_processed() / bd.Database(name).filename_processed()
+            if name == "biosphere3":
+                continue
+            if not path.exists():
+                problems.append(f"{name}: processed arrays missing")
+            elif not _zip_ok(path):
+                problems.append(f"{name}: processed arrays truncated")
+            elif meta.get("modified") and meta.get("processed") and meta["processed"] < meta["modified"]:
+                problems.append(f"{name}: processed arrays older than the data")
+            elif meta.get("dirty"):
+                problems.append(f"{name}: marked dirty")
+        if not _indices_ok():
+            problems.append("SQLite indices missing")
+        if not problems or not repair:
+            return problems
+        with self.lock():
+            pending = self._state().get("pending")
+            if pending:
+                self._rebuild(pending)
+            from bw2data.backends import SQLiteBackend
+
+            SQLiteBackend("_indices")._add_indices()
+            for name in list(bd.databases):
+                if name == "biosphere3":
+                    continue
+                with _quiet():
+                    bd.Database(name).process()
+            self._bump()
+        left = [p for p in self._check_integrity(repair=False) if "pending" not in p]
+        if left:
+            raise IntegrityError(
+                f"project {self.path} is damaged and could not be repaired: {'; '.join(left)}. "
+                f"Move it aside and run `lca init` to rebuild it."
+            )
+        return problems
+
+    # -- safe writes -------------------------------------------------------------------
+    def write_database(self, name: str, data: list[dict]) -> None:
+        """Validate ``data`` fully, then write database ``name`` under the lock.
+
+        Brightway deletes a database whose write fails; the state file marks the write
+        as pending so that the next open rebuilds the database from its source (the
+        inventories, or the stored supplier submissions), never leaving half data.
+        """
+        problems = self._validate_datasets(name, data)
+        if problems:
+            raise InputError(f"refusing to write database {name!r}: " + "; ".join(problems[:10]))
+        with self.lock():
+            bd = self._activate()
+            self._bump(pending=name)
+            try:
+                with _quiet():
+                    db = bd.Database(name)
+                    db.write({(d["database"], d["code"]): d for d in data}, searchable=True)
+            except Exception as exc:
+                raise LcaError(
+                    f"writing database {name!r} failed ({exc}); it will be rebuilt from its source "
+                    "at the next command"
+                ) from exc
+            self._bump(pending=None)
+
+    def delete_database(self, name: str) -> None:
+        with self.lock():
+            bd = self._activate()
+            if name in bd.databases:
+                with _quiet():
+                    del bd.databases[name]
+            self._bump()
+
+    def _validate_datasets(self, name: str, data: list[dict]) -> list[str]:
+        bd = self._activate()
+        from bw2data.backends import ActivityDataset as AD
+
+        own = {(d.get("database"), d.get("code")) for d in data}
+        problems = []
+        other_dbs = {k[0] for d in data for e in d.get("exchanges", []) for k in [tuple(e.get("input", ("", "")))]}
+        known = set(own)
+        for db in other_dbs - {name}:
+            known.update((db, c) for (c,) in AD.select(AD.code).where(AD.database == db).tuples())
+        for d in data:
+            if d.get("database") != name or not d.get("code"):
+                problems.append(f"dataset {d.get('code')!r} is not in database {name!r}")
+            for e in d.get("exchanges", []):
+                amount = e.get("amount")
+                if not isinstance(amount, (int, float)) or not math.isfinite(amount) or abs(amount) > FLOAT32_MAX:
+                    problems.append(f"{d.get('code')}: amount {amount!r} is not a finite float32 number")
+                if tuple(e.get("input", ())) not in known:
+                    problems.append(f"{d.get('code')}: input {e.get('input')} does not exist")
+        del bd
+        return problems
+
+    # -- queries -----------------------------------------------------------------------
+    def info(self) -> dict:
+        bd = self._activate()
+        state = self._state()
+        import bw2calc
+        import bw2io
+
+        return {
+            "project": str(self.path),
+            "brightway_dir": str(self.bw_dir),
+            "brightway_project": BW_PROJECT,
+            "versions": {"green-lca": _version(), "bw2data": bd.__version__ if hasattr(bd, "__version__") else "",
+                         "bw2calc": getattr(bw2calc, "__version__", ""), "bw2io": getattr(bw2io, "__version__", "")},
+            "solver": "pypardiso" if engine.HAVE_PARDISO else "scipy SuperLU",
+            "inventories_dir": str(inventory.inventories_dir()),
+            "inventories_version": state.get("inventories_version"),
+            "inventories_version_current": inventory.inventories_version(),
+            "databases": {n: len(bd.Database(n)) for n in sorted(bd.databases)},
+            "methods": len([m for m in bd.methods]),
+            "method_aliases": {k: list(v) for k, v in METHOD_ALIASES.items()},
+        }
+
+    def _node_table(self) -> pd.DataFrame:
+        """Every activity (not biosphere) as a table: id, database, code, name, product, location, unit."""
+        if "nodes" not in self._cache:
+            self._activate()
+            from bw2data.backends import ActivityDataset as AD
+
+            rows = [
+                (i, db, code, name, product, loc, data.get("unit"), data.get("stage"))
+                for i, db, code, name, product, loc, data in AD.select(
+                    AD.id, AD.database, AD.code, AD.name, AD.product, AD.location, AD.data
+                ).where(AD.database != "biosphere3").tuples()
+            ]
+            df = pd.DataFrame(rows, columns=["id", "database", "code", "name", "product", "location", "unit", "stage"])
+            df["ref"] = df["database"] + ":" + df["code"]
+            self._cache["nodes"] = df.set_index("id", drop=False)
+        return self._cache["nodes"]
+
+    def _ref_of(self, row) -> ActivityRef:
+        return ActivityRef(ref=row["ref"], name=row["name"], product=row["product"],
+                           location=row["location"], unit=row["unit"])
+
+    def search(self, text: str, limit: int = 10) -> list[ActivityRef]:
+        """Background and supplier activities matching ``text`` (English, Chinese alias, or code)."""
+        nodes = self._node_table()
+        hits: list[str] = []
+        res = inventory.resolve_material(text)
+        if res.code:
+            hits.append(f"{inventory.BACKGROUND_DB}:{res.code}")
+        low = text.casefold().strip()
+        words = low.split()
+        mask = pd.Series(True, index=nodes.index)
+        hay = (nodes["name"].fillna("") + " " + nodes["product"].fillna("") + " " + nodes["ref"]).str.casefold()
+        for w in words:
+            mask &= hay.str.contains(w, regex=False)
+        found = nodes[mask].copy()
+        found["variant"] = found["code"].str.contains("@")
+        found = found.sort_values(["variant", "database", "code"])
+        hits.extend(found["ref"].tolist())
+        for code in res.suggestions:
+            c = inventory.aliases().get(code, code)
+            hits.append(f"{inventory.BACKGROUND_DB}:{c}")
+        by_ref = nodes.set_index("ref")
+        out, seen = [], set()
+        for ref in hits:
+            if ref in seen or ref not in by_ref.index:
+                continue
+            seen.add(ref)
+            out.append(self._ref_of(by_ref.loc[ref].to_dict() | {"ref": ref}))
+            if len(out) >= limit:
+                break
+        return out
+
+    def resolve_target(self, target) -> tuple[int, ActivityRef]:
+        """Any accepted target form -> (node id, ActivityRef); InputError with closest matches."""
+        nodes = self._node_table()
+        key = None
+        if isinstance(target, ActivityRef):
+            key = target.key
+        elif hasattr(target, "datasets") and hasattr(target, "reference_code"):
+            from .models import base as models_base
+
+            key = models_base.ensure_written(self, target)
+            nodes = self._node_table()
+        elif hasattr(target, "key") and isinstance(getattr(target, "key"), tuple):
+            key = target.key
+        elif isinstance(target, tuple) and len(target) == 2:
+            key = (str(target[0]), str(target[1]))
+        elif isinstance(target, str):
+            text = target.strip()
+            if ":" in text:
+                key = tuple(text.split(":", 1))
+            elif "/" in text:
+                from .supply import store
+
+                key = (store.SUPPLIER_DB, text)
+            else:
+                key = (inventory.BACKGROUND_DB, text)
+        if key is None:
+            raise InputError(f"cannot use {target!r} as a target: give 'database:code', an ActivityRef, "
+                             "a (database, code) tuple, a model, or 'COMPANY_ID/PRODUCT_ID'")
+        ref = f"{key[0]}:{key[1]}"
+        match = nodes[nodes["ref"] == ref]
+        if match.empty:
+            close = difflib.get_close_matches(ref, nodes["ref"].tolist(), n=5, cutoff=0.6)
+            if not close:
+                close = [r.ref for r in self.search(str(key[1]).replace("-", " "), limit=5)]
+            hint = f"; closest matches: {', '.join(close)}" if close else ""
+            raise InputError(f"unknown target {ref!r}{hint}. Find targets with `lca search TEXT`.")
+        row = match.iloc[0]
+        return int(row["id"]), self._ref_of(row)
+
+    # -- calculation -------------------------------------------------------------------
+    def _system(self) -> engine.System:
+        if "system" not in self._cache:
+            bd = self._activate()
+            names = [n for n in bd.databases if n != "biosphere3"]
+            with _quiet():
+                dps = [bd.Database(n).datapackage() for n in names]
+            nodes = self._node_table()
+            first = int(nodes[nodes["database"] == inventory.BACKGROUND_DB]["id"].iloc[0])
+            self._cache["system"] = engine.build_system(dps, first)
+        return self._cache["system"]
+
+    def method(self, method) -> tuple:
+        """Short name (``GWP100``, ``GWP20``, ``EF3.1-climate``) or tuple -> Brightway method tuple."""
+        bd = self._activate()
+        if isinstance(method, str):
+            if method in METHOD_ALIASES:
+                return METHOD_ALIASES[method]
+            close = difflib.get_close_matches(method, list(METHOD_ALIASES), n=3)
+            raise InputError(f"unknown method {method!r}; use one of {sorted(METHOD_ALIASES)} "
+                             f"or a Brightway method tuple{' (did you mean ' + close[0] + '?)' if close else ''}")
+        tup = tuple(method)
+        if tup not in bd.methods:
+            close = difflib.get_close_matches(" | ".join(tup), [" | ".join(m) for m in bd.methods], n=3)
+            raise InputError(f"unknown method {tup}; closest: {close}")
+        return tup
+
+    def _c(self, method: tuple) -> np.ndarray:
+        key = ("c", method)
+        if key not in self._cache:
+            bd = self._activate()
+            system = self._system()
+            cfs = []
+            for flow, cf in bd.Method(method).load():
+                fid = flow if isinstance(flow, int) else bd.get_id(tuple(flow))
+                cfs.append((fid, float(cf)))
+            self._cache[key] = engine.characterization_vector(system, cfs, method)
+        return self._cache[key]
+
+    def _scores(self, method: tuple) -> np.ndarray:
+        key = ("scores", method)
+        if key not in self._cache:
+            system = self._system()
+            self._cache[key] = self._guarded(lambda: engine.all_scores(system, self._c(method)))
+        return self._cache[key]
+
+    def _guarded(self, fn):
+        try:
+            return fn()
+        except engine.SingularSystemError as exc:
+            nodes = self._node_table()
+            names = [f"{nodes.loc[i, 'ref']} ({nodes.loc[i, 'name']})" for i in exc.node_ids if i in nodes.index]
+            raise LcaError(
+                "the product system is singular (no unique solution); activities whose net "
+                f"production is zero or negative: {', '.join(names[:10]) or 'none found (check loops)'}. "
+                "Fix their production amount or self-consumption."
+            ) from None
+
+    def _split_methods(self, method: tuple) -> dict[str, tuple]:
+        bd = self._activate()
+        cats = SPLIT_CATEGORIES.get(method[0])
+        if not cats or len(method) < 3 or method[1] != "climate change":
+            return {}
+        out = {}
+        for part, cat in cats.items():
+            m = (method[0], cat, method[2])
+            if m in bd.methods:
+                out[part] = m
+        return out
+
+    def footprint(self, target, amount: float = 1.0, method="GWP100") -> Footprint:
+        """Cradle-to-gate footprint of ``amount`` units of ``target``."""
+        amount = _check_amount(amount)
+        m = self.method(method)
+        node_id, ref = self.resolve_target(target)
+        system = self._system()
+        nodes = self._node_table()
+        col = system.col_of[node_id]
+        demand = np.zeros(system.n)
+        demand[system.product_row[col]] = amount
+        x = self._guarded(lambda: system.solve(demand))
+        negative = engine.check_supply(system, x)
+        if negative:
+            names = [nodes.loc[int(system.activity_ids[c]), "ref"] for c in negative[:10]]
+            raise LcaError(
+                f"negative supply in the product system of {ref.ref}: {', '.join(names)}. "
+                "A loop consumes more than it produces; check the amounts in that loop."
+            )
+        c = self._c(m)
+        g = system.B @ x  # inventory by flow row
+        direct = np.asarray(system.B.T @ c).ravel() * x  # characterized direct emissions by activity
+        total = float(c @ g)
+        if not math.isfinite(total):
+            raise LcaError(f"the footprint of {ref.ref} is not finite; check the data of its supply chain")
+        ids = system.activity_ids
+        by_process = pd.DataFrame({
+            "ref": nodes.loc[ids, "ref"].values, "name": nodes.loc[ids, "name"].values,
+            "location": nodes.loc[ids, "location"].values, "score": direct,
+        })
+        by_process = by_process[by_process["score"] != 0].sort_values("score", key=np.abs, ascending=False)
+        by_flow = self._by_flow(c * g)
+        split = {part: float(self._c(sm) @ g) for part, sm in self._split_methods(m).items()}
+        stages = self._by_stage(system, x, m, nodes)
+        fp = Footprint(target=ref, amount=amount, method=m, score_unit=self._score_unit(m), total=total,
+                       by_process=by_process.reset_index(drop=True), by_flow=by_flow, by_stage=stages,
+                       split=split)
+        if hasattr(target, "extras"):
+            fp.extras = target.extras(fp)
+        return fp
+
+    def _score_unit(self, method: tuple) -> str:
+        bd = self._activate()
+        return bd.methods.get(method, {}).get("unit") or "kg CO2-Eq"
+
+    def _by_flow(self, contributions: np.ndarray) -> pd.DataFrame:
+        bd = self._activate()
+        system = self._system()
+        nz = np.nonzero(contributions)[0]
+        if "flow_names" not in self._cache:
+            from bw2data.backends import ActivityDataset as AD
+
+            self._cache["flow_names"] = {
+                i: (n, "::".join(d.get("categories", ())))
+                for i, n, d in AD.select(AD.id, AD.name, AD.data).where(AD.database == "biosphere3").tuples()
+            }
+        names = self._cache["flow_names"]
+        rows = [(names[int(system.flow_ids[r])][0], names[int(system.flow_ids[r])][1], float(contributions[r]))
+                for r in nz]
+        df = pd.DataFrame(rows, columns=["flow", "categories", "score"])
+        df = df.groupby(["flow", "categories"], as_index=False)["score"].sum()
+        del bd
+        return df.sort_values("score", key=np.abs, ascending=False).reset_index(drop=True)
+
+    def _by_stage(self, system, x, method, nodes) -> dict:
+        """Scores of foreground activities grouped by their ``stage`` field.
+
+        A foreground activity's share is its own emissions plus the cradle-to-gate
+        footprint of what it buys from the background, times its supply.
+        """
+        fg_cols = [c for c in np.nonzero(x)[0]
+                   if nodes.loc[int(system.activity_ids[c]), "database"] != inventory.BACKGROUND_DB]
+        if not fg_cols:
+            return {}
+        share = self.foreground_shares(system, x, method, fg_cols, nodes)
+        out: dict[str, float] = {}
+        for col, score in share.items():
+            stage = nodes.loc[int(system.activity_ids[col]), "stage"] or nodes.loc[int(system.activity_ids[col]), "name"]
+            out[stage] = out.get(stage, 0.0) + score
+        return dict(sorted(out.items(), key=lambda kv: -abs(kv[1])))
+
+    def foreground_shares(self, system, x, method, fg_cols, nodes) -> dict[int, float]:
+        """Per foreground column: (direct emissions + background inputs' footprints) x supply."""
+        c = self._c(method)
+        scores = self._scores(method)  # by column
+        g = np.asarray(system.B.T @ c).ravel()
+        A = system.A
+        out = {}
+        is_bg = (nodes.loc[system.activity_ids, "database"] == inventory.BACKGROUND_DB).values
+        for col in fg_cols:
+            start, end = A.indptr[col], A.indptr[col + 1]
+            rows, vals = A.indices[start:end], A.data[start:end]
+            upstream = 0.0
+            for r, v in zip(rows, vals):
+                if r == system.product_row[col]:
+                    continue
+                in_col = self._col_of_row(system, r)
+                if is_bg[in_col]:
+                    upstream += -v * scores[in_col]
+            out[int(col)] = float(x[col] * (g[col] + upstream))
+        return out
+
+    def _col_of_row(self, system, row: int) -> int:
+        if "row_to_col" not in self._cache:
+            inv = np.empty(system.n, dtype=np.int64)
+            inv[system.product_row] = np.arange(system.n)
+            self._cache["row_to_col"] = inv
+        return int(self._cache["row_to_col"][row])
+
+    def footprints(self, method="GWP100", database: str | None = None) -> pd.Series:
+        """Every activity's cradle-to-gate score per unit of its product, by one adjoint solve."""
+        m = self.method(method)
+        bd = self._activate()
+        if database is not None and database not in bd.databases:
+            raise InputError(f"unknown database {database!r}; databases: {sorted(bd.databases)}")
+        system = self._system()
+        scores = self._scores(m)
+        nodes = self._node_table()
+        refs = nodes.loc[system.activity_ids, "ref"].values
+        series = pd.Series(scores, index=pd.Index(refs, name="ref"), name=" | ".join(m))
+        if database is not None:
+            series = series[nodes.loc[system.activity_ids, "database"].values == database]
+        if not np.all(np.isfinite(series.values)):
+            raise LcaError("some footprints are not finite; run `lca init` to check the project")
+        return series
+
+    # -- supply chains and models (their own modules) ----------------------------------
+    def import_workbook(self, path, dry_run: bool = False, annotate=None):
+        from .supply import importer
+
+        return importer.import_files(self, [path], dry_run=dry_run, annotate=annotate)
+
+    def import_files(self, paths, dry_run: bool = False, annotate=None):
+        from .supply import importer
+
+        return importer.import_files(self, list(paths), dry_run=dry_run, annotate=annotate)
+
+    def profile(self, product: str, method="GWP100", allow_incomplete: bool = False):
+        from .supply import rollup
+
+        return rollup.profile(self, product, method=method, allow_incomplete=allow_incomplete)
+
+    def compare(self, targets, method="GWP100"):
+        from . import compare
+
+        return compare.compare(self, list(targets), method=method)
+
+
+def _check_amount(amount) -> float:
+    try:
+        value = float(amount)
+    except (TypeError, ValueError):
+        raise InputError(f"amount {amount!r} is not a number") from None
+    if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
+        raise InputError(f"amount {amount!r} must be a finite number")
+    return value
+
+
+def _zip_ok(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.testzip() is None and bool(zf.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
+
+
+def _indices_ok() -> bool:
+    from bw2data.backends import sqlite3_lci_db
+
+    names = {r[0] for r in sqlite3_lci_db.execute_sql("SELECT name FROM sqlite_master WHERE type='index'")}
+    return {"activitydataset_key", "exchangedataset_input", "exchangedataset_output"} <= names
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("green-lca")
+    except Exception:
+        return "0+unknown"
+
+
+_SHIPPED: list = []
+
+
+def _shipped_methods() -> list[dict]:
+    """The LCIA methods in bw2io's ``lcia_39_ecoinvent.zip``, names as tuples."""
+    if not _SHIPPED:
+        import bw2io
+
+        fp = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+        with zipfile.ZipFile(fp) as zf:
+            data = json.load(io.TextIOWrapper(zf.open("data.json"), encoding="utf-8"))
+        for m in data:
+            m["name"] = tuple(m["name"])
+        _SHIPPED.extend(data)
+    return _SHIPPED

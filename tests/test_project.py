@@ -1,0 +1,76 @@
+"""Embedded project: offline idempotent set-up, info, locking."""
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+import lca
+
+
+def test_fresh_setup_offline_twice_under_a_minute(tmp_path, monkeypatch):
+    def no_network(*args, **kwargs):
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    t0 = time.perf_counter()
+    proj = lca.open_project(tmp_path / "fresh")
+    first = time.perf_counter() - t0
+    state1 = json.loads((tmp_path / "fresh" / "green-lca.json").read_text())
+    t0 = time.perf_counter()
+    proj2 = lca.open_project(tmp_path / "fresh")
+    second = time.perf_counter() - t0
+    state2 = json.loads((tmp_path / "fresh" / "green-lca.json").read_text())
+    assert first < 60, first
+    assert second < 5, second
+    assert state1 == state2  # nothing rewritten the second time
+    info = proj2.info()
+    assert info["databases"]["biosphere3"] > 4000
+    assert info["databases"]["background"] > 100
+    assert info["inventories_version"] == info["inventories_version_current"]
+    for alias in ("GWP100", "GWP20", "EF3.1-climate"):
+        assert proj2.method(alias)
+    assert ("IPCC 2021", "climate change: fossil", "global warming potential (GWP100)") in \
+        {tuple(m) for m in __import__("bw2data").methods}
+    # the user's default Brightway directory was never used
+    assert str(tmp_path) in info["brightway_dir"]
+
+
+def test_cli_footprint_json_matches_api(project, project_dir):
+    api = project.footprint("background:electricity-cn").total
+    out = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "footprint",
+                          "background:electricity-cn", "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)  # exactly one JSON object on stdout
+    assert doc["total"] == pytest.approx(api, rel=1e-12)
+    assert doc["method"] == ["IPCC 2021", "climate change", "global warming potential (GWP100)"]
+
+
+def test_cli_bad_target_exit_2_with_closest(project, project_dir):
+    out = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "footprint",
+                          "background:electricity-cn-scc"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2
+    assert "background:electricity-cn-sc" in out.stderr
+    assert out.stdout == ""
+
+
+def test_second_writer_times_out_with_holder_pid(project, project_dir):
+    code = (
+        "import sys, time, lca\n"
+        f"p = lca.Project(__import__('pathlib').Path({str(project_dir)!r}))\n"
+        "with p.lock():\n"
+        "    print('locked', flush=True)\n"
+        "    time.sleep(30)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(lca.LockTimeout, match=str(holder.pid)):
+            with project.lock(timeout=0.5):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
