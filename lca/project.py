@@ -147,12 +147,10 @@ class Project:
             _ACTIVE[0] = self.bw_dir
         gen = self._state().get("generation")
         if gen != self._cache_generation:
-            # another process (or this one) wrote: drop every cached matrix and metadata
-            bd.databases.load() if hasattr(bd.databases, "load") else None
-            with contextlib.suppress(Exception):
-                bd.databases.__init__()
-            with contextlib.suppress(Exception):
-                bd.methods.__init__()
+            # another process (or this one) wrote: re-read Brightway's metadata files and
+            # drop every cached matrix, score and node table
+            bd.databases.__init__()
+            bd.methods.__init__()
             self._cache = {}
             self._cache_generation = gen
         return bd
@@ -254,8 +252,6 @@ class Project:
         missing = [m for m in wanted if m["name"] not in bd.methods]
         if not missing:
             return
-        bio = {(flow["database"], flow["code"]) for flow in []}
-        del bio
         with _quiet():
             for m in missing:
                 method = bd.Method(m["name"])
@@ -267,20 +263,19 @@ class Project:
         """Flow alias (``flows.csv``) -> biosphere3 code."""
         if "biosphere_codes" in self._cache:
             return self._cache["biosphere_codes"]
-        bd = self._activate()
+        self._activate()
         from bw2data.backends import ActivityDataset as AD
 
-        wanted = {(f.name, f.categories): alias for alias, f in inventory.flows().items()}
+        by_key: dict[tuple, list[str]] = {}
+        for alias, f in inventory.flows().items():
+            by_key.setdefault((f.name, f.categories), []).append(alias)
         out: dict[str, str] = {}
         for row in AD.select(AD.code, AD.name, AD.data).where(AD.database == "biosphere3"):
-            key = (row.name, tuple(row.data.get("categories", ())))
-            for alias, f in inventory.flows().items():
-                if (f.name, f.categories) == key:
-                    out[alias] = row.code
+            for alias in by_key.get((row.name, tuple(row.data.get("categories", ()))), ()):
+                out[alias] = row.code
         missing = sorted(set(inventory.flows()) - set(out))
         if missing:
             raise IntegrityError(f"biosphere3 lacks flows {missing}; run `lca init` to rebuild")
-        del wanted, bd
         self._cache["biosphere_codes"] = out
         return out
 
@@ -388,7 +383,7 @@ class Project:
             self._bump()
 
     def _validate_datasets(self, name: str, data: list[dict]) -> list[str]:
-        bd = self._activate()
+        self._activate()
         from bw2data.backends import ActivityDataset as AD
 
         own = {(d.get("database"), d.get("code")) for d in data}
@@ -406,7 +401,6 @@ class Project:
                     problems.append(f"{d.get('code')}: amount {amount!r} is not a finite float32 number")
                 if tuple(e.get("input", ())) not in known:
                     problems.append(f"{d.get('code')}: input {e.get('input')} does not exist")
-        del bd
         return problems
 
     # -- queries -----------------------------------------------------------------------
@@ -637,7 +631,7 @@ class Project:
         return bd.methods.get(method, {}).get("unit") or "kg CO2-Eq"
 
     def _by_flow(self, contributions: np.ndarray) -> pd.DataFrame:
-        bd = self._activate()
+        self._activate()
         system = self._system()
         nz = np.nonzero(contributions)[0]
         if "flow_names" not in self._cache:
@@ -652,7 +646,6 @@ class Project:
                 for r in nz]
         df = pd.DataFrame(rows, columns=["flow", "categories", "score"])
         df = df.groupby(["flow", "categories"], as_index=False)["score"].sum()
-        del bd
         return df.sort_values("score", key=np.abs, ascending=False).reset_index(drop=True)
 
     def _by_stage(self, system, x, method, nodes) -> dict:

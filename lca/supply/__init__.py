@@ -1,0 +1,1 @@
+"""Supplier data: workbooks in, typed records, Brightway activities, carbon profiles out."""
