@@ -12,10 +12,13 @@ from __future__ import annotations
 import contextlib
 import difflib
 import fcntl
+import functools
 import io
 import json
+import logging
 import math
 import os
+import pickle
 import sys
 import time
 import zipfile
@@ -31,8 +34,11 @@ from .results import ActivityRef, Footprint
 BW_PROJECT = "green-lca"
 STATE_FILE = "green-lca.json"
 LOCK_FILE = "write.lock"
-LOCK_TIMEOUT_S = float(os.environ.get("LCA_LOCK_TIMEOUT", "120"))  # [s]
-FLOAT32_MAX = 3.4e38
+LOCK_TIMEOUT_S = 120.0  # [s] default wait for the write lock; LCA_LOCK_TIMEOUT overrides (read at each wait)
+JOURNAL_DIR = "journal"  # validated data of a database write in progress, replayed if it is interrupted
+FLOAT32_MAX = 3.4e38  # largest float32 [-]; Brightway stores matrix values as float32
+FLOAT32_TINY = 1.2e-38  # smallest normal float32 [-]; smaller amounts would lose all precision
+EXCHANGE_TYPES = {"production", "technosphere", "biosphere", "substitution"}
 
 GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
 METHOD_ALIASES = {
@@ -83,8 +89,19 @@ def _bw():
     if "bw2data" not in sys.modules:
         os.environ.setdefault("BRIGHTWAY2_DIR", str(_SCRATCH))
         _SCRATCH.mkdir(parents=True, exist_ok=True)
-        with _quiet():
-            import bw2data  # noqa: F401
+        # plain logging instead of structlog, so that Brightway's chatter can be sent to stderr
+        os.environ.setdefault("BRIGHTWAY_NO_STRUCTLOG", "1")
+        logging.disable(logging.INFO)  # the import announces BRIGHTWAY2_DIR; nobody asked
+        try:
+            with _quiet():
+                import bw2data  # noqa: F401
+        finally:
+            logging.disable(logging.NOTSET)
+        feedback = logging.getLogger("brightway-stdout-feedback")
+        feedback.setLevel(logging.INFO if os.environ.get("LCA_VERBOSE") else logging.ERROR)
+        for handler in feedback.handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(sys.stderr)
     import bw2data
 
     return bw2data
@@ -92,6 +109,32 @@ def _bw():
 
 _SCRATCH = Path(os.environ.get("TMPDIR", "/tmp")) / f"green-lca-bw-{os.getuid() if hasattr(os, 'getuid') else 0}"
 _ACTIVE: list = [None]  # the Project whose Brightway directory bw2data points at
+_HELD: dict = {}  # project path -> {"fh", "depth", "mode"}: the flock this process holds on it
+
+
+def _lock_timeout() -> float:
+    return float(os.environ.get("LCA_LOCK_TIMEOUT", LOCK_TIMEOUT_S))
+
+
+def _snapshot(fn):
+    """Public queries see one consistent project state.
+
+    Waits (shared lock) while another process writes; at the start of the outermost
+    call drops caches if any process wrote since (generation), never in the middle.
+    """
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        if self._busy:
+            return fn(self, *args, **kwargs)
+        with self.lock(shared=True):
+            self._activate()
+            self._busy += 1
+            try:
+                return fn(self, *args, **kwargs)
+            finally:
+                self._busy -= 1
+
+    return wrapper
 
 
 class Project:
@@ -102,10 +145,10 @@ class Project:
         self.bw_dir = self.path / "brightway"
         self.state_path = self.path / STATE_FILE
         self.lock_path = self.path / LOCK_FILE
-        self._lock_depth = 0
-        self._lock_fh = None
         self._cache: dict = {}
         self._cache_generation = None
+        self._busy = 0  # depth of public calls in progress (caches are only dropped outside them)
+        self._repairing = False
 
     def __repr__(self) -> str:
         return f"Project({str(self.path)!r})"
@@ -132,6 +175,23 @@ class Project:
         state["generation"] = int(state.get("generation", 0)) + 1
         self._save_state(state)
 
+    def _pending(self) -> list[str]:
+        """Databases whose write was started and not finished (state ``pending``)."""
+        p = self._state().get("pending")
+        return [p] if isinstance(p, str) else list(p or [])
+
+    def _set_pending(self, name: str, on: bool) -> None:
+        names = [n for n in self._pending() if n != name] + ([name] if on else [])
+        self._bump(pending=names or None)
+
+    def _forget(self) -> None:
+        """Drop every cached matrix and table, and re-read bw2data's metadata files."""
+        self._cache = {}
+        if _ACTIVE[0] == self.bw_dir and "bw2data" in sys.modules:
+            bd = sys.modules["bw2data"]
+            for meta in (bd.databases, bd.methods, bd.geomapping):
+                meta.load()
+
     def _activate(self):
         """Point bw2data at this project's Brightway directory; return the bw2data module."""
         self.bw_dir.mkdir(parents=True, exist_ok=True)
@@ -145,62 +205,103 @@ class Project:
                     self.bw_dir, base_logs_dir=self.path / "logs", project_name=BW_PROJECT
                 )
             _ACTIVE[0] = self.bw_dir
-        gen = self._state().get("generation")
-        if gen != self._cache_generation:
+        state = self._state()
+        gen = state.get("generation")
+        if gen != self._cache_generation and not self._busy:
             # another process (or this one) wrote: re-read Brightway's metadata files and
-            # drop every cached matrix, score and node table
-            bd.databases.__init__()
-            bd.methods.__init__()
-            self._cache = {}
+            # drop every cached matrix, score and node table (never in the middle of a call)
+            held = _HELD.get(self.path)
+            if state.get("pending") and not self._repairing and not (held and held["mode"] == fcntl.LOCK_EX):
+                # a writer is at work (wait for it) or was killed mid-write (repair)
+                self._repairing = True
+                try:
+                    self._check_integrity(repair=True)
+                finally:
+                    self._repairing = False
+                gen = self._state().get("generation")
+            self._forget()
             self._cache_generation = gen
         return bd
 
     # -- locking -----------------------------------------------------------------------
     @contextlib.contextmanager
-    def lock(self, timeout: float | None = None):
-        """Hold the project's write lock (re-entrant); wait up to ``timeout`` [s], then LockTimeout."""
-        if self._lock_depth:
-            self._lock_depth += 1
+    def lock(self, timeout: float | None = None, shared: bool = False):
+        """Hold the project's write lock (an OS file lock, re-entrant within a process).
+
+        Waits up to ``timeout`` [s] (default ``LCA_LOCK_TIMEOUT``, else 120 s), then
+        :class:`LockTimeout` naming the holder's pid. ``shared=True`` is a reader's lock:
+        it only waits for a writer to finish. A process holding the shared lock may take
+        the write lock inside it (upgrade). Releasing the write lock bumps the generation
+        so that no process keeps caches from before.
+        """
+        held = _HELD.get(self.path)
+        if held is not None and (shared or held["mode"] == fcntl.LOCK_EX):
+            held["depth"] += 1
             try:
                 yield
             finally:
-                self._lock_depth -= 1
+                held["depth"] -= 1
             return
-        self.path.mkdir(parents=True, exist_ok=True)
-        timeout = LOCK_TIMEOUT_S if timeout is None else timeout
-        fh = open(self.lock_path, "a+")
-        deadline = time.monotonic() + timeout
-        while True:
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        timeout = _lock_timeout() if timeout is None else timeout
+        outer = held is None
+        if outer:
+            self.path.mkdir(parents=True, exist_ok=True)
+            fh = open(self.lock_path, "a+")
             try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    fh.seek(0)
-                    holder = fh.read().strip() or "unknown"
-                    fh.close()
-                    raise LockTimeout(
-                        f"project {self.path} is locked by another writer (pid {holder}) and the wait "
-                        f"of {timeout:.0f} s timed out; retry when it has finished "
-                        "(set LCA_LOCK_TIMEOUT to wait longer)"
-                    )
-                time.sleep(0.1)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        self._lock_fh, self._lock_depth = fh, 1
+                self._flock(fh, mode, timeout)
+            except BaseException:
+                fh.close()
+                raise
+            held = _HELD[self.path] = {"fh": fh, "depth": 0, "mode": mode}
+        else:  # upgrade this process's shared lock to the write lock
+            fh = held["fh"]
+            self._flock(fh, mode, timeout)
+            held["mode"] = mode
+        if mode == fcntl.LOCK_EX:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            self._forget()  # another writer may have rewritten bw2data's metadata files
+        held["depth"] += 1
         try:
             yield
         finally:
-            self._lock_depth = 0
-            with contextlib.suppress(OSError):
-                fh.seek(0)
-                fh.truncate()
-                fh.flush()
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-            fh.close()
-            self._lock_fh = None
+            held["depth"] -= 1
+            try:
+                if mode == fcntl.LOCK_EX:
+                    with contextlib.suppress(OSError):
+                        fh.seek(0)
+                        fh.truncate()
+                        fh.flush()
+                    if self.state_path.exists():
+                        self._bump()
+                    self._forget()
+                    self._cache_generation = self._state().get("generation")
+            finally:
+                if outer:
+                    del _HELD[self.path]
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+                    fh.close()
+                else:  # back to the shared lock of the enclosing query
+                    held["mode"] = fcntl.LOCK_SH
+                    self._flock(fh, fcntl.LOCK_SH, _lock_timeout())
+
+    def _flock(self, fh, mode: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), mode | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"project {self.path} is locked by another writer ({_holder(self.lock_path)}) "
+                        f"and the wait of {timeout:.0f} s timed out; retry when it has finished "
+                        "(set LCA_LOCK_TIMEOUT to wait longer)"
+                    ) from None
+                time.sleep(0.05)
 
     # -- set-up ------------------------------------------------------------------------
     def is_set_up(self) -> bool:
@@ -220,18 +321,17 @@ class Project:
         with self.lock():
             bd = self._activate()
             state = self._state()
-            if "biosphere3" not in bd.databases:
+            if "biosphere3" not in bd.databases or "biosphere3" in self._pending():
                 self._write_biosphere()
             self._write_methods(bd)
             if (
                 force
                 or state.get("inventories_version") != inventory.inventories_version()
                 or inventory.BACKGROUND_DB not in bd.databases
-                or state.get("pending") == inventory.BACKGROUND_DB
+                or inventory.BACKGROUND_DB in self._pending()
             ):
                 self._write_background()
-            pending = self._state().get("pending")
-            if pending:
+            for pending in self._pending():
                 self._rebuild(pending)
             self._bump(setup_complete=True, inventories_version=inventory.inventories_version(),
                        bw_project=BW_PROJECT)
@@ -241,15 +341,21 @@ class Project:
     def _write_biosphere(self) -> None:
         import bw2io
 
+        bd = self._activate()
+        self._set_pending("biosphere3", True)
         with _quiet():
+            if "biosphere3" in bd.databases:  # a killed earlier attempt: start again
+                del bd.databases["biosphere3"]
             bw2io.create_default_biosphere3()
+        self._set_pending("biosphere3", False)
 
     def _write_methods(self, bd) -> None:
         """IPCC 2021 and EF v3.1 from bw2io's shipped LCIA data (flow keys converted to tuples)."""
         import bw2io
 
         wanted = [m for m in _shipped_methods() if m["name"][0] in METHOD_FAMILIES]
-        missing = [m for m in wanted if m["name"] not in bd.methods]
+        # a method registered by a writer killed before its data file was written is redone
+        missing = [m for m in wanted if m["name"] not in bd.methods or not _method_ok(bd, m["name"])]
         if not missing:
             return
         with _quiet():
@@ -285,63 +391,77 @@ class Project:
         self.write_database(inventory.BACKGROUND_DB, data)
 
     def _rebuild(self, name: str) -> None:
-        """Rebuild a derived database from its source after an interrupted write."""
-        if name == inventory.BACKGROUND_DB:
-            self._write_background()
-            return
-        rebuilders = {}
-        with contextlib.suppress(ImportError):
-            from .supply import store
+        """Rebuild database ``name`` after an interrupted or failed write, under the lock.
 
-            rebuilders[store.SUPPLIER_DB] = lambda: store.rebuild(self)
-        with contextlib.suppress(ImportError):
-            from .models import base as models_base
+        A derived database comes back from its source (background: ``inventories/``;
+        suppliers: the stored submissions; models: their definitions); any other from
+        the journal of the interrupted write (its complete, validated data). The half-written
+        database is deleted first, so a rebuild that fails leaves no half data behind.
+        """
+        with self.lock():
+            bd = self._activate()
+            if name == "biosphere3":
+                self._write_biosphere()
+                return
+            rebuilders = {inventory.BACKGROUND_DB: self._write_background}
+            with contextlib.suppress(ImportError):
+                from .supply import store
 
-            rebuilders[models_base.MODELS_DB] = lambda: models_base.rebuild(self)
-        if name in rebuilders:
-            rebuilders[name]()
-        else:
-            self._bump(pending=None)
+                if hasattr(store, "rebuild"):
+                    rebuilders[store.SUPPLIER_DB] = lambda: store.rebuild(self)
+            with contextlib.suppress(ImportError):
+                from .models import base as models_base
+
+                if hasattr(models_base, "rebuild"):
+                    rebuilders[models_base.MODELS_DB] = lambda: models_base.rebuild(self)
+            journal = self._journal_path(name)
+            if name in bd.databases:
+                with _quiet():
+                    del bd.databases[name]
+            if name in rebuilders:
+                rebuilders[name]()
+            elif journal.exists():
+                with open(journal, "rb") as fh:
+                    data = pickle.load(fh)
+                self.write_database(name, data)
+            else:
+                print(f"lca: database {name!r} was half written and has no source to rebuild it from; "
+                      "it was deleted", file=sys.stderr)
+            self._set_pending(name, False)
+            journal.unlink(missing_ok=True)
+
+    def _journal_path(self, name: str) -> Path:
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+        return self.path / JOURNAL_DIR / f"{safe}.pickle"
 
     # -- integrity ---------------------------------------------------------------------
     def _check_integrity(self, repair: bool = True) -> list[str]:
-        """Find what a killed writer leaves behind; repair it (under the lock) or refuse."""
-        bd = self._activate()
-        problems = []
-        state = self._state()
-        if state.get("pending"):
-            problems.append(f"an interrupted write of database {state['pending']!r}")
-        for name in list(bd.databases):
-            meta = bd.databases[name]
-            path = bd.Database(name).dirpath_processed() / bd.Database(name).filename_processed()
-            if name == "biosphere3":
-                continue
-            if not path.exists():
-                problems.append(f"{name}: processed arrays missing")
-            elif not _zip_ok(path):
-                problems.append(f"{name}: processed arrays truncated")
-            elif meta.get("modified") and meta.get("processed") and meta["processed"] < meta["modified"]:
-                problems.append(f"{name}: processed arrays older than the data")
-            elif meta.get("dirty"):
-                problems.append(f"{name}: marked dirty")
-        if not _indices_ok():
-            problems.append("SQLite indices missing")
+        """Find what a killed writer leaves behind; repair it (under the lock) or refuse.
+
+        Detects: an unfinished write (state ``pending``), missing SQLite indices, processed
+        arrays that are missing, truncated, or older than the SQLite data (their own or a
+        database they link to). Repairs by rebuilding pending databases and reprocessing;
+        what is still wrong after that is an :class:`IntegrityError` naming the fix.
+        Returns the problems found.
+        """
+        problems = self._integrity_problems()
         if not problems or not repair:
             return problems
-        with self.lock():
-            pending = self._state().get("pending")
-            if pending:
-                self._rebuild(pending)
-            from bw2data.backends import SQLiteBackend
+        with self.lock():  # waits for a writer still at work; then look again
+            bd = self._activate()
+            problems = self._integrity_problems()
+            if problems:
+                for pending in self._pending():
+                    self._rebuild(pending)
+                if not _indices_ok():
+                    from bw2data.backends import SQLiteBackend
 
-            SQLiteBackend("_indices")._add_indices()
-            for name in list(bd.databases):
-                if name == "biosphere3":
-                    continue
-                with _quiet():
-                    bd.Database(name).process()
-            self._bump()
-        left = [p for p in self._check_integrity(repair=False) if "pending" not in p]
+                    SQLiteBackend("_indices")._add_indices()
+                for name in self._stale_processed(bd):
+                    with _quiet():
+                        bd.Database(name).process()
+                self._forget()
+        left = self._integrity_problems()
         if left:
             raise IntegrityError(
                 f"project {self.path} is damaged and could not be repaired: {'; '.join(left)}. "
@@ -349,30 +469,79 @@ class Project:
             )
         return problems
 
+    def _integrity_problems(self) -> list[str]:
+        bd = self._activate()
+        problems = [f"an interrupted write of database {name!r}" for name in self._pending()]
+        if not _indices_ok():
+            problems.append("SQLite indices missing")
+        problems += [f"{name}: {why}" for name, why in self._stale_processed(bd, why=True).items()]
+        return problems
+
+    def _stale_processed(self, bd, why: bool = False):
+        """Databases whose processed arrays do not reflect the SQLite data (name -> reason)."""
+        out = {}
+        meta_all = {name: bd.databases[name] for name in bd.databases}
+        for name, meta in meta_all.items():
+            if name == "biosphere3":  # never read from its processed arrays
+                continue
+            db = bd.Database(name)
+            path = db.dirpath_processed() / db.filename_processed()
+            processed = meta.get("processed") or ""
+            if not path.exists():
+                out[name] = "processed arrays missing"
+            elif not _zip_ok(path):
+                out[name] = "processed arrays truncated"
+            elif meta.get("dirty") or processed < (meta.get("modified") or ""):
+                out[name] = "processed arrays older than the data"
+            else:
+                newer = [d for d in meta.get("depends", [])
+                         if processed < (meta_all.get(d, {}).get("modified") or "")]
+                if newer:
+                    out[name] = f"processed arrays older than the database(s) it links to ({', '.join(newer)})"
+        return out if why else list(out)
+
     # -- safe writes -------------------------------------------------------------------
     def write_database(self, name: str, data: list[dict]) -> None:
         """Validate ``data`` fully, then write database ``name`` under the lock.
 
-        Brightway deletes a database whose write fails; the state file marks the write
-        as pending so that the next open rebuilds the database from its source (the
-        inventories, or the stored supplier submissions), never leaving half data.
+        Brightway deletes a database whose write fails, and a killed writer leaves half
+        data. So: validate everything first (nothing invalid reaches Brightway); journal
+        the validated data and mark the write pending in the state file; write; reprocess
+        the databases that link to this one (their arrays hold its node ids); clear the
+        mark. A write found pending (killed or failed) is rebuilt from the database's
+        source, or replayed from the journal, by the next command (:meth:`_rebuild`).
         """
-        problems = self._validate_datasets(name, data)
-        if problems:
-            raise InputError(f"refusing to write database {name!r}: " + "; ".join(problems[:10]))
         with self.lock():
+            problems = self._validate_datasets(name, data)
+            if problems:
+                more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+                raise InputError(f"refusing to write database {name!r}: " + "; ".join(problems[:10]) + more)
             bd = self._activate()
-            self._bump(pending=name)
+            journal = self._journal_path(name)
+            journal.parent.mkdir(exist_ok=True)
+            tmp = journal.with_suffix(".tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, journal)
+            self._set_pending(name, True)
             try:
                 with _quiet():
-                    db = bd.Database(name)
-                    db.write({(d["database"], d["code"]): d for d in data}, searchable=True)
+                    bd.Database(name).write({(d["database"], d["code"]): dict(d) for d in data},
+                                            searchable=True)
+                    for other in list(bd.databases):
+                        if other != name and name in bd.databases[other].get("depends", []):
+                            bd.Database(other).process()
             except Exception as exc:
+                self._forget()
                 raise LcaError(
                     f"writing database {name!r} failed ({exc}); it will be rebuilt from its source "
                     "at the next command"
                 ) from exc
-            self._bump(pending=None)
+            self._set_pending(name, False)
+            journal.unlink(missing_ok=True)
+            self._forget()
 
     def delete_database(self, name: str) -> None:
         with self.lock():
@@ -381,6 +550,7 @@ class Project:
                 with _quiet():
                     del bd.databases[name]
             self._bump()
+            self._forget()
 
     def _validate_datasets(self, name: str, data: list[dict]) -> list[str]:
         self._activate()
@@ -392,18 +562,29 @@ class Project:
         known = set(own)
         for db in other_dbs - {name}:
             known.update((db, c) for (c,) in AD.select(AD.code).where(AD.database == db).tuples())
+        seen: set = set()
         for d in data:
             if d.get("database") != name or not d.get("code"):
                 problems.append(f"dataset {d.get('code')!r} is not in database {name!r}")
+            if d.get("code") in seen:
+                problems.append(f"dataset code {d.get('code')!r} appears twice")
+            seen.add(d.get("code"))
             for e in d.get("exchanges", []):
                 amount = e.get("amount")
-                if not isinstance(amount, (int, float)) or not math.isfinite(amount) or abs(amount) > FLOAT32_MAX:
-                    problems.append(f"{d.get('code')}: amount {amount!r} is not a finite float32 number")
+                if (isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount)
+                        or abs(amount) > FLOAT32_MAX or (amount != 0 and abs(amount) < FLOAT32_TINY)):
+                    problems.append(f"{d.get('code')}: amount {amount!r} of input {e.get('input')} is not a "
+                                    f"finite number within the float32 range (|x| <= {FLOAT32_MAX:g}, "
+                                    f"0 or |x| >= {FLOAT32_TINY:g})")
+                if e.get("type") not in EXCHANGE_TYPES:
+                    problems.append(f"{d.get('code')}: exchange type {e.get('type')!r} is not one of "
+                                    f"{sorted(EXCHANGE_TYPES)}")
                 if tuple(e.get("input", ())) not in known:
                     problems.append(f"{d.get('code')}: input {e.get('input')} does not exist")
         return problems
 
     # -- queries -----------------------------------------------------------------------
+    @_snapshot
     def info(self) -> dict:
         bd = self._activate()
         state = self._state()
@@ -446,6 +627,7 @@ class Project:
         return ActivityRef(ref=row["ref"], name=row["name"], product=row["product"],
                            location=row["location"], unit=row["unit"])
 
+    @_snapshot
     def search(self, text: str, limit: int = 10) -> list[ActivityRef]:
         """Background and supplier activities matching ``text`` (English, Chinese alias, or code)."""
         nodes = self._node_table()
@@ -586,6 +768,7 @@ class Project:
                 out[part] = m
         return out
 
+    @_snapshot
     def footprint(self, target, amount: float = 1.0, method="GWP100") -> Footprint:
         """Cradle-to-gate footprint of ``amount`` units of ``target``."""
         amount = _check_amount(amount)
@@ -693,6 +876,7 @@ class Project:
             self._cache["row_to_col"] = inv
         return int(self._cache["row_to_col"][row])
 
+    @_snapshot
     def footprints(self, method="GWP100", database: str | None = None) -> pd.Series:
         """Every activity's cradle-to-gate score per unit of its product, by one adjoint solve."""
         m = self.method(method)
@@ -721,11 +905,13 @@ class Project:
 
         return importer.import_files(self, list(paths), dry_run=dry_run, annotate=annotate)
 
+    @_snapshot
     def profile(self, product: str, method="GWP100", allow_incomplete: bool = False):
         from .supply import rollup
 
         return rollup.profile(self, product, method=method, allow_incomplete=allow_incomplete)
 
+    @_snapshot
     def compare(self, targets, method="GWP100"):
         from . import compare
 
@@ -742,11 +928,32 @@ def _check_amount(amount) -> float:
     return value
 
 
+def _holder(lock_path: Path) -> str:
+    """``pid N`` of the process that holds the write lock, as it wrote it in the lock file."""
+    try:
+        text = lock_path.read_text().strip()
+    except OSError:
+        text = ""
+    if text.isdigit():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(int(text), 0)
+            return f"pid {text}"
+    return "pid unknown: a process reading it, or one that just started"
+
+
 def _zip_ok(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as zf:
             return zf.testzip() is None and bool(zf.namelist())
     except (zipfile.BadZipFile, OSError, EOFError):
+        return False
+
+
+def _method_ok(bd, name: tuple) -> bool:
+    """The method's data file exists and loads (a writer may have been killed after registering it)."""
+    try:
+        return bool(bd.Method(name).load())
+    except Exception:
         return False
 
 
