@@ -2,8 +2,23 @@
 from __future__ import annotations
 
 from ..errors import InputError
+from .base import MODELS_DB, Model, ensure_written, rebuild
+from .battery import BatteryPack, battery_pack
 
-MODELS: dict = {}
+MODELS: dict = {"battery_pack": battery_pack}
+
+try:  # the other families register themselves when their modules are present
+    from .vehicle import Vehicle, vehicle
+
+    MODELS["vehicle"] = vehicle
+except ImportError:  # pragma: no cover
+    pass
+try:
+    from .pv import PVModule, pv_module
+
+    MODELS["pv_module"] = pv_module
+except ImportError:  # pragma: no cover
+    pass
 
 
 def get_model(name: str, **params):
@@ -11,3 +26,22 @@ def get_model(name: str, **params):
     if name not in MODELS:
         raise InputError(f"unknown model {name!r}; valid models: {sorted(MODELS)}")
     return MODELS[name](**params)
+
+
+def demo_models() -> list[tuple[str, Model]]:
+    """(label, model) pairs that ``lca demo`` builds and prints."""
+    out = [
+        ("LFP pack, 60 kWh, made in Sichuan", battery_pack("LFP", 60.0, region="CN-SC")),
+        ("NMC811 pack, 75 kWh, made in Inner Mongolia", battery_pack("NMC811", 75.0, region="CN-NM")),
+    ]
+    if "vehicle" in MODELS:
+        out.append(("BEV medium, LFP 60 kWh, assembled in China", MODELS["vehicle"](
+            powertrain="BEV", size="medium", battery={"chemistry": "LFP", "capacity_kwh": 60.0})))
+    if "pv_module" in MODELS:
+        out.append(("TOPCon glass-glass module, Chinese chain", MODELS["pv_module"](
+            technology="TOPCon", construction="glass-glass")))
+    return out
+
+
+__all__ = ["MODELS", "MODELS_DB", "Model", "get_model", "demo_models", "ensure_written", "rebuild",
+           "battery_pack", "BatteryPack"]

@@ -1,0 +1,353 @@
+"""The product-model protocol: parameters -> foreground Brightway activities in the ``models`` database.
+
+A model object (:class:`Model`) names its reference unit (``unit``, e.g.
+``kilowatt hour`` of battery capacity), the amount a footprint defaults to
+(``default_amount``), its validated parameters (``params``) and the code of the
+activity that produces one reference unit (``reference_code``). ``datasets()``
+returns bw2data-ready dictionaries for database :data:`MODELS_DB`; their inputs
+are ``("background", code)`` (regional variants ``code@LOC`` where a step's
+region is set), ``("models", code)`` (other steps of the model) or
+``("biosphere3", code)`` (direct emissions). Codes carry a hash of the
+parameters, so two parameter sets never share an activity.
+
+:func:`ensure_written` adds a model's datasets to the ``models`` database (read
+whole, merged, validated and written whole under the project lock);
+:func:`rebuild` repairs the database after an interrupted write by writing it
+empty (models are regenerated on demand).
+
+Named parameter sets live in ``inventories/parameters/*.toml`` (:func:`parameters`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from functools import lru_cache
+
+import numpy as np
+
+from .. import inventory
+from ..errors import InputError
+
+MODELS_DB = "models"
+BACKGROUND_DB = inventory.BACKGROUND_DB
+BIOSPHERE_DB = inventory.BIOSPHERE_DB
+
+
+# -- parameter files ---------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def _parameters(name: str, version: str) -> dict:
+    path = inventory.inventories_dir() / "parameters" / f"{name}.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"parameter file {path} is missing; reinstall green-lca") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path} is not valid TOML: {exc}") from None
+
+
+def parameters(name: str) -> dict:
+    """The named parameter sets of ``inventories/parameters/<name>.toml`` as a dict."""
+    return _parameters(name, inventory.inventories_version())
+
+
+def named(table: dict, key, what: str, where: str) -> dict:
+    """``table[key]``, or :class:`InputError` listing the valid names and where they are defined."""
+    if key not in table:
+        raise InputError(f"unknown {what} {key!r}; valid {what}s: {', '.join(sorted(table))} "
+                         f"(named sets in inventories/parameters/{where}.toml)")
+    return table[key]
+
+
+def value(entry):
+    """The ``value`` of a ``{value, unit, source}`` entry (or the entry itself)."""
+    return entry["value"] if isinstance(entry, dict) and "value" in entry else entry
+
+
+# -- validation ---------------------------------------------------------------------------------
+def check_number(name: str, val, lo: float | None = None, hi: float | None = None, unit: str = "",
+                 lo_open: bool = False) -> float:
+    """``val`` as a finite float within [lo, hi] (lo exclusive if ``lo_open``), else InputError."""
+    rng = f"{'(' if lo_open else '['}{'-inf' if lo is None else lo:g}, {'inf' if hi is None else hi:g}]"
+    try:
+        x = float(val)
+    except (TypeError, ValueError):
+        raise InputError(f"parameter {name}={val!r} is not a number; valid range {rng} {unit}".rstrip()) from None
+    bad = not math.isfinite(x) or (lo is not None and (x <= lo if lo_open else x < lo)) or (hi is not None and x > hi)
+    if bad:
+        raise InputError(f"parameter {name}={val!r} is out of range; valid range {rng} {unit}".rstrip())
+    return x
+
+
+def check_choice(name: str, val, choices) -> str:
+    if val not in choices:
+        raise InputError(f"parameter {name}={val!r} is not valid; valid values: {', '.join(map(str, choices))}")
+    return val
+
+
+def check_region(name: str, val) -> str:
+    """A grid location of the background (``CN``, ``CN-SC``, ``CN-NORTH``, ``DE``...)."""
+    grids = inventory.load_background().grids
+    loc = str(val).strip().upper() if val is not None else ""
+    if loc not in grids:
+        raise InputError(f"parameter {name}={val!r} is not a grid region; valid regions: {', '.join(sorted(grids))}")
+    return loc
+
+
+def check_unknown(model: str, given: dict, known) -> None:
+    extra = sorted(set(given) - set(known))
+    if extra:
+        raise InputError(f"{model}: unknown parameter(s) {', '.join(extra)}; valid parameters: {', '.join(sorted(known))}")
+
+
+def params_hash(name: str, params: dict) -> str:
+    """Short hash of a model's parameters and of the inventories version (the data its steps come from)."""
+    text = json.dumps({"model": name, "params": params, "data": inventory.inventories_version()},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+# -- building datasets --------------------------------------------------------------------------
+class Builder:
+    """Collects foreground activities of one model: ``prefix-part`` codes in the ``models`` database."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.bg = inventory.load_background()
+        self.acts: dict[str, dict] = {}
+
+    def code(self, part: str) -> str:
+        return f"{self.prefix}-{part}"
+
+    def activity(self, part: str, name: str, unit: str, location: str, stage: str, product: str | None = None,
+                 comment: str = "", **meta) -> dict:
+        code = self.code(part)
+        act = {
+            "database": MODELS_DB, "code": code, "name": name, "unit": unit, "location": location,
+            "type": "process", "reference product": product or name, "stage": stage, "comment": comment,
+            "exchanges": [{"input": (MODELS_DB, code), "amount": 1.0, "type": "production", "unit": unit}],
+        }
+        act.update(meta)
+        self.acts[part] = act
+        return act
+
+    def grid(self, loc: str) -> str:
+        return self.bg.grids[loc]
+
+    def add_bg(self, part: str, code: str, amount: float, unit: str, material: str | None = None,
+               source: str = "", local: str | None = None) -> None:
+        """Input from background ``code``; ``local`` = a region whose variant (``code@LOC``) is used."""
+        if code not in self.bg.datasets:
+            raise InputError(f"background dataset {code!r} (used by model step {part!r}) does not exist; "
+                             "see the dataset codes in inventories/README.md")
+        if local:
+            code = self.bg.variant_code(code, local) or code
+        self.acts[part]["exchanges"].append({
+            "input": (BACKGROUND_DB, code), "amount": float(amount), "type": "technosphere", "unit": unit,
+            "comment": source, "material": material or code.split("@")[0],
+        })
+
+    def add_elec(self, part: str, loc: str, kwh: float, source: str = "") -> None:
+        self.add_bg(part, self.grid(loc), kwh, "kilowatt hour", material=f"electricity {loc}", source=source)
+
+    def add_part(self, part: str, other: str, amount: float, unit: str, source: str = "") -> None:
+        self.acts[part]["exchanges"].append({
+            "input": (MODELS_DB, self.code(other)), "amount": float(amount), "type": "technosphere",
+            "unit": unit, "comment": source,
+        })
+
+    def add_model(self, part: str, code: str, amount: float, unit: str, source: str = "") -> None:
+        self.acts[part]["exchanges"].append({
+            "input": (MODELS_DB, code), "amount": float(amount), "type": "technosphere", "unit": unit,
+            "comment": source,
+        })
+
+    def add_bio(self, part: str, flow: str, amount: float, source: str = "") -> None:
+        if flow not in inventory.flows():
+            raise InputError(f"flow {flow!r} of model step {part!r} is not an alias in inventories/flows.csv")
+        self.acts[part]["exchanges"].append({
+            "input": (BIOSPHERE_DB, "alias:" + flow), "amount": float(amount), "type": "biosphere",
+            "unit": "kilogram", "comment": source, "flow_alias": flow, "material": "direct emissions",
+        })
+
+    def datasets(self) -> list[dict]:
+        return list(self.acts.values())
+
+
+class Model:
+    """Base class of product models (see module docstring)."""
+
+    name: str = "model"
+    unit: str = "unit"
+    default_amount: float = 1.0
+
+    def __init__(self):
+        self.params: dict = {}
+        self._project = None
+        self._cached: list[dict] | None = None
+
+    # subclasses implement _build(builder)
+    def _build(self, b: Builder) -> str:  # returns the reference part name
+        raise NotImplementedError
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.name}-{params_hash(self.name, self.params)}"
+
+    def _datasets(self) -> tuple[list[dict], str]:
+        if self._cached is None:
+            b = Builder(self.prefix)
+            ref = self._build(b)
+            self._cached = b.datasets()
+            self._ref = b.code(ref)
+        return self._cached, self._ref
+
+    def _all(self) -> tuple[list[dict], str]:
+        """Every foreground dataset the model's product system uses (sub-models included), and the reference."""
+        return self._datasets()
+
+    @property
+    def reference_code(self) -> str:
+        return self._datasets()[1]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (MODELS_DB, self.reference_code)
+
+    def datasets(self, biosphere_codes: dict | None = None) -> list[dict]:
+        """bw2data-ready datasets; biosphere inputs resolved with ``biosphere_codes`` (alias -> code)."""
+        out = []
+        for d in self._datasets()[0]:
+            d = dict(d, exchanges=[dict(e) for e in d["exchanges"]])
+            if biosphere_codes is not None:
+                for e in d["exchanges"]:
+                    if e["type"] == "biosphere":
+                        e["input"] = (BIOSPHERE_DB, biosphere_codes[e["flow_alias"]])
+            out.append(d)
+        return out
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{type(self).__name__}({args})"
+
+    # -- foreground algebra (plain numpy, independent of the engine) ------------------------------
+    def supply(self) -> dict[str, float]:
+        """Foreground activity code -> amount needed per one reference unit (a small dense solve)."""
+        data, ref = self._all()
+        codes = [d["code"] for d in data]
+        idx = {c: i for i, c in enumerate(codes)}
+        A = np.eye(len(codes))
+        for d in data:
+            j = idx[d["code"]]
+            for e in d["exchanges"]:
+                if e["type"] == "technosphere" and e["input"][0] == MODELS_DB:
+                    A[idx[e["input"][1]], j] -= e["amount"]
+        demand = np.zeros(len(codes))
+        demand[idx[ref]] = 1.0
+        x = np.linalg.solve(A, demand)
+        return dict(zip(codes, x))
+
+    def background_inputs(self) -> list[tuple[str, str, float, str]]:
+        """(foreground code, background or biosphere input, amount per reference unit, material label)."""
+        x = self.supply()
+        out = []
+        for d in self._all()[0]:
+            for e in d["exchanges"]:
+                if e["type"] in ("technosphere", "biosphere") and e["input"][0] != MODELS_DB:
+                    inp = e["input"][1] if e["type"] == "technosphere" else "bio:" + e["flow_alias"]
+                    out.append((d["code"], inp, x[d["code"]] * e["amount"], e.get("material", inp)))
+        return out
+
+    def electricity_by_grid(self) -> dict[str, float]:
+        """Grid dataset code -> kWh per reference unit bought directly by the foreground steps,
+        plus the grid electricity of the regional variants they buy (``code@LOC``)."""
+        bg = inventory.load_background()
+        grid_codes = set(bg.grids.values())
+        out: dict[str, float] = {}
+        for _, inp, amount, _ in self.background_inputs():
+            if inp in grid_codes:
+                out[inp] = out.get(inp, 0.0) + amount
+            elif "@" in inp:
+                base, loc = inp.split("@", 1)
+                for e in bg.datasets[base].get("exchanges", []):
+                    if e["type"] == "technosphere" and bg.datasets[e["input"]].get("grid"):
+                        g = bg.grids[loc]
+                        out[g] = out.get(g, 0.0) + amount * e["amount"]
+        return out
+
+    # -- results in other units ---------------------------------------------------------------
+    def _scores(self, fp):
+        if self._project is None:
+            return None
+        return self._project.footprints(method=fp.method)
+
+    def by_material(self, fp) -> dict[str, float]:
+        """Score per reference unit by material (what each background input and direct emission adds)."""
+        scores = self._scores(fp)
+        if scores is None:
+            return {}
+        cfs = _flow_cfs(self._project, fp.method)
+        out: dict[str, float] = {}
+        for _, inp, amount, label in self.background_inputs():
+            if inp.startswith("bio:"):
+                s = amount * cfs.get(inp[4:], 0.0)
+            else:
+                s = amount * float(scores[f"{BACKGROUND_DB}:{inp}"])
+            out[label] = out.get(label, 0.0) + s
+        return dict(sorted(out.items(), key=lambda kv: -abs(kv[1])))
+
+    def extras(self, footprint) -> dict:
+        return {}
+
+
+def _flow_cfs(project, method) -> dict[str, float]:
+    """Flow alias -> characterization factor of ``method``."""
+    import bw2data as bd
+
+    codes = project.biosphere_codes()
+    by_code = {}
+    for flow, cf in bd.Method(tuple(method)).load():
+        key = flow if isinstance(flow, (tuple, list)) else bd.get_node(id=flow).key
+        by_code[key[1]] = float(cf)
+    return {alias: by_code.get(code, 0.0) for alias, code in codes.items()}
+
+
+# -- the models database ------------------------------------------------------------------------
+def _existing(project) -> dict[str, dict]:
+    bd = project._activate()
+    if MODELS_DB not in bd.databases:
+        return {}
+    out = {}
+    for key, data in bd.Database(MODELS_DB).load().items():
+        d = dict(data)
+        d["database"], d["code"] = key
+        d["exchanges"] = [
+            {k: (tuple(v) if k == "input" else v) for k, v in e.items() if k != "output"}
+            for e in data.get("exchanges", [])
+        ]
+        out[key[1]] = d
+    return out
+
+
+def ensure_written(project, model) -> tuple[str, str]:
+    """Write ``model``'s datasets into the ``models`` database unless already there; return its key."""
+    model._project = project
+    code = model.reference_code
+    nodes = project._node_table()
+    have = set(nodes.loc[nodes["database"] == MODELS_DB, "code"])
+    wanted = [d["code"] for d in model._all()[0]]
+    if all(c in have for c in wanted):
+        return (MODELS_DB, code)
+    with project.lock():
+        existing = _existing(project)
+        new = model.datasets(project.biosphere_codes())
+        if any(d["code"] not in existing for d in new):
+            existing.update({d["code"]: d for d in new})
+            project.write_database(MODELS_DB, list(existing.values()))
+    return (MODELS_DB, code)
+
+
+def rebuild(project) -> None:
+    """After an interrupted write: write the ``models`` database empty (models regenerate on demand)."""
+    project.write_database(MODELS_DB, [])

@@ -1,0 +1,294 @@
+"""Power battery packs: cell -> module -> pack as linked Brightway activities, per kWh of capacity.
+
+Chain (one foreground activity per step, ``stage`` in brackets): raw-material
+supply mixes [raw materials] -> precursor hydroxide, cathode active material,
+cathode, aluminium foil [cathode] -> anode paste, copper foil [anode] -> cell
+[cell manufacturing] -> module, pack [pack assembly]. The reference product is
+1 kWh of pack capacity (``amount=capacity_kwh`` gives the whole pack). Every
+quantity comes from ``inventories/parameters/battery.toml`` with its source.
+
+Parameters (defaults from the chemistry's named set, units in brackets):
+
+- ``chemistry``: ``LFP``, ``NMC811``, ``NMC622`` (named sets in battery.toml)
+- ``capacity_kwh`` [kWh]: nominal pack capacity (> 0)
+- ``region``: grid region of every step unless ``cathode_region``, ``cell_region``,
+  ``pack_region`` say otherwise (``CN``, ``CN-SC``, ``CN-NORTH``, ``DE``...)
+- ``cell_energy_density`` [kWh/kg cell], ``cell_to_pack`` [kg cells/kg pack]
+- ``cell_electricity`` [kWh per kWh of cell], ``cell_heat`` [MJ natural-gas heat per kWh of cell]
+- ``lithium_route``: ``brine`` or ``spodumene``; ``graphite_synthetic_share`` [-]
+- ``recycled_al``, ``recycled_cu``, ``recycled_ni``, ``recycled_co``, ``recycled_li`` [-]: recycled content
+- ``casing``: ``aluminium`` or ``steel``
+- declaration: ``usable_share`` [-], ``cycles_per_year`` [FEC/a], ``service_years`` [a]
+
+References
+----------
+Dai, Q., Kelly, J.C., Gaines, L., Wang, M. (2019). Life cycle analysis of lithium-ion
+batteries for automotive applications. Batteries 5(2):48, as revised by Crenna, E. et al.
+(2021), Resour. Conserv. Recycl. 170:105619, via premise (BSD-3, PSI/PIK) extracts.
+Regulation (EU) 2023/1542, Art. 7, and the JRC draft delegated act on the carbon footprint
+of EV batteries (declared unit: kWh of total energy provided over the service life).
+"""
+from __future__ import annotations
+
+from ..errors import InputError
+from .base import Builder, Model, check_choice, check_number, check_region, check_unknown, named, parameters, value
+
+STAGES = ("raw materials", "cathode", "anode", "cell manufacturing", "pack assembly")
+EU_STAGES = {
+    "raw material acquisition and pre-processing": ("raw materials", "cathode", "anode"),
+    "main product production": ("cell manufacturing", "pack assembly"),
+}
+
+
+def _data() -> dict:
+    return parameters("battery")
+
+
+def chemistries() -> list[str]:
+    """Names of the chemistry sets in inventories/parameters/battery.toml."""
+    return sorted(_data()["chemistry"])
+
+
+class BatteryPack(Model):
+    """A parameterized traction battery pack (see module docstring)."""
+
+    name = "battery_pack"
+    unit = "kilowatt hour"
+
+    def __init__(self, chemistry: str = "LFP", capacity_kwh: float | None = None, region: str = "CN", *,
+                 _stage: str | None = None, **params):
+        super().__init__()
+        data = _data()
+        chem = named(data["chemistry"], chemistry, "chemistry", "battery")
+        defaults = {k: value(v) for k, v in data["defaults"].items()}
+        decl = {k: value(v) for k, v in data["declaration"].items()}
+        known = {"cathode_region", "cell_region", "pack_region", "cell_energy_density", "cell_to_pack",
+                 "cell_electricity", "cell_heat", "lithium_route", "graphite_synthetic_share", "recycled_al",
+                 "recycled_cu", "recycled_ni", "recycled_co", "recycled_li", "casing", "usable_share",
+                 "cycles_per_year", "service_years"}
+        check_unknown("battery_pack", params, known)
+        p: dict = {"chemistry": chemistry}
+        p["capacity_kwh"] = check_number("capacity_kwh", defaults["capacity_kwh"] if capacity_kwh is None
+                                         else capacity_kwh, 0, 1e6, "kWh", lo_open=True)
+        p["region"] = check_region("region", region)
+        for r in ("cathode_region", "cell_region", "pack_region"):
+            p[r] = check_region(r, params.get(r, p["region"]))
+        p["cell_energy_density"] = check_number("cell_energy_density", params.get(
+            "cell_energy_density", value(chem["cell_energy_density"])), 0.01, 1.0, "kWh/kg")
+        p["cell_to_pack"] = check_number("cell_to_pack", params.get("cell_to_pack", value(chem["cell_to_pack"])),
+                                         0.3, 1.0, "kg cells per kg pack")
+        p["cell_electricity"] = check_number("cell_electricity", params.get(
+            "cell_electricity", value(chem["cell_electricity"])), 0, 500, "kWh per kWh of cell")
+        p["cell_heat"] = check_number("cell_heat", params.get("cell_heat", value(chem["cell_heat"])), 0, 5000,
+                                      "MJ per kWh of cell")
+        p["lithium_route"] = check_choice("lithium_route", params.get("lithium_route", defaults["lithium_route"]),
+                                          ["brine", "spodumene"])
+        p["graphite_synthetic_share"] = check_number("graphite_synthetic_share", params.get(
+            "graphite_synthetic_share", defaults["graphite_synthetic_share"]), 0, 1)
+        for m in ("al", "cu", "ni", "co", "li"):
+            k = f"recycled_{m}"
+            p[k] = check_number(k, params.get(k, defaults[k]), 0, 1, "kg recycled per kg")
+        p["casing"] = check_choice("casing", params.get("casing", defaults["casing"]),
+                                   sorted(data["common"]["casing"]))
+        p["usable_share"] = check_number("usable_share", params.get("usable_share", decl["usable_share"]), 0, 1,
+                                         lo_open=True)
+        p["cycles_per_year"] = check_number("cycles_per_year", params.get("cycles_per_year",
+                                            decl["cycles_per_year"]), 0, 10000, "FEC/year", lo_open=True)
+        p["service_years"] = check_number("service_years", params.get("service_years", decl["service_years"]),
+                                          0, 100, "years", lo_open=True)
+        self.params = p
+        self.default_amount = p["capacity_kwh"]
+        self._stage = _stage
+        if _stage:
+            self.params = dict(p, _stage=_stage)  # a different code prefix for the vehicle's own copy
+
+    # -- derived quantities ---------------------------------------------------------------------
+    @property
+    def cell_kg_per_kwh(self) -> float:
+        return 1.0 / self.params["cell_energy_density"]
+
+    @property
+    def pack_kg_per_kwh(self) -> float:
+        return self.cell_kg_per_kwh / self.params["cell_to_pack"]
+
+    @property
+    def pack_mass_kg(self) -> float:
+        return self.pack_kg_per_kwh * self.params["capacity_kwh"]
+
+    def _stage_of(self, stage: str) -> str:
+        return self._stage or stage
+
+    # -- the inventory ----------------------------------------------------------------------------
+    def _build(self, b: Builder) -> str:
+        p, data = self.params, _data()
+        chem = data["chemistry"][p["chemistry"]]
+        regions = {"cathode": p["cathode_region"], "cell": p["cell_region"], "pack": p["pack_region"]}
+        mixes_used: set[str] = set()
+        steps = dict(chem["steps"])
+        for name in ("copper-foil", "aluminium-foil", "anode", "module-packaging"):
+            steps[name] = data["common"][name]
+        label = f"{p['chemistry']} pack"
+
+        for part, step in steps.items():
+            loc = regions[step["region"]]
+            b.activity(part, f"{step['name']} [{label}]", "kilogram", loc, self._stage_of(step["stage"]))
+            self._rows(b, part, step["rows"], loc, mixes_used)
+
+        # cell: the chemistry's bill of materials + energy from the parameters (per kg of cell)
+        cell_loc = regions["cell"]
+        dens = p["cell_energy_density"]
+        act = b.acts["cell"]
+        act["comment"] = (f"per kg of cell; energy density {dens} kWh/kg; electricity {p['cell_electricity']} kWh "
+                          f"and heat {p['cell_heat']} MJ per kWh of cell")
+        b.add_elec("cell", cell_loc, p["cell_electricity"] * dens,
+                   "parameter cell_electricity [kWh/kWh] x cell_energy_density [kWh/kg]")
+        b.add_bg("cell", "heat-natural-gas", p["cell_heat"] * dens, "megajoule", material="heat",
+                 source="parameter cell_heat [MJ/kWh] x cell_energy_density [kWh/kg]")
+
+        # module: 1 kWh of cells, packaged (module packaging is part of the balance of pack below)
+        pack_loc = regions["pack"]
+        common = data["common"]
+        b.activity("module", f"battery module [{label}], per kWh", "kilowatt hour", pack_loc,
+                   self._stage_of("pack assembly"), product="battery module capacity")
+        b.add_part("module", "cell", self.cell_kg_per_kwh, "kilogram", "1 / cell_energy_density")
+        b.add_bg("module", "transport-truck", self.cell_kg_per_kwh / 1000.0 * value(
+            common["transport"]["cells_truck_tkm_per_kg"]) * 1000.0, "ton kilometer", material="transport",
+            source=common["transport"]["cells_truck_tkm_per_kg"]["source"])
+
+        # pack, per kWh: module + balance of pack (casing, module packaging, BMS, cooling...)
+        b.activity("pack", f"battery pack, {p['chemistry']}, {p['capacity_kwh']:g} kWh, per kWh", "kilowatt hour",
+                   pack_loc, self._stage_of("pack assembly"), product="battery pack capacity",
+                   comment=f"pack mass {self.pack_kg_per_kwh:.3f} kg/kWh; parameters {self.params}")
+        b.add_part("pack", "module", 1.0, "kilowatt hour", "pack capacity = cell capacity")
+        non_cell = self.pack_kg_per_kwh - self.cell_kg_per_kwh
+        bop = common["balance-of-pack"]
+        casing_kg = non_cell * value(bop["casing_share"])
+        for row in common["casing"][p["casing"]]["rows"]:
+            self._row(b, "pack", dict(row, amount=row["amount"] * casing_kg), pack_loc, mixes_used)
+        for row in bop["rows"]:
+            self._row(b, "pack", dict(row, amount=row["amount"] * non_cell), pack_loc, mixes_used)
+
+        # raw-material supply mixes
+        for mix in sorted(mixes_used):
+            self._mix(b, mix)
+        return "pack"
+
+    def _rows(self, b, part, rows, loc, mixes_used) -> None:
+        for row in rows:
+            self._row(b, part, row, loc, mixes_used)
+
+    def _row(self, b: Builder, part: str, row: dict, loc: str, mixes_used: set) -> None:
+        inp, amount, unit, src = row["input"], row["amount"], row["unit"], row.get("source", "")
+        if inp == "elec":
+            b.add_elec(part, loc, amount, src)
+        elif inp.startswith("bg:"):
+            b.add_bg(part, inp[3:], amount, unit, source=src, local=loc if row.get("local") else None,
+                     material="heat" if inp[3:].startswith("heat") or inp[3:] == "steam" else None)
+        elif inp.startswith("mix:"):
+            mixes_used.add(inp[4:])
+            b.add_part(part, "mix-" + inp[4:], amount, unit, src)
+        elif inp.startswith("part:"):
+            b.add_part(part, inp[5:], amount, unit, src)
+        elif inp.startswith("bio:"):
+            b.add_bio(part, inp[4:], amount, src)
+        else:
+            raise InputError(f"battery.toml: step {part!r} has an input {inp!r} of unknown kind")
+
+    def _mix(self, b: Builder, mix: str) -> None:
+        p = self.params
+        spec = _data()["mix"][mix]
+        part = "mix-" + mix
+        b.activity(part, f"{mix}, supply mix [{p['chemistry']} pack]", "kilogram", "GLO",
+                   self._stage_of("raw materials"), product=mix)
+        primary = spec["primary"]
+        if "share_param" in spec:  # graphite: natural vs synthetic
+            s = p[spec["share_param"]]
+            b.add_bg(part, primary["synthetic"], s, "kilogram", material=mix, source=f"{spec['share_param']}={s}")
+            b.add_bg(part, primary["natural"], 1 - s, "kilogram", material=mix, source=f"1 - {spec['share_param']}")
+            return
+        r = p[spec["recycled_param"]]
+        code = primary[p["lithium_route"]] if isinstance(primary, dict) else primary
+        if r < 1:
+            b.add_bg(part, code, 1 - r, "kilogram", material=mix, source=f"1 - {spec['recycled_param']}")
+        if r > 0:
+            b.add_bg(part, spec["recycled"], r, "kilogram", material=mix, source=f"{spec['recycled_param']}={r}")
+
+    # -- other units ------------------------------------------------------------------------------
+    def lifetime_energy_kwh(self) -> float:
+        """Total energy over the service life [kWh]: usable capacity x FEC/year x years (draft delegated act)."""
+        p = self.params
+        return p["capacity_kwh"] * p["usable_share"] * p["cycles_per_year"] * p["service_years"]
+
+    def extras(self, fp) -> dict:
+        p = self.params
+        per_kwh = fp.total / fp.amount if fp.amount else 0.0
+        out = {
+            "per_pack": per_kwh * p["capacity_kwh"],
+            "per_kwh_capacity": per_kwh,
+            "per_kg_pack": per_kwh / self.pack_kg_per_kwh,
+            "pack_mass_kg": self.pack_mass_kg,
+            "cell_mass_kg": self.cell_kg_per_kwh * p["capacity_kwh"],
+            "parameters": {k: v for k, v in p.items() if not k.startswith("_")},
+        }
+        mats = self.by_material(fp)
+        if mats:
+            out["by_material_per_kwh"] = mats
+        out["eu_battery_regulation"] = self.declaration(fp)
+        return out
+
+    def declaration(self, fp) -> dict:
+        """EU Battery Regulation Art. 7 declaration: kg CO2e per kWh of total energy over the service life."""
+        p, decl = self.params, _data()["declaration"]
+        per_kwh = fp.total / fp.amount if fp.amount else 0.0
+        stages = fp.by_stage or {}
+        scale = p["capacity_kwh"] / fp.amount if fp.amount else 0.0  # by_stage is for fp.amount kWh
+        parts = {name: sum(stages.get(s, 0.0) for s in members) * scale for name, members in EU_STAGES.items()}
+        covered = sum(parts.values())
+        pack_total = per_kwh * p["capacity_kwh"]
+        if abs(covered - pack_total) > 1e-6 * max(1.0, abs(pack_total)):
+            parts["main product production"] += pack_total - covered  # anything outside the named stages
+        mass = self.pack_mass_kg
+        dist = eol = None
+        scores = self._scores(fp)
+        if scores is not None:
+            truck = float(scores["background:transport-truck"])
+            dist = mass / 1000.0 * value(decl["distribution_km"]) * truck
+            grid = float(scores[f"background:{inventory_grid(p['pack_region'])}"])
+            eol = mass * (value(decl["eol_electricity_kwh_per_kg"]) * grid
+                          + value(decl["eol_sulfuric_acid_kg_per_kg"]) * float(scores["background:sulfuric-acid"])
+                          + value(decl["eol_sodium_hydroxide_kg_per_kg"])
+                          * float(scores["background:sodium-hydroxide"]))
+        parts["distribution"] = dist
+        parts["end of life and recycling"] = eol
+        energy = self.lifetime_energy_kwh()
+        total = sum(v for v in parts.values() if v is not None)
+        return {
+            "declared_unit": "kWh of total energy provided over the service life",
+            "total_energy_kwh": energy,
+            "assumptions": {"capacity_kwh": p["capacity_kwh"], "usable_share": p["usable_share"],
+                            "cycles_per_year": p["cycles_per_year"], "service_years": p["service_years"],
+                            "source": decl["cycles_per_year"]["source"]},
+            "per_kwh_delivered": total / energy,
+            "by_stage_per_kwh_delivered": {k: (None if v is None else v / energy) for k, v in parts.items()},
+            "by_stage_per_pack": parts,
+            "notes": {
+                "distribution": "modelled simply: " + decl["distribution_km"]["source"],
+                "end of life and recycling": "modelled simply: " + decl["eol_electricity_kwh_per_kg"]["source"],
+                "stage mapping": "raw materials + cathode + anode -> raw material acquisition and pre-processing; "
+                                 "cell manufacturing + pack assembly -> main product production (this model's "
+                                 "reading of the JRC draft rules)",
+                "electricity": "location-based grid averages of each step's region",
+            },
+        }
+
+
+def inventory_grid(loc: str) -> str:
+    from .. import inventory
+
+    return inventory.load_background().grids[loc]
+
+
+def battery_pack(chemistry: str = "LFP", capacity_kwh: float | None = None, region: str = "CN",
+                 **params) -> BatteryPack:
+    """A battery pack model; footprint per kWh of capacity (``amount=capacity_kwh`` = the whole pack)."""
+    return BatteryPack(chemistry=chemistry, capacity_kwh=capacity_kwh, region=region, **params)

@@ -1,0 +1,161 @@
+"""Crystalline-silicon PV modules: MG-Si -> poly-Si -> Cz ingot -> wafer -> cell -> module, per kWp.
+
+One foreground activity per step, each in its own grid region (``stage`` =
+``metallurgical silicon``, ``polysilicon``, ``ingot``, ``wafer``, ``cell``,
+``module``). The reference product is 1 kWp: ``1 / efficiency`` m2 of module at
+STC (1 kW/m2). Quantities: ``inventories/parameters/pv.toml``.
+
+Parameters (units in brackets):
+
+- ``technology``: ``PERC``, ``TOPCon``, ``HJT`` (own layers, silver and defaults)
+- ``construction``: ``glass-backsheet`` or ``glass-glass``; ``frame``: True/False (aluminium frame)
+- ``region``: grid region of every step unless ``mgsi_region``, ``polysi_region``,
+  ``ingot_region``, ``wafer_region``, ``cell_region``, ``module_region`` say otherwise
+- ``efficiency`` [-] (0 < efficiency <= 1), ``power_w`` [W per module]
+- ``wafer_thickness_um``, ``kerf_loss_um`` [um]
+- per kWh generated: ``yield_kwh_per_kwp`` [kWh/kWp/a], ``lifetime_years`` [a], ``degradation`` [1/a]
+
+References
+----------
+IEA PVPS Task 12 (2020), Life Cycle Inventories and Life Cycle Assessments of Photovoltaic
+Systems, Report T12-19:2020, via premise extracts (figures.md). Mueller, A. et al. (2021),
+Sol. Energy Mater. Sol. Cells 230:111277 (published comparison).
+"""
+from __future__ import annotations
+
+from .base import Builder, Model, check_choice, check_number, check_region, check_unknown, named, parameters, value
+
+STEPS = ("mgsi", "polysi", "ingot", "wafer", "cell", "module")
+
+
+def _data() -> dict:
+    return parameters("pv")
+
+
+class PVModule(Model):
+    """A mono-Si PV module model, per kWp (see module docstring)."""
+
+    name = "pv_module"
+    unit = "kilowatt peak"
+    default_amount = 1.0
+
+    def __init__(self, technology: str = "PERC", construction: str = "glass-backsheet", region: str = "CN", **params):
+        super().__init__()
+        data = _data()
+        tech = named(data["technology"], technology, "technology", "pv")
+        named(data["construction"], construction, "construction", "pv")
+        d = {k: value(v) for k, v in data["defaults"].items()}
+        known = {f"{s}_region" for s in STEPS} | {"frame", "efficiency", "power_w", "wafer_thickness_um",
+                                                  "kerf_loss_um", "yield_kwh_per_kwp", "lifetime_years",
+                                                  "degradation"}
+        check_unknown("pv_module", params, known)
+        p: dict = {"technology": technology, "construction": construction, "region": check_region("region", region)}
+        for s in STEPS:
+            p[f"{s}_region"] = check_region(f"{s}_region", params.get(f"{s}_region", p["region"]))
+        frame = params.get("frame", True)
+        if not isinstance(frame, bool):
+            from ..errors import InputError
+
+            raise InputError(f"parameter frame={frame!r} must be true or false")
+        p["frame"] = frame
+        p["efficiency"] = check_number("efficiency", params.get("efficiency", value(tech["efficiency"])), 0, 1,
+                                       "(module efficiency at STC, a fraction)", lo_open=True)
+        p["power_w"] = check_number("power_w", params.get("power_w", d["power_w"]), 0, 5000, "W", lo_open=True)
+        p["wafer_thickness_um"] = check_number("wafer_thickness_um", params.get(
+            "wafer_thickness_um", value(tech["wafer_thickness_um"])), 20, 1000, "um")
+        p["kerf_loss_um"] = check_number("kerf_loss_um", params.get("kerf_loss_um", value(tech["kerf_loss_um"])),
+                                         0, 1000, "um")
+        p["yield_kwh_per_kwp"] = check_number("yield_kwh_per_kwp", params.get(
+            "yield_kwh_per_kwp", d["yield_kwh_per_kwp"]), 0, 5000, "kWh/kWp/year", lo_open=True)
+        p["lifetime_years"] = check_number("lifetime_years", params.get("lifetime_years", d["lifetime_years"]),
+                                           0, 100, "years", lo_open=True)
+        p["degradation"] = check_number("degradation", params.get("degradation", d["degradation"]), 0, 0.2,
+                                        "per year")
+        self.params = p
+
+    @property
+    def m2_per_kwp(self) -> float:
+        return 1.0 / self.params["efficiency"]  # STC irradiance 1 kW/m2
+
+    @property
+    def module_area_m2(self) -> float:
+        return self.params["power_w"] / 1000.0 * self.m2_per_kwp
+
+    @property
+    def cz_kg_per_m2_wafer(self) -> float:
+        p, d = self.params, _data()["defaults"]
+        return value(d["silicon_density"]) * (p["wafer_thickness_um"] + p["kerf_loss_um"]) * 1e-6 \
+            * value(d["wafer_loss_factor"])
+
+    def _build(self, b: Builder) -> str:
+        p, data = self.params, _data()
+        label = f"{p['technology']} {p['construction']}{'' if p['frame'] else ' frameless'}"
+        for s in STEPS:
+            step = data["steps"][s]
+            loc = p[f"{s}_region"]
+            b.activity(s, f"{step['name']} [{label}]", step["unit"], loc, step["stage"])
+            rows = list(step["rows"])
+            if s == "wafer":
+                rows.insert(0, {"input": "part:ingot", "amount": self.cz_kg_per_m2_wafer, "unit": "kilogram",
+                                "source": "silicon_density x (wafer_thickness_um + kerf_loss_um) x wafer_loss_factor"})
+            if s == "cell":
+                rows += data["technology"][p["technology"]]["rows"]
+            if s == "module":
+                rows += data["construction"][p["construction"]]["rows"]
+                if p["frame"]:
+                    fr = data["frame"]["aluminium_kg_per_m2"]
+                    rows.append({"input": "bg:aluminium-wrought", "amount": value(fr), "unit": "kilogram",
+                                 "source": fr["source"]})
+            for row in rows:
+                self._row(b, s, row, loc)
+        b.activity("kwp", f"PV module, {label}, {p['efficiency']:.3g} efficiency, per kWp", "kilowatt peak",
+                   p["module_region"], "module", product="PV module peak power",
+                   comment=f"1/efficiency m2 of module per kWp at STC; parameters {p}")
+        b.add_part("kwp", "module", self.m2_per_kwp, "square meter", "1 / efficiency [m2 per kWp]")
+        return "kwp"
+
+    def _row(self, b: Builder, part: str, row: dict, loc: str) -> None:
+        inp, src = row["input"], row.get("source", "")
+        if inp == "elec":
+            b.add_elec(part, loc, row["amount"], src)
+        elif inp.startswith("bg:"):
+            b.add_bg(part, inp[3:], row["amount"], row["unit"], source=src, local=loc if row.get("local") else None,
+                     material="heat" if inp[3:].startswith("heat") else None)
+        elif inp.startswith("part:"):
+            b.add_part(part, inp[5:], row["amount"], row["unit"], src)
+        elif inp.startswith("bio:"):
+            b.add_bio(part, inp[4:], row["amount"], src)
+        else:
+            from ..errors import InputError
+
+            raise InputError(f"pv.toml: step {part!r} has an input {inp!r} of unknown kind")
+
+    def lifetime_kwh_per_kwp(self) -> float:
+        """Energy generated per kWp over the lifetime [kWh]: yield x sum over years of (1 - degradation x year)."""
+        p = self.params
+        n = int(round(p["lifetime_years"]))
+        return sum(p["yield_kwh_per_kwp"] * max(0.0, 1 - p["degradation"] * t) for t in range(n))
+
+    def extras(self, fp) -> dict:
+        per_kwp = fp.total / fp.amount if fp.amount else 0.0
+        p = self.params
+        out = {
+            "per_kwp": per_kwp,
+            "per_m2": per_kwp / self.m2_per_kwp,
+            "per_module": per_kwp * p["power_w"] / 1000.0,
+            "module_area_m2": self.module_area_m2,
+            "per_kwh_generated": per_kwp / self.lifetime_kwh_per_kwp(),
+            "per_kwh_generated_note": (f"module only (no balance of system); {p['yield_kwh_per_kwp']:g} kWh/kWp/a, "
+                                       f"{p['lifetime_years']:g} years, {p['degradation']:.2%}/a linear degradation"),
+            "cz_silicon_kg_per_m2_wafer": self.cz_kg_per_m2_wafer,
+        }
+        mats = self.by_material(fp)
+        if mats:
+            out["by_material_per_kwp"] = mats
+        return out
+
+
+def pv_module(technology: str = "PERC", construction: str = "glass-backsheet", region: str = "CN",
+              **params) -> PVModule:
+    """A PV module model; footprint per kWp (extras per m2, per module, per kWh generated)."""
+    return PVModule(technology=technology, construction=construction, region=region, **params)

@@ -1,0 +1,192 @@
+"""New-energy vehicles: BEV, PHEV (and an ICEV for comparison), cradle-to-gate per vehicle by component.
+
+Components (one foreground activity each, its ``stage`` = the component):
+glider, electric motor, power electronics (inverter, charger, converter, power
+distribution unit), battery (a :class:`~lca.models.battery.BatteryPack` of any
+chemistry and capacity, all its steps labelled ``battery``), combustion engine
+and mechanical powertrain, and vehicle assembly energy in the assembly region.
+Masses and compositions: ``inventories/parameters/vehicle.toml``.
+
+Parameters (units in brackets):
+
+- ``powertrain``: ``BEV``, ``PHEV``, ``ICEV``; ``size``: ``small``, ``medium``, ``large``
+- ``battery``: a ``battery_pack`` model, a dict of its parameters, or a chemistry name;
+  ``battery_kwh`` [kWh] and ``battery_chemistry`` set the default battery
+- ``region``: assembly grid region (components and assembly energy)
+- ``glider_kg``, ``motor_kg``, ``powertrain_kg`` [kg]: override the size's masses
+- optional use stage: ``use_grid`` (a grid region), ``lifetime_km`` [km],
+  ``consumption_kwh_per_km`` [kWh/km], ``fuel_mj_per_km`` [MJ/km]; then ``extras``
+  gives the use stage per km and, for BEV/PHEV, the break-even distance against the
+  ICEV of the same size.
+
+References
+----------
+Sacchi, R., Bauer, C., Cox, B., Mutel, C. carculator (BSD-3), vehicle masses via premise
+extracts (figures.md). Compositions are estimates, labelled in vehicle.toml.
+"""
+from __future__ import annotations
+
+from ..errors import InputError
+from .base import Builder, Model, check_choice, check_number, check_region, check_unknown, named, parameters, value
+from .battery import BatteryPack
+
+POWERTRAINS = ("BEV", "PHEV", "ICEV")
+
+
+def _data() -> dict:
+    return parameters("vehicle")
+
+
+class Vehicle(Model):
+    """A passenger car model, per vehicle (see module docstring)."""
+
+    name = "vehicle"
+    unit = "unit"
+    default_amount = 1.0
+
+    def __init__(self, powertrain: str = "BEV", size: str = "medium", battery=None, region: str = "CN", **params):
+        super().__init__()
+        data = _data()
+        check_choice("powertrain", powertrain, POWERTRAINS)
+        sz = named(data["size"], size, "size", "vehicle")
+        spec = sz[powertrain]
+        defaults = {k: value(v) for k, v in data["defaults"].items()}
+        known = {"battery_kwh", "battery_chemistry", "glider_kg", "motor_kg", "powertrain_kg", "use_grid",
+                 "lifetime_km", "consumption_kwh_per_km", "fuel_mj_per_km", "charging_efficiency",
+                 "phev_electric_share"}
+        check_unknown("vehicle", params, known)
+        p: dict = {"powertrain": powertrain, "size": size, "region": check_region("region", region)}
+        glider_default = value(spec.get("glider_kg", sz["glider_kg"]))
+        p["glider_kg"] = check_number("glider_kg", params.get("glider_kg", glider_default), 0, 1e5, "kg")
+        p["motor_kg"] = check_number("motor_kg", params.get("motor_kg", value(spec["motor_kg"])), 0, 1e4, "kg")
+        p["powertrain_kg"] = check_number("powertrain_kg", params.get("powertrain_kg", value(spec["powertrain_kg"])),
+                                          0, 1e4, "kg")
+        # the battery
+        self.battery = None
+        if powertrain != "ICEV":
+            bparams: dict = {}
+            if isinstance(battery, BatteryPack):
+                bparams = {k: v for k, v in battery.params.items() if not k.startswith("_")}
+            elif isinstance(battery, dict):
+                bparams = dict(battery)
+            elif isinstance(battery, str):
+                bparams = {"chemistry": battery}
+            elif battery is not None:
+                raise InputError(f"parameter battery={battery!r}: give a battery_pack model, a dict of its "
+                                 "parameters, or a chemistry name")
+            bparams.setdefault("chemistry", params.get("battery_chemistry", defaults["battery_chemistry"]))
+            bparams.setdefault("capacity_kwh", params.get("battery_kwh", value(spec["battery_kwh"])))
+            bparams.setdefault("region", p["region"])
+            self.battery = BatteryPack(_stage="battery", **bparams)
+            p["battery"] = {k: v for k, v in self.battery.params.items() if not k.startswith("_")}
+        elif battery is not None or "battery_kwh" in params:
+            raise InputError("parameter battery: an ICEV has no traction battery; use powertrain=BEV or PHEV")
+        # use stage (optional)
+        p["use_grid"] = None if params.get("use_grid") in (None, "") else check_region("use_grid", params["use_grid"])
+        p["lifetime_km"] = check_number("lifetime_km", params.get("lifetime_km", defaults["lifetime_km"]), 0, 2e6,
+                                        "km", lo_open=True)
+        p["consumption_kwh_per_km"] = check_number("consumption_kwh_per_km", params.get(
+            "consumption_kwh_per_km", value(spec.get("consumption_kwh_per_km", 0.0))), 0, 5, "kWh/km")
+        p["fuel_mj_per_km"] = check_number("fuel_mj_per_km", params.get(
+            "fuel_mj_per_km", value(spec.get("fuel_mj_per_km", 0.0))), 0, 50, "MJ/km")
+        p["charging_efficiency"] = check_number("charging_efficiency", params.get(
+            "charging_efficiency", defaults["charging_efficiency"]), 0, 1, lo_open=True)
+        p["phev_electric_share"] = check_number("phev_electric_share", params.get(
+            "phev_electric_share", defaults["phev_electric_share"]), 0, 1)
+        self.params = p
+
+    def datasets(self, biosphere_codes: dict | None = None) -> list[dict]:
+        own = super().datasets(biosphere_codes)
+        if self.battery is None:
+            return own
+        return own + self.battery.datasets(biosphere_codes)
+
+    def _build(self, b: Builder) -> str:
+        p, data = self.params, _data()
+        loc = p["region"]
+        label = f"{p['powertrain']} {p['size']}"
+        masses = {"glider": p["glider_kg"], "motor": p["motor_kg"], "powertrain": p["powertrain_kg"],
+                  "power_electronics": 0.0}
+        if p["powertrain"] != "ICEV":
+            masses["power_electronics"] = sum(value(v) for v in data["power_electronics"].values())
+        b.activity("vehicle", f"passenger car, {label}", "unit", loc, "assembly",
+                   product="passenger car", comment=f"parameters {p}")
+        for comp, kg in masses.items():
+            if kg <= 0:
+                continue
+            spec = data["component"][comp]
+            b.activity(comp, f"{spec['name']} [{label}]", "kilogram", loc, spec["stage"])
+            for row in spec["rows"]:
+                if row["input"] == "elec":
+                    b.add_elec(comp, loc, row["amount"], row["source"])
+                else:
+                    b.add_bg(comp, row["input"][3:], row["amount"], row["unit"], source=row["source"])
+            b.add_part("vehicle", comp, kg, "kilogram", f"{comp} mass [kg]")
+        if self.battery is not None:
+            b.add_model("vehicle", self.battery.reference_code, self.battery.params["capacity_kwh"],
+                        "kilowatt hour", "battery capacity [kWh]")
+        asm = data["assembly"]
+        b.add_elec("vehicle", loc, value(asm["electricity_kwh"]), asm["electricity_kwh"]["source"])
+        b.add_bg("vehicle", "heat-natural-gas", value(asm["heat_mj"]), "megajoule", material="heat",
+                 source=asm["heat_mj"]["source"])
+        return "vehicle"
+
+    # the battery's activities are other datasets of the models database: include them in the solve
+    def _all(self):
+        data, ref = self._datasets()
+        if self.battery is not None:
+            data = data + self.battery._datasets()[0]
+        return data, ref
+
+    def use_per_km(self, scores) -> float | None:
+        """Use-stage score per km [score/km] on ``use_grid`` (electricity) and gasoline; None without use_grid."""
+        p = self.params
+        if p["use_grid"] is None and p["powertrain"] != "ICEV":
+            return None
+        gas_mj = value(_data()["defaults"]["gasoline_mj_per_kg"])
+        fuel = float(scores["background:gasoline-combusted"]) * p["fuel_mj_per_km"] / gas_mj
+        if p["powertrain"] == "ICEV":
+            return fuel
+        from .battery import inventory_grid
+
+        elec = float(scores[f"background:{inventory_grid(p['use_grid'])}"]) * p["consumption_kwh_per_km"] \
+            / p["charging_efficiency"]
+        if p["powertrain"] == "BEV":
+            return elec
+        s = p["phev_electric_share"]
+        return s * elec + (1 - s) * fuel
+
+    def extras(self, fp) -> dict:
+        p = self.params
+        out = {"per_vehicle": fp.total / fp.amount if fp.amount else 0.0,
+               "masses_kg": {k: p[k] for k in ("glider_kg", "motor_kg", "powertrain_kg")},
+               "by_component": dict(fp.by_stage)}
+        if self.battery is not None:
+            out["battery_kwh"] = self.battery.params["capacity_kwh"]
+            out["battery_mass_kg"] = self.battery.pack_mass_kg
+        scores = self._scores(fp)
+        if scores is None or (p["use_grid"] is None):
+            return out
+        per_km = self.use_per_km(scores)
+        prod = out["per_vehicle"]
+        out["use_stage"] = {"grid": p["use_grid"], "per_km": per_km, "lifetime_km": p["lifetime_km"],
+                            "lifetime": per_km * p["lifetime_km"],
+                            "production_plus_use_per_km": prod / p["lifetime_km"] + per_km}
+        if p["powertrain"] != "ICEV":
+            icev = Vehicle("ICEV", p["size"], region=p["region"], use_grid=p["use_grid"],
+                           lifetime_km=p["lifetime_km"])
+            icev_fp = self._project.footprint(icev, method=fp.method)
+            icev_km = icev.use_per_km(scores)
+            gap = icev_km - per_km
+            out["break_even_vs_icev"] = {
+                "icev_production": icev_fp.total, "icev_per_km": icev_km,
+                "km": (prod - icev_fp.total) / gap if gap > 0 else None,
+                "note": "distance at which production + use equal those of the ICEV of the same size; "
+                        "None if the ICEV's use stage is not higher per km",
+            }
+        return out
+
+
+def vehicle(powertrain: str = "BEV", size: str = "medium", battery=None, region: str = "CN", **params) -> Vehicle:
+    """A passenger car model; footprint per vehicle, by component."""
+    return Vehicle(powertrain=powertrain, size=size, battery=battery, region=region, **params)
