@@ -789,16 +789,17 @@ class Project:
             )
         c = self._c(m)
         g = system.B @ x  # inventory by flow row
-        direct = np.asarray(system.B.T @ c).ravel() * x  # characterized direct emissions by activity
+        direct = self._direct(m) * x  # characterized direct emissions by activity
         total = float(c @ g)
         if not math.isfinite(total):
             raise LcaError(f"the footprint of {ref.ref} is not finite; check the data of its supply chain")
-        ids = system.activity_ids
+        cols = self._columns()
+        nz = np.nonzero(direct)[0]  # only the activities that emit (a table over all nodes is slow)
+        nz = nz[np.argsort(-np.abs(direct[nz]), kind="stable")]
         by_process = pd.DataFrame({
-            "ref": nodes.loc[ids, "ref"].values, "name": nodes.loc[ids, "name"].values,
-            "location": nodes.loc[ids, "location"].values, "score": direct,
+            "ref": cols["ref"][nz], "name": cols["name"][nz], "location": cols["location"][nz],
+            "score": direct[nz],
         })
-        by_process = by_process[by_process["score"] != 0].sort_values("score", key=np.abs, ascending=False)
         by_flow = self._by_flow(c * g)
         split = {part: float(self._c(sm) @ g) for part, sm in self._split_methods(m).items()}
         stages = self._by_stage(system, x, m, nodes)
@@ -837,37 +838,64 @@ class Project:
         A foreground activity's share is its own emissions plus the cradle-to-gate
         footprint of what it buys from the background, times its supply.
         """
-        fg_cols = [c for c in np.nonzero(x)[0]
-                   if nodes.loc[int(system.activity_ids[c]), "database"] != inventory.BACKGROUND_DB]
-        if not fg_cols:
+        tol = 1e-12 * float(np.abs(x).max()) if len(x) else 0.0  # solver noise, not a real supply
+        cols = self._columns()
+        fg_cols = np.nonzero((np.abs(x) > tol) & ~cols["is_bg"])[0]
+        if not len(fg_cols):
             return {}
-        share = self.foreground_shares(system, x, method, fg_cols, nodes)
-        out: dict[str, float] = {}
-        for col, score in share.items():
-            stage = nodes.loc[int(system.activity_ids[col]), "stage"] or nodes.loc[int(system.activity_ids[col]), "name"]
-            out[stage] = out.get(stage, 0.0) + score
-        return dict(sorted(out.items(), key=lambda kv: -abs(kv[1])))
+        share = self._foreground_share_array(system, x, method, fg_cols)
+        # group by stage (or name where no stage) without a Python loop over the columns
+        labels, inverse = np.unique(cols["stage_label"][fg_cols], return_inverse=True)
+        sums = np.bincount(inverse.ravel(), weights=share, minlength=len(labels))
+        order = sorted(range(len(labels)), key=lambda i: -abs(sums[i]))
+        return {str(labels[i]): float(sums[i]) for i in order}
 
     def foreground_shares(self, system, x, method, fg_cols, nodes) -> dict[int, float]:
         """Per foreground column: (direct emissions + background inputs' footprints) x supply."""
-        c = self._c(method)
-        scores = self._scores(method)  # by column
-        g = np.asarray(system.B.T @ c).ravel()
+        fg_cols = np.asarray(list(fg_cols), dtype=np.int64)
+        share = self._foreground_share_array(system, x, method, fg_cols)
+        return {int(c): float(v) for c, v in zip(fg_cols, share)}
+
+    def _foreground_share_array(self, system, x, method, fg_cols: np.ndarray) -> np.ndarray:
+        """:meth:`foreground_shares` as an array over ``fg_cols``, by one sparse product.
+
+        ``upstream[col] = -sum over input rows r (not col's own product row, supplied by a
+        background activity) of A[r, col] * score(supplier of r)``; a background score placed
+        on its product row and zero elsewhere makes that ``-(A^T s)[col]`` (the product row
+        of a foreground column carries a foreground supplier, hence zero).
+        """
+        key = ("bg_row_scores", method)
+        if key not in self._cache:
+            cols = self._columns()
+            s_row = np.zeros(system.n)
+            bg = cols["is_bg"]
+            s_row[system.product_row[bg]] = self._scores(method)[bg]
+            self._cache[key] = s_row
         A = system.A
-        out = {}
-        is_bg = (nodes.loc[system.activity_ids, "database"] == inventory.BACKGROUND_DB).values
-        for col in fg_cols:
-            start, end = A.indptr[col], A.indptr[col + 1]
-            rows, vals = A.indices[start:end], A.data[start:end]
-            upstream = 0.0
-            for r, v in zip(rows, vals):
-                if r == system.product_row[col]:
-                    continue
-                in_col = self._col_of_row(system, r)
-                if is_bg[in_col]:
-                    upstream += -v * scores[in_col]
-            out[int(col)] = float(x[col] * (g[col] + upstream))
-        return out
+        sub = A[:, fg_cols]
+        upstream = -(sub.T @ self._cache[key])
+        return x[fg_cols] * (self._direct(method)[fg_cols] + upstream)
+
+    def _direct(self, method: tuple) -> np.ndarray:
+        """Characterized direct emissions per unit of each activity (``B^T c``), by column."""
+        key = ("direct", method)
+        if key not in self._cache:
+            self._cache[key] = np.asarray(self._system().B.T @ self._c(method)).ravel()
+        return self._cache[key]
+
+    def _columns(self) -> dict:
+        """Node attributes in system column order (ref, name, location, database, stage label, is_bg)."""
+        if "columns" not in self._cache:
+            system = self._system()
+            nodes = self._node_table().loc[system.activity_ids]
+            stage = nodes["stage"].where(nodes["stage"].notna() & (nodes["stage"] != ""), nodes["name"])
+            self._cache["columns"] = {
+                "ref": nodes["ref"].to_numpy(object), "name": nodes["name"].to_numpy(object),
+                "location": nodes["location"].to_numpy(object), "database": nodes["database"].to_numpy(object),
+                "stage_label": stage.fillna("").astype(str).to_numpy(object),
+                "is_bg": (nodes["database"] == inventory.BACKGROUND_DB).to_numpy(bool),
+            }
+        return self._cache["columns"]
 
     def _col_of_row(self, system, row: int) -> int:
         if "row_to_col" not in self._cache:
@@ -885,11 +913,10 @@ class Project:
             raise InputError(f"unknown database {database!r}; databases: {sorted(bd.databases)}")
         system = self._system()
         scores = self._scores(m)
-        nodes = self._node_table()
-        refs = nodes.loc[system.activity_ids, "ref"].values
-        series = pd.Series(scores, index=pd.Index(refs, name="ref"), name=" | ".join(m))
+        cols = self._columns()
+        series = pd.Series(scores, index=pd.Index(cols["ref"], name="ref"), name=" | ".join(m))
         if database is not None:
-            series = series[nodes.loc[system.activity_ids, "database"].values == database]
+            series = series[cols["database"] == database]
         if not np.all(np.isfinite(series.values)):
             raise LcaError("some footprints are not finite; run `lca init` to check the project")
         return series

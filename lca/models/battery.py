@@ -9,7 +9,8 @@ quantity comes from ``inventories/parameters/battery.toml`` with its source.
 
 Parameters (defaults from the chemistry's named set, units in brackets):
 
-- ``chemistry``: ``LFP``, ``NMC811``, ``NMC622`` (named sets in battery.toml)
+- ``chemistry``: ``LFP``, ``NMC811``, ``NMC622``, ``LFP-premise2020`` (named sets in battery.toml;
+  ``LFP`` is 2022-2024 Chinese cell-to-pack production, ``LFP-premise2020`` the premise/Crenna 2021 set)
 - ``capacity_kwh`` [kWh]: nominal pack capacity (> 0)
 - ``region``: grid region of every step unless ``cathode_region``, ``cell_region``,
   ``pack_region`` say otherwise (``CN``, ``CN-SC``, ``CN-NORTH``, ``DE``...)
@@ -41,7 +42,18 @@ EU_STAGES = {
 
 
 def _data() -> dict:
-    return parameters("battery")
+    """battery.toml, with chemistry sets that name a ``base`` set completed from it (own keys win)."""
+    data = parameters("battery")
+    chems = data["chemistry"]
+    if any("base" in c for c in chems.values()):
+        resolved = {}
+        for name, chem in chems.items():
+            base = chem.get("base")
+            if base is not None and base not in chems:
+                raise InputError(f"battery.toml: chemistry {name!r} names an unknown base set {base!r}")
+            resolved[name] = {**chems[base], **chem} if base else chem
+        data = dict(data, chemistry=resolved)
+    return data
 
 
 def chemistries() -> list[str]:

@@ -10,7 +10,9 @@ Parameters (units in brackets):
 - ``technology``: ``PERC``, ``TOPCon``, ``HJT`` (own layers, silver and defaults)
 - ``construction``: ``glass-backsheet`` or ``glass-glass``; ``frame``: True/False (aluminium frame)
 - ``region``: grid region of every step unless ``mgsi_region``, ``polysi_region``,
-  ``ingot_region``, ``wafer_region``, ``cell_region``, ``module_region`` say otherwise
+  ``ingot_region``, ``wafer_region``, ``cell_region``, ``module_region`` say otherwise;
+  with ``region="CN"`` (default) a step takes the province pv.toml gives it in ``[defaults]``
+  (``polysi_region``: ``CN-XJ``, where most Chinese polysilicon is made)
 - ``efficiency`` [-] (0 < efficiency <= 1), ``power_w`` [W per module]
 - ``wafer_thickness_um``, ``kerf_loss_um`` [um]
 - per kWh generated: ``yield_kwh_per_kwp`` [kWh/kWp/a], ``lifetime_years`` [a], ``degradation`` [1/a]
@@ -50,8 +52,10 @@ class PVModule(Model):
                                                   "degradation"}
         check_unknown("pv_module", params, known)
         p: dict = {"technology": technology, "construction": construction, "region": check_region("region", region)}
+        national = p["region"] == "CN"  # the Chinese chain: steps pv.toml places in a province by default
         for s in STEPS:
-            p[f"{s}_region"] = check_region(f"{s}_region", params.get(f"{s}_region", p["region"]))
+            default = value(d[f"{s}_region"]) if national and f"{s}_region" in d else p["region"]
+            p[f"{s}_region"] = check_region(f"{s}_region", params.get(f"{s}_region", default))
         frame = params.get("frame", True)
         if not isinstance(frame, bool):
             from ..errors import InputError
