@@ -57,10 +57,11 @@ class System:
     row_of_flow: dict[int, int]  # flow id -> biosphere row
     solver: str = field(default="")
     _lu_t: object = field(default=None, repr=False)  # SuperLU of A^T
-    _pardiso: object = field(default=None, repr=False)  # PyPardisoSolver for A
-    _pardiso_t: object = field(default=None, repr=False)  # PyPardisoSolver for A^T
+    _pardiso: object = field(default=None, repr=False)  # PyPardisoSolver holding the factors of A
+    _pardiso_t: object = field(default=None, repr=False)  # unused (one factorization serves both)
     _A_csr: object = field(default=None, repr=False)
-    _At_csr: object = field(default=None, repr=False)
+    _At_csr: object = field(default=None, repr=False)  # A^T as CSC over the arrays of _A_csr
+    _norms: object = field(default=None, repr=False)  # infinity norms of A and A^T
     _diag: object = field(default=None, repr=False)  # net production of each activity
 
     @property
@@ -69,22 +70,25 @@ class System:
 
     def reset_factorization(self) -> None:
         """Forget the kept factorizations (benchmarks; the matrices are unchanged)."""
+        if self._pardiso is not None:
+            self._pardiso.free_memory(everything=True)
         self._lu_t = self._pardiso = self._pardiso_t = None
 
     # -- factorization -------------------------------------------------------------------
     def _solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
         if HAVE_PARDISO:
-            if transposed:
-                if self._pardiso_t is None:
-                    self._pardiso_t = PyPardisoSolver()
-                    self._At_csr = sp.csr_matrix(self.A.T)
-                    self._At_csr.sort_indices()
-                return self._pardiso_t.solve(self._At_csr, rhs)
+            # One PARDISO factorization of A, kept and reused for every demand and for the
+            # adjoint: A^T y = b is solved with the same factors by handing PARDISO the same
+            # arrays as a CSC matrix (pypardiso then sets iparm(12) for a transposed solve).
             if self._pardiso is None:
-                self._pardiso = PyPardisoSolver()
-                self._A_csr = sp.csr_matrix(self.A)
-                self._A_csr.sort_indices()
-            return self._pardiso.solve(self._A_csr, rhs)
+                A_csr = sp.csr_matrix(self.A)
+                A_csr.sort_indices()
+                solver = PyPardisoSolver()
+                solver.factorize(A_csr)
+                self._A_csr = A_csr
+                self._At_csr = sp.csc_matrix((A_csr.data, A_csr.indices, A_csr.indptr), shape=A_csr.shape[::-1])
+                self._pardiso = solver
+            return self._pardiso.solve(self._At_csr if transposed else self._A_csr, rhs)
         if self._lu_t is None:
             # SuperLU factorizes A^T much faster than A for tiered supply-chain structures;
             # forward solves then use the same factors with trans="T".
@@ -119,13 +123,16 @@ class System:
                     x = np.full(self.n, np.nan)
                 else:
                     raise
-        M = self.A.T if transposed else self.A
         if not np.all(np.isfinite(x)):
             raise SingularSystemError(self)
-        # normwise backward error ||Mx - b|| / (||M|| ||x|| + ||b||)
-        norm_m = float(abs(M).sum(axis=1).max()) if M.nnz else 0.0
+        # normwise backward error ||Mx - b|| / (||M|| ||x|| + ||b||), infinity norm of M = A or A^T
+        if self._norms is None:  # computed once per system (the matrices never change)
+            absA = abs(self.A)
+            self._norms = (float(absA.sum(axis=1).max()) if self.A.nnz else 0.0,
+                           float(absA.sum(axis=0).max()) if self.A.nnz else 0.0)
+        norm_m = self._norms[1 if transposed else 0]
         denom = norm_m * float(np.abs(x).max()) + float(np.abs(rhs).max())
-        residual = float(np.abs(M @ x - rhs).max())
+        residual = float(np.abs((x @ self.A if transposed else self.A @ x) - rhs).max())
         # a pivot-perturbed solve of a singular matrix can look backward-stable: also ask
         # that the residual be small against the right-hand side itself
         if denom > 0 and (residual > RESIDUAL_TOL * denom or residual > 1e-6 * float(np.abs(rhs).max())):

@@ -845,10 +845,11 @@ class Project:
             return {}
         share = self._foreground_share_array(system, x, method, fg_cols)
         # group by stage (or name where no stage) without a Python loop over the columns
-        labels, inverse = np.unique(cols["stage_label"][fg_cols], return_inverse=True)
-        sums = np.bincount(inverse.ravel(), weights=share, minlength=len(labels))
-        order = sorted(range(len(labels)), key=lambda i: -abs(sums[i]))
-        return {str(labels[i]): float(sums[i]) for i in order}
+        codes = cols["stage_code"][fg_cols]
+        sums = np.bincount(codes, weights=share, minlength=len(cols["stage_names"]))
+        used = np.unique(codes)
+        used = used[np.argsort(-np.abs(sums[used]), kind="stable")]
+        return {str(cols["stage_names"][i]): float(sums[i]) for i in used}
 
     def foreground_shares(self, system, x, method, fg_cols, nodes) -> dict[int, float]:
         """Per foreground column: (direct emissions + background inputs' footprints) x supply."""
@@ -893,6 +894,7 @@ class Project:
                 "ref": nodes["ref"].to_numpy(object), "name": nodes["name"].to_numpy(object),
                 "location": nodes["location"].to_numpy(object), "database": nodes["database"].to_numpy(object),
                 "stage_label": stage.fillna("").astype(str).to_numpy(object),
+                **dict(zip(("stage_code", "stage_names"), pd.factorize(stage.fillna("").astype(str).to_numpy(object)))),
                 "is_bg": (nodes["database"] == inventory.BACKGROUND_DB).to_numpy(bool),
             }
         return self._cache["columns"]
