@@ -1,0 +1,217 @@
+"""Import: supplier workbooks (and PACT v3 ProductFootprint JSON) -> stored submissions.
+
+:func:`import_files` reads and validates every file (safe reader
+:mod:`lca.supply.workbook`, rules :mod:`lca.supply.schema`, material names
+through :func:`lca.inventory.resolve_material`), links the whole submission
+set against the background and the other suppliers, and reports every problem
+at once. Any error stops the import: nothing is written. Otherwise the new
+submissions replace each company's previous one and the ``suppliers``
+database is rebuilt (:func:`lca.supply.store.commit`, under the project lock).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import inventory
+from ..errors import InputError, InputIssue, LcaError
+from . import pact_in, store
+
+
+@dataclass
+class ImportReport:
+    """What an import did: ``ok``, every error and warning, the products written (``COMPANY/PRODUCT``)."""
+
+    errors: list[InputIssue] = field(default_factory=list)
+    warnings: list[InputIssue] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    annotated: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict:
+        def issue(i: InputIssue) -> dict:
+            return {"sheet": i.sheet, "row": i.row, "column": i.column, "code": i.code,
+                    "message": i.message, "file": i.file, "severity": i.severity}
+
+        return {"ok": self.ok, "errors": [issue(i) for i in self.errors],
+                "warnings": [issue(i) for i in self.warnings], "products": list(self.products),
+                "files": list(self.files), "dry_run": self.dry_run, "annotated": list(self.annotated)}
+
+    def summary(self) -> str:
+        head = ("OK" if self.ok else "REFUSED (nothing written)") + (" [dry run]" if self.dry_run else "")
+        lines = [f"import {head}: {len(self.files)} file(s), {len(self.errors)} error(s), "
+                 f"{len(self.warnings)} warning(s)"]
+        for i in self.errors:
+            lines.append(f"  error: {i}")
+        for i in self.warnings:
+            lines.append(f"  warning: {i}")
+        if self.products:
+            verb = "would write" if self.dry_run else "wrote"
+            lines.append(f"  {verb} {len(self.products)} product(s): {', '.join(self.products)}")
+        for a in self.annotated:
+            lines.append(f"  annotated copy: {a}")
+        return "\n".join(lines)
+
+
+def _with_file(issues, name: str) -> list[InputIssue]:
+    return [i if i.file == name else dataclasses.replace(i, file=name) for i in issues]
+
+
+def resolver():
+    """``resolve_material`` bound to the background parsed once (load_background re-hashes the files)."""
+    bg = inventory.load_background()
+    cache: dict = {}
+
+    def resolve(name: str):
+        if name not in cache:
+            cache[name] = inventory.resolve_material(name, bg)
+        return cache[name]
+
+    return resolve
+
+
+def read_file(path: Path, resolve=None) -> tuple[list[dict], list[InputIssue]]:
+    """One workbook or PACT JSON -> (records to store, issues). Refused files give one error issue."""
+    name = path.name
+    try:
+        if path.suffix.lower() == ".json":
+            records, issues = pact_in.read(path)
+            return records, _with_file(issues, name)
+        from . import schema
+
+        sub, issues = schema.validate_file(path, resolve or resolver())
+    except InputError as exc:
+        issues = exc.issues or [InputIssue(None, None, None, "unreadable", str(exc), "error", name)]
+        return [], _with_file(issues, name)
+    issues = _with_file(issues, name)
+    if any(i.severity == "error" for i in issues) or sub.is_empty:
+        return [], issues
+    return [store.to_record(sub)], issues
+
+
+def import_files(project, paths, dry_run: bool = False, annotate=None) -> ImportReport:
+    """Validate ``paths`` and (unless ``dry_run`` or any error) store them; see module docstring."""
+    report = ImportReport(dry_run=dry_run)
+    paths = [Path(p) for p in paths]
+    records, by_file = [], {}
+    resolve = resolver()
+    for path in paths:
+        report.files.append(str(path))
+        if not path.is_file():
+            report.errors.append(InputIssue(None, None, None, "not_found",
+                                            f"{path} does not exist or is not a file", "error", path.name))
+            continue
+        recs, issues = read_file(path, resolve)
+        by_file[path] = issues
+        for i in issues:
+            (report.errors if i.severity == "error" else report.warnings).append(i)
+        for rec in recs:
+            records.append((path, rec))
+    seen: dict[str, Path] = {}
+    for path, rec in records:
+        cid = rec["supplier"]["company_id"]
+        if cid in seen and seen[cid] != path:
+            report.errors.append(InputIssue(
+                "Supplier", None, "company_id", "duplicate_company",
+                f"company_id {cid!r} is also in {seen[cid].name}: import one workbook per company "
+                "(a company's workbook replaces its previous data)", "error", path.name))
+        seen[cid] = path
+    if not report.errors and records:
+        with project.lock():  # link and write against one stored state
+            # link the full set (stored + new) now, so link-time problems are reported before any write
+            current = store.load_all(project)
+            for _, rec in records:
+                current[rec["supplier"]["company_id"]] = rec
+            built = store.build(project, [current[c] for c in sorted(current)])
+            new_files = {rec.get("source_file") for _, rec in records}
+            for i in built.issues:
+                if i.file in new_files or i.severity == "error":
+                    (report.errors if i.severity == "error" else report.warnings).append(i)
+            new_refs = [f"{rec['supplier']['company_id']}/{p['product_id']}"
+                        for _, rec in records for p in rec.get("products", [])]
+            for ref in new_refs:
+                for u in built.unresolved.get(ref, []):
+                    report.warnings.append(InputIssue(
+                        "Materials", _row(u["where"]), "reference", "unresolved_reference",
+                        f"{u['reference']} is {u['reason']}: {ref} gets no total until it is imported",
+                        "warning", _file_of(records, ref)))
+            if not report.errors:
+                report.products = new_refs
+                if not dry_run:
+                    try:
+                        store.commit(project, [rec for _, rec in records], built)
+                    except InputError as exc:
+                        report.errors.extend(exc.issues or [InputIssue(None, None, None, "refused", str(exc))])
+                        report.products = []
+                    else:
+                        report.warnings.extend(_declared_checks(project, new_refs, built))
+    if not report.ok:
+        report.products = []
+    if annotate:
+        report.annotated = _annotate(paths, by_file, Path(annotate))
+    return report
+
+
+def _row(where: str) -> int | None:
+    try:
+        return int(where.rsplit(" ", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def _file_of(records, ref: str) -> str | None:
+    cid = ref.split("/", 1)[0]
+    for _, rec in records:
+        if rec["supplier"]["company_id"] == cid:
+            return rec.get("source_file")
+    return None
+
+
+def _declared_checks(project, refs: list[str], built) -> list[InputIssue]:
+    """Declared PCF vs computed (GWP100) beyond 20% -> warning (TfS update threshold)."""
+    out = []
+    wanted = [r for r in refs if built.activities[r].get("declared_pcf_kgco2e") is not None
+              and not built.unresolved.get(r)]
+    if not wanted:
+        return out
+    try:
+        scores = project.footprints("GWP100", database=store.SUPPLIER_DB)
+    except LcaError as exc:
+        return [InputIssue(None, None, None, "not_solved", f"footprints not computed: {exc}", "warning")]
+    from .rollup import DECLARED_TOLERANCE
+
+    for ref in wanted:
+        meta = built.activities[ref]
+        key = f"{store.SUPPLIER_DB}:{ref}"
+        if key not in scores.index:
+            continue
+        computed = float(scores[key]) * meta["declared_amount"] * meta["bw_per_declared_unit"]
+        declared = float(meta["declared_pcf_kgco2e"])
+        if computed and abs(declared - computed) > DECLARED_TOLERANCE * abs(computed):
+            out.append(InputIssue("Products", None, "declared_pcf_kgco2e", "declared_pcf_differs",
+                                  f"{ref}: declared PCF {declared:g} kg CO2e differs from the computed "
+                                  f"{computed:.6g} by {100 * (declared - computed) / computed:+.0f}% "
+                                  "(more than 20%, the TfS update threshold)", "warning",
+                                  meta.get("source_file")))
+    return out
+
+
+def _annotate(paths, by_file, out: Path) -> list[str]:
+    from . import annotate as ann
+
+    books = [p for p in paths if p.suffix.lower() == ".xlsx" and p.is_file()]
+    written = []
+    for p in books:
+        target = out if len(books) == 1 else out.with_name(f"{out.stem}-{p.stem}{out.suffix or '.xlsx'}")
+        try:
+            ann.annotate(p, by_file.get(p, []), target)
+        except InputError:
+            continue  # a refused file cannot be annotated; its error names the reason
+        written.append(str(target))
+    return written

@@ -1,0 +1,588 @@
+"""Roll-up: the supply-chain carbon profile of an imported supplier product.
+
+The product system is solved by the project's solver (:meth:`Project._system`,
+one kept factorization); background inputs are valued with the project's
+all-products adjoint scores, split by gas with one more adjoint solve per gas
+present. The supplier part of the system is then expanded by path length
+(tier): ``z_0 = demand``, ``z_{t+1} = M z_t`` with ``M`` the supplier-to-supplier
+input matrix, and everything deeper than :data:`MAX_TIER` is the exact
+remainder ``(I - M)^{-1} z_K`` from the linear solve, so loops between suppliers
+come out as the linear-system solution and every breakdown sums to the total.
+
+Each contribution (a workbook line of some supplier activity at some tier,
+split by gas) is one entry of a ``sparse.COO`` array over
+``(tier, supplier, material, stage, gas, region)``: any breakdown is a sum over
+the other axes (:meth:`CarbonProfile.by`).
+
+Dimensions
+----------
+- tier: 0 = the reporting company's own operations (energy, direct emissions,
+  transport) for the product; a supplier product sits one tier below its buyer;
+  a background dataset or a declared PCF one tier below the line that buys it.
+  Paths deeper than MAX_TIER are reported as ``"{MAX_TIER}+"``.
+- stage (from the product's point of view): ``raw materials`` (background
+  materials the company buys), ``purchased components`` (everything that comes
+  through its supplier_product and supplier_pcf lines), ``own energy``,
+  ``own direct emissions``, ``transport``.
+- material: the product's own bill-of-materials line the contribution flows
+  through (its material name, or ``electricity``, ``direct emissions``,
+  ``transport (truck)``...).
+- supplier: the company whose line it is (the material's ``supplier_name``
+  where given, the declaring supplier of a PCF).
+- gas: the elementary flow (flows.csv alias); declared PCFs as
+  ``declared PCF (CO2e)``.
+- region: where the emission is located (grid region, dataset location,
+  production region).
+
+Indicators
+----------
+- primary_data_share [%] (PACT): own activity data of every company in the chain
+  (energy, direct emissions, transport lines) is primary; a declared PCF counts
+  with its declared share; background datasets are secondary.
+- dqr: footprint-weighted mean of per-line ratings (1 very good .. 5 very poor),
+  technological / geographical / temporal: own direct emissions 1/1/1; own energy
+  and transport 2/1-3/2 (grid of the exact region or a fallback); background
+  3 / 2 (regional match) or 3 / 2-4 by data age; declared PCFs as declared, else 3.
+  A rule of thumb after the PACT v3 DQR scale, stated as an estimate.
+- green_electricity_share [%]: renewable-sourced kWh over all kWh in the chain.
+- recycled_share [%]: recycled content over the mass of background materials
+  bought anywhere in the chain.
+- green_factory_share [%]: share of the footprint arising at companies that are
+  MIIT green factories (provincial or national).
+
+Market-based total: the location-based total with every electricity line's
+grid footprint replaced by its market-based factor (supplier_ef, renewable
+dataset of a PPA / on-site / certificate, else the grid).
+
+Declared PCFs and methods: declared PCFs (and supplier-specific electricity
+factors) are kg CO2e under AR6 GWP100. They count 1:1 under IPCC 2021 GWP100
+and EF v3.1 climate change (GWP100); under any other method a profile that
+needs them is refused unless ``allow_incomplete`` -- then they count 0 and are
+listed in ``not_characterized``.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import inventory
+from ..errors import InputError, LcaError
+from ..results import dumps, finite
+from . import link, store
+
+DIMENSIONS = ("tier", "supplier", "material", "stage", "gas", "region")
+MAX_TIER = 8
+PCF_GAS = "declared PCF (CO2e)"
+DECLARED_TOLERANCE = 0.20  # TfS: declared vs computed beyond 20% -> warning
+STAGES = ("raw materials", "purchased components", "own energy", "own direct emissions", "transport")
+_OWN_STAGE = {"background": "raw materials", "supplier_pcf": "purchased components", "energy": "own energy",
+              "emission": "own direct emissions", "transport": "transport"}
+_DEEPER = {"background": 1, "supplier_pcf": 1}  # tier offset of a line's contribution
+
+
+def pcf_characterizable(method: tuple) -> bool:
+    """True for the methods a declared AR6 GWP100 figure is valid in."""
+    return (len(method) >= 3 and method[0] in ("IPCC 2021", "EF v3.1")
+            and str(method[1]).startswith("climate change") and "GWP100" in str(method[2]))
+
+
+@dataclass
+class CarbonProfile:
+    """Supply-chain carbon profile of one supplier product (see module docstring).
+
+    ``total`` and every breakdown are per ``declared_amount`` of ``declared_unit``
+    [score_unit, kg CO2-Eq for climate methods].
+    """
+
+    product: str
+    name: str
+    company: str
+    method: tuple
+    score_unit: str
+    declared_unit: str
+    declared_amount: float
+    mass_kg: float | None
+    labels: dict[str, list]
+    array: object  # sparse.COO over DIMENSIONS
+    total_market_based: float
+    primary_data_share: float
+    dqi: dict[str, float]
+    green_electricity_share: float | None
+    recycled_share: float | None
+    green_factory_share: float
+    unresolved: list[dict]
+    complete: bool
+    not_characterized: list[dict] = field(default_factory=list)
+    declared_pcf: float | None = None
+    declared_pcfs: list[dict] = field(default_factory=list)
+    suppliers: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reference_period: tuple[str | None, str | None] = (None, None)
+    region: str | None = None
+    fossil: float = 0.0
+    biogenic: float = 0.0
+    biogenic_uptake: float = 0.0
+
+    # -- figures ---------------------------------------------------------------------
+    @property
+    def total(self) -> float:
+        return float(self.array.sum()) if self.array.nnz else 0.0
+
+    @property
+    def total_per_declared_unit(self) -> float:
+        return self.total / self.declared_amount
+
+    @property
+    def dqr(self) -> float:
+        return self.dqi.get("overall", float("nan"))
+
+    def by(self, dimension: str) -> pd.DataFrame:
+        """Scores by one dimension (tier, supplier, material, stage, gas, region), largest first; sums to total."""
+        if dimension not in DIMENSIONS:
+            raise InputError(f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}")
+        axis = DIMENSIONS.index(dimension)
+        others = tuple(i for i in range(len(DIMENSIONS)) if i != axis)
+        vec = self.array.sum(axis=others)
+        vec = vec.todense() if hasattr(vec, "todense") else np.asarray(vec)
+        df = pd.DataFrame({dimension: self.labels[dimension], "score": np.asarray(vec, dtype=float)})
+        df = df[df["score"] != 0]
+        if dimension == "tier":
+            return df.reset_index(drop=True)
+        return df.sort_values("score", key=np.abs, ascending=False).reset_index(drop=True)
+
+    def by_dict(self, dimension: str) -> dict[str, float]:
+        df = self.by(dimension)
+        return {str(k): finite(v, f"{dimension} {k}") for k, v in zip(df[dimension], df["score"])}
+
+    # -- outputs ---------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        total = finite(self.total, "total")
+        return {
+            "target": {"ref": self.product, "name": self.name, "unit": self.declared_unit,
+                       "company": self.company},
+            "amount": finite(self.declared_amount, "declared_amount"),
+            "method": list(self.method),
+            "score_unit": self.score_unit,
+            "total": total,
+            "declared_unit": self.declared_unit,
+            "declared_amount": finite(self.declared_amount, "declared_amount"),
+            "total_per_declared_unit": finite(self.total_per_declared_unit, "total per declared unit"),
+            "total_market_based": finite(self.total_market_based, "market-based total"),
+            "mass_kg": None if self.mass_kg is None else finite(self.mass_kg, "mass"),
+            "primary_data_share": finite(self.primary_data_share, "primary data share"),
+            "dqr": finite(self.dqr, "dqr") if self.dqi else None,
+            "dqi": {k: finite(v, k) for k, v in self.dqi.items()},
+            "green_electricity_share": (None if self.green_electricity_share is None
+                                        else finite(self.green_electricity_share, "green electricity share")),
+            "recycled_share": None if self.recycled_share is None else finite(self.recycled_share, "recycled"),
+            "green_factory_share": finite(self.green_factory_share, "green factory share"),
+            "unresolved": list(self.unresolved),
+            "complete": self.complete,
+            "not_characterized": list(self.not_characterized),
+            "declared_pcf": self.declared_pcf,
+            "declared_pcfs": list(self.declared_pcfs),
+            "suppliers": list(self.suppliers),
+            "warnings": list(self.warnings),
+            "fossil": finite(self.fossil, "fossil"), "biogenic": finite(self.biogenic, "biogenic"),
+            **{f"by_{d}": self.by_dict(d) for d in DIMENSIONS},
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        return dumps(self.to_dict(), indent=indent)
+
+    def to_pact(self) -> dict:
+        from ..report import pact
+
+        return pact.product_footprint(self)
+
+    def to_excel(self, path) -> Path:
+        from ..report import excel
+
+        return excel.write_profile(self, Path(path))
+
+    def plot(self, path) -> Path:
+        from ..report import plots
+
+        return plots.hotspots(self, Path(path))
+
+    def summary(self) -> str:
+        lines = [f"{self.name} [{self.product}] ({self.company})",
+                 f"  {self.declared_amount:g} {self.declared_unit}: {self.total:.6g} {self.score_unit} "
+                 f"location-based, {self.total_market_based:.6g} market-based  ({' | '.join(self.method)})"]
+        if self.declared_pcf is not None:
+            lines.append(f"  declared by the supplier: {self.declared_pcf:.6g}")
+        lines.append(f"  primary data share {self.primary_data_share:.1f}%, DQR {self.dqr:.2f}, "
+                     + (f"green electricity {self.green_electricity_share:.1f}%, "
+                        if self.green_electricity_share is not None else "")
+                     + (f"recycled content {self.recycled_share:.1f}%, " if self.recycled_share is not None else "")
+                     + f"green factories {self.green_factory_share:.1f}%")
+        if not self.complete:
+            lines.append("  INCOMPLETE: unresolved " + ", ".join(u["reference"] for u in self.unresolved))
+        for d in ("tier", "stage", "supplier", "material", "gas", "region"):
+            lines.append(f"  by {d}:")
+            for k, v in list(self.by_dict(d).items())[:8]:
+                lines.append(f"    {k:<44} {v:>14.6g}")
+        for w in self.warnings:
+            lines.append(f"  warning: {w}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _root_code(built: link.Built, product) -> str:
+    text = str(getattr(product, "ref", product)).strip()
+    if text.startswith(f"{link.SUPPLIER_DB}:"):
+        text = text.split(":", 1)[1]
+    if text in built.activities and not built.activities[text].get("declared_pcf"):
+        return text
+    names = [c for c, a in built.activities.items() if not a.get("declared_pcf")]
+    close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
+    hint = f"; closest: {', '.join(close)}" if close else ("; none imported yet" if not names else "")
+    raise InputError(f"unknown supplier product {text!r}: give COMPANY_ID/PRODUCT_ID of an imported "
+                     f"workbook{hint}")
+
+
+def _reachable(built: link.Built, root: str) -> list[str]:
+    by_act = built.lines_of()
+    seen, stack = [root], [root]
+    while stack:
+        a = stack.pop()
+        for line in by_act.get(a, []):
+            if line.kind == "supplier_product":
+                t = line.input[1]
+                if t not in seen:
+                    seen.append(t)
+                    stack.append(t)
+    return seen
+
+
+def _gas_scores(project, method: tuple) -> tuple[list[str], np.ndarray, dict[int, int]]:
+    """Per-gas cradle-to-gate scores of every activity: (gas labels, array[columns, gases], flow row -> gas)."""
+    key = ("gas_scores", method)
+    if key in project._cache:
+        return project._cache[key]
+    system = project._system()
+    c = project._c(method)
+    names = _flow_alias_by_row(project)
+    rows_with = np.nonzero(c)[0]
+    present = set(system.B.tocsr()[rows_with].nonzero()[0])
+    groups: dict[str, list[int]] = {}
+    for i in sorted(present):
+        r = int(rows_with[i])
+        groups.setdefault(names.get(r, f"flow {int(system.flow_ids[r])}"), []).append(r)
+    labels = sorted(groups)
+    out = np.zeros((system.n, len(labels)))
+    row_gas = {}
+    for k, lab in enumerate(labels):
+        cg = np.zeros_like(c)
+        cg[groups[lab]] = c[groups[lab]]
+        for r in groups[lab]:
+            row_gas[r] = k
+        y = project._guarded(lambda: system.solve_adjoint(system.B.T @ cg))
+        out[:, k] = y[system.product_row]
+    project._cache[key] = (labels, out, row_gas)
+    return project._cache[key]
+
+
+def _flow_alias_by_row(project) -> dict[int, str]:
+    key = ("flow_alias_rows",)
+    if key in project._cache:
+        return project._cache[key]
+    bd = project._activate()
+    system = project._system()
+    from bw2data.backends import ActivityDataset as AD
+
+    by_id = {i: (n, tuple(d.get("categories", ()))) for i, n, d in
+             AD.select(AD.id, AD.name, AD.data).where(AD.database == "biosphere3").tuples()}
+    alias = {(f.name, f.categories): f.alias for f in inventory.flows().values()}
+    # flows.csv lists alias and gas_code for the same flow; keep the alias (first spelling)
+    out = {}
+    for r, fid in enumerate(system.flow_ids):
+        nm = by_id.get(int(fid))
+        if nm is None:
+            continue
+        out[r] = alias.get(nm) or (nm[0] + (f" ({'::'.join(nm[1])})" if nm[1] else ""))
+    del bd
+    project._cache[key] = out
+    return out
+
+
+def profile(project, product, method="GWP100", allow_incomplete: bool = False) -> CarbonProfile:
+    """The supply-chain carbon profile of ``product`` (``COMPANY_ID/PRODUCT_ID``); see module docstring."""
+    import sparse
+
+    m = project.method(method)
+    built = store.linked(project)
+    root = _root_code(built, product)
+    acts = built.activities
+    reach = _reachable(built, root)
+    by_act = built.lines_of()
+
+    unresolved = [dict(u, product=a) for a in reach for u in built.unresolved.get(a, [])]
+    if unresolved and not allow_incomplete:
+        listing = "; ".join(f"{u['product']} {u['where']}: {u['reference']} ({u['reason']})" for u in unresolved)
+        raise InputError(f"{root} has unresolved supplier references, so it has no total yet: {listing}. "
+                         "Import the missing suppliers' workbooks, or use --allow-incomplete "
+                         "(allow_incomplete=True) for a flagged partial profile.")
+    pcf_ok = pcf_characterizable(m)
+    not_char = []
+    for a in reach:
+        for line in by_act.get(a, []):
+            if (line.kind == "supplier_pcf" or line.mb_ef is not None) and not pcf_ok:
+                not_char.append({"product": a, "where": line.where, "label": line.label,
+                                 "why": "declared kg CO2e (AR6 GWP100) cannot be re-characterized for "
+                                        + " | ".join(m)})
+    pcf_lines = [x for x in not_char if "Materials" in x["where"]]
+    if pcf_lines and not allow_incomplete:
+        raise InputError(f"{root}'s supply chain uses declared PCFs ({len(pcf_lines)} line(s), e.g. "
+                         f"{pcf_lines[0]['product']} {pcf_lines[0]['where']}), which are AR6 GWP100 figures "
+                         f"and cannot be characterized with {' | '.join(m)}; use GWP100 or EF3.1-climate, "
+                         "or allow_incomplete to leave them out (flagged).")
+
+    system = project._system()
+    nodes = project._node_table()
+    sup_nodes = nodes[nodes["database"] == link.SUPPLIER_DB]
+    id_of = dict(zip(sup_nodes["code"], sup_nodes["id"]))
+    col_of = {code: system.col_of[int(id_of[code])] for code in acts if code in id_of}
+    missing = [a for a in reach if a not in col_of]
+    if missing:
+        raise LcaError(f"the suppliers database lacks {missing[:5]}; run `lca init` to rebuild it")
+    scores = project._scores(m)
+    gas_labels, gas_scores, row_gas = _gas_scores(project, m)
+    c = project._c(m)
+    bd = project._activate()
+
+    root_meta = acts[root]
+    norm = float(root_meta["declared_amount"]) * float(root_meta["bw_per_declared_unit"])
+
+    # full solve with the project's solver: supply of every activity, checks
+    demand = np.zeros(system.n)
+    demand[system.product_row[col_of[root]]] = norm
+    x = project._guarded(lambda: system.solve(demand))
+    from .. import engine
+
+    neg = engine.check_supply(system, x)
+    if neg:
+        raise LcaError(f"negative supply in the product system of {root}: a loop between suppliers consumes "
+                       "more than it produces; check the amounts of the supplier_product lines in that loop")
+
+    # supplier sub-system: index, M (inputs of supplier products per unit), and the tier expansion
+    idx = {a: i for i, a in enumerate(reach)}
+    n_s = len(reach)
+    M = np.zeros((n_s, n_s))
+    for a in reach:
+        for line in by_act.get(a, []):
+            if line.kind == "supplier_product":
+                M[idx[line.input[1]], idx[a]] += line.amount
+
+    def tail(z: np.ndarray) -> np.ndarray:
+        if not np.any(z):
+            return z
+        d = np.zeros(system.n)
+        for a, i in idx.items():
+            d[system.product_row[col_of[a]]] = z[i]
+        xs = project._guarded(lambda: system.solve(d))
+        return np.array([xs[col_of[a]] for a in reach])
+
+    # pieces: 0 = the product's own lines at tier 0; one per supplier_product line of the product
+    root_lines = by_act.get(root, [])
+    pieces = []  # (stage or None, material label or None, list of (tier, z))
+    z0 = np.zeros(n_s)
+    z0[idx[root]] = norm
+    pieces.append((None, None, [(0, z0)], True))
+    for line in root_lines:
+        if line.kind != "supplier_product":
+            continue
+        z = np.zeros(n_s)
+        z[idx[line.input[1]]] = norm * line.amount
+        seq, t = [], 1
+        while t < MAX_TIER and np.any(z):
+            seq.append((t, z))
+            z = M @ z
+            t += 1
+        if np.any(z):
+            seq.append((MAX_TIER, tail(z)))
+        pieces.append(("purchased components", line.label, seq, False))
+
+    # line attribute tables over the lines of reachable activities (excluding supplier_product links)
+    L = [line for a in reach for line in by_act.get(a, []) if line.kind != "supplier_product"]
+    n_g = len(gas_labels) + 1  # last gas: declared PCF
+    gas_all = gas_labels + [PCF_GAS]
+    unit_val = np.zeros((len(L), n_g))
+    mb_delta = np.zeros(len(L))
+    bio_id_cache: dict[str, int] = {}
+    codes = project.biosphere_codes()
+    col_cache: dict = {}
+
+    def col_of_key(key):
+        if key not in col_cache:
+            col_cache[key] = system.col_of[int(bd.get_id(tuple(key)))]
+        return col_cache[key]
+
+    for k, line in enumerate(L):
+        if line.kind == "emission":
+            code = codes[line.flow]
+            if code not in bio_id_cache:
+                bio_id_cache[code] = bd.get_id((inventory.BIOSPHERE_DB, code))
+            r = system.row_of_flow.get(bio_id_cache[code])
+            if r is not None and c[r] != 0:
+                unit_val[k, row_gas.get(r, 0)] = line.amount * c[r]
+        elif line.kind == "supplier_pcf":
+            unit_val[k, n_g - 1] = line.amount * line.pcf_kgco2e if pcf_ok else 0.0
+        else:
+            col = col_of_key(line.input)
+            unit_val[k, :n_g - 1] = line.amount * gas_scores[col]
+            if line.kind == "energy":
+                loc = line.amount * scores[col]
+                if line.mb_ef is not None:
+                    mb = line.amount * line.mb_ef if pcf_ok else loc
+                elif line.mb_input is not None:
+                    mb = line.amount * scores[col_of_key(line.mb_input)]
+                else:
+                    mb = loc
+                mb_delta[k] = mb - loc
+    line_act = np.array([idx[line.activity] for line in L], dtype=np.int64)
+    deeper = np.array([_DEEPER.get(line.kind, 0) for line in L], dtype=np.int64)
+
+    lab = {d: {} for d in DIMENSIONS}
+
+    def code_of(dim, value):
+        table = lab[dim]
+        if value not in table:
+            table[value] = len(table)
+        return table[value]
+
+    for t in range(MAX_TIER + 1):
+        code_of("tier", _tier_label(t))
+    for g in gas_all:
+        code_of("gas", g)
+    coords, data, prim, dq = [], [], [], []
+    green_kwh = all_kwh = mass = recycled = 0.0
+    market_delta = 0.0
+    gf = 0.0
+    green_companies = {a for a in reach if acts[a].get("green_factory") in link.GREEN_FACTORY_LEVELS}
+    line_sup = [code_of("supplier", line.supplier or acts[line.activity]["company_name"]) for line in L]
+    line_reg = [code_of("region", line.region or "unspecified") for line in L]
+    line_green_fac = np.array([line.activity in green_companies for line in L])
+    for stage, material, seq, own in pieces:
+        for t, z in seq:
+            w = z[line_act]
+            if own:  # the product's own lines only (its supplier_product lines are the other pieces)
+                w = np.where(line_act == idx[root], w, 0.0)
+            nz = np.nonzero(w)[0]
+            for k in nz:
+                line = L[k]
+                wk = float(w[k])
+                if line.kind == "energy":
+                    all_kwh += wk * line.kwh
+                    green_kwh += wk * line.kwh if line.green else 0.0
+                    market_delta += wk * mb_delta[k]
+                if line.kind == "background":
+                    mass += wk * line.mass_kg
+                    recycled += wk * line.recycled_kg
+                vals = wk * unit_val[k]
+                gnz = np.nonzero(vals)[0]
+                if not len(gnz):
+                    continue
+                tier = _tier_label(min(t + deeper[k], MAX_TIER) if t < MAX_TIER else MAX_TIER)
+                st = stage or _OWN_STAGE[line.kind]
+                mat = material or line.label
+                base = (code_of("tier", tier), line_sup[k], code_of("material", mat), code_of("stage", st))
+                for g in gnz:
+                    coords.append(base + (int(g), line_reg[k]))
+                    data.append(float(vals[g]))
+                    prim.append(float(vals[g]) * line.primary)
+                    dq.append((abs(float(vals[g])),) + tuple(line.dqr))
+                    if line_green_fac[k]:
+                        gf += float(vals[g])
+
+    labels = {d: list(lab[d]) for d in DIMENSIONS}
+    shape = tuple(max(1, len(labels[d])) for d in DIMENSIONS)
+    if data:
+        arr = sparse.COO(np.array(coords, dtype=np.int64).T, np.array(data), shape=shape)
+    else:
+        arr = sparse.COO(np.zeros((len(DIMENSIONS), 0), dtype=np.int64), np.zeros(0), shape=shape)
+    total = float(arr.sum()) if data else 0.0
+    for v in (total, market_delta):
+        finite(v, f"the profile of {root}")
+
+    # cross-check with the project's adjoint scores (same matrices, float32 storage)
+    if pcf_ok or not pcf_lines:
+        expected = float(scores[col_of[root]]) * norm
+        if not math.isclose(total, expected, rel_tol=1e-5, abs_tol=1e-9 * max(1.0, abs(expected))):
+            raise LcaError(f"internal check failed: the profile of {root} sums to {total!r} but the "
+                           f"project's solve gives {expected!r}; please report this")
+
+    dq_arr = np.array(dq) if dq else np.zeros((0, 4))
+    wsum = float(dq_arr[:, 0].sum()) if len(dq_arr) else 0.0
+    dqi = {}
+    if wsum > 0:
+        for i, name in enumerate(("technological", "geographical", "temporal"), start=1):
+            dqi[name] = float((dq_arr[:, 0] * dq_arr[:, i]).sum() / wsum)
+        dqi["overall"] = float(np.mean([dqi["technological"], dqi["geographical"], dqi["temporal"]]))
+    primary = 100.0 * float(sum(prim)) / total if total else 0.0
+
+    warnings = []
+    declared = root_meta.get("declared_pcf_kgco2e")
+    if declared is not None and total and abs(total - declared) > DECLARED_TOLERANCE * abs(total):
+        warnings.append(f"declared PCF {declared:g} differs from the computed {total:.6g} by "
+                        f"{100 * (declared - total) / total:+.0f}% (more than 20%: TfS update threshold)")
+    suppliers = []
+    for a in reach:
+        meta = acts[a]
+        comp = float(scores[col_of[a]]) * float(meta["declared_amount"]) * float(meta["bw_per_declared_unit"])
+        d = meta.get("declared_pcf_kgco2e")
+        entry = {"product": a, "name": meta["name"], "company": meta["company_name"],
+                 "declared_unit": meta["declared_unit"], "declared_amount": meta["declared_amount"],
+                 "computed": comp if (pcf_ok or not pcf_lines) else None, "declared": d,
+                 "green_factory": meta.get("green_factory"), "supply": float(x[col_of[a]]),
+                 "unresolved": len(built.unresolved.get(a, []))}
+        if d is not None and comp and abs(comp - d) > DECLARED_TOLERANCE * abs(comp) and a != root:
+            warnings.append(f"{a}: declared PCF {d:g} differs from the computed {comp:.6g} by more than 20%")
+        suppliers.append(entry)
+    declared_pcfs = []
+    for a in reach:
+        for line in by_act.get(a, []):
+            if line.kind == "supplier_pcf":
+                p = acts.get(line.input[1], {})
+                declared_pcfs.append({"product": a, "where": line.where, "material": line.label,
+                                      "supplier": line.supplier, "pcf_id": p.get("pcf_id"),
+                                      "pcf_kgco2e_per_unit": p.get("pcf_kgco2e_per_unit"),
+                                      "unit": p.get("unit"), "primary_data_share": p.get("primary_data_share"),
+                                      "standard": p.get("standard"), "verified": p.get("verified"),
+                                      "amount_per_unit": line.amount})
+
+    split = {}
+    for part, sm in project._split_methods(m).items():
+        split[part] = float(project._c(sm) @ (system.B @ x))
+    uptake = 0.0
+    for g, name in enumerate(labels["gas"]):
+        if name == "CO2 uptake":
+            uptake = float(arr[:, :, :, :, g, :].sum())
+    return CarbonProfile(
+        product=root, name=root_meta["name"], company=root_meta["company_name"], method=m,
+        score_unit=project._score_unit(m), declared_unit=root_meta["declared_unit"],
+        declared_amount=float(root_meta["declared_amount"]),
+        mass_kg=(root_meta["mass_kg_per_unit"] * norm if root_meta.get("mass_kg_per_unit") is not None else None),
+        labels=labels, array=arr, total_market_based=total + market_delta,
+        primary_data_share=primary, dqi=dqi,
+        green_electricity_share=(100.0 * green_kwh / all_kwh if all_kwh else None),
+        recycled_share=(100.0 * recycled / mass if mass else None),
+        green_factory_share=(100.0 * gf / total if total else 0.0),
+        unresolved=unresolved, complete=not unresolved and not pcf_lines, not_characterized=not_char,
+        declared_pcf=declared, declared_pcfs=declared_pcfs, suppliers=suppliers, warnings=warnings,
+        reference_period=(root_meta.get("reporting_period_start"), root_meta.get("reporting_period_end")),
+        region=root_meta.get("location"),
+        fossil=total - split.get("biogenic", 0.0) - split.get("land_use", 0.0), biogenic=split.get("biogenic", 0.0),
+        biogenic_uptake=uptake,
+    )
+
+
+def _tier_label(t: int) -> str:
+    return f"{MAX_TIER}+" if t >= MAX_TIER else str(t)

@@ -1,0 +1,220 @@
+"""Storage of imported supplier submissions, and the derived ``suppliers`` Brightway database.
+
+The canonical data are the submissions themselves, one JSON file per company
+in ``<project>/submissions/<company_id>.json``. The Brightway database
+``suppliers`` is derived: :func:`rebuild` (and every import) rewrites it from
+ALL stored submissions through :func:`lca.supply.link.build`, so products can
+be imported in any order and references resolve as soon as both sides exist.
+
+Write order of an import (:func:`commit`), all under the project's write lock
+so that two importers serialize:
+
+1. validate and link everything (nothing written on any error);
+2. build the full dataset list with the new submissions replacing each
+   company's previous one;
+3. ``project.write_database`` (validates, marks the write pending, writes);
+4. record the digest of the submission set the database was built from;
+5. only then ``os.replace`` the new JSON files into place.
+
+A crash anywhere leaves either the old JSON (and a database whose digest no
+longer matches, or a pending write) or the new JSON: :func:`ensure_current`
+rebuilds the database from the JSON files whenever the digest differs, so the
+database never silently disagrees with the stored submissions.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from .. import inventory
+from ..errors import InputError, IntegrityError, LcaError
+from . import link
+
+SUPPLIER_DB = link.SUPPLIER_DB
+SUBMISSIONS_DIR = "submissions"
+RECORD_FORMAT = "green-lca supplier submission"
+RECORD_VERSION = 1
+COMPANY_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+DIGEST_KEY = "submissions_digest"
+
+
+def submissions_dir(project) -> Path:
+    return Path(project.path) / SUBMISSIONS_DIR
+
+
+def _plain(obj):
+    """Dataclasses, dates, tuples -> JSON-able plain data."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (datetime, date)):
+        return obj.isoformat()
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def to_record(submission) -> dict:
+    """A validated ``Submission`` (or an equivalent dict) -> the stored JSON record."""
+    rec = _plain(submission)
+    for key in ("products", "materials", "energy", "transport", "emissions", "pcfs"):
+        rec[key] = list(rec.get(key) or [])
+    if not isinstance(rec.get("supplier"), dict) or not rec["supplier"].get("company_id"):
+        raise InputError("a submission without a Supplier sheet company_id cannot be stored")
+    cid = str(rec["supplier"]["company_id"])
+    if not COMPANY_RE.match(cid):
+        raise InputError(f"company_id {cid!r} must match [A-Za-z0-9._-]{{1,64}}")
+    if rec.get("source_file"):
+        rec["source_file"] = Path(str(rec["source_file"])).name
+    rec["format"] = RECORD_FORMAT
+    rec["format_version"] = RECORD_VERSION
+    return rec
+
+
+def _dumps(rec: dict) -> str:
+    try:
+        return json.dumps(rec, ensure_ascii=False, allow_nan=False, indent=1, sort_keys=True)
+    except ValueError as exc:
+        raise InputError(f"refusing to store a non-finite number: {exc}") from exc
+
+
+def load_all(project) -> dict[str, dict]:
+    """Every stored submission record, by company id."""
+    out = {}
+    d = submissions_dir(project)
+    if not d.is_dir():
+        return out
+    for path in sorted(d.glob("*.json")):
+        try:
+            rec = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IntegrityError(f"stored submission {path} is unreadable ({exc}); restore it from a "
+                                 "backup or delete it and re-import the company's workbook") from exc
+        if rec.get("format") != RECORD_FORMAT:
+            raise IntegrityError(f"{path} is not a green-lca submission record")
+        out[rec["supplier"]["company_id"]] = rec
+    return out
+
+
+def _digest(texts: dict[str, str]) -> str:
+    h = hashlib.sha256()
+    for cid in sorted(texts):
+        h.update(cid.encode())
+        h.update(b"\0")
+        h.update(texts[cid].encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _stored_texts(project) -> dict[str, str]:
+    d = submissions_dir(project)
+    if not d.is_dir():
+        return {}
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(d.glob("*.json"))}
+
+
+def build(project, records: list[dict]) -> link.Built:
+    """Link ``records`` against the project's background (no writing)."""
+    bg = inventory.load_background()
+    return link.build(records, bg, project.biosphere_codes())
+
+
+def _write(project, built: link.Built, digest: str) -> None:
+    bd = project._activate()
+    if not built.datasets:
+        if SUPPLIER_DB in bd.databases:
+            project.delete_database(SUPPLIER_DB)
+        return
+    project.write_database(SUPPLIER_DB, built.datasets)
+    bd = project._activate()
+    meta = bd.databases[SUPPLIER_DB]
+    meta[DIGEST_KEY] = digest
+    bd.databases[SUPPLIER_DB] = meta
+    bd.databases.flush()
+
+
+def commit(project, records: list[dict], built: link.Built | None = None) -> link.Built:
+    """Store ``records`` (each replacing its company's previous submission) and rebuild ``suppliers``.
+
+    Raises :class:`InputError` (nothing written) when linking the full set finds errors.
+    ``built``: the linked full set, when the caller linked it under the same lock hold.
+    """
+    with project.lock():
+        texts = _stored_texts(project)
+        current = load_all(project)
+        new_texts = {}
+        for rec in records:
+            cid = rec["supplier"]["company_id"]
+            current[cid] = rec
+            new_texts[cid] = _dumps(rec)
+        texts.update(new_texts)
+        if built is None:
+            built = build(project, [current[c] for c in sorted(current)])
+        errors = [i for i in built.issues if i.severity == "error"]
+        if errors:
+            raise InputError(f"{len(errors)} problem(s) linking the submissions; nothing was written",
+                             errors)
+        d = submissions_dir(project)
+        d.mkdir(parents=True, exist_ok=True)
+        staged = []
+        try:
+            for cid, text in new_texts.items():
+                tmp = d / f".{cid}.json.new"
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                staged.append((tmp, d / f"{cid}.json"))
+            _write(project, built, _digest(texts))
+            for tmp, final in staged:
+                os.replace(tmp, final)
+            staged = []
+        finally:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+        return built
+
+
+def rebuild(project) -> link.Built:
+    """Rewrite the ``suppliers`` database from the stored submissions (after an interrupted write)."""
+    with project.lock():
+        texts = _stored_texts(project)
+        records = load_all(project)
+        built = build(project, [records[c] for c in sorted(records)])
+        errors = [i for i in built.issues if i.severity == "error"]
+        if errors:
+            raise LcaError("the stored submissions no longer link against the background inventory: "
+                           + "; ".join(str(i) for i in errors[:10])
+                           + ". Re-import the companies named, or restore the previous inventories.")
+        _write(project, built, _digest(texts))
+        project._bump(pending=None)
+        return built
+
+
+def ensure_current(project) -> None:
+    """Rebuild ``suppliers`` if it was not built from exactly the stored submissions (a crashed import)."""
+    texts = _stored_texts(project)
+    bd = project._activate()
+    have = bd.databases[SUPPLIER_DB].get(DIGEST_KEY) if SUPPLIER_DB in bd.databases else None
+    want = _digest(texts) if texts else None
+    if have != want:
+        rebuild(project)
+
+
+def linked(project) -> link.Built:
+    """The line table of the current stored submissions (cached per project generation)."""
+    ensure_current(project)
+    project._activate()
+    key = ("supply_built",)
+    if key not in project._cache:
+        records = load_all(project)
+        project._cache[key] = build(project, [records[c] for c in sorted(records)])
+    return project._cache[key]
