@@ -52,13 +52,22 @@ def inventories_version() -> str:
     A project rebuilds its background database when this changes.
     """
     root = inventories_dir()
-    declared = (root / "VERSION").read_text(encoding="utf-8").strip()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and (p.suffix in {".toml", ".csv"} or p.name == "VERSION"))
+    stats = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    cached = _VERSION_CACHE.get(str(root))
+    if cached and cached[0] == stats:
+        return cached[1]
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in {".toml", ".csv"}:
-            h.update(path.relative_to(root).as_posix().encode())
-            h.update(path.read_bytes())
-    return f"{declared}+{h.hexdigest()[:10]}"
+    for path in files:
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    declared = (root / "VERSION").read_text(encoding="utf-8").strip()
+    version = f"{declared}+{h.hexdigest()[:10]}"
+    _VERSION_CACHE[str(root)] = (stats, version)
+    return version
+
+
+_VERSION_CACHE: dict[str, tuple] = {}  # inventories dir -> (file stats, version): re-hash only on change
 
 
 @dataclass(frozen=True)

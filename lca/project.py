@@ -91,6 +91,7 @@ def _bw():
         _SCRATCH.mkdir(parents=True, exist_ok=True)
         # plain logging instead of structlog, so that Brightway's chatter can be sent to stderr
         os.environ.setdefault("BRIGHTWAY_NO_STRUCTLOG", "1")
+        os.environ.setdefault("TQDM_DISABLE", "1")  # Brightway's progress bars
         logging.disable(logging.INFO)  # the import announces BRIGHTWAY2_DIR; nobody asked
         try:
             with _quiet():
@@ -787,6 +788,7 @@ class Project:
                 f"negative supply in the product system of {ref.ref}: {', '.join(names)}. "
                 "A loop consumes more than it produces; check the amounts in that loop."
             )
+        self._check_declared_pcfs(x, m, ref)
         c = self._c(m)
         g = system.B @ x  # inventory by flow row
         direct = self._direct(m) * x  # characterized direct emissions by activity
@@ -809,6 +811,20 @@ class Project:
         if hasattr(target, "extras"):
             fp.extras = target.extras(fp)
         return fp
+
+    def _check_declared_pcfs(self, x: np.ndarray, method: tuple, ref: ActivityRef) -> None:
+        """A supplier-declared PCF is stored as its GWP100 CO2e; refuse it under other methods."""
+        from .supply import rollup
+
+        cols = self._columns()
+        pcf = cols["is_pcf"]
+        if pcf.any() and np.any(x[pcf] != 0) and not rollup.pcf_characterizable(method):
+            used = ", ".join(cols["ref"][pcf & (x != 0)][:5])
+            raise LcaError(
+                f"the supply chain of {ref.ref} uses supplier-declared PCFs ({used}), which are stated "
+                f"in kg CO2e (IPCC AR6 GWP100) and cannot be characterized with {' | '.join(method)}; "
+                "use GWP100 or EF3.1-climate"
+            )
 
     def _score_unit(self, method: tuple) -> str:
         bd = self._activate()
@@ -896,6 +912,9 @@ class Project:
                 "stage_label": stage.fillna("").astype(str).to_numpy(object),
                 **dict(zip(("stage_code", "stage_names"), pd.factorize(stage.fillna("").astype(str).to_numpy(object)))),
                 "is_bg": (nodes["database"] == inventory.BACKGROUND_DB).to_numpy(bool),
+                # supplier-declared PCF stand-ins (lca.supply.link: code COMPANY/pcf:ID)
+                "is_pcf": ((nodes["database"] != inventory.BACKGROUND_DB)
+                           & nodes["code"].str.contains("/pcf:", regex=False)).to_numpy(bool),
             }
         return self._cache["columns"]
 

@@ -90,6 +90,10 @@ def read_file(path: Path, resolve=None) -> tuple[list[dict], list[InputIssue]]:
         issues = exc.issues or [InputIssue(None, None, None, "unreadable", str(exc), "error", name)]
         return [], _with_file(issues, name)
     issues = _with_file(issues, name)
+    if sub.is_empty and not any(i.severity == "error" for i in issues):
+        issues.append(InputIssue("Supplier", None, None, "nothing_to_import",
+                                 f"{name} is a blank template: fill in the Supplier sheet and at least "
+                                 "one product, then import it again", "error", name))
     if any(i.severity == "error" for i in issues) or sub.is_empty:
         return [], issues
     return [store.to_record(sub)], issues
