@@ -454,6 +454,10 @@ class Project:
             if problems:
                 for pending in self._pending():
                     self._rebuild(pending)
+                if not self._suppliers_current(bd):
+                    from .supply import store
+
+                    self._rebuild(store.SUPPLIER_DB)
                 if not _indices_ok():
                     from bw2data.backends import SQLiteBackend
 
@@ -476,7 +480,19 @@ class Project:
         if not _indices_ok():
             problems.append("SQLite indices missing")
         problems += [f"{name}: {why}" for name, why in self._stale_processed(bd, why=True).items()]
+        if not self._suppliers_current(bd):
+            problems.append("suppliers: not built from exactly the stored submissions (an interrupted import)")
         return problems
+
+    def _suppliers_current(self, bd) -> bool:
+        """The ``suppliers`` database was built from the stored submissions (digest recorded at write)."""
+        if not (self.path / "submissions").is_dir():
+            return True
+        try:
+            from .supply import store
+        except ImportError:
+            return True
+        return store.is_current(self, bd)
 
     def _stale_processed(self, bd, why: bool = False):
         """Databases whose processed arrays do not reflect the SQLite data (name -> reason)."""

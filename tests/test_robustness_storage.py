@@ -48,14 +48,14 @@ def expected_item(i: int, version: int) -> float:
     return 0.25 * (i + 1) + 0.5 * 2.0 * version
 
 
-# The child: pause at POINT of a write (print PAUSED, sleep), so the parent can kill it.
+# The child: pause at POINT of a write (marker file, sleep), so the parent can kill it.
 CHILD = r'''
 import json, os, sys, time
 point, proj_dir, data_file = sys.argv[1], sys.argv[2], sys.argv[3]
 argv = sys.argv[4:]
 
 def pause(*_):
-    print("PAUSED", flush=True)
+    open(data_file + ".paused", "w").close()
     time.sleep(600)
 
 import lca, lca.cli, lca.project
@@ -125,11 +125,15 @@ def start_child(tmp: Path, point: str, project_dir: Path, data=None, argv=(), db
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(KILL_DB=db))
 
 
-def wait_paused(child: subprocess.Popen) -> None:
-    for line in child.stdout:  # Brightway may log on stdout before
-        if line.strip() == "PAUSED":
-            return
-    raise AssertionError(f"child did not reach its pause point: {child.stderr.read()[-3000:]}")
+def wait_paused(child: subprocess.Popen, timeout=120) -> None:
+    """Wait for the child's marker file (written at its pause point)."""
+    marker = Path(child.args[4] + ".paused")
+    deadline = time.monotonic() + timeout
+    while not marker.exists():
+        if child.poll() is not None or time.monotonic() > deadline:
+            child.kill()
+            raise AssertionError(f"child did not reach its pause point: {child.stderr.read()[-3000:]}")
+        time.sleep(0.05)
 
 
 def kill_when_paused(child: subprocess.Popen) -> None:

@@ -195,8 +195,15 @@ def rebuild(project) -> link.Built:
                            + "; ".join(str(i) for i in errors[:10])
                            + ". Re-import the companies named, or restore the previous inventories.")
         _write(project, built, _digest(texts))
-        project._bump(pending=None)
+        project._set_pending(SUPPLIER_DB, False)
         return built
+
+
+def is_current(project, bd) -> bool:
+    """True if ``suppliers`` was built from exactly the stored submissions (digest recorded at write)."""
+    texts = _stored_texts(project)
+    have = bd.databases[SUPPLIER_DB].get(DIGEST_KEY) if SUPPLIER_DB in bd.databases else None
+    return have == (_digest(texts) if texts else None)
 
 
 def ensure_current(project) -> None:
