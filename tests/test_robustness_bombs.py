@@ -17,11 +17,14 @@ LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
           + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
           + ']>')
 
+# Peak memory of the child itself: VmHWM (reset at exec). resource.getrusage's ru_maxrss is not
+# usable here: on Linux a child inherits the parent's peak at fork, so it reports pytest's peak.
 CHILD = (
-    "import resource, sys\n"
+    "import sys\n"
     "from lca.cli import main\n"
     "rc = main(sys.argv[1:])\n"
-    "print('PEAK_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
+    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+    "print('PEAK_MB', int(hwm) / 1024, file=sys.stderr)\n"
     "sys.exit(rc)\n"
 )
 
