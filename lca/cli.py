@@ -191,7 +191,11 @@ def run(argv: list[str]) -> int:
         if args.out:
             out = Path(args.out)
             if out.suffix == ".parquet":
-                frame.to_parquet(out)
+                try:
+                    frame.to_parquet(out)
+                except ImportError:
+                    raise InputError(f"--out {out}: writing parquet needs pyarrow (pip install pyarrow); "
+                                     "or write a .csv file") from None
             elif out.suffix == ".csv":
                 frame.to_csv(out)
             else:
