@@ -5,17 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from xlsx_factory import CONTENT_TYPES, MAIN, NS, ROOT_RELS, WB_RELS, inline, sheet_xml, workbook_xml, write_raw_xlsx  # noqa: E402
-
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
-          + ']>')
+from xlsx_factory import LAUGHS, NS, inline, sheet_xml, write_raw_xlsx, write_zip_bomb  # noqa: E402
 
 # Peak memory of the child itself: VmHWM (reset at exec). resource.getrusage's ru_maxrss is not
 # usable here: on Linux a child inherits the parent's peak at fork, so it reports pytest's peak.
@@ -30,18 +25,7 @@ CHILD = (
 
 
 def _zip_bomb(path: Path) -> Path:
-    chunk = ("<row><c><v>1</v></c></row>" * 40_000).encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        zf.writestr("[Content_Types].xml", CONTENT_TYPES.format(main=MAIN))
-        zf.writestr("_rels/.rels", ROOT_RELS)
-        zf.writestr("xl/workbook.xml", workbook_xml())
-        zf.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            fh.write(f'<?xml version="1.0"?><worksheet xmlns="{NS}"><sheetData>'.encode())
-            for _ in range(300):  # ~300 MB of rows from < 1 MB on disk
-                fh.write(chunk)
-            fh.write(b"</sheetData></worksheet>")
-    return path
+    return write_zip_bomb(path)
 
 
 def _laughs_shared(path: Path) -> Path:

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from xlsx_factory import (CONTENT_TYPES, MACRO_MAIN, MAIN, NS, ROOT_RELS, WB_RELS, build, inline, num,  # noqa: E402
-                          rewrite_member, sheet_xml, workbook_xml, write_raw_xlsx)
+from xlsx_factory import (LAUGHS, MACRO_MAIN, NS, build, inline,  # noqa: E402
+                          num, rewrite_member, sheet_xml, write_raw_xlsx, write_zip_bomb)
 
 import lca.supply.workbook as W  # noqa: E402
 from lca.errors import InputError  # noqa: E402
@@ -41,10 +41,6 @@ def _refused(path, code: str, match: str | None = None) -> InputError:
 
 
 # ---------------------------------------------------------------- XML attacks
-
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
-          + ']>')
 
 
 def test_billion_laughs_in_shared_strings_refused_fast(tmp_path):
@@ -82,19 +78,7 @@ def test_dtd_in_workbook_part_refused(tmp_path):
 @pytest.fixture(scope="module")
 def zip_bomb(tmp_path_factory) -> Path:
     """~0.8 MB that inflates to ~300 MB of rows (millions of cells)."""
-    p = tmp_path_factory.mktemp("bomb") / "bomb.xlsx"
-    chunk = ("<row><c><v>1</v></c></row>" * 40_000).encode()
-    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        zf.writestr("[Content_Types].xml", CONTENT_TYPES.format(main=MAIN))
-        zf.writestr("_rels/.rels", ROOT_RELS)
-        zf.writestr("xl/workbook.xml", workbook_xml())
-        zf.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            fh.write(f'<?xml version="1.0"?><worksheet xmlns="{NS}"><sheetData>'.encode())
-            for _ in range(300):
-                fh.write(chunk)
-            fh.write(b"</sheetData></worksheet>")
-    return p
+    return write_zip_bomb(tmp_path_factory.mktemp("bomb") / "bomb.xlsx")
 
 
 def test_zip_bomb_refused_fast_and_small(zip_bomb):

@@ -83,3 +83,25 @@ def rewrite_member(path: Path, name: str, transform) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, data in members.items():
             zf.writestr(n, data)
+
+
+# A "billion laughs" DTD: nine levels of entities, 10^9 "lol"s when expanded.
+LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
+          + ']>')
+
+
+def write_zip_bomb(path: Path) -> Path:
+    """~0.8 MB on disk that inflates to ~300 MB of rows (12 million cells)."""
+    chunk = ("<row><c><v>1</v></c></row>" * 40_000).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", CONTENT_TYPES.format(main=MAIN))
+        zf.writestr("_rels/.rels", ROOT_RELS)
+        zf.writestr("xl/workbook.xml", workbook_xml())
+        zf.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            fh.write(f'<?xml version="1.0"?><worksheet xmlns="{NS}"><sheetData>'.encode())
+            for _ in range(300):
+                fh.write(chunk)
+            fh.write(b"</sheetData></worksheet>")
+    return path
