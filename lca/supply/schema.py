@@ -438,14 +438,9 @@ def dict_resolver(entries: dict[str, tuple[str, str]]) -> Callable[[str], Resolu
 
 
 def _inventories_dir() -> Path:
-    try:
-        from importlib.resources import files
-        p = Path(str(files("lca.inventories")))
-        if (p / "flows.csv").is_file():
-            return p
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parents[2] / "inventories"
+    from ..inventory import inventories_dir
+
+    return inventories_dir()
 
 
 _GASES: dict[str, str] | None = None
