@@ -91,6 +91,7 @@ def read_file(path: Path, resolve=None) -> tuple[list[dict], list[InputIssue]]:
         return [], _with_file(issues, name)
     issues = _with_file(issues, name)
     if sub.is_empty and not any(i.severity == "error" for i in issues):
+        issues = [i for i in issues if i.code != "blank_workbook"]  # reported as the error below
         issues.append(InputIssue("Supplier", None, None, "nothing_to_import",
                                  f"{name} is a blank template: fill in the Supplier sheet and at least "
                                  "one product, then import it again", "error", name))
