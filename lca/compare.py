@@ -8,6 +8,8 @@ the first target, and the breakdown by stage side by side.
 """
 from __future__ import annotations
 
+import textwrap
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,8 +100,8 @@ class Comparison:
         else:
             ax.bar(x, list(self.frame["total"]))
         ax.set_xticks(list(x))
-        ax.set_xticklabels([lbl if len(lbl) < 28 else lbl[:26] + "..." for lbl in self.labels], rotation=20,
-                           ha="right", fontsize=8)
+        ax.set_xticklabels([textwrap.fill(lbl.replace(", ", ",\n"), 28) if len(lbl) > 28 else lbl for lbl in self.labels], rotation=0,
+                           ha="center", fontsize=8)
         ax.set_ylabel(self.score_unit)
         ax.set_title(" | ".join(self.method[1:]) if len(self.method) > 1 else str(self.method), fontsize=9)
         fig.tight_layout()
