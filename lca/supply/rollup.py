@@ -127,6 +127,7 @@ class CarbonProfile:
     fossil: float = 0.0
     biogenic: float = 0.0
     biogenic_uptake: float = 0.0
+    processes: list[dict] = field(default_factory=list)  # largest direct emitters, as in `lca footprint`
 
     # -- figures ---------------------------------------------------------------------
     @property
@@ -190,6 +191,9 @@ class CarbonProfile:
             "warnings": list(self.warnings),
             "fossil": finite(self.fossil, "fossil"), "biogenic": finite(self.biogenic, "biogenic"),
             **{f"by_{d}": self.by_dict(d) for d in DIMENSIONS},
+            # the keys of `lca footprint --json`, for tools that read both
+            "by_process": list(self.processes),
+            "by_flow": [{"flow": k, "score": v} for k, v in self.by_dict("gas").items()],
         }
 
     def to_json(self, indent: int | None = None) -> str:
@@ -565,7 +569,9 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
     for g, name in enumerate(labels["gas"]):
         if name == "CO2 uptake":
             uptake = float(arr[:, :, :, :, g, :].sum())
+    processes = _top_processes(project, root, norm, m) if not unresolved else []
     return CarbonProfile(
+        processes=processes,
         product=root, name=root_meta["name"], company=root_meta["company_name"], method=m,
         score_unit=project._score_unit(m), declared_unit=root_meta["declared_unit"],
         declared_amount=float(root_meta["declared_amount"]),
@@ -582,6 +588,16 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         fossil=total - split.get("biogenic", 0.0) - split.get("land_use", 0.0), biogenic=split.get("biogenic", 0.0),
         biogenic_uptake=uptake,
     )
+
+
+def _top_processes(project, root: str, amount: float, method: tuple, top: int = 50) -> list[dict]:
+    """The processes with the largest direct emissions in the product's chain (as ``lca footprint``)."""
+    try:
+        fp = project.footprint(f"{store.SUPPLIER_DB}:{root}", amount=amount, method=method)
+    except LcaError:  # e.g. declared PCFs under a method they cannot be characterized in
+        return []
+    return [{"ref": r.ref, "name": r.name, "location": r.location, "score": finite(r.score, r.ref)}
+            for r in fp.by_process.head(top).itertuples()]
 
 
 def _tier_label(t: int) -> str:

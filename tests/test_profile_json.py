@@ -1,0 +1,27 @@
+"""`lca profile --json` carries the footprint keys too, consistent with the roll-up."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from lca.demo import examples_dir
+
+
+def test_profile_json_has_footprint_keys_consistent_with_rollup(project, project_dir):
+    files = sorted(examples_dir().glob("*.xlsx")) + sorted(examples_dir().glob("*.json"))
+    report = project.import_files(files)
+    assert report.ok, report.summary()
+    out = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "profile",
+                          "GD-PACK/ESS-100", "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    total = doc["total"]
+    # the by-process list (direct emissions of every process in the chain, from the solver's
+    # supply vector) and the roll-up's sparse array are two computations of the same total
+    assert sum(p["score"] for p in doc["by_process"]) == pytest.approx(total, rel=1e-4)
+    assert sum(f["score"] for f in doc["by_flow"]) == pytest.approx(total, rel=1e-9)
+    for dim in ("tier", "supplier", "material", "stage", "gas", "region"):
+        assert sum(doc[f"by_{dim}"].values()) == pytest.approx(total, rel=1e-9), dim
+    fp = project.footprint("GD-PACK/ESS-100", amount=doc["declared_amount"])
+    assert fp.total == pytest.approx(total, rel=1e-6)
