@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import math
 import re
 import unicodedata
@@ -469,14 +470,31 @@ def gas_codes() -> dict[str, str]:
 _TRIM = " \t\r\n\u00a0\u2007\u202f\u3000\u200b\ufeff"
 
 
+_MEMO_LEN = 200  # [chars] only short texts are memoised: 8,192 x 200 chars bounds the caches' memory
+
+
 def _norm_text(s: str) -> str:
+    return _norm_text_memo(s) if len(s) <= _MEMO_LEN else _norm_text_raw(s)
+
+
+def _norm_text_raw(s: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", s).strip(_TRIM).lower().split())
+
+
+_norm_text_memo = functools.lru_cache(maxsize=8192)(_norm_text_raw)  # pure; cell texts recur row after row
 
 
 def _norm_key(s: str) -> str:
     """Header/enum key: NFKC, lower case, without spaces, ``_``, ``-`` and a trailing ``*``."""
+    return _norm_key_memo(s) if len(s) <= _MEMO_LEN else _norm_key_raw(s)
+
+
+def _norm_key_raw(s: str) -> str:
     s = unicodedata.normalize("NFKC", s).lower().strip(_TRIM).rstrip("*")
     return re.sub(r"[\s_\-\u00a0\u3000]+", "", s)
+
+
+_norm_key_memo = functools.lru_cache(maxsize=8192)(_norm_key_raw)
 
 
 def _key_index(columns: Iterable[Column]) -> dict[str, str]:
@@ -601,17 +619,34 @@ def _parse_date(value: object) -> date:
     return d
 
 
+_ENUM_INDEX: dict[str, tuple[tuple[str, ...], dict, dict[str, str]]] = {}
+
+
+def _enum_index(enum: str, allowed: tuple[str, ...]) -> dict[str, str]:
+    """Normalised key -> value of an enum: the allowed values first, then the synonyms (first match wins).
+
+    Built once per enum (rebuilt if ENUMS or the synonyms are replaced), instead of normalising
+    every allowed value for every cell.
+    """
+    syn = _ENUM_SYNONYMS.get(enum, {})
+    got = _ENUM_INDEX.get(enum)
+    if got is not None and got[0] is allowed and got[1] is syn:
+        return got[2]
+    idx: dict[str, str] = {}
+    for a in allowed:
+        idx.setdefault(_norm_key(a), a)
+    for s, a in syn.items():
+        idx.setdefault(_norm_key(s), a)
+    _ENUM_INDEX[enum] = (allowed, syn, idx)
+    return idx
+
+
 def _parse_enum(value: object, enum: str) -> str:
     text = _as_text(value)
     allowed = ENUMS[enum]
-    k = _norm_key(text)
-    for a in allowed:
-        if _norm_key(a) == k:
-            return a
-    syn = _ENUM_SYNONYMS.get(enum, {})
-    for s, a in syn.items():
-        if _norm_key(s) == k:
-            return a
+    hit = _enum_index(enum, allowed).get(_norm_key(text))
+    if hit is not None:
+        return hit
     if enum == "declared_unit" or enum == "emission_unit":
         u = normalize_unit(text)
         if u in allowed:
@@ -843,13 +878,18 @@ def _table_rows(ctx: _Ctx, sheet: RawSheet, spec: SheetSpec) -> list[_Row]:
     if any(i.code == "missing_column" and i.sheet == sheet.title for i in ctx.issues):
         return []
     rows = []
+    columns = spec.columns
     for raw in sheet.rows:
         cells = {mapping[c]: cell for c, cell in raw.cells.items() if c in mapping}
         if not cells or _is_example(cells, spec):
             continue
         row = _Row(ctx, sheet, spec, raw.number, cells)
-        for col in spec.columns:
-            _parse_field(row, col)
+        values = row.values
+        for col in columns:
+            if col.key not in cells and col.need != "R":
+                values[col.key] = None  # what _parse_field does for an empty optional cell, without the call
+            else:
+                _parse_field(row, col)
         rows.append(row)
     return rows
 

@@ -82,6 +82,7 @@ _MACRO_CONTENT = ("macroenabled", "vbaproject", "macrosheet", "sheet.binary", "a
 _EXTERNAL_REF = re.compile(r"\[\d+\]")
 _COORD = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _BLANK = "\u00a0\u2007\u202f\u3000\u200b\ufeff"
+_WHITE = " \t\r\n" + _BLANK  # what makes a text cell empty
 
 
 @dataclass(slots=True)
@@ -176,6 +177,18 @@ def _column_number(letters: str) -> int:
         if len(_COLUMN_NUMBERS) < 20_000:
             _COLUMN_NUMBERS[letters] = n
     return n
+
+
+_REFS: dict[str, tuple[int, int] | tuple[()]] = {}
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | tuple[()]:
+    """Cell reference -> (column, row), or ``()`` when it is not a valid reference; cached (bounded)."""
+    m = _COORD.match(ref)
+    parsed = (_column_number(m.group(1)), int(m.group(2))) if m else ()
+    if len(_REFS) < 100_000 and len(ref) <= 12:  # bounded: only reference-sized keys ("$XFD$1048576")
+        _REFS[ref] = parsed
+    return parsed
 
 
 class _Refusal(Exception):
@@ -577,16 +590,26 @@ class _SheetReader:
         if b.elements > MAX_ELEMENTS:
             raise _Refusal("too_large", f"more than {MAX_ELEMENTS:,} XML elements in the sheets: "
                                         "refused as too large to check in bounded time")
-        tag = _local(name)
-        if tag == "c":
-            self._start_cell(attrs)
+        tag = _LOCAL_NAMES.get(name) or _local(name)  # inlined cache hit: once per element
+        if tag == "c":  # inlined _start_cell (once per cell)
+            self.in_cell = True
+            self.cell_attrs = attrs
+            self.v = self.f = self.inline = self.capture = None
+            self.cap_len = 0
+            self.rph = 0
+            ref = attrs.get("r")
+            parsed = (_REFS.get(ref) or _parse_ref(ref)) if ref else None
+            if parsed:
+                self.col_no = parsed[0]
+                if self.row_no == 0:
+                    self.row_no = parsed[1]
+            else:
+                self.col_no += 1
         elif self.in_cell:
             if tag == "v":
-                self.v = []
-                self.capture = self.v
+                self.capture = self.v = []
             elif tag == "f":
-                self.f = []
-                self.capture = self.f
+                self.capture = self.f = []
             elif tag == "is":
                 self.inline = []
             elif tag == "rPh":
@@ -607,9 +630,24 @@ class _SheetReader:
                     self.sheet.hidden_columns.append((lo, min(hi, _EXCEL_MAX_COL)))
 
     def end(self, name: str) -> None:
-        tag = _local(name)
-        if tag == "c":
-            self._end_cell()
+        tag = _LOCAL_NAMES.get(name) or _local(name)
+        if tag == "c":  # inlined _end_cell (once per cell)
+            self.in_cell = False
+            self.capture = None
+            cell = self._decode()
+            if cell is None:
+                return
+            col = cell.col
+            if col > MAX_COLS or cell.row > _EXCEL_MAX_ROW or col > _EXCEL_MAX_COL:
+                self.far_count += 1
+                if self.far_first is None:
+                    self.far_first = cell.coordinate
+                return
+            b = self.budget
+            b.cells += 1
+            if b.cells > MAX_CELLS:
+                raise _Refusal("too_large", f"more than {MAX_CELLS:,} non-empty cells: split the workbook")
+            self.row_cells[col] = cell
         elif tag in ("v", "f", "t"):
             self.capture = None
         elif tag == "rPh":
@@ -652,39 +690,7 @@ class _SheetReader:
         self.row_cells = {}
 
     # -- cells
-    def _start_cell(self, attrs: dict) -> None:
-        self.in_cell = True
-        self.cell_attrs = attrs
-        self.v = self.f = self.inline = None
-        self.capture = None
-        self.cap_len = 0
-        self.rph = 0
-        ref = attrs.get("r")
-        m = _COORD.match(ref) if ref else None
-        if m:
-            self.col_no = _column_number(m.group(1))
-            if self.row_no == 0:
-                self.row_no = int(m.group(2))
-        else:
-            self.col_no += 1
-
-    def _end_cell(self) -> None:
-        self.in_cell = False
-        self.capture = None
-        col = self.col_no
-        cell = self._decode()
-        if cell is None:
-            return
-        if col > MAX_COLS or self.row_no > _EXCEL_MAX_ROW or col > _EXCEL_MAX_COL:
-            self.far_count += 1
-            if self.far_first is None:
-                self.far_first = cell.coordinate
-            return
-        self.budget.cells += 1
-        if self.budget.cells > MAX_CELLS:
-            raise _Refusal("too_large", f"more than {MAX_CELLS:,} non-empty cells: split the workbook")
-        self.row_cells[col] = cell
-
+    # (a cell's start and end are handled inline in start()/end(): they run once per cell)
     def _decode(self) -> Cell | None:
         """The cell just closed as a Cell, or None when it is empty."""
         a = self.cell_attrs
@@ -699,7 +705,7 @@ class _SheetReader:
             return Cell(row, col, None, "formula_nocache", formula, external)
         value, kind = self._value(t, v, a)
         if kind == "text":
-            if not value.strip(" \t\r\n" + _BLANK):
+            if not value.strip(_WHITE):
                 return None
         elif value is None:
             return None
