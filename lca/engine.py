@@ -147,7 +147,7 @@ class SingularSystem(Exception):
 class SingularSystemError(LcaError):
     """The technosphere matrix is singular: some activity produces nothing net."""
 
-    def __init__(self, system: System, names: dict[int, str] | None = None):
+    def __init__(self, system: System):
         self.columns = suspicious_columns(system)
         self.node_ids = [int(system.activity_ids[c]) for c in self.columns]
         super().__init__(

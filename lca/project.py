@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import engine, inventory
 from .errors import InputError, IntegrityError, LcaError, LockTimeout
-from .calc import GWP100, METHOD_ALIASES, Calculation, _snapshot  # noqa: F401
+from .calc import METHOD_ALIASES, Calculation, _snapshot
 from .results import ActivityRef
 
 BW_PROJECT = "green-lca"
@@ -81,7 +81,7 @@ def _bw():
         logging.disable(logging.INFO)  # the import announces BRIGHTWAY2_DIR; nobody asked
         try:
             with _quiet():
-                import bw2data  # noqa: F401
+                import bw2data
         finally:
             logging.disable(logging.NOTSET)
         feedback = logging.getLogger("brightway-stdout-feedback")
@@ -89,9 +89,8 @@ def _bw():
         for handler in feedback.handlers:
             if isinstance(handler, logging.StreamHandler):
                 handler.setStream(sys.stderr)
-    import bw2data
-
-    return bw2data
+        return bw2data
+    return sys.modules["bw2data"]
 
 
 _SCRATCH = Path(os.environ.get("TMPDIR", "/tmp")) / f"green-lca-bw-{os.getuid() if hasattr(os, 'getuid') else 0}"

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import lca
-from lca import inventory
 
 CO2_CF, CH4_CF = 1.0, 29.8  # IPCC 2021 GWP100 [kg CO2e/kg], AR6 WG1 Table 7.15
 

@@ -17,7 +17,7 @@ def test_fresh_setup_offline_twice_under_a_minute(tmp_path, monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
     t0 = time.perf_counter()
-    proj = lca.open_project(tmp_path / "fresh")
+    lca.open_project(tmp_path / "fresh")
     first = time.perf_counter() - t0
     state1 = json.loads((tmp_path / "fresh" / "green-lca.json").read_text())
     t0 = time.perf_counter()

@@ -4,21 +4,12 @@ from __future__ import annotations
 from ..errors import InputError
 from .base import MODELS_DB, Model, ensure_written, rebuild
 from .battery import BatteryPack, battery_pack
+from .pv import PVModule, pv_module
+from .vehicle import Vehicle, vehicle
 
-MODELS: dict = {"battery_pack": battery_pack}
-
-try:  # the other families register themselves when their modules are present
-    from .vehicle import Vehicle, vehicle
-
-    MODELS["vehicle"] = vehicle
-except ImportError:  # pragma: no cover
-    pass
-try:
-    from .pv import PVModule, pv_module
-
-    MODELS["pv_module"] = pv_module
-except ImportError:  # pragma: no cover
-    pass
+MODELS: dict = {"battery_pack": battery_pack, "vehicle": vehicle, "pv_module": pv_module}
+__all__ = ["MODELS", "MODELS_DB", "Model", "BatteryPack", "Vehicle", "PVModule", "battery_pack", "vehicle",
+           "pv_module", "get_model", "ensure_written", "rebuild", "demo_models"]
 
 
 def get_model(name: str, **params):

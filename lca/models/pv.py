@@ -25,7 +25,7 @@ Sol. Energy Mater. Sol. Cells 230:111277 (published comparison).
 """
 from __future__ import annotations
 
-from .base import Builder, Model, check_choice, check_number, check_region, check_unknown, named, parameters, value
+from .base import Builder, Model, check_number, check_region, check_unknown, named, parameters, value
 
 STEPS = ("mgsi", "polysi", "ingot", "wafer", "cell", "module")
 

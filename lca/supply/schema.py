@@ -983,15 +983,22 @@ def _locate_sheets(ctx: _Ctx) -> dict[str, RawSheet]:
 
 # ---------------------------------------------------------------- records from rows
 
+def _check_unique(r: "_Row", key: str, value, seen: dict[str, int]) -> None:
+    """An id used twice in one sheet is an error naming the row that used it first."""
+    if value is None:
+        return
+    if value in seen:
+        r.error(key, "duplicate_id", f"{key} {value!r} is already used in row {seen[value]}: give each row its own id")
+    else:
+        seen[value] = r.number
+
+
 def _products(ctx: _Ctx, rows: list[_Row]) -> dict[str, Product]:
     out: dict[str, Product] = {}
     seen: dict[str, int] = {}
     for r in rows:
         pid = r.get("product_id")
-        if pid is not None and pid in seen:
-            r.error("product_id", "duplicate_id", f"product_id {pid!r} is already used in row {seen[pid]}")
-        elif pid is not None:
-            seen[pid] = r.number
+        _check_unique(r, "product_id", pid, seen)
         unit, mass = r.get("declared_unit"), r.get("mass_kg")
         amount = r.get("declared_amount") if r.get("declared_amount") is not None else 1.0
         if unit is not None and unit not in ("kg", "t") and mass is None and r.cells.get("mass_kg") is None:
@@ -1158,10 +1165,7 @@ def _pcfs(ctx: _Ctx, rows: list[_Row], supplier: SupplierInfo | None) -> dict[st
     seen: dict[str, int] = {}
     for r in rows:
         pid = r.get("pcf_id")
-        if pid is not None and pid in seen:
-            r.error("pcf_id", "duplicate_id", f"pcf_id {pid!r} is already used in row {seen[pid]}")
-        elif pid is not None:
-            seen[pid] = r.number
+        _check_unique(r, "pcf_id", pid, seen)
         end = r.get("reference_period_end")
         if end is not None and supplier is not None:
             start = supplier.reporting_period_start
