@@ -129,6 +129,11 @@ class Line:
     region: str = ""                  # where the emission happens (grid region, dataset location)
     supplier: str = ""                # who supplied the data / the input
     primary: float = 0.0              # share of primary data [0..1] of the line's own value
+    # Data quality rating (technological, geographical, temporal) on the PACT / Catena-X 1 (best) .. 5 scale.
+    # The scores given per line kind are green-lca's own rule of thumb (an estimate, not a standard table):
+    # own activity data 2; background datasets 3, geography 2 when the dataset's region is the line's,
+    # temporal 2 / 3 / 4 for data <= 3 / <= 6 / older years before the reporting period; declared PCFs
+    # carry the supplier's own scores (3 where none is given).
     dqr: tuple[float, float, float] = (3.0, 3.0, 3.0)  # technological, geographical, temporal [1..5]
     kwh: float = 0.0                  # electricity [kWh per unit of the activity]
     green: bool = False               # renewable sourcing
