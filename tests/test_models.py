@@ -149,23 +149,41 @@ def test_chinese_nmc811_pack_within_peiseler_2024(project):
     assert 59 <= per_kwh <= 115
 
 
-@pytest.mark.xfail(reason="LFP with sourced 2022-2024 defaults (0.168 kWh/kg cells, 0.87 cell-to-pack, Degen 2023 "
-                          "37.5 kWh/kWh cell energy = Degen's own LFP value, re-checked; 85 % synthetic graphite, "
-                          "GGII 2022) gives ~97 kg CO2e/kWh on the CN grid, above Peiseler 2024 (54-69) and Xu 2022 "
-                          "(41-89): cell energy 23 (all as electricity), graphite 20 (background synthetic graphite "
-                          "~32 kg CO2e/kg) and aluminium 16 kg/kWh remain; no sourced default closes the gap; "
-                          "see docs/models.md", strict=False)
-def test_chinese_lfp_pack_within_published_ranges(project):
+@pytest.mark.parametrize("chemistry", ["LFP", "NMC811", "NMC622"])
+def test_chinese_cells_within_xu_2022(project, chemistry):
+    # Xu et al. 2022, Resour. Conserv. Recycl. 187:106606: cells of 8 chemistries made in CN/US/EU in 2020,
+    # 41-89 kg CO2e per kWh of cell. Like for like: the model's cells alone, per kWh of cell capacity.
+    m = battery_pack(chemistry, 60.0, region="CN")
+    fp = project.footprint(m)
+    cells = fp.extras["cells_per_kwh_cell"]
+    # independent of the extras: the cell activity's score (adjoint solve) x kg of cell per kWh from battery.toml
+    density = tomllib.loads((inventory.inventories_dir() / "parameters" / "battery.toml").read_text(
+        encoding="utf-8"))["chemistry"][chemistry]["cell_energy_density"]["value"]
+    cell_score = float(project.footprints()[f"models:{m.prefix}-cell"])  # kg CO2e per kg of cell
+    assert cells == pytest.approx(cell_score / density, rel=1e-9)
+    assert 41 <= cells <= 89
+    assert cells < fp.total  # the pack adds casing, BMS, cooling and module parts
+
+
+@pytest.mark.xfail(reason="known deviation, documented in docs/models.md: the Chinese LFP pack is ~97 kg CO2e/kWh "
+                          "on the CN grid (cells 85, inside Xu 2022), above Peiseler 2024's LFP packs (54-69). "
+                          "Sourced inputs that put it there: Degen 2023's LFP cell energy 37.5 kWh/kWh (the highest "
+                          "of the chemistries they analysed, all as electricity), synthetic graphite from Istrate "
+                          "2024 (KIT 2024 finds graphite 37 kg CO2e per kWh of cell with new industrial data), "
+                          "Chinese primary aluminium. Strict: if it ever passes, update the docs.", strict=True)
+def test_chinese_lfp_pack_within_peiseler_2024(project):
     per_kwh = project.footprint(battery_pack("LFP", 60.0, region="CN")).total
-    assert 41 <= per_kwh <= 89  # widest envelope: Xu et al. 2022 (cells), Peiseler 2024 (packs) 54-69
+    assert 54 <= per_kwh <= 69  # Peiseler et al. 2024, LFP 5th-95th percentile
 
 
-@pytest.mark.xfail(reason="default 2023 module (efficiency 0.22, 150 um wafers, poly-Si on the Xinjiang grid, "
-                          "2023 grid factors) gives ~535 kg CO2e/kWp, 29 % below Mueller 2021 (750, 2020 module "
-                          "on ecoinvent-era Chinese electricity); see docs/models.md", strict=False)
-def test_chinese_glass_glass_module_within_25pct_of_mueller_2021(project):
-    per_kwp = project.footprint(pv_module("PERC", "glass-glass", region="CN")).total
-    assert per_kwp == pytest.approx(750, rel=0.25)  # Mueller et al. 2021, SEMSC 230:111277
+def test_default_2023_module_is_below_the_2020_vintage_module(project):
+    # Mueller 2021's 750 kg CO2e/kWp is a 2020 module on ecoinvent-era Chinese electricity; the model's
+    # 2023 default (efficiency 0.22, 150 um wafers, 55 um kerf, 2023 grid factors) must come out lower than
+    # the same model with the 2020 inventory's parameters (below), and not by more than half
+    now = project.footprint(pv_module("PERC", "glass-glass", region="CN")).total
+    then = project.footprint(pv_module("PERC", "glass-glass", region="CN", efficiency=0.20, wafer_thickness_um=170,
+                                       kerf_loss_um=65, polysi_region="CN")).total
+    assert 0.5 * then < now < then
 
 
 def test_chinese_glass_glass_module_of_the_inventory_vintage_within_25pct_of_mueller_2021(project):

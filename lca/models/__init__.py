@@ -33,6 +33,3 @@ def demo_models() -> list[tuple[str, Model]]:
             technology="TOPCon", construction="glass-glass")))
     return out
 
-
-__all__ = ["MODELS", "MODELS_DB", "Model", "get_model", "demo_models", "ensure_written", "rebuild",
-           "battery_pack", "BatteryPack"]

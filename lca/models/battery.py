@@ -32,7 +32,8 @@ of EV batteries (declared unit: kWh of total energy provided over the service li
 from __future__ import annotations
 
 from ..errors import InputError
-from .base import Builder, Model, check_choice, check_number, check_region, check_unknown, named, parameters, value
+from .base import (MODELS_DB, Builder, Model, check_choice, check_number, check_region, check_unknown, named,
+                   parameters, value)
 
 STAGES = ("raw materials", "cathode", "anode", "cell manufacturing", "pack assembly")
 EU_STAGES = {
@@ -242,6 +243,9 @@ class BatteryPack(Model):
             "cell_mass_kg": self.cell_kg_per_kwh * p["capacity_kwh"],
             "parameters": {k: v for k, v in p.items() if not k.startswith("_")},
         }
+        scores = self._scores(fp)
+        if scores is not None:  # cells alone, for comparison with cell-level studies (Xu et al. 2022)
+            out["cells_per_kwh_cell"] = float(scores[f"{MODELS_DB}:{self.prefix}-cell"]) * self.cell_kg_per_kwh
         mats = self.by_material(fp)
         if mats:
             out["by_material_per_kwh"] = mats
