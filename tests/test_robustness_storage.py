@@ -473,3 +473,35 @@ def test_import_killed_next_command_works(imported, tmp_path, point):
     again = cli(d, "import", str(WORKBOOK_B), "--json")
     assert again.returncode == 0, again.stderr
     assert "HN-CATHODE" in submissions(d)
+
+
+@needs_import
+def test_submission_check_is_cached_by_file_stats_and_a_changed_file_is_caught(imported, tmp_path, monkeypatch):
+    from lca.supply import store
+
+    d = tmp_path / "project"
+    shutil.copytree(imported["dir"], d, ignore=shutil.ignore_patterns("write.lock"))
+    p = lca.open_project(d)  # the copy has new inodes: the full check runs and records its result
+    assert (d / store.CHECKED_FILE).exists()
+
+    def no_reading(_project):
+        raise AssertionError("the submissions were read although nothing changed")
+
+    monkeypatch.setattr(store, "_stored_texts", no_reading)
+    assert store.is_current(p, p._activate())
+    monkeypatch.undo()
+    # a stored submission changed behind the project's back (valid JSON, other bytes): the stat
+    # signature differs, the full check runs and finds the digest no longer matches
+    f = next((d / store.SUBMISSIONS_DIR).glob("*.json"))
+    f.write_text(f.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert not store.is_current(p, p._activate())
+    # the cached result is not reused either when the database digest changes (a crash after the
+    # database write and before the files were replaced): put the old files back, change the digest
+    f.write_text(f.read_text(encoding="utf-8")[:-1], encoding="utf-8")
+    assert store.is_current(p, p._activate())
+    bd = p._activate()
+    meta = bd.databases[store.SUPPLIER_DB]
+    meta[store.DIGEST_KEY] = "0" * 64
+    bd.databases[store.SUPPLIER_DB] = meta
+    bd.databases.flush()
+    assert not store.is_current(p, bd)

@@ -237,20 +237,54 @@ def rebuild(project) -> link.Built:
         return built
 
 
+CHECKED_FILE = "submissions-checked.json"  # in the project directory, beside the state file
+
+
+def _stat_signature(project) -> list:
+    """(name, size, mtime_ns, inode) of every stored submission: changes whenever a file is replaced."""
+    d = submissions_dir(project)
+    if not d.is_dir():
+        return []
+    out = []
+    for p in sorted(d.glob("*.json")):
+        st = p.stat()
+        out.append([p.name, st.st_size, st.st_mtime_ns, st.st_ino])
+    return out
+
+
 def is_current(project, bd) -> bool:
-    """True if ``suppliers`` was built from exactly the stored submissions (digest recorded at write)."""
-    texts = _stored_texts(project)
+    """True if ``suppliers`` was built from exactly the stored submissions (digest recorded at write).
+
+    The full check reads and hashes every submission. Once it has passed, the files' stat
+    signature and the database digest it matched are recorded in ``submissions-checked.json``; a
+    later check with the same signature and the same recorded digest skips the reading. Writers
+    replace files (new inode and mtime) and record a new digest, so either change forces the full
+    check again; a crash between the two (new digest, old files) is caught the same way.
+    """
     have = bd.databases[SUPPLIER_DB].get(DIGEST_KEY) if SUPPLIER_DB in bd.databases else None
-    return have == (_digest(texts) if texts else None)
+    sig = _stat_signature(project)
+    checked = Path(project.path) / CHECKED_FILE
+    try:
+        prev = json.loads(checked.read_text(encoding="utf-8"))
+        if prev.get("digest") == have and prev.get("files") == sig and have is not None:
+            return True
+    except (OSError, ValueError, AttributeError):
+        pass
+    texts = _stored_texts(project)
+    ok = have == (_digest(texts) if texts else None)
+    if ok and have is not None and _stat_signature(project) == sig:  # unchanged while we read them
+        tmp = checked.with_name(f".{CHECKED_FILE}.{os.getpid()}")
+        try:
+            tmp.write_text(json.dumps({"digest": have, "files": sig}), encoding="utf-8")
+            os.replace(tmp, checked)
+        except OSError:  # a read-only project: the full check runs each time
+            tmp.unlink(missing_ok=True)
+    return ok
 
 
 def ensure_current(project) -> None:
     """Rebuild ``suppliers`` if it was not built from exactly the stored submissions (a crashed import)."""
-    texts = _stored_texts(project)
-    bd = project._activate()
-    have = bd.databases[SUPPLIER_DB].get(DIGEST_KEY) if SUPPLIER_DB in bd.databases else None
-    want = _digest(texts) if texts else None
-    if have != want:
+    if not is_current(project, project._activate()):
         rebuild(project)
 
 
