@@ -140,8 +140,7 @@ def run(args, params: dict, pdir: Path, env: dict) -> int:
 
     print(f"green-lca benchmarks ({'quick' if args.quick else 'full'} size), {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
-          f"solver: {'pypardiso' if engine.HAVE_PARDISO else 'scipy SuperLU'} (lca.engine.HAVE_PARDISO="
-          f"{engine.HAVE_PARDISO})")
+          f"solver: {engine.SOLVER} (pypardiso installed: {engine.HAVE_PARDISO})")
     print(f"project: {pdir}")
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -381,7 +380,7 @@ print(json.dumps({{"open": t1 - t0, "cold": t2 - t1, "warm": min(warm), "refs": 
           f"{ratio(rss3, rss_bc)}; (bare `import bw2data, bw2calc`: {rss_bw:.0f} MiB)")
 
     print(f"\nsummary: {n} activities ({n_syn} synthetic), {os.cpu_count()} cores, "
-          f"solver {'pypardiso' if engine.HAVE_PARDISO else 'scipy SuperLU'}; run took "
+          f"solver {engine.SOLVER}; run took "
           f"{time.perf_counter() - t_start:.0f} s")
     if FAILURES:
         print(f"CORRECTNESS FAILED: {', '.join(FAILURES)}")

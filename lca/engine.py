@@ -1,10 +1,19 @@
 """The solver: technosphere and biosphere matrices from bw2calc, one kept factorization, adjoint scores.
 
 bw2calc builds the matrices from the processed Brightway datapackages; this
-module keeps one LU factorization of the technosphere matrix per project state
+module keeps one factorization of the technosphere matrix per project state
 and reuses it for every demand (forward solves) and for the all-products
 scores (one adjoint solve ``A^T y = B^T c``). Results are plain arrays; shaping
 them into reports is :mod:`lca.results`' job.
+
+The factorization is block-triangular (:class:`BlockTriangular`): supply chains
+are nearly acyclic, so the matrix is permuted to block-triangular form by its
+strongly connected components (SCCs, in topological order); runs of activities
+outside loops are triangular (factorized without fill), each loop is one small
+diagonal block (SuperLU on its transpose, or PARDISO for a large block), and a
+solve is a block substitution. A general LU of the whole matrix fills in every
+column that reaches a loop, which costs an order of magnitude more time and
+memory on supply-chain structures (benchmarks/RESULTS.md).
 
 Precision: Brightway stores matrix values as float32 (about 7 significant
 digits); solves are done in float64 on those values.
@@ -28,8 +37,125 @@ except Exception:  # pragma: no cover - platform without MKL
     PyPardisoSolver = None
     HAVE_PARDISO = False
 
+SOLVER = ("block-triangular (SCC) + SuperLU" + (", PARDISO for large loops" if HAVE_PARDISO else ""))
 NEGATIVE_SUPPLY_TOL = 1e-9  # relative to the largest supply [-]
+PARDISO_MIN_BLOCK = 2000  # loops of at least this many activities are factorized by PARDISO when present
 RESIDUAL_TOL = 1e-8  # normwise backward error accepted after a solve [-]
+
+
+class _SuperLUBlock:
+    """A diagonal block ``D`` factorized as ``D^T`` (SuperLU is fast on the transpose of supply chains)."""
+
+    def __init__(self, D: sp.csr_matrix, triangular: bool):
+        from scipy.sparse.linalg import splu
+
+        # D is block-lower-triangular's diagonal block; D^T of a triangular run is upper triangular,
+        # where the natural order has no fill and partial pivoting has no other row to choose
+        try:
+            self.lu = splu(sp.csc_matrix(D.T), permc_spec="NATURAL" if triangular else "COLAMD")
+        except RuntimeError as exc:  # "Factor is exactly singular"
+            raise SingularSystem(str(exc)) from exc
+
+    def solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
+        return self.lu.solve(rhs, trans="N" if transposed else "T")
+
+    def free(self) -> None:
+        self.lu = None
+
+
+class _PardisoBlock:
+    """A large loop factorized by PARDISO; the transposed solve reuses the factors (iparm(12))."""
+
+    def __init__(self, D: sp.csr_matrix):
+        D = sp.csr_matrix(D)
+        D.sort_indices()
+        self.solver = PyPardisoSolver()
+        self.solver.factorize(D)
+        self.D = D
+        self.Dt = sp.csc_matrix((D.data, D.indices, D.indptr), shape=D.shape[::-1])  # D^T, same arrays
+
+    def solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
+        return np.asarray(self.solver.solve(self.Dt if transposed else self.D, rhs)).ravel()
+
+    def free(self) -> None:
+        self.solver.free_memory(everything=True)
+
+
+class BlockTriangular:
+    """Factorization of ``A`` in block-triangular form (strongly connected components).
+
+    Rows are first put in the order of their activities (``M[i, :] = A[product_row[i], :]``, so the
+    production amounts are on the diagonal). In the order of the SCC labels (scipy labels them in
+    reverse topological order: a supplier's label is above its consumers'), ``M`` is block lower
+    triangular: every input comes from a later position or from the same loop. Consecutive
+    activities outside loops form one triangular segment, each loop its own segment; ``M x = d`` is
+    solved segment by segment from the first (the most downstream) on, ``M^T z = e`` from the last.
+    If the labels are ever not topological, the whole matrix becomes one block (a general LU).
+    """
+
+    def __init__(self, A: sp.spmatrix, product_row: np.ndarray):
+        from scipy.sparse.csgraph import connected_components
+
+        n = A.shape[1]
+        self.product_row = np.asarray(product_row)
+        M = sp.csr_matrix(A)[self.product_row, :]
+        _, lab = connected_components(M, directed=True, connection="strong")
+        coo = M.tocoo()
+        if np.any(lab[coo.row] < lab[coo.col]):  # not topological: one general block
+            lab = np.zeros(n, dtype=np.int64)
+        order = np.argsort(lab, kind="stable")
+        size = np.bincount(lab)[lab[order]]  # size of each position's SCC
+        P = M[order][:, order].tocsr()
+        self.order = order
+        self.segments: list[tuple[int, int, sp.csr_matrix, sp.csr_matrix, object]] = []
+        start = 0
+        while start < n:
+            stop = start + 1
+            if size[start] == 1:
+                while stop < n and size[stop] == 1:
+                    stop += 1
+            else:
+                stop = start + int(size[start])
+            rows = P[start:stop]
+            D = rows[:, start:stop]
+            left = rows[:, :start].tocsr()  # M x = d: this segment's rows, earlier columns
+            below = P[stop:, start:stop].T.tocsr()  # M^T z = e: this segment's columns, later rows
+            if size[start] == 1:
+                block = _SuperLUBlock(D, triangular=True)
+            elif HAVE_PARDISO and stop - start >= PARDISO_MIN_BLOCK:
+                block = _PardisoBlock(D)
+            else:
+                block = _SuperLUBlock(D, triangular=False)
+            self.segments.append((start, stop, left, below, block))
+            start = stop
+        self.largest_block = int(np.bincount(lab).max()) if n else 0
+
+    def solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
+        n = len(self.order)
+        out = np.empty(n)
+        if not transposed:  # A x = d  <=>  M x = d[product_row]
+            d = rhs[self.product_row][self.order]
+            x = np.empty(n)
+            for start, stop, left, _, block in self.segments:
+                r = d[start:stop] - left @ x[:start] if start else d[start:stop]
+                x[start:stop] = block.solve(r, False)
+            out[self.order] = x
+            return out
+        # A^T y = e  <=>  M^T z = e with y[product_row] = z
+        e = rhs[self.order]
+        z = np.empty(n)
+        for start, stop, _, below, block in reversed(self.segments):
+            r = e[start:stop] - below @ z[stop:] if stop < n else e[start:stop]
+            z[start:stop] = block.solve(r, True)
+        zz = np.empty(n)
+        zz[self.order] = z
+        out[self.product_row] = zz
+        return out
+
+    def free(self) -> None:
+        for *_, block in self.segments:
+            block.free()
+        self.segments = []
 
 
 @dataclass
@@ -56,11 +182,7 @@ class System:
     col_of: dict[int, int]  # node id -> column
     row_of_flow: dict[int, int]  # flow id -> biosphere row
     solver: str = field(default="")
-    _lu_t: object = field(default=None, repr=False)  # SuperLU of A^T
-    _pardiso: object = field(default=None, repr=False)  # PyPardisoSolver holding the factors of A
-    _pardiso_t: object = field(default=None, repr=False)  # unused (one factorization serves both)
-    _A_csr: object = field(default=None, repr=False)
-    _At_csr: object = field(default=None, repr=False)  # A^T as CSC over the arrays of _A_csr
+    _btf: object = field(default=None, repr=False)  # BlockTriangular factorization of A, kept
     _norms: object = field(default=None, repr=False)  # infinity norms of A and A^T
     _diag: object = field(default=None, repr=False)  # net production of each activity
 
@@ -70,35 +192,15 @@ class System:
 
     def reset_factorization(self) -> None:
         """Forget the kept factorizations (benchmarks; the matrices are unchanged)."""
-        if self._pardiso is not None:
-            self._pardiso.free_memory(everything=True)
-        self._lu_t = self._pardiso = self._pardiso_t = None
+        if self._btf is not None:
+            self._btf.free()
+        self._btf = None
 
     # -- factorization -------------------------------------------------------------------
     def _solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
-        if HAVE_PARDISO:
-            # One PARDISO factorization of A, kept and reused for every demand and for the
-            # adjoint: A^T y = b is solved with the same factors by handing PARDISO the same
-            # arrays as a CSC matrix (pypardiso then sets iparm(12) for a transposed solve).
-            if self._pardiso is None:
-                A_csr = sp.csr_matrix(self.A)
-                A_csr.sort_indices()
-                solver = PyPardisoSolver()
-                solver.factorize(A_csr)
-                self._A_csr = A_csr
-                self._At_csr = sp.csc_matrix((A_csr.data, A_csr.indices, A_csr.indptr), shape=A_csr.shape[::-1])
-                self._pardiso = solver
-            return self._pardiso.solve(self._At_csr if transposed else self._A_csr, rhs)
-        if self._lu_t is None:
-            # SuperLU factorizes A^T much faster than A for tiered supply-chain structures;
-            # forward solves then use the same factors with trans="T".
-            from scipy.sparse.linalg import splu
-
-            try:
-                self._lu_t = splu(sp.csc_matrix(self.A.T), permc_spec="COLAMD")
-            except RuntimeError as exc:  # "Factor is exactly singular"
-                raise SingularSystem(str(exc)) from exc
-        return self._lu_t.solve(rhs, trans="N" if transposed else "T")
+        if self._btf is None:  # one factorization, kept for every demand and for the adjoint
+            self._btf = BlockTriangular(self.A, self.product_row)
+        return self._btf.solve(rhs, transposed)
 
     def solve(self, demand: np.ndarray) -> np.ndarray:
         """Supply vector ``x`` with ``A x = demand`` (demand by product row)."""
@@ -196,7 +298,7 @@ def build_system(data_objs: list, any_demand_id: int) -> System:
     return System(
         A=A, B=B, activity_ids=activity_ids, flow_ids=flow_ids, product_row=product_row,
         col_of=dict(act), row_of_flow=dict(bio),
-        solver="pypardiso" if HAVE_PARDISO else "scipy SuperLU (A^T factorization)",
+        solver=SOLVER,
     )
 
 

@@ -578,7 +578,7 @@ class Project(Calculation):
             "brightway_project": BW_PROJECT,
             "versions": {"green-lca": _version(), "bw2data": bd.__version__ if hasattr(bd, "__version__") else "",
                          "bw2calc": getattr(bw2calc, "__version__", ""), "bw2io": getattr(bw2io, "__version__", "")},
-            "solver": "pypardiso" if engine.HAVE_PARDISO else "scipy SuperLU",
+            "solver": engine.SOLVER,
             "inventories_dir": str(inventory.inventories_dir()),
             "inventories_version": state.get("inventories_version"),
             "inventories_version_current": inventory.inventories_version(),
