@@ -9,8 +9,10 @@ quantity comes from ``inventories/parameters/battery.toml`` with its source.
 
 Parameters (defaults from the chemistry's named set, units in brackets):
 
-- ``chemistry``: ``LFP``, ``NMC811``, ``NMC622``, ``LFP-premise2020`` (named sets in battery.toml;
-  ``LFP`` is 2022-2024 Chinese cell-to-pack production, ``LFP-premise2020`` the premise/Crenna 2021 set)
+- ``chemistry``: ``LFP``, ``NMC811``, ``NMC622``, ``NCA``, ``SIB-NMMT``, ``LFP-premise2020`` (named sets in
+  battery.toml; ``LFP`` is 2022-2024 Chinese cell-to-pack production, ``LFP-premise2020`` the premise/Crenna
+  2021 set; ``NCA`` is Dai et al. 2019 via premise; ``SIB-NMMT`` is a sodium-ion cell with a layered-oxide
+  NMMT cathode and a hard-carbon anode from pitch, Zhang et al. 2024 via premise)
 - ``capacity_kwh`` [kWh]: nominal pack capacity (> 0)
 - ``region``: grid region of every step unless ``cathode_region``, ``cell_region``,
   ``pack_region`` say otherwise (``CN``, ``CN-SC``, ``CN-NORTH``, ``DE``...)
