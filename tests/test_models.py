@@ -8,12 +8,12 @@ the model's own foreground datasets; published figures come from
 import json
 import tomllib
 
-import numpy as np
 import pytest
 
 import lca
 from lca import inventory
 from lca.models import base, battery_pack, pv_module, vehicle
+from foreground import supply
 
 REL = 2e-5  # Brightway stores matrix values as float32
 
@@ -30,23 +30,14 @@ def _grid(loc):
 def _kwh_by_grid(model):
     """Electricity bought by a model's foreground steps per reference unit: a plain numpy solve
     of its datasets (foreground technosphere matrix), independent of the engine."""
+    x = supply(model)
     data = model.datasets()
-    codes = [d["code"] for d in data]
-    idx = {c: i for i, c in enumerate(codes)}
-    A = np.eye(len(codes))
-    for d in data:
-        for e in d["exchanges"]:
-            if e["type"] == "technosphere" and e["input"][0] == "models":
-                A[idx[e["input"][1]], idx[d["code"]]] -= e["amount"]
-    f = np.zeros(len(codes))
-    f[idx[model.reference_code]] = 1.0
-    x = np.linalg.solve(A, f)
     grids = set(inventory.load_background().grids.values())
     out = {}
     for d in data:
         for e in d["exchanges"]:
             if e["type"] == "technosphere" and e["input"][0] == "background" and e["input"][1] in grids:
-                out[e["input"][1]] = out.get(e["input"][1], 0.0) + x[idx[d["code"]]] * e["amount"]
+                out[e["input"][1]] = out.get(e["input"][1], 0.0) + x[d["code"]] * e["amount"]
     return out
 
 

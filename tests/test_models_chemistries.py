@@ -7,13 +7,13 @@ inventories/background/*.toml read as plain TOML, from the background footprints
 import math
 import tomllib
 
-import numpy as np
 import pytest
 
 from lca import inventory
 from lca.errors import InputError
 from lca.models import battery_pack
 from lca.models.battery import STAGES, chemistries
+from foreground import supply
 
 REL = 2e-5  # Brightway stores matrix values as float32
 NEW = ("NCA", "SIB-NMMT")
@@ -37,24 +37,9 @@ def _background_dataset(code: str) -> dict:
     raise KeyError(code)
 
 
-def _supply(model) -> dict[str, float]:
-    """Foreground activity code -> amount per reference unit: a plain numpy solve of the model's datasets."""
-    data = model.datasets()
-    codes = [d["code"] for d in data]
-    idx = {c: i for i, c in enumerate(codes)}
-    A = np.eye(len(codes))
-    for d in data:
-        for e in d["exchanges"]:
-            if e["type"] == "technosphere" and e["input"][0] == "models":
-                A[idx[e["input"][1]], idx[d["code"]]] -= e["amount"]
-    f = np.zeros(len(codes))
-    f[idx[model.reference_code]] = 1.0
-    return dict(zip(codes, np.linalg.solve(A, f)))
-
-
 def _background_inputs(model) -> dict[str, float]:
     """Background code -> amount per reference unit bought by the foreground (numpy solve, not the engine)."""
-    x = _supply(model)
+    x = supply(model)
     out: dict[str, float] = {}
     for d in model.datasets():
         for e in d["exchanges"]:
@@ -179,7 +164,7 @@ def test_sib_pack_uses_no_lithium_cobalt_copper_foil_or_graphite(project):
         if any(word in key for word in ("lithium", "cobalt", "graphite", "lipf6")) or key == "electrolyte":
             assert abs(val) <= 1e-12 * fp.total, key
     # the common copper-foil and graphite-anode steps exist in the model but are not supplied
-    x = _supply(m)
+    x = supply(m)
     assert abs(x[f"{m.prefix}-copper-foil"]) < 1e-12
     assert abs(x[f"{m.prefix}-anode"]) < 1e-12
     bought = {k: v for k, v in _background_inputs(m).items() if abs(v) > 1e-12}
