@@ -505,3 +505,40 @@ def test_submission_check_is_cached_by_file_stats_and_a_changed_file_is_caught(i
     bd.databases[store.SUPPLIER_DB] = meta
     bd.databases.flush()
     assert not store.is_current(p, bd)
+
+
+# -- the models database and the first set-up, killed -------------------------------------------
+MODEL_ARGS = ["footprint", "--model", "battery_pack", "--set", "chemistry=NMC811", "--set", "capacity_kwh=61",
+              "--json"]
+
+
+@pytest.mark.parametrize("point", ["sqlite", "process", "clear"])
+def test_models_write_killed_next_footprint_works(base, copy, tmp_path, point):
+    ref = tmp_path / "reference"  # the same model, uninterrupted, in an undamaged copy (base stays without it)
+    shutil.copytree(base["dir"], ref, ignore=shutil.ignore_patterns("write.lock"))
+    want = cli(ref, *MODEL_ARGS)
+    assert want.returncode == 0, want.stderr
+    child = start_child(tmp_path, point, copy, argv=MODEL_ARGS, db="models")
+    kill_when_paused(child)
+    assert "pending" in damage(copy, "models")
+    got = cli(copy, *MODEL_ARGS)  # repairs (rebuilds `models` empty), regenerates the model, computes
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout)["total"] == pytest.approx(json.loads(want.stdout)["total"], rel=1e-9)
+    assert damage(copy, "models") == set()
+    p = lca.open_project(copy)
+    assert_extra_consistent(p, 1)  # what was committed before the kill is intact
+    assert_background_intact(p, base)
+
+
+def test_first_setup_killed_in_the_biosphere_write_next_command_sets_up(base, tmp_path):
+    fresh = tmp_path / "fresh"
+    product = "background:" + str(base["bg"].index[0]).split(":", 1)[1]
+    child = start_child(tmp_path, "sqlite", fresh, argv=["footprint", product, "--json"], db="biosphere3")
+    kill_when_paused(child)  # the first SQLite insert of a new project: biosphere3
+    state = json.loads((fresh / "green-lca.json").read_text())
+    assert "biosphere3" in (state.get("pending") or [])
+    got = cli(fresh, "footprint", product, "--json")
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout)["total"] == pytest.approx(float(base["bg"].iloc[0]), rel=1e-6)
+    state = json.loads((fresh / "green-lca.json").read_text())
+    assert not state.get("pending") and state.get("setup_complete")
