@@ -28,6 +28,15 @@ def main(out: Path) -> None:
     print(f"  EU Battery Regulation declaration, LFP made in Sichuan: {first['per_kwh_delivered']:.4f} "
           f"kg CO2e per kWh delivered over {first['assumptions']['service_years']:g} years\n")
 
+    # 1b. Five chemistries on the national grid, per kWh, with the cells alone for cell-level studies.
+    chems = [battery_pack(c, 60.0, region="CN") for c in ("LFP", "NMC811", "NMC622", "NCA", "SIB-NMMT")]
+    cmp = proj.compare(chems)
+    print(cmp.summary())
+    for lbl, fp in zip(cmp.labels, cmp.footprints):
+        print(f"  {lbl}: cells alone {fp.extras['cells_per_kwh_cell']:.1f} kg CO2e per kWh of cell")
+    cmp.plot(out / "packs_chemistries.png")
+    print()
+
     # 2. Casing: aluminium vs steel (same mass) and aluminium with 50 % recycled content.
     casings = [battery_pack("NMC811", 75.0, casing="aluminium"), battery_pack("NMC811", 75.0, casing="steel"),
                battery_pack("NMC811", 75.0, casing="aluminium", recycled_al=0.5)]
