@@ -1,5 +1,5 @@
 """green-lca: carbon footprints of green-industry products and their supply chains, on Brightway."""
-from . import models
+from . import models, units
 from .errors import InputError, InputIssue, LcaError, LockTimeout
 from .project import Project, open_project
 from .results import ActivityRef, Footprint
@@ -23,5 +23,5 @@ def __getattr__(name):
 
 __all__ = [
     "open_project", "Project", "ActivityRef", "Footprint", "LcaError", "InputError",
-    "InputIssue", "LockTimeout", "models", "CarbonProfile", "ImportReport", "Comparison",
+    "InputIssue", "LockTimeout", "models", "units", "CarbonProfile", "ImportReport", "Comparison",
 ]

@@ -18,8 +18,7 @@ import pandas as pd
 from . import engine, inventory
 from .errors import InputError, LcaError
 from .results import ActivityRef, Footprint
-
-FLOAT32_MAX = 3.4e38  # largest float32 [-]; Brightway stores matrix values as float32
+from .units import float32_problem
 
 GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
 METHOD_ALIASES = {
@@ -62,8 +61,9 @@ def _check_amount(amount) -> float:
         value = float(amount)
     except (TypeError, ValueError):
         raise InputError(f"amount {amount!r} is not a number") from None
-    if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
-        raise InputError(f"amount {amount!r} must be a finite number")
+    problem = float32_problem(value)
+    if problem:
+        raise InputError(f"amount {problem}: give a finite number within the float32 range")
     return value
 
 
@@ -75,12 +75,18 @@ class Calculation:
             from .project import _quiet  # Brightway's chatter to stderr
 
             bd = self._activate()
-            names = [n for n in bd.databases if n != "biosphere3"]
+            names = [n for n in bd.databases if n != inventory.BIOSPHERE_DB]
             with _quiet():
                 dps = [bd.Database(n).datapackage() for n in names]
             nodes = self._node_table()
             first = int(nodes[nodes["database"] == inventory.BACKGROUND_DB]["id"].iloc[0])
-            self._cache["system"] = engine.build_system(dps, first)
+            try:
+                self._cache["system"] = engine.build_system(dps, first)
+            except engine.NonSquareSystemError as exc:
+                refs = [str(nodes.loc[i, "ref"]) if i in nodes.index else f"node id {i}" for i in exc.node_ids]
+                more = f" (and {len(refs) - 10} more)" if len(refs) > 10 else ""
+                raise LcaError(f"{exc} Activities or products concerned: {', '.join(refs[:10]) or 'none found'}"
+                               f"{more}. Give each a production exchange of its own product.") from None
         return self._cache["system"]
 
     def method(self, method) -> tuple:
@@ -95,7 +101,9 @@ class Calculation:
         tup = tuple(method)
         if tup not in bd.methods:
             close = difflib.get_close_matches(" | ".join(tup), [" | ".join(m) for m in bd.methods], n=3)
-            raise InputError(f"unknown method {tup}; closest: {close}")
+            raise InputError(f"unknown method {tup}; closest: {close}. Use a short name "
+                             f"({', '.join(METHOD_ALIASES)}) or a method tuple of this project: "
+                             "`lca info` lists how many there are and the short names")
         return tup
 
     def _c(self, method: tuple) -> np.ndarray:
@@ -176,7 +184,7 @@ class Calculation:
         })
         by_flow = self._by_flow(c * g)
         split = {part: float(self._c(sm) @ g) for part, sm in self._split_methods(m).items()}
-        stages = self._by_stage(system, x, m, nodes)
+        stages = self._by_stage(system, x, m)
         fp = Footprint(target=ref, amount=amount, method=m, score_unit=self._score_unit(m), total=total,
                        by_process=by_process.reset_index(drop=True), by_flow=by_flow, by_stage=stages,
                        split=split)
@@ -211,7 +219,7 @@ class Calculation:
 
             self._cache["flow_names"] = {
                 i: (n, "::".join(d.get("categories", ())))
-                for i, n, d in AD.select(AD.id, AD.name, AD.data).where(AD.database == "biosphere3").tuples()
+                for i, n, d in AD.select(AD.id, AD.name, AD.data).where(AD.database == inventory.BIOSPHERE_DB).tuples()
             }
         names = self._cache["flow_names"]
         rows = [(names[int(system.flow_ids[r])][0], names[int(system.flow_ids[r])][1], float(contributions[r]))
@@ -220,7 +228,7 @@ class Calculation:
         df = df.groupby(["flow", "categories"], as_index=False)["score"].sum()
         return df.sort_values("score", key=np.abs, ascending=False).reset_index(drop=True)
 
-    def _by_stage(self, system, x, method, nodes) -> dict:
+    def _by_stage(self, system, x, method) -> dict:
         """Scores of foreground activities grouped by their ``stage`` field.
 
         A foreground activity's share is its own emissions plus the cradle-to-gate
@@ -239,14 +247,9 @@ class Calculation:
         used = used[np.argsort(-np.abs(sums[used]), kind="stable")]
         return {str(cols["stage_names"][i]): float(sums[i]) for i in used}
 
-    def foreground_shares(self, system, x, method, fg_cols, nodes) -> dict[int, float]:
-        """Per foreground column: (direct emissions + background inputs' footprints) x supply."""
-        fg_cols = np.asarray(list(fg_cols), dtype=np.int64)
-        share = self._foreground_share_array(system, x, method, fg_cols)
-        return {int(c): float(v) for c, v in zip(fg_cols, share)}
-
     def _foreground_share_array(self, system, x, method, fg_cols: np.ndarray) -> np.ndarray:
-        """:meth:`foreground_shares` as an array over ``fg_cols``, by one sparse product.
+        """Per foreground column of ``fg_cols``: (direct emissions + background inputs' footprints)
+        x supply, by one sparse product.
 
         ``upstream[col] = -sum over input rows r (not col's own product row, supplied by a
         background activity) of A[r, col] * score(supplier of r)``; a background score placed
@@ -278,24 +281,17 @@ class Calculation:
             system = self._system()
             nodes = self._node_table().loc[system.activity_ids]
             stage = nodes["stage"].where(nodes["stage"].notna() & (nodes["stage"] != ""), nodes["name"])
+            stage_code, stage_names = pd.factorize(stage.fillna("").astype(str).to_numpy(object))
             self._cache["columns"] = {
                 "ref": nodes["ref"].to_numpy(object), "name": nodes["name"].to_numpy(object),
                 "location": nodes["location"].to_numpy(object), "database": nodes["database"].to_numpy(object),
-                "stage_label": stage.fillna("").astype(str).to_numpy(object),
-                **dict(zip(("stage_code", "stage_names"), pd.factorize(stage.fillna("").astype(str).to_numpy(object)))),
+                "stage_code": stage_code, "stage_names": stage_names,  # stage label (else name) per column
                 "is_bg": (nodes["database"] == inventory.BACKGROUND_DB).to_numpy(bool),
                 # supplier-declared PCF stand-ins (lca.supply.link: code COMPANY/pcf:ID)
                 "is_pcf": ((nodes["database"] != inventory.BACKGROUND_DB)
                            & nodes["code"].str.contains("/pcf:", regex=False)).to_numpy(bool),
             }
         return self._cache["columns"]
-
-    def _col_of_row(self, system, row: int) -> int:
-        if "row_to_col" not in self._cache:
-            inv = np.empty(system.n, dtype=np.int64)
-            inv[system.product_row] = np.arange(system.n)
-            self._cache["row_to_col"] = inv
-        return int(self._cache["row_to_col"][row])
 
     @_snapshot
     def footprints(self, method="GWP100", database: str | None = None) -> pd.Series:
@@ -309,6 +305,9 @@ class Calculation:
         series = pd.Series(scores, index=pd.Index(cols["ref"], name="ref"), name=" | ".join(m))
         if database is not None:
             series = series[cols["database"] == database]
-        if not np.all(np.isfinite(series.values)):
-            raise LcaError("some footprints are not finite; run `lca init` to check the project")
+        bad = ~np.isfinite(series.values)
+        if bad.any():
+            refs = list(series.index[bad][:5])
+            raise LcaError(f"{int(bad.sum())} footprint(s) are not finite, e.g. {', '.join(refs)}; check the "
+                           "amounts of these activities and their inputs, and run `lca init` to check the project")
         return series

@@ -1,8 +1,9 @@
 """The command line: a thin shell that parses arguments, calls the API and prints.
 
-Exit codes: 0 success; 2 invalid input or request (message on stderr, nothing
-written); 3 the project is locked by another writer and the wait timed out;
-1 anything unexpected (a bug).
+Exit codes (``exit_code`` of the :mod:`lca.errors` classes): 0 success; 2 invalid
+input or request, including a file that cannot be read or written (message on stderr,
+nothing written); 3 the project is locked by another writer and the wait timed out;
+1 the project is damaged beyond automatic repair, or anything unexpected (a bug).
 """
 from __future__ import annotations
 
@@ -169,6 +170,8 @@ def run(argv: list[str]) -> int:
             if not refs:
                 print(f"nothing matches {args.text!r}", file=sys.stderr)
     elif cmd == "footprint":
+        if args.model and args.target:
+            raise InputError(f"give TARGET or --model, not both (got {args.target!r} and --model {args.model})")
         if args.model:
             from . import models
 
@@ -179,7 +182,9 @@ def run(argv: list[str]) -> int:
             target = parse_target(args.target)
         else:
             raise InputError("give a TARGET ('database:code') or --model NAME")
-        amount = args.amount if args.amount is not None else getattr(target, "default_amount", 1.0)
+        from .compare import default_amount
+
+        amount = args.amount if args.amount is not None else default_amount(target)
         fp = proj.footprint(target, amount=amount, method=args.method)
         if args.json:
             _out(fp.to_json())
@@ -237,24 +242,36 @@ def run(argv: list[str]) -> int:
     return 0
 
 
+def _os_error_message(exc: OSError) -> str:
+    """One line naming the file: ``cannot write/read PATH: REASON; choose a writable path``."""
+    name = exc.filename if exc.filename is not None else "a file"
+    if exc.filename2 is not None:
+        name = f"{name} -> {exc.filename2}"
+    reason = exc.strerror or str(exc)
+    return f"cannot write/read {name}: {reason}; choose a writable path (or an existing file to read)"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         code = run(argv)
     except LockTimeout as exc:
         print(f"lca: {exc}", file=sys.stderr)
-        code = 3
+        code = exc.exit_code
     except InputError as exc:
         print(f"lca: error: {exc}", file=sys.stderr)
         for issue in exc.issues[:200]:
             if str(issue) not in str(exc):
                 print(f"  {issue}", file=sys.stderr)
-        code = 2
+        code = exc.exit_code
     except IntegrityError as exc:
         print(f"lca: project damaged: {exc}", file=sys.stderr)
-        code = 1
+        code = exc.exit_code
     except LcaError as exc:
         print(f"lca: error: {exc}", file=sys.stderr)
+        code = exc.exit_code
+    except OSError as exc:  # a path the user gave (--out, --excel, --plot, --pact...) cannot be used
+        print(f"lca: error: {_os_error_message(exc)}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:
         code = 130

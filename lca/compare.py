@@ -18,6 +18,19 @@ import pandas as pd
 from .errors import InputError
 from .results import dumps, finite
 
+# A stage is left out of the comparison when its score is at most this fraction of the
+# target's total (of 1 score unit for totals below 1) in every target: solver noise, or a
+# stage a design does not have [-].
+STAGE_DROP_TOL = 1e-9
+
+
+def default_amount(target) -> float:
+    """The amount a footprint is for when none is given: a product model's ``default_amount``
+    (e.g. the whole battery pack, its capacity in kWh), else 1 unit of the target."""
+    if hasattr(target, "datasets"):  # a product model (lca.models)
+        return float(getattr(target, "default_amount", 1.0))
+    return 1.0
+
 
 @dataclass
 class Comparison:
@@ -43,11 +56,13 @@ class Comparison:
         for label, fp, (_, r) in zip(self.labels, self.footprints, self.frame.iterrows()):
             rows.append({
                 "label": label, "ref": fp.target.ref, "name": fp.target.name, "unit": fp.unit,
-                "amount": finite(fp.amount, "amount"), "total": finite(r["total"], "total"),
-                "per_unit": finite(r["per_unit"], "per unit"),
-                "difference_to_first": finite(r["difference_to_first"], "difference"),
-                "ratio_to_first": None if pd.isna(r["ratio_to_first"]) else finite(r["ratio_to_first"], "ratio"),
-                "by_stage": {s[7:]: finite(r[s], s) for s in self.stages},
+                "amount": finite(fp.amount, f"amount of {fp.target.ref}"),
+                "total": finite(r["total"], f"total of {fp.target.ref}"),
+                "per_unit": finite(r["per_unit"], f"per-unit score of {fp.target.ref}"),
+                "difference_to_first": finite(r["difference_to_first"], f"difference to the first of {fp.target.ref}"),
+                "ratio_to_first": None if pd.isna(r["ratio_to_first"])
+                else finite(r["ratio_to_first"], f"ratio to the first of {fp.target.ref}"),
+                "by_stage": {s[7:]: finite(r[s], f"{s} of {fp.target.ref}") for s in self.stages},
                 "extras": fp.to_dict(top=0)["extras"],
             })
         return {"method": list(self.method), "score_unit": self.score_unit, "targets": rows}
@@ -126,8 +141,7 @@ def compare(project, targets, method="GWP100") -> Comparison:
         raise InputError("compare needs at least one target (two or more to compare)")
     fps, labels = [], []
     for t in targets:
-        amount = getattr(t, "default_amount", 1.0) if hasattr(t, "datasets") else 1.0
-        fp = project.footprint(t, amount=amount, method=method)
+        fp = project.footprint(t, amount=default_amount(t), method=method)
         fps.append(fp)
         labels.append(_label(t, fp.target))
     # make labels unique and informative: show only the parameters that differ between models
@@ -149,7 +163,7 @@ def compare(project, targets, method="GWP100") -> Comparison:
     first = fps[0].total
     stage_names: list[str] = []
     for fp in fps:
-        tol = 1e-9 * max(1.0, abs(fp.total))
+        tol = STAGE_DROP_TOL * max(1.0, abs(fp.total))
         for s, v in fp.by_stage.items():
             if abs(v) > tol and s not in stage_names:
                 stage_names.append(s)

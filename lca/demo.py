@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .compare import default_amount
+from .errors import LcaError
 from .results import dumps
 
 
@@ -17,7 +19,10 @@ def examples_dir() -> Path:
     for candidate in (here / "examples", here.parent / "examples"):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"examples/ not found beside {here}; reinstall green-lca")
+    raise LcaError(
+        f"the examples directory is not found: looked for {here / 'examples'} and {here.parent / 'examples'}; "
+        "reinstall green-lca (pip install .), or run the demo from a source checkout"
+    )
 
 
 def run(project, out_dir: Path, echo=print) -> dict:
@@ -31,7 +36,7 @@ def run(project, out_dir: Path, echo=print) -> dict:
 
     echo("== Product models (cradle-to-gate, IPCC 2021 GWP100)")
     for label, model in models.demo_models():
-        fp = project.footprint(model, amount=model.default_amount)
+        fp = project.footprint(model, amount=default_amount(model))
         per_unit = fp.total / fp.amount
         echo(f"  {label:<58} {fp.total:>12,.0f} kg CO2e  ({per_unit:,.1f} per {fp.unit})")
         for stage, score in list(fp.by_stage.items())[:6]:

@@ -38,9 +38,18 @@ except Exception:  # pragma: no cover - platform without MKL
     HAVE_PARDISO = False
 
 SOLVER = ("block-triangular (SCC) + SuperLU" + (", PARDISO for large loops" if HAVE_PARDISO else ""))
-NEGATIVE_SUPPLY_TOL = 1e-9  # relative to the largest supply [-]
-PARDISO_MIN_BLOCK = 2000  # loops of at least this many activities are factorized by PARDISO when present
-RESIDUAL_TOL = 1e-8  # normwise backward error accepted after a solve [-]
+# A supply below -NEGATIVE_SUPPLY_TOL * (largest |supply|) is a real negative supply; above it,
+# solver noise of a float64 solve on float32 data [-, relative].
+NEGATIVE_SUPPLY_TOL = 1e-9
+# Loops (SCC blocks) of at least this many activities are factorized by PARDISO when present.
+# An estimate, not a measured crossover: no loop of about this size was benchmarked (the
+# benchmarks' loops are far smaller or far larger; benchmarks/RESULTS.md).
+PARDISO_MIN_BLOCK = 2000
+RESIDUAL_TOL = 1e-8  # normwise backward error ||Mx - b|| / (||M|| ||x|| + ||b||) accepted after a solve [-]
+# Residual accepted against the right-hand side alone, ||Mx - b|| <= RHS_RESIDUAL_TOL * ||b|| (infinity
+# norms) [-]: a pivot-perturbed solve of a singular matrix can pass the backward-error test with a
+# huge ||x||; a real solution reproduces its demand to float32-data accuracy (~1e-7) or better.
+RHS_RESIDUAL_TOL = 1e-6
 
 
 class _SuperLUBlock:
@@ -159,14 +168,6 @@ class BlockTriangular:
 
 
 @dataclass
-class Solve:
-    """One inventory: supply per activity [its unit] and the characterized contributions."""
-
-    supply: np.ndarray  # by activity column
-    inventory: np.ndarray  # by biosphere row [kg or flow unit]
-
-
-@dataclass
 class System:
     """The matrices of every database of a project at one moment, and their factorization.
 
@@ -181,7 +182,6 @@ class System:
     product_row: np.ndarray  # column -> row of its reference product
     col_of: dict[int, int]  # node id -> column
     row_of_flow: dict[int, int]  # flow id -> biosphere row
-    solver: str = field(default="")
     _btf: object = field(default=None, repr=False)  # BlockTriangular factorization of A, kept
     _norms: object = field(default=None, repr=False)  # infinity norms of A and A^T
     _diag: object = field(default=None, repr=False)  # net production of each activity
@@ -237,9 +237,18 @@ class System:
         residual = float(np.abs((x @ self.A if transposed else self.A @ x) - rhs).max())
         # a pivot-perturbed solve of a singular matrix can look backward-stable: also ask
         # that the residual be small against the right-hand side itself
-        if denom > 0 and (residual > RESIDUAL_TOL * denom or residual > 1e-6 * float(np.abs(rhs).max())):
+        if denom > 0 and (residual > RESIDUAL_TOL * denom or residual > RHS_RESIDUAL_TOL * float(np.abs(rhs).max())):
             raise SingularSystemError(self)
         return x
+
+
+class NonSquareSystemError(LcaError):
+    """Activities and products do not pair up; ``node_ids``: activities lacking a product row,
+    then products no activity makes."""
+
+    def __init__(self, message: str, node_ids: list[int]):
+        super().__init__(message)
+        self.node_ids = list(node_ids)
 
 
 class SingularSystem(Exception):
@@ -291,14 +300,17 @@ def build_system(data_objs: list, any_demand_id: int) -> System:
     for node_id, row in bio.items():
         flow_ids[row] = node_id
     if A.shape[0] != A.shape[1]:
-        raise LcaError(
-            f"the technosphere matrix is {A.shape[0]} products x {A.shape[1]} activities; "
-            "every activity must produce exactly one product"
+        no_product = [int(activity_ids[c]) for c in np.nonzero(product_row < 0)[0]]
+        no_activity = sorted(int(i) for i in set(prod) - set(act))  # products nobody makes
+        raise NonSquareSystemError(
+            f"the technosphere matrix is {A.shape[0]} products x {A.shape[1]} activities; every "
+            f"activity must produce exactly one product ({len(no_product)} activit(ies) without a "
+            f"product row, {len(no_activity)} product(s) without an activity).",
+            no_product + no_activity,
         )
     return System(
         A=A, B=B, activity_ids=activity_ids, flow_ids=flow_ids, product_row=product_row,
         col_of=dict(act), row_of_flow=dict(bio),
-        solver=SOLVER,
     )
 
 
@@ -322,6 +334,6 @@ def all_scores(system: System, c: np.ndarray) -> np.ndarray:
 
 
 def check_supply(system: System, x: np.ndarray) -> list[int]:
-    """Columns with a negative supply (beyond float noise)."""
-    tol = NEGATIVE_SUPPLY_TOL * max(1.0, float(np.abs(x).max()))
+    """Columns with a negative supply (beyond float noise: :data:`NEGATIVE_SUPPLY_TOL`, relative)."""
+    tol = NEGATIVE_SUPPLY_TOL * float(np.abs(x).max()) if len(x) else 0.0
     return [int(c) for c in np.nonzero(x < -tol)[0]]

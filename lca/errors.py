@@ -5,9 +5,13 @@ from dataclasses import asdict, dataclass
 
 
 class LcaError(Exception):
-    """Base class of every error green-lca raises on purpose."""
+    """Base class of every error green-lca raises on purpose.
 
-    exit_code = 1
+    ``exit_code`` is the command line's exit status for it (``lca.cli.main``): 2 (a request
+    that cannot be done, message on stderr), unless a subclass says otherwise.
+    """
+
+    exit_code = 2
 
 
 class InputError(LcaError):
@@ -30,7 +34,7 @@ class LockTimeout(LcaError):
 
 
 class IntegrityError(LcaError):
-    """The project directory is damaged in a way that cannot be repaired automatically."""
+    """The project directory is damaged in a way that cannot be repaired automatically (exit 1)."""
 
     exit_code = 1
 

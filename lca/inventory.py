@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
-import math
 import os
 import re
 import tomllib
@@ -17,32 +16,38 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import InputError, InputIssue
+from .errors import InputError, InputIssue, LcaError
+from .units import BW_UNITS, float32_problem
 
 BACKGROUND_DB = "background"
 BIOSPHERE_DB = "biosphere3"
 
-UNITS = {
-    "kilogram", "kilowatt hour", "megajoule", "cubic meter", "ton kilometer",
-    "square meter", "unit", "liter", "kilowatt",
-}
+UNITS = frozenset(BW_UNITS)  # the Brightway unit names a dataset may be in (lca.units.BW_UNITS)
 REQUIRED_DATASET_FIELDS = ("code", "name", "product", "unit", "location", "year", "source")
 REQUIRED_EXCHANGE_FIELDS = ("type", "amount", "unit", "source")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-FLOAT32_MAX = 3.4e38
 
 
 def inventories_dir() -> Path:
     """The ``inventories`` directory: ``LCA_INVENTORIES``, else beside ``lca/`` in a checkout, else inside it."""
     override = os.environ.get("LCA_INVENTORIES")
     if override:
-        return Path(override)
+        path = Path(override).expanduser()
+        if not (path / "background").is_dir():
+            raise LcaError(
+                f"LCA_INVENTORIES={override}: {path / 'background'} is not a directory; point "
+                "LCA_INVENTORIES at an inventories directory (one holding background/), or unset it "
+                "to use the bundled inventories"
+            )
+        return path
     here = Path(__file__).resolve().parent
     for candidate in (here / "inventories", here.parent / "inventories"):
         if (candidate / "background").is_dir():
             return candidate
-    raise FileNotFoundError(
-        f"inventories/ not found beside {here}; reinstall green-lca (pip install .)"
+    raise LcaError(
+        f"the inventories directory is not found: looked for {here / 'inventories'} and "
+        f"{here.parent / 'inventories'} (each holding background/); reinstall green-lca "
+        "(pip install .) or set LCA_INVENTORIES to an inventories directory"
     )
 
 
@@ -80,9 +85,16 @@ class Flow:
     categories: tuple[str, ...]
 
 
-@lru_cache(maxsize=1)
 def flows() -> dict[str, Flow]:
-    """Short flow names (both ``alias`` and ``gas_code``) -> :class:`Flow`."""
+    """Short flow names (both ``alias`` and ``gas_code``) -> :class:`Flow`.
+
+    Read again when the inventories change (keyed on :func:`inventories_version`).
+    """
+    return _flows(inventories_version())
+
+
+@lru_cache(maxsize=4)
+def _flows(version: str) -> dict[str, Flow]:
     out: dict[str, Flow] = {}
     with open(inventories_dir() / "flows.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -98,6 +110,7 @@ class Background:
 
     datasets: dict[str, dict]
     grids: dict[str, str] = field(default_factory=dict)  # location -> grid dataset code
+    version: str = ""  # inventories_version() it was read at ("" if unknown)
 
     def variant_code(self, code: str, location: str) -> str | None:
         """The code of ``code`` made in ``location`` (a grid region), or None if it has none."""
@@ -141,10 +154,9 @@ def _check_dataset(path: Path, ds: dict, codes: dict[str, dict], flow_map: dict)
         for key in REQUIRED_EXCHANGE_FIELDS:
             if exc.get(key) in (None, ""):
                 issues.append(_issue(path, where, "missing_field", f"exchange has no {key!r}"))
-        amount = exc.get("amount")
-        if not isinstance(amount, (int, float)) or isinstance(amount, bool) or not math.isfinite(amount) \
-                or abs(amount) > FLOAT32_MAX:
-            issues.append(_issue(path, where, "bad_amount", f"amount {amount!r} is not a finite number"))
+        problem = float32_problem(exc.get("amount"))
+        if problem:
+            issues.append(_issue(path, where, "bad_amount", f"amount {problem}"))
         if exc.get("type") == "technosphere":
             target = codes.get(exc.get("input"))
             if target is None:
@@ -175,14 +187,14 @@ def _load_background(version: str) -> Background:
         if code in codes:
             issues.append(_issue(path, str(code), "duplicate_code", f"code {code!r} defined twice"))
         codes[code] = dict(ds, _file=path.name)
-    flow_map = flows()
+    flow_map = _flows(version)
     for path, ds in items:
         issues.extend(_check_dataset(path, ds, codes, flow_map))
     if issues:
         listing = "\n".join(f"  {i}" for i in issues[:50])
         raise InputError(f"{len(issues)} problem(s) in {root}/background:\n{listing}", issues)
     grids = {ds["location"]: c for c, ds in codes.items() if ds.get("grid")}
-    return Background(datasets=codes, grids=grids)
+    return Background(datasets=codes, grids=grids, version=version)
 
 
 def load_background() -> Background:
@@ -232,16 +244,28 @@ def _bw_dataset(ds, code, location, bio, grid_code, bg: Background) -> dict:
 
 @dataclass(frozen=True)
 class Resolution:
-    """The background dataset a material name resolves to, or suggestions if none."""
+    """The background dataset a material name resolves to, or suggestions if none.
+
+    ``code`` is a dataset code, or a regional variant ``code@LOCATION``; ``reason``
+    says why a name that looks like a dataset code did not resolve.
+    """
 
     code: str | None
     unit: str | None
     suggestions: tuple[str, ...] = ()
+    reason: str = ""
 
 
-@lru_cache(maxsize=1)
 def aliases() -> dict[str, str]:
-    """Lower-cased material names (English and Chinese) -> background dataset code."""
+    """Lower-cased material names (English and Chinese) -> background dataset code.
+
+    Read again when the inventories change (keyed on :func:`inventories_version`).
+    """
+    return _aliases(inventories_version())
+
+
+@lru_cache(maxsize=4)
+def _aliases(version: str) -> dict[str, str]:
     out: dict[str, str] = {}
     path = inventories_dir() / "aliases.csv"
     if not path.exists():
@@ -257,21 +281,60 @@ def _norm(name: str) -> str:
 
 
 def resolve_material(name: str, bg: Background | None = None) -> Resolution:
-    """Resolve a material name, alias or ``background:code`` to a background dataset."""
+    """Resolve a material name, alias, code or ``background:code[@LOCATION]`` to a background dataset.
+
+    A regional variant ``code@LOCATION`` resolves only where it exists: ``code`` has
+    ``regionalize = true`` and ``LOCATION`` is a grid region (matched ignoring case, returned
+    as the background spells it, e.g. ``@CN-NORTH``); ``code@`` its own location is ``code``.
+    """
     bg = bg or load_background()
-    text = _norm(name)
-    code = None
-    if text.startswith(f"{BACKGROUND_DB}:"):
-        code = text.split(":", 1)[1]
+    raw = " ".join(str(name).replace("\u00a0", " ").split())  # case kept: locations are upper case
+    prefix = f"{BACKGROUND_DB}:"
+    body = raw[len(prefix):].strip() if raw.casefold().startswith(prefix) else None
+    base_text, at, location = (raw if body is None else body).partition("@")
+    base = _norm(base_text)
+    if at and (body is not None or base in bg.datasets):
+        return _resolve_variant(bg, base, location.strip())
+    text = _norm(raw)
+    table = _aliases(bg.version) if bg.version else aliases()  # no re-hash per call for a given bg
+    if body is not None:
+        code = _norm(body)
     elif text in bg.datasets:
         code = text
     else:
-        code = aliases().get(text)
-    base = code.split("@", 1)[0] if code else None
-    if code and base in bg.datasets:
-        return Resolution(code, bg.datasets[base]["unit"])
-    names = list(aliases()) + list(bg.datasets)
-    close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
+        code = table.get(text)
+    if code and code in bg.datasets:
+        return Resolution(code, bg.datasets[code]["unit"])
+    names = list(table) + list(bg.datasets)
+    key = _norm(body) if body is not None else text
+    close = difflib.get_close_matches(key, names, n=5, cutoff=0.5)
     if not close:
-        close = [n for n in names if text and (text in n or n in text)][:5]
-    return Resolution(None, None, tuple(close))
+        close = [n for n in names if key and (key in n or n in key)][:5]
+    return Resolution(None, None, tuple(dict.fromkeys(close)))
+
+
+def _resolve_variant(bg: Background, base: str, location: str) -> Resolution:
+    """``base@location`` -> the existing dataset, or a non-resolution saying why (see resolve_material)."""
+    regions = {loc.casefold(): loc for loc in bg.grids}
+    loc = regions.get(location.casefold())
+    ds = bg.datasets.get(base)
+    if ds is None:
+        close = difflib.get_close_matches(base, list(bg.datasets), n=5, cutoff=0.5)
+        return Resolution(None, None, tuple(dict.fromkeys((loc and bg.variant_code(c, loc)) or c for c in close)),
+                          f"{base!r} is not a background dataset code")
+    if loc is None and location.casefold() == str(ds["location"]).casefold():
+        loc = ds["location"]
+    if loc is not None and loc == ds["location"]:  # its own location: the dataset itself
+        return Resolution(base, ds["unit"])
+    if not ds.get("regionalize"):
+        grid = bg.grids.get(loc) if loc else None
+        hint = f"; for that region's electricity use {grid}" if grid and ds.get("grid") else ""
+        return Resolution(None, None, ((grid,) if hint else ()) + (base,),
+                          f"{base} has no regional variants (no regionalize = true), so {base}@{location} "
+                          f"does not exist; use {base}{hint}")
+    if loc is None:
+        close = difflib.get_close_matches(location.upper(), list(bg.grids), n=5, cutoff=0.5)
+        return Resolution(None, None, tuple(f"{base}@{c}" for c in close) + (base,),
+                          f"{location!r} is not a grid region of the background; regions: "
+                          f"{', '.join(sorted(bg.grids))}")
+    return Resolution(bg.variant_code(base, loc), ds["unit"])

@@ -29,14 +29,13 @@ from . import engine, inventory
 from .errors import InputError, IntegrityError, LcaError, LockTimeout
 from .calc import METHOD_ALIASES, Calculation, _snapshot
 from .results import ActivityRef
+from .units import FLOAT32_MAX, FLOAT32_TINY, float32_problem
 
 BW_PROJECT = "green-lca"
 STATE_FILE = "green-lca.json"
 LOCK_FILE = "write.lock"
 LOCK_TIMEOUT_S = 120.0  # [s] default wait for the write lock; LCA_LOCK_TIMEOUT overrides (read at each wait)
 JOURNAL_DIR = "journal"  # validated data of a database write in progress, replayed if it is interrupted
-FLOAT32_MAX = 3.4e38  # largest float32 [-]; Brightway stores matrix values as float32
-FLOAT32_TINY = 1.2e-38  # smallest normal float32 [-]; smaller amounts would lose all precision
 EXCHANGE_TYPES = {"production", "technosphere", "biosphere", "substitution"}
 
 METHOD_FAMILIES = ("IPCC 2021", "EF v3.1")  # written at set-up from bw2io's lcia_39_ecoinvent.zip
@@ -73,8 +72,7 @@ def _quiet():
 def _bw():
     """Import bw2data once, pointed away from the user's default Brightway directory."""
     if "bw2data" not in sys.modules:
-        os.environ.setdefault("BRIGHTWAY2_DIR", str(_SCRATCH))
-        _SCRATCH.mkdir(parents=True, exist_ok=True)
+        # BRIGHTWAY2_DIR is set by the caller (Project._activate, the only one) before this import
         # plain logging instead of structlog, so that Brightway's chatter can be sent to stderr
         os.environ.setdefault("BRIGHTWAY_NO_STRUCTLOG", "1")
         os.environ.setdefault("TQDM_DISABLE", "1")  # Brightway's progress bars
@@ -93,13 +91,23 @@ def _bw():
     return sys.modules["bw2data"]
 
 
-_SCRATCH = Path(os.environ.get("TMPDIR", "/tmp")) / f"green-lca-bw-{os.getuid() if hasattr(os, 'getuid') else 0}"
 _ACTIVE: list = [None]  # the Project whose Brightway directory bw2data points at
 _HELD: dict = {}  # project path -> {"fh", "depth", "mode"}: the flock this process holds on it
 
 
 def _lock_timeout() -> float:
-    return float(os.environ.get("LCA_LOCK_TIMEOUT", LOCK_TIMEOUT_S))
+    """``LCA_LOCK_TIMEOUT`` [s] if set, else :data:`LOCK_TIMEOUT_S`; LcaError if it is not a number of seconds."""
+    text = os.environ.get("LCA_LOCK_TIMEOUT")
+    if text is None or not text.strip():
+        return LOCK_TIMEOUT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value < 0:
+        raise LcaError(f"LCA_LOCK_TIMEOUT={text!r}: it must be a number of seconds (0 or more), "
+                       f"e.g. LCA_LOCK_TIMEOUT=600; unset it for the default {LOCK_TIMEOUT_S:g} s")
+    return value
 
 
 class Project(Calculation):
@@ -286,7 +294,7 @@ class Project(Calculation):
         with self.lock():
             bd = self._activate()
             state = self._state()
-            if "biosphere3" not in bd.databases or "biosphere3" in self._pending():
+            if inventory.BIOSPHERE_DB not in bd.databases or inventory.BIOSPHERE_DB in self._pending():
                 self._write_biosphere()
             self._write_methods(bd)
             if (
@@ -307,12 +315,12 @@ class Project(Calculation):
         import bw2io
 
         bd = self._activate()
-        self._set_pending("biosphere3", True)
+        self._set_pending(inventory.BIOSPHERE_DB, True)
         with _quiet():
-            if "biosphere3" in bd.databases:  # a killed earlier attempt: start again
-                del bd.databases["biosphere3"]
+            if inventory.BIOSPHERE_DB in bd.databases:  # a killed earlier attempt: start again
+                del bd.databases[inventory.BIOSPHERE_DB]
             bw2io.create_default_biosphere3()
-        self._set_pending("biosphere3", False)
+        self._set_pending(inventory.BIOSPHERE_DB, False)
 
     def _write_methods(self, bd) -> None:
         """IPCC 2021 and EF v3.1 from bw2io's shipped LCIA data (flow keys converted to tuples)."""
@@ -341,7 +349,7 @@ class Project(Calculation):
         for alias, f in inventory.flows().items():
             by_key.setdefault((f.name, f.categories), []).append(alias)
         out: dict[str, str] = {}
-        for row in AD.select(AD.code, AD.name, AD.data).where(AD.database == "biosphere3"):
+        for row in AD.select(AD.code, AD.name, AD.data).where(AD.database == inventory.BIOSPHERE_DB):
             for alias in by_key.get((row.name, tuple(row.data.get("categories", ()))), ()):
                 out[alias] = row.code
         missing = sorted(set(inventory.flows()) - set(out))
@@ -365,7 +373,7 @@ class Project(Calculation):
         """
         with self.lock():
             bd = self._activate()
-            if name == "biosphere3":
+            if name == inventory.BIOSPHERE_DB:
                 self._write_biosphere()
                 return
             rebuilders = {inventory.BACKGROUND_DB: self._write_background}
@@ -463,7 +471,7 @@ class Project(Calculation):
         out = {}
         meta_all = {name: bd.databases[name] for name in bd.databases}
         for name, meta in meta_all.items():
-            if name == "biosphere3":  # never read from its processed arrays
+            if name == inventory.BIOSPHERE_DB:  # never read from its processed arrays
                 continue
             db = bd.Database(name)
             path = db.dirpath_processed() / db.filename_processed()
@@ -530,8 +538,7 @@ class Project(Calculation):
             if name in bd.databases:
                 with _quiet():
                     del bd.databases[name]
-            self._bump()
-            self._forget()
+            self._forget()  # releasing the write lock bumps the generation
 
     def _validate_datasets(self, name: str, data: list[dict]) -> list[str]:
         self._activate()
@@ -552,8 +559,7 @@ class Project(Calculation):
             seen.add(d.get("code"))
             for e in d.get("exchanges", []):
                 amount = e.get("amount")
-                if (isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount)
-                        or abs(amount) > FLOAT32_MAX or (amount != 0 and abs(amount) < FLOAT32_TINY)):
+                if float32_problem(amount):
                     problems.append(f"{d.get('code')}: amount {amount!r} of input {e.get('input')} is not a "
                                     f"finite number within the float32 range (|x| <= {FLOAT32_MAX:g}, "
                                     f"0 or |x| >= {FLOAT32_TINY:g})")
@@ -597,7 +603,7 @@ class Project(Calculation):
                 (i, db, code, name, product, loc, data.get("unit"), data.get("stage"))
                 for i, db, code, name, product, loc, data in AD.select(
                     AD.id, AD.database, AD.code, AD.name, AD.product, AD.location, AD.data
-                ).where(AD.database != "biosphere3").tuples()
+                ).where(AD.database != inventory.BIOSPHERE_DB).tuples()
             ]
             df = pd.DataFrame(rows, columns=["id", "database", "code", "name", "product", "location", "unit", "stage"])
             df["ref"] = df["database"] + ":" + df["code"]

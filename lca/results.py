@@ -82,18 +82,18 @@ class Footprint:
         return {
             "target": {"ref": self.target.ref, "name": self.target.name, "unit": self.target.unit,
                        "location": self.target.location},
-            "amount": finite(self.amount, "amount"),
+            "amount": finite(self.amount, f"amount of {self.target.ref}"),
             "method": list(self.method),
             "score_unit": self.score_unit,
-            "total": finite(self.total, "total"),
-            "by_stage": {k: finite(v, f"stage {k}") for k, v in self.by_stage.items()},
+            "total": finite(self.total, f"total of {self.target.ref}"),
+            "by_stage": {k: finite(v, f"stage {k} of {self.target.ref}") for k, v in self.by_stage.items()},
             "by_process": [
                 {"ref": r.ref, "name": r.name, "location": r.location, "score": finite(r.score, r.ref)}
                 for r in proc.itertuples()
             ],
             "by_flow": [{"flow": r.flow, "categories": r.categories, "score": finite(r.score, r.flow)}
                         for r in flow.itertuples()],
-            "split": {k: finite(v, k) for k, v in self.split.items()},
+            "split": {k: finite(v, f"{k} part of {self.target.ref}") for k, v in self.split.items()},
             "extras": _finite_tree(self.extras),
         }
 

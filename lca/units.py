@@ -30,6 +30,9 @@ __all__ = [
     "convert",
     "convert_carrier",
     "is_convertible",
+    "FLOAT32_MAX",
+    "FLOAT32_TINY",
+    "float32_problem",
 ]
 
 
@@ -47,6 +50,34 @@ class UnitDef:
     bw_unit: str
     bw_factor: float
     base_factor: float
+
+
+# IEEE 754 binary32 (float32) limits [-, dimensionless]. Brightway stores matrix values
+# (exchange amounts, characterization factors) as float32: a larger magnitude becomes
+# infinity, a smaller non-zero one a subnormal that keeps few or no significant digits.
+FLOAT32_MAX = 3.4028235e38  # largest finite float32
+FLOAT32_TINY = 1.1754944e-38  # smallest positive normal float32
+
+
+def float32_problem(x: object) -> str | None:
+    """Why ``x`` cannot be stored as a Brightway (float32) matrix value, or None if it can.
+
+    A value must be a real number (not a bool), finite, at most :data:`FLOAT32_MAX` in
+    magnitude, and 0 or at least :data:`FLOAT32_TINY` in magnitude.
+    """
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return f"{x!r} is not a number"
+    try:
+        value = float(x)
+    except OverflowError:  # an int beyond the float range
+        return f"{x!r} exceeds the float32 range (|x| <= {FLOAT32_MAX:g})"
+    if not math.isfinite(value):
+        return f"{x!r} is not a finite number"
+    if abs(value) > FLOAT32_MAX:
+        return f"{x!r} exceeds the float32 range (|x| <= {FLOAT32_MAX:g})"
+    if value != 0 and abs(value) < FLOAT32_TINY:
+        return f"{x!r} is below the smallest normal float32 ({FLOAT32_TINY:g}); use 0 or a larger amount"
+    return None
 
 
 # Base unit of each dimension: mass [kg], energy [MJ], volume [m3], area [m2],
