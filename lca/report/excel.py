@@ -18,7 +18,6 @@ from pathlib import Path
 
 from ..errors import LcaError
 
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
 DIM_TITLES = {"tier": "By tier", "stage": "By stage", "supplier": "By supplier", "material": "By material",
               "gas": "By gas", "region": "By region"}
 
@@ -36,11 +35,13 @@ def put(ws, row: int, col: int, value):
             raise LcaError(f"refusing to write a non-finite number to {ws.title}!{cell.coordinate}")
         cell.value = value
         return cell
-    text = str(value)
-    cell.value = text
-    if text.startswith(_RISKY) or cell.data_type != "s":
-        cell.data_type = "s"
+    cell.value = str(value)
+    cell.data_type = "s"  # also for text openpyxl would take as a formula (=...) or an error (#N/A)
     return cell
+
+
+def _percent(fraction: float | None) -> float | None:
+    return None if fraction is None else 100 * fraction
 
 
 def _table(ws, start_row: int, header: list[str], rows: list[list]) -> int:
@@ -60,6 +61,8 @@ def write_profile(profile, path: Path) -> Path:
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
 
+    from ..supply.rollup import declared_difference
+
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         from ..errors import InputError
@@ -78,8 +81,7 @@ def write_profile(profile, path: Path) -> Path:
         ["total (location-based)", total], ["total (market-based)", d["total_market_based"]],
         ["total per declared unit", d["total_per_declared_unit"]],
         ["declared by the supplier", d["declared_pcf"]],
-        ["difference declared vs computed [%]",
-         None if d["declared_pcf"] is None or not total else 100 * (d["declared_pcf"] - total) / total],
+        ["difference declared vs computed [%]", _percent(declared_difference(d["declared_pcf"], total))],
         ["primary data share [%]", d["primary_data_share"]], ["data quality rating (1 best, 5 worst)", d["dqr"]],
         ["green electricity share [%]", d["green_electricity_share"]],
         ["recycled content share [%]", d["recycled_share"]],
@@ -131,8 +133,7 @@ def write_profile(profile, path: Path) -> Path:
     sh = wb.create_sheet("Declared vs computed")
     rows = []
     for s in d["suppliers"]:
-        diff = (100 * (s["declared"] - s["computed"]) / s["computed"]
-                if s.get("declared") is not None and s.get("computed") else None)
+        diff = _percent(declared_difference(s.get("declared"), s.get("computed")))
         rows.append([s["product"], s["name"], s["company"], f"{s['declared_amount']:g} {s['declared_unit']}",
                      s["computed"], s["declared"], diff, s.get("green_factory")])
     _table(sh, 1, ["product", "name", "company", "per", f"computed [{d['score_unit']}]",

@@ -56,12 +56,15 @@ def product_footprint(profile) -> dict:
                          f"per one of {', '.join(PACT_UNITS)}")
     unit, per = PACT_UNITS[profile.declared_unit]
     n_units = profile.declared_amount * per  # declared units (PACT) the product contains
-    total = profile.total
+    total = profile.total  # every characterized flow, so it already includes the biogenic uptake
     per_unit = total / n_units
     mass = profile.mass_kg / n_units if profile.mass_kg is not None else (1.0 if unit == "kilogram" else None)
     if mass is None:
         raise InputError(f"{profile.product} has no mass_kg; PACT needs productMassPerDeclaredUnit")
     fossil = profile.fossil / n_units
+    # biogenic CO2 uptake (<= 0), as characterized by the method (IPCC 2021 GWP100 as shipped: 0; EF v3.1: -1).
+    # PACT v3: pcfIncludingBiogenicUptake counts it, pcfExcludingBiogenicUptake leaves it out, so
+    # excluding = total - uptake and including = total (adding it to the total again would count it twice).
     uptake = getattr(profile, "biogenic_uptake", 0.0) / n_units
     company_id, product_id = profile.product.split("/", 1)
     pcf = {
@@ -70,8 +73,8 @@ def product_footprint(profile) -> dict:
         "productMassPerDeclaredUnit": decimal(mass, "productMassPerDeclaredUnit"),
         "referencePeriodStart": _datetime(profile.reference_period[0], end=False),
         "referencePeriodEnd": _datetime(profile.reference_period[1], end=True),
-        "pcfExcludingBiogenicUptake": decimal(per_unit, "pcfExcludingBiogenicUptake"),
-        "pcfIncludingBiogenicUptake": decimal(per_unit + uptake, "pcfIncludingBiogenicUptake"),
+        "pcfExcludingBiogenicUptake": decimal(per_unit - uptake, "pcfExcludingBiogenicUptake"),
+        "pcfIncludingBiogenicUptake": decimal(per_unit, "pcfIncludingBiogenicUptake"),
         "fossilGhgEmissions": decimal(fossil, "fossilGhgEmissions"),
         "fossilCarbonContent": "0",
         "primaryDataShare": decimal(profile.primary_data_share, "primaryDataShare"),

@@ -99,7 +99,8 @@ def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path
     Raises
     ------
     lca.InputError
-        When the source is refused by the package checks, or ``out_path`` is the source.
+        When the source is refused by the package checks or openpyxl cannot open it, or ``out_path``
+        is the source.
     lca.LcaError
         When openpyxl is not protected by defusedxml.
     """
@@ -112,7 +113,13 @@ def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path
         raise LcaError("openpyxl is not using defusedxml: install defusedxml before annotating untrusted workbooks")
     check_package(src)
     issues = list(issues)
-    wb = openpyxl.load_workbook(src)
+    try:
+        wb = openpyxl.load_workbook(src)
+    except Exception as exc:  # noqa: BLE001 -- openpyxl raises many kinds (ValueError, KeyError, XML errors)
+        msg = (f"openpyxl cannot open the file for an annotated copy ({type(exc).__name__}: {exc}); "
+               "open and save it in Excel or WPS, or use the issue list of the import instead")
+        raise InputError(f"{src.name}: {msg}", [InputIssue(None, None, None, "not_annotated", msg, "error",
+                                                           src.name)]) from exc
     marks: dict[tuple[str, int, int], list[InputIssue]] = {}
     for issue in issues:
         if issue.sheet not in wb.sheetnames:

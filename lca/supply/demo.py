@@ -4,7 +4,6 @@
 ``*.pact.json`` in the examples directory in one import, profiles the
 reporting company's product and writes ``profile.json``, ``profile.xlsx``,
 ``profile.png`` and ``profile.pact.json`` into the output directory.
-:func:`demo_profile` is the same as a one-call API.
 """
 from __future__ import annotations
 
@@ -48,11 +47,3 @@ def run(project, examples_dir: Path, out_dir: Path, echo=print, product: str = R
             "primary_data_share": prof.primary_data_share, "files": {k: str(v) for k, v in paths.items()},
             "import": report.to_dict()}
 
-
-def demo_profile(project, out_dir, examples_dir=None) -> dict:
-    """Import the bundled examples into ``project`` and write the profile report into ``out_dir``."""
-    if examples_dir is None:
-        from ..demo import examples_dir as _examples
-
-        examples_dir = _examples()
-    return run(project, Path(examples_dir), Path(out_dir))

@@ -14,15 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from .schema import SHEETS, TEMPLATE_VERSION
-
-
-def _title(key: str, lang: str) -> str:
-    zh = SHEETS[key].zh
-    return {"en": key, "zh": zh, "both": f"{key} {zh}"}.get(lang, key) if lang != "both" else key
-
-
-def _head(col, lang: str) -> str:
-    return {"en": col.key, "zh": col.zh, "both": f"{col.key} | {col.zh}"}[lang]
+from .template import _header as _head  # the template's header text (key, 中文 or key | 中文)
 
 
 def _put(ws, row: int, col: int, value) -> None:

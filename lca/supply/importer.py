@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, InputIssue, LcaError
-from . import pact_in, store
+from . import link, pact_in, store
 
 
 @dataclass
@@ -42,12 +42,8 @@ class ImportReport:
         return not self.errors
 
     def to_dict(self) -> dict:
-        def issue(i: InputIssue) -> dict:
-            return {"sheet": i.sheet, "row": i.row, "column": i.column, "code": i.code,
-                    "message": i.message, "file": i.file, "severity": i.severity}
-
-        return {"ok": self.ok, "errors": [issue(i) for i in self.errors],
-                "warnings": [issue(i) for i in self.warnings], "products": list(self.products),
+        return {"ok": self.ok, "errors": [i.to_dict() for i in self.errors],
+                "warnings": [i.to_dict() for i in self.warnings], "products": list(self.products),
                 "files": list(self.files), "dry_run": self.dry_run, "annotated": list(self.annotated)}
 
     def summary(self) -> str:
@@ -83,19 +79,35 @@ def resolver():
     return resolve
 
 
-def read_file(path: Path, resolve=None) -> tuple[list[dict], list[InputIssue]]:
-    """One workbook or PACT JSON -> (records to store, issues). Refused files give one error issue."""
+class FileResult(tuple):
+    """``(records, issues)`` of one file, plus ``accepted``: False when the safe reader refused the
+    file as a whole (a zip bomb, a DTD, not a workbook...), so nothing else may open it."""
+
+    accepted: bool
+
+    def __new__(cls, records, issues, accepted: bool = True):
+        self = super().__new__(cls, (records, issues))
+        self.accepted = accepted
+        return self
+
+    def __reduce__(self):  # back from a worker process with ``accepted``
+        return FileResult, (self[0], self[1], self.accepted)
+
+
+def read_file(path: Path, resolve=None) -> FileResult:
+    """One workbook or PACT JSON -> (records to store, issues); refused files give an error issue
+    and ``accepted`` False (see :class:`FileResult`)."""
     name = path.name
     try:
         if path.suffix.lower() == ".json":
             records, issues = pact_in.read(path)
-            return records, _with_file(issues, name)
+            return FileResult(records, _with_file(issues, name))
         from . import schema
 
         sub, issues = schema.validate_file(path, resolve or resolver())
     except InputError as exc:
         issues = exc.issues or [InputIssue(None, None, None, "unreadable", str(exc), "error", name)]
-        return [], _with_file(issues, name)
+        return FileResult([], _with_file(issues, name), accepted=False)
     issues = _with_file(issues, name)
     if sub.is_empty and not any(i.severity == "error" for i in issues):
         issues = [i for i in issues if i.code != "blank_workbook"]  # reported as the error below
@@ -103,8 +115,8 @@ def read_file(path: Path, resolve=None) -> tuple[list[dict], list[InputIssue]]:
                                  f"{name} is a blank template: fill in the Supplier sheet and at least "
                                  "one product, then import it again", "error", name))
     if any(i.severity == "error" for i in issues) or sub.is_empty:
-        return [], issues
-    return [store.to_record(sub)], issues
+        return FileResult([], issues)
+    return FileResult([store.to_record(sub)], issues)
 
 
 PARALLEL_MIN_FILES = 8  # fewer files are read in this process (a worker costs ~20 ms to start)
@@ -153,15 +165,17 @@ def import_files(project, paths, dry_run: bool = False, annotate=None) -> Import
     """Validate ``paths`` and (unless ``dry_run`` or any error) store them; see module docstring."""
     report = ImportReport(dry_run=dry_run)
     paths = [Path(p) for p in paths]
-    records, by_file = [], {}
+    records, refused = [], set()
     for path in paths:
         report.files.append(str(path))
         if not path.is_file():
             report.errors.append(InputIssue(None, None, None, "not_found",
                                             f"{path} does not exist or is not a file", "error", path.name))
     readable = [p for p in paths if p.is_file()]
-    for path, (recs, issues) in zip(readable, read_files(readable, resolver())):
-        by_file[path] = issues
+    for path, result in zip(readable, read_files(readable, resolver())):
+        recs, issues = result
+        if not getattr(result, "accepted", True):
+            refused.add(path)
         for i in issues:
             (report.errors if i.severity == "error" else report.warnings).append(i)
         for rec in recs:
@@ -171,7 +185,7 @@ def import_files(project, paths, dry_run: bool = False, annotate=None) -> Import
         cid = rec["supplier"]["company_id"]
         if cid in seen and seen[cid] != path:
             report.errors.append(InputIssue(
-                "Supplier", None, "company_id", "duplicate_company",
+                link.sheet_title(rec, "Supplier"), None, "company_id", "duplicate_company",
                 f"company_id {cid!r} is also in {seen[cid].name}: import one workbook per company "
                 "(a company's workbook replaces its previous data)", "error", path.name))
         seen[cid] = path
@@ -189,11 +203,13 @@ def import_files(project, paths, dry_run: bool = False, annotate=None) -> Import
             new_refs = [f"{rec['supplier']['company_id']}/{p['product_id']}"
                         for _, rec in records for p in rec.get("products", [])]
             for ref in new_refs:
+                rec = _record_of(records, ref)
                 for u in built.unresolved.get(ref, []):
                     report.warnings.append(InputIssue(
-                        "Materials", _row(u["where"]), "reference", "unresolved_reference",
-                        f"{u['reference']} is {u['reason']}: {ref} gets no total until it is imported",
-                        "warning", _file_of(records, ref)))
+                        link.sheet_title(rec, "Materials"), u.get("row"), "reference", "unresolved_reference",
+                        f"{u['reference']} is {u['reason']}: {ref} gets no total until it is imported; "
+                        "import that supplier's workbook (any order works) or fix the reference",
+                        "warning", rec.get("source_file")))
             if not report.errors:
                 report.products = new_refs
                 if not dry_run:
@@ -203,41 +219,52 @@ def import_files(project, paths, dry_run: bool = False, annotate=None) -> Import
                         report.errors.extend(exc.issues or [InputIssue(None, None, None, "refused", str(exc))])
                         report.products = []
                     else:
-                        report.warnings.extend(_declared_checks(project, new_refs, built))
+                        report.warnings.extend(_declared_checks(project, new_refs, built, records))
     if not report.ok:
         report.products = []
     if annotate:
-        report.annotated = _annotate(paths, by_file, Path(annotate))
+        report.annotated = _annotate(paths, report, refused, Path(annotate))
     return report
 
 
-def _row(where: str) -> int | None:
-    try:
-        return int(where.rsplit(" ", 1)[1])
-    except (IndexError, ValueError):
-        return None
-
-
-def _file_of(records, ref: str) -> str | None:
+def _record_of(records, ref: str) -> dict:
     cid = ref.split("/", 1)[0]
     for _, rec in records:
         if rec["supplier"]["company_id"] == cid:
-            return rec.get("source_file")
+            return rec
+    return {}
+
+
+def _product_row(records, ref: str) -> int | None:
+    """Row of product ``COMPANY/PRODUCT`` on its workbook's Products sheet (None for PACT JSON)."""
+    pid = ref.split("/", 1)[1]
+    for p in _record_of(records, ref).get("products", []):
+        if p.get("product_id") == pid:
+            return p.get("row")
     return None
 
 
-def _declared_checks(project, refs: list[str], built) -> list[InputIssue]:
-    """Declared PCF vs computed (GWP100) beyond 20% -> warning (TfS update threshold)."""
+def _declared_checks(project, refs: list[str], built, records) -> list[InputIssue]:
+    """Declared PCF vs computed (GWP100) beyond ``rollup.DECLARED_TOLERANCE`` -> warning (TfS update threshold)."""
     out = []
     wanted = [r for r in refs if built.activities[r].get("declared_pcf_kgco2e") is not None
               and not built.unresolved.get(r)]
     if not wanted:
         return out
+
+    def issue(ref, code, message):
+        rec = _record_of(records, ref)
+        return InputIssue(link.sheet_title(rec, "Products"), _product_row(records, ref), "declared_pcf_kgco2e",
+                          code, message, "warning", rec.get("source_file"))
+
     try:
         scores = project.footprints("GWP100", database=store.SUPPLIER_DB)
     except LcaError as exc:
-        return [InputIssue(None, None, None, "not_solved", f"footprints not computed: {exc}", "warning")]
-    from .rollup import DECLARED_TOLERANCE
+        return [issue(ref, "not_solved",
+                      f"{ref}: the declared PCF was not compared with the computed footprint ({exc}); the "
+                      f"import is stored: run `lca profile {ref}` to compare them once the project solves")
+                for ref in wanted]
+    from .rollup import declared_differs, declared_message
 
     for ref in wanted:
         meta = built.activities[ref]
@@ -246,25 +273,40 @@ def _declared_checks(project, refs: list[str], built) -> list[InputIssue]:
             continue
         computed = float(scores[key]) * meta["declared_amount"] * meta["bw_per_declared_unit"]
         declared = float(meta["declared_pcf_kgco2e"])
-        if computed and abs(declared - computed) > DECLARED_TOLERANCE * abs(computed):
-            out.append(InputIssue("Products", None, "declared_pcf_kgco2e", "declared_pcf_differs",
-                                  f"{ref}: declared PCF {declared:g} kg CO2e differs from the computed "
-                                  f"{computed:.6g} by {100 * (declared - computed) / computed:+.0f}% "
-                                  "(more than 20%, the TfS update threshold)", "warning",
-                                  meta.get("source_file")))
+        if declared_differs(declared, computed):
+            out.append(issue(ref, "declared_pcf_differs",
+                             f"{ref}: {declared_message(declared, computed)} [kg CO2e]: check declared_pcf_kgco2e "
+                             "and the product's inputs, or ask the supplier for an updated PCF"))
     return out
 
 
-def _annotate(paths, by_file, out: Path) -> list[str]:
+def _annotate(paths, report: ImportReport, refused: set, out: Path) -> list[str]:
+    """Annotated copies of the workbooks the reader accepted, with every issue of the import that
+    names the file (reading, linking and import-level issues alike)."""
     from . import annotate as ann
 
     books = [p for p in paths if p.suffix.lower() == ".xlsx" and p.is_file()]
+    by_name: dict[str, list[InputIssue]] = {}
+    for i in report.errors + report.warnings:
+        by_name.setdefault(i.file, []).append(i)
     written = []
     for p in books:
         target = out if len(books) == 1 else out.with_name(f"{out.stem}-{p.stem}{out.suffix or '.xlsx'}")
+        if p in refused:  # never hand a refused file (DTD, zip bomb...) to openpyxl
+            report.warnings.append(InputIssue(
+                None, None, None, "not_annotated",
+                f"no annotated copy of {p.name}: the reader refused the file (see its error); fix that and "
+                "import it again with --annotate", "warning", p.name))
+            continue
         try:
-            ann.annotate(p, by_file.get(p, []), target)
-        except InputError:
-            continue  # a refused file cannot be annotated; its error names the reason
+            ann.annotate(p, by_name.get(p.name, []), target)
+        except Exception as exc:  # noqa: BLE001 -- a failed copy must not hide the import's report
+            why = exc.issues[0].message if isinstance(exc, InputError) and exc.issues else str(exc)
+            report.warnings.append(InputIssue(
+                None, None, None, "not_annotated",
+                f"no annotated copy of {p.name} written to {target}: {why or type(exc).__name__}; the issues "
+                "listed here are the same: fix them in the workbook, or choose another --annotate path",
+                "warning", p.name))
+            continue
         written.append(str(target))
     return written

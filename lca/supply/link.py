@@ -143,6 +143,8 @@ class Line:
     recycled_kg: float = 0.0          # of which recycled content [kg]
     pcf_kgco2e: float | None = None   # declared PCF [kg CO2e per unit of input] (supplier_pcf)
     where: str = ""                   # sheet and row, for messages
+    sheet: str = ""                   # sheet key of the workbook row (Materials, Energy, ...)
+    row: int | None = None            # its row number in the workbook (None for PACT JSON)
 
 
 @dataclass
@@ -210,6 +212,7 @@ def pcf_code(company_id: str, pcf_id: str) -> str:
 def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, str]) -> Built:
     """Datasets and lines of the ``suppliers`` database from every stored submission record."""
     routes = recycled_routes()
+    recycled_datasets = frozenset(routes.values())
     flows = inventory.flows()
     issues: list[InputIssue] = []
     products: dict[str, dict] = {}  # "C/P" -> product record + company
@@ -221,10 +224,12 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
     datasets, lines, activities, unresolved = [], [], {}, {}
 
     def warn(rec, sheet, row, column, code, message):
-        issues.append(InputIssue(sheet, row, column, code, message, "warning", rec.get("source_file")))
+        issues.append(InputIssue(sheet_title(rec, sheet), row, column, code, message, "warning",
+                                 rec.get("source_file")))
 
     def err(rec, sheet, row, column, code, message):
-        issues.append(InputIssue(sheet, row, column, code, message, "error", rec.get("source_file")))
+        issues.append(InputIssue(sheet_title(rec, sheet), row, column, code, message, "error",
+                                 rec.get("source_file")))
 
     for rec in records:
         sup = rec["supplier"]
@@ -294,7 +299,7 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                         continue
                     parts = [(base, 1.0)]
                     recycled_code = routes.get(base)
-                    is_recycled_ds = base in set(routes.values())
+                    is_recycled_ds = base in recycled_datasets
                     if rshare > 0 and not is_recycled_ds:
                         if recycled_code and recycled_code in bg.datasets:
                             parts = [(base, 1.0 - rshare), (recycled_code, rshare)]
@@ -330,7 +335,7 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                             dqr=(3.0, geo, temporal), mass_kg=mass_kg * share,
                             recycled_kg=(mass_kg * share if (i == 1 or is_recycled_ds)
                                          else (mass_kg * rshare if len(parts) == 1 else 0.0)),
-                            where=where,
+                            where=where, sheet="Materials", row=row,
                         )
                         own_lines.append(line)
                 elif source == "supplier_product":
@@ -338,7 +343,7 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                     target = products.get(ref)
                     if target is None:
                         unres.append({"reference": ref, "reason": "not imported yet", "where": where,
-                                      "material": label})
+                                      "material": label, "row": row})
                         continue
                     t_unit, t_per = declared_factor(target["declared_unit"])
                     t_norm = _f(target.get("declared_amount"), 1.0) * t_per
@@ -353,7 +358,7 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                                              + ("" if t_mass else " without mass_kg"))
                     except InputError as exc:
                         unres.append({"reference": ref, "reason": f"unit {unit} does not fit: {exc}",
-                                      "where": where, "material": label})
+                                      "where": where, "material": label, "row": row})
                         warn(rec, "Materials", row, "unit", "unit_mismatch",
                              f"{unit} cannot be converted to the unit of {ref}: {exc}")
                         continue
@@ -365,7 +370,7 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                         supplier=str(t_sup.get("company_name") or t_sup["company_id"]), primary=0.0,
                         mass_kg=(qty * (t_mass / t_norm) if t_mass else
                                  (qty if units.dimension(t_unit) == "mass" else 0.0)),
-                        where=where))
+                        where=where, sheet="Materials", row=row))
                 elif source == "supplier_pcf":
                     ref = str(m.get("reference") or "").strip()
                     pcf = pcfs.get(ref)
@@ -390,7 +395,8 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                         region=origin or "declared", supplier=str(pcf.get("supplier_name") or cname),
                         primary=_f(pcf.get("primary_data_share"), 0.0) / 100.0, dqr=dq,
                         pcf_kgco2e=_f(pcf["pcf_kgco2e"]) / p_per,
-                        mass_kg=qty if units.dimension(p_unit) == "mass" else 0.0, where=where))
+                        mass_kg=qty if units.dimension(p_unit) == "mass" else 0.0, where=where,
+                        sheet="Materials", row=row))
                 else:
                     err(rec, "Materials", row, "source", "bad_source", f"unknown source {source!r}")
 
@@ -423,9 +429,19 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                             region=g_region, supplier=cname, primary=1.0,
                             dqr=(2.0, 1.0 if exact else 3.0, 2.0), kwh=kwh / norm,
                             green=sourcing in RENEWABLE_SOURCING, mb_input=mb_input, mb_ef=mb_ef,
-                            where=where))
+                            where=where, sheet="Energy", row=row))
                     else:
-                        ds = CARRIER_DATASETS[carrier]
+                        ds = CARRIER_DATASETS.get(carrier)
+                        if ds is None:
+                            err(rec, "Energy", row, "carrier", "bad_energy",
+                                f"unknown energy carrier {carrier!r}: use electricity or one of "
+                                f"{', '.join(CARRIER_DATASETS)}")
+                            continue
+                        if ds not in bg.datasets:
+                            err(rec, "Energy", row, "carrier", "bad_energy",
+                                f"the background inventory has no dataset {ds!r} for {carrier}: update the "
+                                "inventories (inventories/README.md) or report the carrier as electricity/heat")
+                            continue
                         ds_unit = bg.datasets[ds]["unit"]
                         qty = units.convert_carrier(carrier, amount, unit, ds_unit)
                         mb_input, mb_ef = (inventory.BACKGROUND_DB, ds), None
@@ -435,9 +451,11 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                             activity=code, kind="energy", amount=qty / norm,
                             input=(inventory.BACKGROUND_DB, ds), label=carrier.replace("_", " "),
                             region=region, supplier=cname, primary=1.0, dqr=(2.0, 2.0, 2.0),
-                            mb_input=mb_input, mb_ef=mb_ef, where=where))
-                except (InputError, KeyError) as exc:
-                    err(rec, "Energy", row, "unit", "bad_energy", f"{carrier} {amount} {unit}: {exc}")
+                            mb_input=mb_input, mb_ef=mb_ef, where=where, sheet="Energy", row=row))
+                except InputError as exc:
+                    err(rec, "Energy", row, "unit", "bad_energy",
+                        f"{amount:g} {unit} of {carrier} cannot be used: {exc}; give the amount in a unit "
+                        f"of {carrier} (see the Energy sheet's unit list)")
 
             for t in rec.get("transport", []):
                 if t.get("product_id") != pid:
@@ -452,7 +470,8 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                     activity=code, kind="transport", amount=tkm / norm,
                     input=(inventory.BACKGROUND_DB, TRANSPORT_DATASETS[mode]),
                     label=f"transport ({mode.replace('_', ' ')})", region=region, supplier=cname,
-                    primary=1.0, dqr=(2.0, 2.0, 2.0), where=f"Transport row {row}" if row else "Transport"))
+                    primary=1.0, dqr=(2.0, 2.0, 2.0), where=f"Transport row {row}" if row else "Transport",
+                    sheet="Transport", row=row))
 
             for em in rec.get("emissions", []):
                 if em.get("product_id") != pid:
@@ -471,9 +490,15 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                 own_lines.append(Line(
                     activity=code, kind="emission", amount=kg / norm, input=None, flow=flow.alias,
                     label="direct emissions", region=region, supplier=cname, primary=1.0,
-                    dqr=(1.0, 1.0, 1.0), where=f"Emissions row {row}" if row else "Emissions"))
+                    dqr=(1.0, 1.0, 1.0), where=f"Emissions row {row}" if row else "Emissions",
+                    sheet="Emissions", row=row))
 
             for line in own_lines:
+                if not _float32(line.amount):
+                    err(rec, line.sheet, line.row, "amount", "bad_amount",
+                        f"{code}: the amount per {bw_unit} of product, {line.amount!r}, is not a "
+                        f"finite float32 number (|x| <= {units.FLOAT32_MAX:.4g}): check amount, unit and "
+                        "declared_amount")
                 if line.kind == "emission":
                     exchanges.append({"input": (inventory.BIOSPHERE_DB, bio_codes[line.flow]),
                                       "amount": line.amount, "type": "biosphere", "unit": "kilogram",
@@ -493,6 +518,10 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
             p_unit, p_per = declared_factor(pcf["declared_unit"])
             code = pcf_code(cid, pcf_id)
             value = _f(pcf["pcf_kgco2e"]) / p_per
+            if not _float32(value):
+                err(rec, "SupplierPCFs", pcf.get("row"), "pcf_kgco2e", "bad_amount",
+                    f"PCF {pcf_id!r}: {value!r} kg CO2e per {p_unit} is not a finite float32 number "
+                    f"(|x| <= {units.FLOAT32_MAX:.4g}): check pcf_kgco2e and declared_unit")
             meta = {
                 "database": SUPPLIER_DB, "code": code,
                 "name": f"{pcf.get('product_name')} (declared PCF of {pcf.get('supplier_name')})",
@@ -513,14 +542,18 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                  "type": "biosphere", "unit": "kilogram", "flow_alias": "CO2 fossil",
                  "comment": "declared PCF stand-in (GWP100 kg CO2e)"},
             ]))
-    for d in datasets:
-        for e in d["exchanges"]:
-            a = e["amount"]
-            if not math.isfinite(a) or abs(a) > 3.4e38:
-                issues.append(InputIssue(None, None, None, "bad_amount",
-                                         f"{d['code']}: amount {a!r} is not a finite float32 number"))
     return Built(datasets=datasets, lines=lines, activities=activities, unresolved=unresolved,
                  issues=issues)
+
+
+def _float32(x: float) -> bool:
+    """True for an amount Brightway can store (its matrices are float32)."""
+    return math.isfinite(x) and abs(x) <= units.FLOAT32_MAX
+
+
+def sheet_title(rec: dict, key: str) -> str:
+    """The title a record's workbook gives sheet ``key`` (``Materials`` -> ``物料``), for issues found after reading."""
+    return (rec.get("sheet_titles") or {}).get(key, key)
 
 
 def _iso(value) -> str | None:

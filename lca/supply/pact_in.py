@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import InputError, InputIssue
+from ..units import FLOAT32_MAX
 
 MAX_BYTES = 5 * 1024 * 1024  # [bytes] a footprint file is a few KB
 MAX_FOOTPRINTS = 1000
@@ -63,7 +64,9 @@ def read(path: Path) -> tuple[list[dict], list[InputIssue]]:
     name = path.name
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise InputError(f"{name}: {size} bytes is over the {MAX_BYTES} byte cap of a PACT footprint file")
+        msg = (f"{size:,} bytes is over the {MAX_BYTES:,} byte cap of a PACT footprint file (one is a few KB): "
+               "check that this is the supplier's footprint file, or split the list into smaller files")
+        raise InputError(f"{name}: {msg}", [InputIssue(None, None, None, "too_large", msg, "error", name)])
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -71,7 +74,9 @@ def read(path: Path) -> tuple[list[dict], list[InputIssue]]:
         _depth(doc)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InputError(f"{name}: not a valid PACT JSON file ({exc})",
-                         [InputIssue(None, None, None, "bad_json", f"not valid JSON: {exc}", "error", name)])
+                         [InputIssue(None, None, None, "bad_json",
+                                     f"not valid JSON: {exc}; ask the supplier for the file as exported "
+                                     "(UTF-8 PACT v3 JSON)", "error", name)])
     if isinstance(doc, dict) and "data" in doc and isinstance(doc["data"], list):
         items = doc["data"]
     elif isinstance(doc, dict):
@@ -79,8 +84,11 @@ def read(path: Path) -> tuple[list[dict], list[InputIssue]]:
     else:
         items = None
     if not items or len(items) > MAX_FOOTPRINTS:
-        raise InputError(f"{name}: expected one PACT ProductFootprint object or {{\"data\": [...]}} "
-                         f"with 1..{MAX_FOOTPRINTS} footprints")
+        got = f"{len(items)} footprints" if items else "no footprint"
+        msg = (f"found {got}: expected one PACT ProductFootprint object or {{\"data\": [...]}} with "
+               f"1..{MAX_FOOTPRINTS} footprints; export the footprints again as PACT v3 JSON "
+               f"(split longer lists into files of at most {MAX_FOOTPRINTS})")
+        raise InputError(f"{name}: {msg}", [InputIssue(None, None, None, "bad_structure", msg, "error", name)])
     records, issues = [], []
     by_company: dict[str, dict] = {}
     for n, fp in enumerate(items):
@@ -143,8 +151,9 @@ def _footprint(fp, n: int, name: str, issues: list[InputIssue]):
             bad(f"pcf.{key}", "out_of_range", f"pcf.{key} must be > 0")
         elif minimum is not None and x < minimum:
             bad(f"pcf.{key}", "out_of_range", f"pcf.{key} must be >= {minimum}")
-        if abs(x) > 3.0e38:
-            bad(f"pcf.{key}", "out_of_range", f"pcf.{key} is too large")
+        if abs(x) > FLOAT32_MAX:
+            bad(f"pcf.{key}", "out_of_range",
+                f"pcf.{key} is beyond the float32 range (|x| <= {FLOAT32_MAX:.4g}): check its magnitude")
         return x
 
     unit = pcf.get("declaredUnitOfMeasurement")
@@ -206,11 +215,10 @@ def _footprint(fp, n: int, name: str, issues: list[InputIssue]):
             "mass_kg": (mass if wb_unit not in ("kg",) else None) or None,
             "declared_pcf_kgco2e": excl, "annual_output": None, "row": None,
             "pact_id": fp.get("id"), "declared_unit_amount": amount}
-    pcf_rec = {"pcf_id": "pact", "supplier_name": fp["companyName"].strip(),
+    pcf_rec = {"pcf_id": f"pact-{pid}", "supplier_name": fp["companyName"].strip(),
                "product_name": fp["productNameCompany"].strip(), "declared_unit": wb_unit,
                "pcf_kgco2e": excl, "primary_data_share": share, "standard": "PACT",
                "reference_period_end": periods[1].isoformat(), "verified": None, "row": None, **dqr}
-    pcf_rec["pcf_id"] = f"pact-{pid}"
     mat = {"product_id": pid, "line_id": "1", "material": fp["productNameCompany"].strip(), "amount": 1.0,
            "unit": wb_unit, "source": "supplier_pcf", "reference": pcf_rec["pcf_id"], "origin_region": None,
            "recycled_share": None, "supplier_name": fp["companyName"].strip(), "row": None}

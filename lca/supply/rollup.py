@@ -79,10 +79,29 @@ DIMENSIONS = ("tier", "supplier", "material", "stage", "gas", "region")
 MAX_TIER = 8
 PCF_GAS = "declared PCF (CO2e)"
 DECLARED_TOLERANCE = 0.20  # TfS: declared vs computed beyond 20% -> warning
-STAGES = ("raw materials", "purchased components", "own energy", "own direct emissions", "transport")
 _OWN_STAGE = {"background": "raw materials", "supplier_pcf": "purchased components", "energy": "own energy",
               "emission": "own direct emissions", "transport": "transport"}
 _DEEPER = {"background": 1, "supplier_pcf": 1}  # tier offset of a line's contribution
+
+
+def declared_difference(declared, computed) -> float | None:
+    """(declared - computed) / computed, or None when there is nothing to compare (no figure, computed 0)."""
+    if declared is None or computed is None or not computed:
+        return None
+    return (float(declared) - float(computed)) / float(computed)
+
+
+def declared_differs(declared, computed) -> bool:
+    """True when a declared PCF is more than :data:`DECLARED_TOLERANCE` away from the computed one."""
+    diff = declared_difference(declared, computed)
+    return diff is not None and abs(diff) > DECLARED_TOLERANCE
+
+
+def declared_message(declared, computed) -> str:
+    """``declared PCF D differs from the computed C by +N% (more than 20%, the TfS update threshold)``."""
+    return (f"declared PCF {float(declared):g} differs from the computed {float(computed):.6g} by "
+            f"{100 * declared_difference(declared, computed):+.0f}% (more than {DECLARED_TOLERANCE:.0%}, "
+            "the TfS update threshold)")
 
 
 def pcf_characterizable(method: tuple) -> bool:
@@ -252,8 +271,8 @@ def _root_code(built: link.Built, product) -> str:
                      f"workbook{hint}")
 
 
-def _reachable(built: link.Built, root: str) -> list[str]:
-    by_act = built.lines_of()
+def _reachable(built: link.Built, root: str, by_act: dict | None = None) -> list[str]:
+    by_act = built.lines_of() if by_act is None else by_act
     seen, stack = [root], [root]
     while stack:
         a = stack.pop()
@@ -303,7 +322,7 @@ def _flow_alias_by_row(project) -> dict[int, str]:
     from bw2data.backends import ActivityDataset as AD
 
     by_id = {i: (n, tuple(d.get("categories", ()))) for i, n, d in
-             AD.select(AD.id, AD.name, AD.data).where(AD.database == "biosphere3").tuples()}
+             AD.select(AD.id, AD.name, AD.data).where(AD.database == inventory.BIOSPHERE_DB).tuples()}
     alias = {(f.name, f.categories): f.alias for f in inventory.flows().values()}
     # flows.csv lists alias and gas_code for the same flow; keep the alias (first spelling)
     out = {}
@@ -325,8 +344,8 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
     built = store.linked(project)
     root = _root_code(built, product)
     acts = built.activities
-    reach = _reachable(built, root)
     by_act = built.lines_of()
+    reach = _reachable(built, root, by_act)
 
     unresolved = [dict(u, product=a) for a in reach for u in built.unresolved.get(a, [])]
     if unresolved and not allow_incomplete:
@@ -335,14 +354,15 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
                          "Import the missing suppliers' workbooks, or use --allow-incomplete "
                          "(allow_incomplete=True) for a flagged partial profile.")
     pcf_ok = pcf_characterizable(m)
-    not_char = []
+    not_char, pcf_lines = [], []
     for a in reach:
         for line in by_act.get(a, []):
             if (line.kind == "supplier_pcf" or line.mb_ef is not None) and not pcf_ok:
-                not_char.append({"product": a, "where": line.where, "label": line.label,
-                                 "why": "declared kg CO2e (AR6 GWP100) cannot be re-characterized for "
-                                        + " | ".join(m)})
-    pcf_lines = [x for x in not_char if "Materials" in x["where"]]
+                entry = {"product": a, "where": line.where, "label": line.label,
+                         "why": "declared kg CO2e (AR6 GWP100) cannot be re-characterized for " + " | ".join(m)}
+                not_char.append(entry)
+                if line.kind == "supplier_pcf":
+                    pcf_lines.append(entry)
     if pcf_lines and not allow_incomplete:
         raise InputError(f"{root}'s supply chain uses declared PCFs ({len(pcf_lines)} line(s), e.g. "
                          f"{pcf_lines[0]['product']} {pcf_lines[0]['where']}), which are AR6 GWP100 figures "
@@ -534,9 +554,8 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
 
     warnings = []
     declared = root_meta.get("declared_pcf_kgco2e")
-    if declared is not None and total and abs(total - declared) > DECLARED_TOLERANCE * abs(total):
-        warnings.append(f"declared PCF {declared:g} differs from the computed {total:.6g} by "
-                        f"{100 * (declared - total) / total:+.0f}% (more than 20%: TfS update threshold)")
+    if declared_differs(declared, total):
+        warnings.append(declared_message(declared, total))
     suppliers = []
     for a in reach:
         meta = acts[a]
@@ -547,8 +566,8 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
                  "computed": comp if (pcf_ok or not pcf_lines) else None, "declared": d,
                  "green_factory": meta.get("green_factory"), "supply": float(x[col_of[a]]),
                  "unresolved": len(built.unresolved.get(a, []))}
-        if d is not None and comp and abs(comp - d) > DECLARED_TOLERANCE * abs(comp) and a != root:
-            warnings.append(f"{a}: declared PCF {d:g} differs from the computed {comp:.6g} by more than 20%")
+        if a != root and declared_differs(d, comp):
+            warnings.append(f"{a}: {declared_message(d, comp)}")
         suppliers.append(entry)
     declared_pcfs = []
     for a in reach:

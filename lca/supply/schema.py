@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 from lca.errors import InputIssue
 from lca.supply.workbook import Cell, RawRow, RawSheet, RawWorkbook, column_letter
-from lca.units import CARRIERS, UNITS, convert, convert_carrier, dimension, is_convertible, normalize_unit
+from lca.units import CARRIERS, FLOAT32_MAX, UNITS, convert, convert_carrier, dimension, is_convertible, normalize_unit
 
 __all__ = [
     "TEMPLATE_VERSION", "EXAMPLE_IDS", "FLOAT32_LIMIT", "Column", "SheetSpec", "SHEETS", "ENUMS",
@@ -36,7 +36,19 @@ __all__ = [
 
 TEMPLATE_VERSION = 1
 EXAMPLE_IDS = frozenset({"example", "示例"})
-FLOAT32_LIMIT = 3.0e38  # [-] amounts beyond this overflow Brightway's float32 arrays
+FLOAT32_LIMIT = FLOAT32_MAX  # [-] largest float32 (lca.units): larger amounts overflow Brightway's float32 arrays
+# Dates outside these years are typing errors (a two-digit year, 1900 date-system artefacts, 2205 for 2025):
+# no supplier data predates 1950 and no reporting period reaches past 2100.
+YEAR_MIN, YEAR_MAX = 1950, 2100
+# Product mass vs declared amount / vs the mass of its materials: a relative gap above this is flagged.
+# green-lca's own screening threshold (not a standard): it catches unit slips (g vs kg, per piece vs per
+# batch) that are factors of 2 or more, while packaging, losses and rounding stay well below it.
+MASS_TOLERANCE = 0.5
+# A declared PCF older than this (its reference period ended this many years before the workbook's
+# period starts) is out of date: PACT v3 and the TfS guideline ask for an update at least every 3 years.
+PCF_VALIDITY_YEARS = 3
+# Per-row warnings (hidden rows) reported one by one; beyond this, one summary warning with the count.
+MAX_ROW_WARNINGS = 20
 
 # ---------------------------------------------------------------- vocabularies
 
@@ -523,11 +535,22 @@ def _match(text: str, index: dict[str, str]) -> str | None:
     return None
 
 
+_SPEC_INDEX: dict[str, tuple[SheetSpec, dict[str, str]]] = {}  # sheet key -> (spec, its _key_index)
+
+
+def _spec_index(spec: SheetSpec) -> dict[str, str]:
+    """``_key_index`` of a sheet's columns, built once per sheet spec (not once per header cell)."""
+    hit = _SPEC_INDEX.get(spec.key)
+    if hit is None or hit[0] is not spec:
+        hit = _SPEC_INDEX[spec.key] = (spec, _key_index(spec.columns))
+    return hit[1]
+
+
 def match_header(text: object, spec: SheetSpec) -> str | None:
     """Column key a header cell names (``key``, Chinese label or ``key | 中文``, tolerant), or None."""
     if not isinstance(text, str):
         return None
-    return _match(text, _key_index(spec.columns))
+    return _match(text, _spec_index(spec))
 
 
 def match_sheet(title: str) -> str | None:
@@ -585,7 +608,8 @@ def parse_number(value: object) -> float:
     if not math.isfinite(x):
         raise _Bad("not_finite", f"{value!r} is not a finite number: enter a finite amount")
     if abs(x) > FLOAT32_LIMIT:
-        raise _Bad("out_of_range", f"{x:g} is beyond float32 range (|x| <= 3e38): check the magnitude and unit")
+        raise _Bad("out_of_range", f"{x:g} is beyond float32 range (|x| <= {FLOAT32_LIMIT:.3g}): "
+                                   "check the magnitude and unit")
     return x
 
 
@@ -614,8 +638,8 @@ def _parse_date(value: object) -> date:
             raise _Bad("not_a_date", f"{value!r} is not a date: use a date cell or ISO text like 2025-01-31") from None
     else:
         raise _Bad("not_a_date", f"{value!r} is not a date: use a date cell or ISO text like 2025-01-31")
-    if not 1950 <= d.year <= 2100:
-        raise _Bad("out_of_range", f"{d.isoformat()} is implausible: check the year")
+    if not YEAR_MIN <= d.year <= YEAR_MAX:
+        raise _Bad("out_of_range", f"{d.isoformat()} is implausible (years {YEAR_MIN}..{YEAR_MAX}): check the year")
     return d
 
 
@@ -818,10 +842,19 @@ def _check_range(x: float, col: Column) -> None:
 def _sheet_checks(ctx: _Ctx, sheet: RawSheet, spec: SheetSpec) -> None:
     """Workbook-shape findings for a data sheet: hidden rows/columns, merged cells."""
     title = sheet.title
-    for r in sheet.rows:
-        if r.hidden:
-            ctx.add(title, r.number, None, "hidden_row",
-                    f"row {r.number} is hidden but is read as data: unhide it to check it", "warning")
+    if sheet.header_hidden:
+        ctx.add(title, 1, None, "hidden_header",
+                "the header row 1 is hidden but names the columns: unhide it to check the headers", "warning")
+    hidden = [r.number for r in sheet.rows if r.hidden]
+    for n in hidden[:MAX_ROW_WARNINGS]:
+        ctx.add(title, n, None, "hidden_row", f"row {n} is hidden but is read as data: unhide it to check it",
+                "warning")
+    if len(hidden) > MAX_ROW_WARNINGS:
+        more = hidden[MAX_ROW_WARNINGS:]
+        ctx.add(title, more[0], None, "hidden_row",
+                f"{len(more)} more hidden rows are read as data (rows {', '.join(map(str, more[:5]))}"
+                f"{', ...' if len(more) > 5 else ''}; {len(hidden)} in all): unhide all rows "
+                "(select the sheet, Format > Unhide Rows) to check them", "warning")
     for lo, hi in sheet.hidden_columns[:50]:
         ctx.add(title, None, None, "hidden_column",
                 f"columns {column_letter(lo)}..{column_letter(hi)} are hidden: unhide them to check them", "warning")
@@ -897,8 +930,7 @@ def _table_rows(ctx: _Ctx, sheet: RawSheet, spec: SheetSpec) -> list[_Row]:
 def _supplier(ctx: _Ctx, sheet: RawSheet | None) -> tuple[SupplierInfo | None, bool]:
     """(SupplierInfo or None, blank) from the field/value Supplier sheet."""
     spec = SHEETS["Supplier"]
-    if sheet is None:
-        ctx.add("Supplier", None, None, "missing_sheet", "the Supplier (供应商) sheet is missing: use the template")
+    if sheet is None:  # reported by validate (a required sheet)
         return None, False
     _sheet_checks(ctx, sheet, spec)
     value_col, rows = 2, list(sheet.rows)
@@ -1006,9 +1038,10 @@ def _products(ctx: _Ctx, rows: list[_Row]) -> dict[str, Product]:
                     f"mass_kg (质量(kg)) is required when declared_unit is {unit}: enter the mass per declared amount")
         if unit in ("kg", "t"):
             implied = amount * UNITS[unit].base_factor
-            if mass is not None and abs(mass - implied) > 0.5 * implied:
+            if mass is not None and abs(mass - implied) > MASS_TOLERANCE * implied:
                 r.error("mass_kg", "mass_inconsistent",
-                        f"mass_kg {mass:g} does not match the declared {amount:g} {unit} ({implied:g} kg)", "warning")
+                        f"mass_kg {mass:g} does not match the declared {amount:g} {unit} ({implied:g} kg; more "
+                        f"than {MASS_TOLERANCE:.0%} apart): correct mass_kg or leave it empty", "warning")
             mass = implied if mass is None else mass
         if not r.ok or pid is None:
             continue
@@ -1029,7 +1062,7 @@ def _check_product(r: _Row, products: dict[str, Product], all_ids: set[str]) -> 
     return products.get(pid)
 
 
-def _materials(ctx: _Ctx, rows: list[_Row], products: dict[str, Product], ids: set[str],
+def _materials(rows: list[_Row], products: dict[str, Product], ids: set[str],
                pcfs: dict[str, SupplierPCF], company_id: str | None) -> list[MaterialLine]:
     out: list[MaterialLine] = []
     seen: dict[tuple[str, str], int] = {}
@@ -1109,7 +1142,7 @@ def _converted(r: _Row, amount, unit, target: str, why: str) -> float | None:
     return convert(amount, unit, target)
 
 
-def _energy(ctx: _Ctx, rows: list[_Row], products: dict[str, Product], ids: set[str]) -> list[EnergyLine]:
+def _energy(rows: list[_Row], products: dict[str, Product], ids: set[str]) -> list[EnergyLine]:
     out = []
     for r in rows:
         prod = _check_product(r, products, ids)
@@ -1139,7 +1172,7 @@ def _energy(ctx: _Ctx, rows: list[_Row], products: dict[str, Product], ids: set[
     return out
 
 
-def _transport(ctx: _Ctx, rows, products, ids) -> list[TransportLine]:
+def _transport(rows, products, ids) -> list[TransportLine]:
     out = []
     for r in rows:
         _check_product(r, products, ids)
@@ -1149,7 +1182,7 @@ def _transport(ctx: _Ctx, rows, products, ids) -> list[TransportLine]:
     return out
 
 
-def _emissions(ctx: _Ctx, rows, products, ids) -> list[EmissionLine]:
+def _emissions(rows, products, ids) -> list[EmissionLine]:
     out = []
     for r in rows:
         _check_product(r, products, ids)
@@ -1169,10 +1202,10 @@ def _pcfs(ctx: _Ctx, rows: list[_Row], supplier: SupplierInfo | None) -> dict[st
         end = r.get("reference_period_end")
         if end is not None and supplier is not None:
             start = supplier.reporting_period_start
-            limit = _years_before(start, 3)
+            limit = _years_before(start, PCF_VALIDITY_YEARS)
             if end < limit:
                 r.error("reference_period_end", "pcf_outdated",
-                        f"the PCF's reference period ended {end}, more than 3 years before this workbook's period "
+                        f"the PCF's reference period ended {end}, more than {PCF_VALIDITY_YEARS} years before this workbook's period "
                         f"({start}): ask the supplier for an updated PCF (PACT validity)", "warning")
         if not r.ok or pid is None:
             continue
@@ -1192,7 +1225,7 @@ def _years_before(d: date, years: int) -> date:
 
 
 def _mass_balance(ctx: _Ctx, products: dict[str, Product], materials: list[MaterialLine], title: str) -> None:
-    """Warn when the mass of a product differs from the mass of its materials by more than 50%."""
+    """Warn when the mass of a product differs from the mass of its materials by more than MASS_TOLERANCE."""
     totals: dict[str, float] = {}
     for m in materials:
         if dimension(m.unit) == "mass":
@@ -1201,10 +1234,10 @@ def _mass_balance(ctx: _Ctx, products: dict[str, Product], materials: list[Mater
         p = products.get(pid)
         if p is None or not p.mass_kg or total <= 0:
             continue
-        if abs(total - p.mass_kg) > 0.5 * p.mass_kg:
+        if abs(total - p.mass_kg) > MASS_TOLERANCE * p.mass_kg:
             ctx.add(title, p.row, "mass_kg", "mass_inconsistent",
                     f"product {pid}: materials weigh {total:g} kg per declared amount but mass_kg is "
-                    f"{p.mass_kg:g} kg (more than 50% apart): check amounts, units and declared_amount", "warning")
+                    f"{p.mass_kg:g} kg (more than {MASS_TOLERANCE:.0%} apart): check amounts, units and declared_amount", "warning")
 
 
 # ---------------------------------------------------------------- entry point
@@ -1231,11 +1264,13 @@ def validate(raw: RawWorkbook, resolve_material: Callable[[str], Resolution]
     """
     ctx = _Ctx(raw, resolve_material)
     sheets = _locate_sheets(ctx)
+    for spec in SHEETS.values():
+        if spec.required and spec.key not in sheets:
+            ctx.add(spec.key, None, None, "missing_sheet",
+                    f"the {spec.key} ({spec.zh}) sheet is missing: use the template")
     supplier, blank = _supplier(ctx, sheets.get("Supplier"))
     rows = {key: _table_rows(ctx, sheets[key], SHEETS[key]) for key in SHEETS
             if key != "Supplier" and key in sheets and (sheets[key].header or sheets[key].rows)}
-    if "Products" not in sheets:
-        ctx.add("Products", None, None, "missing_sheet", "the Products (产品) sheet is missing: use the template")
     if blank and not any(rows.values()) and not ctx.has_errors:
         ctx.add(ctx.titles.get("Supplier", "Supplier"), None, None, "blank_workbook",
                 "the workbook is blank: fill in the Supplier sheet and at least one product", "warning")
@@ -1248,10 +1283,10 @@ def validate(raw: RawWorkbook, resolve_material: Callable[[str], Resolution]
     ctx.pcf_ids = {r.get("pcf_id") for r in rows.get("SupplierPCFs", []) if r.get("pcf_id")}
     pcfs = _pcfs(ctx, rows.get("SupplierPCFs", []), supplier)
     company = supplier.company_id if supplier else None
-    materials = _materials(ctx, rows.get("Materials", []), products, all_ids, pcfs, company)
-    energy = _energy(ctx, rows.get("Energy", []), products, all_ids)
-    transport = _transport(ctx, rows.get("Transport", []), products, all_ids)
-    emissions = _emissions(ctx, rows.get("Emissions", []), products, all_ids)
+    materials = _materials(rows.get("Materials", []), products, all_ids, pcfs, company)
+    energy = _energy(rows.get("Energy", []), products, all_ids)
+    transport = _transport(rows.get("Transport", []), products, all_ids)
+    emissions = _emissions(rows.get("Emissions", []), products, all_ids)
     if "Products" in sheets and not rows.get("Products"):
         ctx.add(ctx.titles["Products"], None, None, "no_products",
                 "the Products sheet has no product: add at least one row below the header")

@@ -108,18 +108,7 @@ def _dumps(rec: dict) -> str:
 
 def load_all(project) -> dict[str, dict]:
     """Every stored submission record, by company id."""
-    d = submissions_dir(project)
-    if not d.is_dir():
-        return {}
-    out = {}
-    for path in sorted(d.glob("*.json")):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, ValueError) as exc:
-            raise IntegrityError(f"stored submission {path} is unreadable ({exc}); restore it from a "
-                                 "backup or delete it and re-import the company's workbook") from exc
-        _add_record(out, path, text)
-    return out
+    return _records_of(project, _stored_texts(project))
 
 
 def _add_record(out: dict[str, dict], path: Path, text: str) -> None:
@@ -153,10 +142,18 @@ def _digest(texts: dict[str, str]) -> str:
 
 
 def _stored_texts(project) -> dict[str, str]:
+    """The text of every stored submission, by file stem, in sorted path order."""
     d = submissions_dir(project)
     if not d.is_dir():
         return {}
-    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(d.glob("*.json"))}
+    out = {}
+    for path in sorted(d.glob("*.json")):
+        try:
+            out[path.stem] = path.read_text(encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            raise IntegrityError(f"stored submission {path} is unreadable ({exc}); restore it from a "
+                                 "backup or delete it and re-import the company's workbook") from exc
+    return out
 
 
 def build(project, records: list[dict]) -> link.Built:
@@ -186,16 +183,14 @@ def commit(project, records: list[dict], built: link.Built | None = None) -> lin
     ``built``: the linked full set, when the caller linked it under the same lock hold.
     """
     with project.lock():
-        texts = _stored_texts(project)
-        current = _records_of(project, texts)
-        new_texts = {}
-        for rec in records:
-            cid = rec["supplier"]["company_id"]
-            current[cid] = rec
-            new_texts[cid] = _dumps(rec)
-        texts.update(new_texts)
+        texts = _stored_texts(project)  # for the digest; parsed only when the caller did not link
+        new_texts = {rec["supplier"]["company_id"]: _dumps(rec) for rec in records}
         if built is None:
+            current = _records_of(project, texts)
+            for rec in records:
+                current[rec["supplier"]["company_id"]] = rec
             built = build(project, [current[c] for c in sorted(current)])
+        texts.update(new_texts)
         errors = [i for i in built.issues if i.severity == "error"]
         if errors:
             raise InputError(f"{len(errors)} problem(s) linking the submissions; nothing was written",

@@ -151,7 +151,6 @@ class RawWorkbook:
 
     path: str
     sheets: dict[str, RawSheet]
-    has_external_links: bool = False
     date1904: bool = False
 
 
@@ -579,8 +578,10 @@ class _SheetReader:
         self.rph = 0
         self.cap_len = 0
         self.cell_attrs: dict = {}
-        self.far_count = 0
+        self.far_count = 0                   # cells right of MAX_COLS (or of column XFD)
         self.far_first: str | None = None
+        self.deep_count = 0                  # cells below Excel's last row (1,048,576)
+        self.deep_first: str | None = None
         self.data_rows = 0
 
     # -- callbacks
@@ -638,7 +639,12 @@ class _SheetReader:
             if cell is None:
                 return
             col = cell.col
-            if col > MAX_COLS or cell.row > _EXCEL_MAX_ROW or col > _EXCEL_MAX_COL:
+            if cell.row > _EXCEL_MAX_ROW:
+                self.deep_count += 1
+                if self.deep_first is None:
+                    self.deep_first = cell.coordinate
+                return
+            if col > MAX_COLS or col > _EXCEL_MAX_COL:
                 self.far_count += 1
                 if self.far_first is None:
                     self.far_first = cell.coordinate
@@ -768,6 +774,12 @@ def _read_sheet(zf, title, state, part, strings, dates, date1904, budget) -> tup
             f"{reader.far_count} non-empty cell(s) beyond column {column_letter(MAX_COLS)} "
             f"({MAX_COLS}) were ignored, e.g. {reader.far_first}: move data into the named columns",
             "warning"))
+    if reader.deep_count:
+        issues.append(InputIssue(
+            title, None, None, "beyond_row_limit",
+            f"{reader.deep_count} non-empty cell(s) below row {_EXCEL_MAX_ROW:,} (Excel's last row) were "
+            f"ignored, e.g. {reader.deep_first}: the file was not written by Excel or WPS; open it there, "
+            "move the data into rows the sheet can hold and save it again", "warning"))
     return sheet, issues
 
 
@@ -842,7 +854,7 @@ def _read(zf: zipfile.ZipFile, path: str) -> tuple[RawWorkbook, list[InputIssue]
                                  "the workbook links to other workbooks: values taken from them cannot be "
                                  "checked; copy the values in (Paste Special > Values)", "warning"))
     issues = [_with_file(i, path) for i in issues]
-    return RawWorkbook(path, sheets, has_ext, date1904), issues
+    return RawWorkbook(path, sheets, date1904), issues
 
 
 def _with_file(issue: InputIssue, path: str) -> InputIssue:
