@@ -5,7 +5,9 @@ background footprints (``project.footprints()``), or by a plain numpy solve of
 the model's own foreground datasets; published figures come from
 /work/shared/reference/figures.md with their sources.
 """
+import copy
 import json
+import math
 import tomllib
 
 import pytest
@@ -99,7 +101,18 @@ def test_eu_declaration_per_kwh_delivered(project, scores):
     mass = 60.0 / 0.16 / 0.73
     dist = mass / 1000 * 1000 * float(scores["background:transport-truck"])
     assert parts["distribution"] == pytest.approx(dist, rel=1e-9)
+    # end of life by hand from battery.toml [declaration]: per kg of pack 1 kWh of the pack region's grid
+    # (CN), 0.5 kg sulfuric acid and 0.3 kg sodium hydroxide
+    doc = tomllib.loads((inventory.inventories_dir() / "parameters" / "battery.toml").read_text(encoding="utf-8"))
+    eol_doc = doc["declaration"]
+    assert (eol_doc["eol_electricity_kwh_per_kg"]["value"], eol_doc["eol_sulfuric_acid_kg_per_kg"]["value"],
+            eol_doc["eol_sodium_hydroxide_kg_per_kg"]["value"]) == (1.0, 0.5, 0.3)
+    eol = mass * (1.0 * float(scores["background:electricity-cn"]) + 0.5 * float(scores["background:sulfuric-acid"])
+                  + 0.3 * float(scores["background:sodium-hydroxide"]))
+    assert eol > 0
+    assert parts["end of life and recycling"] == pytest.approx(eol, rel=1e-9)
     assert decl["per_kwh_delivered"] == pytest.approx((fp.total + dist + parts["end of life and recycling"]) / energy)
+    assert decl["per_kwh_delivered"] == pytest.approx((fp.total + dist + eol) / energy, rel=1e-9)
     assert set(decl["by_stage_per_kwh_delivered"]) == {
         "raw material acquisition and pre-processing", "main product production", "distribution",
         "end of life and recycling"}
@@ -251,5 +264,54 @@ def test_models_database_rebuild_and_regenerate(project):
 def test_demo_models_build(project):
     models = lca.models.demo_models()
     assert len(models) >= 3
-    for label, m in models[:1]:
-        assert project.footprint(m, amount=m.default_amount).total > 0
+    # every demo model: two packs, a vehicle, a PV module
+    assert len(models) == 4
+    assert [type(m).__name__ for _, m in models] == ["BatteryPack", "BatteryPack", "Vehicle", "PVModule"]
+    assert len({label for label, _ in models}) == 4
+    for label, m in models:
+        total = project.footprint(m, amount=m.default_amount).total
+        assert math.isfinite(total) and total > 0, (label, total)
+
+
+# -- parameter-file rows (one dispatch, Builder.add_row, for every model) ------------------------
+def test_builder_add_row_kinds():
+    b = base.Builder("t", where="test.toml")
+    b.activity("a", "a", "kilogram", "CN", "s")
+    b.activity("b", "b", "kilogram", "CN", "s")
+    mixes = []
+    for row in [{"input": "elec", "amount": 2.0, "unit": "kilowatt hour"},
+                {"input": "bg:steam", "amount": 3.0, "unit": "kilogram"},
+                {"input": "bg:heat-natural-gas", "amount": 4.0, "unit": "megajoule"},
+                {"input": "mix:copper", "amount": 5.0, "unit": "kilogram"},
+                {"input": "part:b", "amount": 6.0, "unit": "kilogram"},
+                {"input": "bio:CO2 fossil", "amount": 7.0, "unit": "kilogram"}]:
+        b.add_row("a", row, "CN-SC", on_mix=mixes.append)
+    ex = b.acts["a"]["exchanges"][1:]
+    assert [e["input"] for e in ex[:5]] == [("background", _grid("CN-SC")), ("background", "steam"),
+                                            ("background", "heat-natural-gas"), ("models", "t-mix-copper"),
+                                            ("models", "t-b")]
+    assert [e["material"] for e in ex[1:3]] == ["heat", "heat"]
+    assert ex[5]["type"] == "biosphere" and ex[5]["flow_alias"] == "CO2 fossil"
+    assert [e["amount"] for e in ex] == [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    assert mixes == ["copper"]
+    for bad in ("mix:copper", "xyz:copper"):  # a model without supply mixes (no on_mix) refuses mix: rows
+        with pytest.raises(lca.InputError, match="test.toml"):
+            b.add_row("a", {"input": bad, "amount": 1.0, "unit": "kilogram"}, "CN")
+
+
+@pytest.mark.parametrize("make, step", [(lambda: vehicle("BEV", "medium"), "glider"),
+                                        (lambda: pv_module("PERC", "glass-glass"), "wafer")])
+def test_vehicle_and_pv_rows_take_direct_emissions(make, step):
+    # a bio: row in vehicle.toml / pv.toml becomes a biosphere exchange (vehicle once read any non-elec row
+    # as a background code)
+    m = make()
+    data = copy.deepcopy(m.data)  # the shared parameter data stays untouched
+    steps = data["component"] if "component" in data else data["steps"]
+    steps[step]["rows"].append({"input": "bio:CO2 fossil", "amount": 0.25, "unit": "kilogram", "source": "test"})
+    m.data = data
+    (act,) = [d for d in m.datasets() if d["code"] == f"{m.prefix}-{step}"]
+    (e,) = [e for e in act["exchanges"] if e["type"] == "biosphere"]
+    assert e["flow_alias"] == "CO2 fossil" and e["amount"] == 0.25 and e["input"] == ("biosphere3", "alias:CO2 fossil")
+    fresh = make()
+    (act,) = [d for d in fresh.datasets() if d["code"] == f"{fresh.prefix}-{step}"]
+    assert not [e for e in act["exchanges"] if e["type"] == "biosphere"]  # the parameter files are untouched

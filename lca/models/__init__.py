@@ -21,15 +21,11 @@ def get_model(name: str, **params):
 
 def demo_models() -> list[tuple[str, Model]]:
     """(label, model) pairs that ``lca demo`` builds and prints."""
-    out = [
+    return [
         ("LFP pack, 60 kWh, made in Sichuan", battery_pack("LFP", 60.0, region="CN-SC")),
         ("NMC811 pack, 75 kWh, made in Inner Mongolia", battery_pack("NMC811", 75.0, region="CN-NM")),
+        ("BEV medium, LFP 60 kWh, assembled in China",
+         vehicle(powertrain="BEV", size="medium", battery={"chemistry": "LFP", "capacity_kwh": 60.0})),
+        ("TOPCon glass-glass module, Chinese chain", pv_module(technology="TOPCon", construction="glass-glass")),
     ]
-    if "vehicle" in MODELS:
-        out.append(("BEV medium, LFP 60 kWh, assembled in China", MODELS["vehicle"](
-            powertrain="BEV", size="medium", battery={"chemistry": "LFP", "capacity_kwh": 60.0})))
-    if "pv_module" in MODELS:
-        out.append(("TOPCon glass-glass module, Chinese chain", MODELS["pv_module"](
-            technology="TOPCon", construction="glass-glass")))
-    return out
 

@@ -47,9 +47,11 @@ def _parameters(name: str, version: str) -> dict:
         raise InputError(f"{path} is not valid TOML: {exc}") from None
 
 
-def parameters(name: str) -> dict:
-    """The named parameter sets of ``inventories/parameters/<name>.toml`` as a dict."""
-    return _parameters(name, inventory.inventories_version())
+def parameters(name: str, version: str | None = None) -> dict:
+    """The named parameter sets of ``inventories/parameters/<name>.toml`` as a dict.
+
+    ``version``: the inventories version already read by the caller (saves re-hashing the data files)."""
+    return _parameters(name, inventory.inventories_version() if version is None else version)
 
 
 def named(table: dict, key, what: str, where: str) -> dict:
@@ -86,9 +88,12 @@ def check_choice(name: str, val, choices) -> str:
     return val
 
 
-def check_region(name: str, val) -> str:
-    """A grid location of the background (``CN``, ``CN-SC``, ``CN-NORTH``, ``DE``...)."""
-    grids = inventory.load_background().grids
+def check_region(name: str, val, grids: dict | None = None) -> str:
+    """A grid location of the background (``CN``, ``CN-SC``, ``CN-NORTH``, ``DE``...).
+
+    ``grids``: the background's grid table (region -> dataset code) if the caller has it already."""
+    if grids is None:
+        grids = inventory.load_background().grids
     loc = str(val).strip().upper() if val is not None else ""
     if loc not in grids:
         raise InputError(f"parameter {name}={val!r} is not a grid region; valid regions: {', '.join(sorted(grids))}")
@@ -101,9 +106,11 @@ def check_unknown(model: str, given: dict, known) -> None:
         raise InputError(f"{model}: unknown parameter(s) {', '.join(extra)}; valid parameters: {', '.join(sorted(known))}")
 
 
-def params_hash(name: str, params: dict) -> str:
+def params_hash(name: str, params: dict, version: str | None = None) -> str:
     """Short hash of a model's parameters and of the inventories version (the data its steps come from)."""
-    text = json.dumps({"model": name, "params": params, "data": inventory.inventories_version()},
+    if version is None:
+        version = inventory.inventories_version()
+    text = json.dumps({"model": name, "params": params, "data": version},
                       sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
@@ -112,10 +119,12 @@ def params_hash(name: str, params: dict) -> str:
 class Builder:
     """Collects foreground activities of one model: ``prefix-part`` codes in the ``models`` database."""
 
-    def __init__(self, prefix: str):
+    def __init__(self, prefix: str, bg: inventory.Background | None = None, where: str = "parameter file"):
         self.prefix = prefix
-        self.bg = inventory.load_background()
+        self.bg = inventory.load_background() if bg is None else bg
+        self.where = where  # named in errors about a row (e.g. ``battery.toml``)
         self.acts: dict[str, dict] = {}
+        self._flows: dict | None = None  # flows.csv aliases, read at the first direct emission
 
     def code(self, part: str) -> str:
         return f"{self.prefix}-{part}"
@@ -164,12 +173,42 @@ class Builder:
         })
 
     def add_bio(self, part: str, flow: str, amount: float, source: str = "") -> None:
-        if flow not in inventory.flows():
+        if self._flows is None:
+            self._flows = inventory.flows()
+        if flow not in self._flows:
             raise InputError(f"flow {flow!r} of model step {part!r} is not an alias in inventories/flows.csv")
         self.acts[part]["exchanges"].append({
             "input": (BIOSPHERE_DB, "alias:" + flow), "amount": float(amount), "type": "biosphere",
             "unit": "kilogram", "comment": source, "flow_alias": flow, "material": "direct emissions",
         })
+
+    def add_row(self, part: str, row: dict, loc: str, on_mix=None) -> None:
+        """One row of a parameter file's step (``{input, amount, unit, source[, local]}``) as an exchange of ``part``.
+
+        ``input``: ``elec`` (grid of ``loc``), ``bg:CODE`` (background; ``local = true`` takes its variant
+        in ``loc``; heat and steam are labelled ``heat``), ``mix:NAME`` (the model's supply mix step
+        ``mix-NAME``; ``on_mix(NAME)`` is told so the model builds it; models without mixes give none),
+        ``part:NAME`` (another step of the model), ``bio:FLOW`` (a direct emission)."""
+        inp, amount, unit, src = row["input"], row["amount"], row.get("unit"), row.get("source", "")
+        if not unit and inp != "elec":
+            raise InputError(f"{self.where}: step {part!r} has a row {inp!r} without a unit")
+        if inp == "elec":
+            self.add_elec(part, loc, amount, src)
+        elif inp.startswith("bg:"):
+            code = inp[3:]
+            self.add_bg(part, code, amount, unit, source=src, local=loc if row.get("local") else None,
+                        material="heat" if code.startswith("heat") or code == "steam" else None)
+        elif inp.startswith("mix:") and on_mix is not None:
+            on_mix(inp[4:])
+            self.add_part(part, "mix-" + inp[4:], amount, unit, src)
+        elif inp.startswith("part:"):
+            self.add_part(part, inp[5:], amount, unit, src)
+        elif inp.startswith("bio:"):
+            self.add_bio(part, inp[4:], amount, src)
+        else:
+            raise InputError(f"{self.where}: step {part!r} has an input {inp!r} of unknown kind "
+                             f"(valid: elec, bg:CODE, {'mix:NAME, ' if on_mix is not None else ''}part:NAME, "
+                             "bio:FLOW)")
 
     def datasets(self) -> list[dict]:
         return list(self.acts.values())
@@ -181,11 +220,28 @@ class Model:
     name: str = "model"
     unit: str = "unit"
     default_amount: float = 1.0
+    parameter_file: str | None = None  # ``inventories/parameters/<parameter_file>.toml``
 
-    def __init__(self):
+    def __init__(self, _version: str | None = None):
         self.params: dict = {}
         self._project = None
         self._cached: list[dict] | None = None
+        # the data a model is built from, read once per instance: the inventories version (a stat of
+        # every data file), the background it names and the model's parameter file
+        self._version = inventory.inventories_version() if _version is None else _version
+        self.bg = inventory._load_background(self._version)
+        self.data = self._load_data()
+
+    def _load_data(self) -> dict:
+        """The model's parameter file (read once per version, shared between instances: do not modify)."""
+        return parameters(self.parameter_file, self._version) if self.parameter_file else {}
+
+    def grid(self, loc: str) -> str:
+        """The background grid dataset code of region ``loc``."""
+        return self.bg.grids[loc]
+
+    def check_region(self, name: str, val) -> str:
+        return check_region(name, val, self.bg.grids)
 
     # subclasses implement _build(builder)
     def _build(self, b: Builder) -> str:  # returns the reference part name
@@ -193,11 +249,11 @@ class Model:
 
     @property
     def prefix(self) -> str:
-        return f"{self.name}-{params_hash(self.name, self.params)}"
+        return f"{self.name}-{params_hash(self.name, self.params, self._version)}"
 
     def _datasets(self) -> tuple[list[dict], str]:
         if self._cached is None:
-            b = Builder(self.prefix)
+            b = Builder(self.prefix, self.bg, f"{self.parameter_file or self.name}.toml")
             ref = self._build(b)
             self._cached = b.datasets()
             self._ref = b.code(ref)
@@ -257,23 +313,6 @@ class Model:
                 if e["type"] in ("technosphere", "biosphere") and e["input"][0] != MODELS_DB:
                     inp = e["input"][1] if e["type"] == "technosphere" else "bio:" + e["flow_alias"]
                     out.append((d["code"], inp, x[d["code"]] * e["amount"], e.get("material", inp)))
-        return out
-
-    def electricity_by_grid(self) -> dict[str, float]:
-        """Grid dataset code -> kWh per reference unit bought directly by the foreground steps,
-        plus the grid electricity of the regional variants they buy (``code@LOC``)."""
-        bg = inventory.load_background()
-        grid_codes = set(bg.grids.values())
-        out: dict[str, float] = {}
-        for _, inp, amount, _ in self.background_inputs():
-            if inp in grid_codes:
-                out[inp] = out.get(inp, 0.0) + amount
-            elif "@" in inp:
-                base, loc = inp.split("@", 1)
-                for e in bg.datasets[base].get("exchanges", []):
-                    if e["type"] == "technosphere" and bg.datasets[e["input"]].get("grid"):
-                        g = bg.grids[loc]
-                        out[g] = out.get(g, 0.0) + amount * e["amount"]
         return out
 
     # -- results in other units ---------------------------------------------------------------

@@ -33,9 +33,11 @@ of EV batteries (declared unit: kWh of total energy provided over the service li
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
+from .. import inventory
 from ..errors import InputError
-from .base import (MODELS_DB, Builder, Model, check_choice, check_number, check_region, check_unknown, named,
-                   parameters, value)
+from .base import MODELS_DB, Builder, Model, check_choice, check_number, check_unknown, named, parameters, value
 
 STAGES = ("raw materials", "cathode", "anode", "cell manufacturing", "pack assembly")
 EU_STAGES = {
@@ -44,9 +46,14 @@ EU_STAGES = {
 }
 
 
-def _data() -> dict:
+def _data(version: str | None = None) -> dict:
     """battery.toml, with chemistry sets that name a ``base`` set completed from it (own keys win)."""
-    data = parameters("battery")
+    return _resolved(inventory.inventories_version() if version is None else version)
+
+
+@lru_cache(maxsize=8)
+def _resolved(version: str) -> dict:
+    data = parameters("battery", version)
     chems = data["chemistry"]
     if any("base" in c for c in chems.values()):
         resolved = {}
@@ -69,11 +76,12 @@ class BatteryPack(Model):
 
     name = "battery_pack"
     unit = "kilowatt hour"
+    parameter_file = "battery"
 
     def __init__(self, chemistry: str = "LFP", capacity_kwh: float | None = None, region: str = "CN", *,
-                 _stage: str | None = None, **params):
-        super().__init__()
-        data = _data()
+                 _stage: str | None = None, _version: str | None = None, **params):
+        super().__init__(_version)
+        data = self.data
         chem = named(data["chemistry"], chemistry, "chemistry", "battery")
         defaults = {k: value(v) for k, v in data["defaults"].items()}
         decl = {k: value(v) for k, v in data["declaration"].items()}
@@ -85,9 +93,9 @@ class BatteryPack(Model):
         p: dict = {"chemistry": chemistry}
         p["capacity_kwh"] = check_number("capacity_kwh", defaults["capacity_kwh"] if capacity_kwh is None
                                          else capacity_kwh, 0, 1e6, "kWh", lo_open=True)
-        p["region"] = check_region("region", region)
+        p["region"] = self.check_region("region", region)
         for r in ("cathode_region", "cell_region", "pack_region"):
-            p[r] = check_region(r, params.get(r, p["region"]))
+            p[r] = self.check_region(r, params.get(r, p["region"]))
         p["cell_energy_density"] = check_number("cell_energy_density", params.get(
             "cell_energy_density", value(chem["cell_energy_density"])), 0.01, 1.0, "kWh/kg")
         p["cell_to_pack"] = check_number("cell_to_pack", params.get("cell_to_pack", value(chem["cell_to_pack"])),
@@ -117,6 +125,9 @@ class BatteryPack(Model):
         if _stage:
             self.params = dict(p, _stage=_stage)  # a different code prefix for the vehicle's own copy
 
+    def _load_data(self) -> dict:
+        return _data(self._version)
+
     # -- derived quantities ---------------------------------------------------------------------
     @property
     def cell_kg_per_kwh(self) -> float:
@@ -135,7 +146,7 @@ class BatteryPack(Model):
 
     # -- the inventory ----------------------------------------------------------------------------
     def _build(self, b: Builder) -> str:
-        p, data = self.params, _data()
+        p, data = self.params, self.data
         chem = data["chemistry"][p["chemistry"]]
         regions = {"cathode": p["cathode_region"], "cell": p["cell_region"], "pack": p["pack_region"]}
         mixes_used: set[str] = set()
@@ -147,7 +158,8 @@ class BatteryPack(Model):
         for part, step in steps.items():
             loc = regions[step["region"]]
             b.activity(part, f"{step['name']} [{label}]", "kilogram", loc, self._stage_of(step["stage"]))
-            self._rows(b, part, step["rows"], loc, mixes_used)
+            for row in step["rows"]:
+                b.add_row(part, row, loc, mixes_used.add)
 
         # cell: the chemistry's bill of materials + energy from the parameters (per kg of cell)
         cell_loc = regions["cell"]
@@ -166,9 +178,9 @@ class BatteryPack(Model):
         b.activity("module", f"battery module [{label}], per kWh", "kilowatt hour", pack_loc,
                    self._stage_of("pack assembly"), product="battery module capacity")
         b.add_part("module", "cell", self.cell_kg_per_kwh, "kilogram", "1 / cell_energy_density")
-        b.add_bg("module", "transport-truck", self.cell_kg_per_kwh / 1000.0 * value(
-            common["transport"]["cells_truck_tkm_per_kg"]) * 1000.0, "ton kilometer", material="transport",
-            source=common["transport"]["cells_truck_tkm_per_kg"]["source"])
+        truck = common["transport"]["cells_truck_tkm_per_kg"]  # t km per kg of cell
+        b.add_bg("module", "transport-truck", self.cell_kg_per_kwh * value(truck), "ton kilometer",
+                 material="transport", source=truck["source"])
 
         # pack, per kWh: module + balance of pack (casing, module packaging, BMS, cooling...)
         b.activity("pack", f"battery pack, {p['chemistry']}, {p['capacity_kwh']:g} kWh, per kWh", "kilowatt hour",
@@ -179,39 +191,18 @@ class BatteryPack(Model):
         bop = common["balance-of-pack"]
         casing_kg = non_cell * value(bop["casing_share"])
         for row in common["casing"][p["casing"]]["rows"]:
-            self._row(b, "pack", dict(row, amount=row["amount"] * casing_kg), pack_loc, mixes_used)
+            b.add_row("pack", dict(row, amount=row["amount"] * casing_kg), pack_loc, mixes_used.add)
         for row in bop["rows"]:
-            self._row(b, "pack", dict(row, amount=row["amount"] * non_cell), pack_loc, mixes_used)
+            b.add_row("pack", dict(row, amount=row["amount"] * non_cell), pack_loc, mixes_used.add)
 
         # raw-material supply mixes
         for mix in sorted(mixes_used):
             self._mix(b, mix)
         return "pack"
 
-    def _rows(self, b, part, rows, loc, mixes_used) -> None:
-        for row in rows:
-            self._row(b, part, row, loc, mixes_used)
-
-    def _row(self, b: Builder, part: str, row: dict, loc: str, mixes_used: set) -> None:
-        inp, amount, unit, src = row["input"], row["amount"], row["unit"], row.get("source", "")
-        if inp == "elec":
-            b.add_elec(part, loc, amount, src)
-        elif inp.startswith("bg:"):
-            b.add_bg(part, inp[3:], amount, unit, source=src, local=loc if row.get("local") else None,
-                     material="heat" if inp[3:].startswith("heat") or inp[3:] == "steam" else None)
-        elif inp.startswith("mix:"):
-            mixes_used.add(inp[4:])
-            b.add_part(part, "mix-" + inp[4:], amount, unit, src)
-        elif inp.startswith("part:"):
-            b.add_part(part, inp[5:], amount, unit, src)
-        elif inp.startswith("bio:"):
-            b.add_bio(part, inp[4:], amount, src)
-        else:
-            raise InputError(f"battery.toml: step {part!r} has an input {inp!r} of unknown kind")
-
     def _mix(self, b: Builder, mix: str) -> None:
         p = self.params
-        spec = _data()["mix"][mix]
+        spec = self.data["mix"][mix]
         part = "mix-" + mix
         b.activity(part, f"{mix}, supply mix [{p['chemistry']} pack]", "kilogram", "GLO",
                    self._stage_of("raw materials"), product=mix)
@@ -256,7 +247,7 @@ class BatteryPack(Model):
 
     def declaration(self, fp) -> dict:
         """EU Battery Regulation Art. 7 declaration: kg CO2e per kWh of total energy over the service life."""
-        p, decl = self.params, _data()["declaration"]
+        p, decl = self.params, self.data["declaration"]
         per_kwh = fp.total / fp.amount if fp.amount else 0.0
         stages = fp.by_stage or {}
         scale = p["capacity_kwh"] / fp.amount if fp.amount else 0.0  # by_stage is for fp.amount kWh
@@ -271,7 +262,7 @@ class BatteryPack(Model):
         if scores is not None:
             truck = float(scores["background:transport-truck"])
             dist = mass / 1000.0 * value(decl["distribution_km"]) * truck
-            grid = float(scores[f"background:{inventory_grid(p['pack_region'])}"])
+            grid = float(scores[f"background:{self.grid(p['pack_region'])}"])
             eol = mass * (value(decl["eol_electricity_kwh_per_kg"]) * grid
                           + value(decl["eol_sulfuric_acid_kg_per_kg"]) * float(scores["background:sulfuric-acid"])
                           + value(decl["eol_sodium_hydroxide_kg_per_kg"])
@@ -298,12 +289,6 @@ class BatteryPack(Model):
                 "electricity": "location-based grid averages of each step's region",
             },
         }
-
-
-def inventory_grid(loc: str) -> str:
-    from .. import inventory
-
-    return inventory.load_background().grids[loc]
 
 
 def battery_pack(chemistry: str = "LFP", capacity_kwh: float | None = None, region: str = "CN",

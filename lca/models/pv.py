@@ -25,13 +25,10 @@ Sol. Energy Mater. Sol. Cells 230:111277 (published comparison).
 """
 from __future__ import annotations
 
-from .base import Builder, Model, check_number, check_region, check_unknown, named, parameters, value
+from ..errors import InputError
+from .base import Builder, Model, check_number, check_unknown, named, value
 
 STEPS = ("mgsi", "polysi", "ingot", "wafer", "cell", "module")
-
-
-def _data() -> dict:
-    return parameters("pv")
 
 
 class PVModule(Model):
@@ -40,10 +37,11 @@ class PVModule(Model):
     name = "pv_module"
     unit = "kilowatt peak"
     default_amount = 1.0
+    parameter_file = "pv"
 
     def __init__(self, technology: str = "PERC", construction: str = "glass-backsheet", region: str = "CN", **params):
         super().__init__()
-        data = _data()
+        data = self.data
         tech = named(data["technology"], technology, "technology", "pv")
         named(data["construction"], construction, "construction", "pv")
         d = {k: value(v) for k, v in data["defaults"].items()}
@@ -51,15 +49,14 @@ class PVModule(Model):
                                                   "kerf_loss_um", "yield_kwh_per_kwp", "lifetime_years",
                                                   "degradation"}
         check_unknown("pv_module", params, known)
-        p: dict = {"technology": technology, "construction": construction, "region": check_region("region", region)}
+        p: dict = {"technology": technology, "construction": construction,
+                   "region": self.check_region("region", region)}
         national = p["region"] == "CN"  # the Chinese chain: steps pv.toml places in a province by default
         for s in STEPS:
             default = value(d[f"{s}_region"]) if national and f"{s}_region" in d else p["region"]
-            p[f"{s}_region"] = check_region(f"{s}_region", params.get(f"{s}_region", default))
+            p[f"{s}_region"] = self.check_region(f"{s}_region", params.get(f"{s}_region", default))
         frame = params.get("frame", True)
         if not isinstance(frame, bool):
-            from ..errors import InputError
-
             raise InputError(f"parameter frame={frame!r} must be true or false")
         p["frame"] = frame
         p["efficiency"] = check_number("efficiency", params.get("efficiency", value(tech["efficiency"])), 0, 1,
@@ -87,12 +84,12 @@ class PVModule(Model):
 
     @property
     def cz_kg_per_m2_wafer(self) -> float:
-        p, d = self.params, _data()["defaults"]
+        p, d = self.params, self.data["defaults"]
         return value(d["silicon_density"]) * (p["wafer_thickness_um"] + p["kerf_loss_um"]) * 1e-6 \
             * value(d["wafer_loss_factor"])
 
     def _build(self, b: Builder) -> str:
-        p, data = self.params, _data()
+        p, data = self.params, self.data
         label = f"{p['technology']} {p['construction']}{'' if p['frame'] else ' frameless'}"
         for s in STEPS:
             step = data["steps"][s]
@@ -111,28 +108,12 @@ class PVModule(Model):
                     rows.append({"input": "bg:aluminium-wrought", "amount": value(fr), "unit": "kilogram",
                                  "source": fr["source"]})
             for row in rows:
-                self._row(b, s, row, loc)
+                b.add_row(s, row, loc)
         b.activity("kwp", f"PV module, {label}, {p['efficiency']:.3g} efficiency, per kWp", "kilowatt peak",
                    p["module_region"], "module", product="PV module peak power",
                    comment=f"1/efficiency m2 of module per kWp at STC; parameters {p}")
         b.add_part("kwp", "module", self.m2_per_kwp, "square meter", "1 / efficiency [m2 per kWp]")
         return "kwp"
-
-    def _row(self, b: Builder, part: str, row: dict, loc: str) -> None:
-        inp, src = row["input"], row.get("source", "")
-        if inp == "elec":
-            b.add_elec(part, loc, row["amount"], src)
-        elif inp.startswith("bg:"):
-            b.add_bg(part, inp[3:], row["amount"], row["unit"], source=src, local=loc if row.get("local") else None,
-                     material="heat" if inp[3:].startswith("heat") else None)
-        elif inp.startswith("part:"):
-            b.add_part(part, inp[5:], row["amount"], row["unit"], src)
-        elif inp.startswith("bio:"):
-            b.add_bio(part, inp[4:], row["amount"], src)
-        else:
-            from ..errors import InputError
-
-            raise InputError(f"pv.toml: step {part!r} has an input {inp!r} of unknown kind")
 
     def lifetime_kwh_per_kwp(self) -> float:
         """Energy generated per kWp over the lifetime [kWh]: yield x sum over years of (1 - degradation x year)."""

@@ -27,14 +27,10 @@ extracts (figures.md). Compositions are estimates, labelled in vehicle.toml.
 from __future__ import annotations
 
 from ..errors import InputError
-from .base import Builder, Model, check_choice, check_number, check_region, check_unknown, named, parameters, value
+from .base import Builder, Model, check_choice, check_number, check_unknown, named, value
 from .battery import BatteryPack
 
 POWERTRAINS = ("BEV", "PHEV", "ICEV")
-
-
-def _data() -> dict:
-    return parameters("vehicle")
 
 
 class Vehicle(Model):
@@ -43,10 +39,12 @@ class Vehicle(Model):
     name = "vehicle"
     unit = "unit"
     default_amount = 1.0
+    parameter_file = "vehicle"
 
-    def __init__(self, powertrain: str = "BEV", size: str = "medium", battery=None, region: str = "CN", **params):
-        super().__init__()
-        data = _data()
+    def __init__(self, powertrain: str = "BEV", size: str = "medium", battery=None, region: str = "CN", *,
+                 _version: str | None = None, **params):
+        super().__init__(_version)
+        data = self.data
         check_choice("powertrain", powertrain, POWERTRAINS)
         sz = named(data["size"], size, "size", "vehicle")
         spec = sz[powertrain]
@@ -55,7 +53,7 @@ class Vehicle(Model):
                  "lifetime_km", "consumption_kwh_per_km", "fuel_mj_per_km", "charging_efficiency",
                  "phev_electric_share"}
         check_unknown("vehicle", params, known)
-        p: dict = {"powertrain": powertrain, "size": size, "region": check_region("region", region)}
+        p: dict = {"powertrain": powertrain, "size": size, "region": self.check_region("region", region)}
         glider_default = value(spec.get("glider_kg", sz["glider_kg"]))
         p["glider_kg"] = check_number("glider_kg", params.get("glider_kg", glider_default), 0, 1e5, "kg")
         p["motor_kg"] = check_number("motor_kg", params.get("motor_kg", value(spec["motor_kg"])), 0, 1e4, "kg")
@@ -77,12 +75,13 @@ class Vehicle(Model):
             bparams.setdefault("chemistry", params.get("battery_chemistry", defaults["battery_chemistry"]))
             bparams.setdefault("capacity_kwh", params.get("battery_kwh", value(spec["battery_kwh"])))
             bparams.setdefault("region", p["region"])
-            self.battery = BatteryPack(_stage="battery", **bparams)
+            self.battery = BatteryPack(_stage="battery", _version=self._version, **bparams)
             p["battery"] = {k: v for k, v in self.battery.params.items() if not k.startswith("_")}
         elif battery is not None or "battery_kwh" in params:
             raise InputError("parameter battery: an ICEV has no traction battery; use powertrain=BEV or PHEV")
         # use stage (optional)
-        p["use_grid"] = None if params.get("use_grid") in (None, "") else check_region("use_grid", params["use_grid"])
+        p["use_grid"] = (None if params.get("use_grid") in (None, "")
+                         else self.check_region("use_grid", params["use_grid"]))
         p["lifetime_km"] = check_number("lifetime_km", params.get("lifetime_km", defaults["lifetime_km"]), 0, 2e6,
                                         "km", lo_open=True)
         p["consumption_kwh_per_km"] = check_number("consumption_kwh_per_km", params.get(
@@ -102,7 +101,7 @@ class Vehicle(Model):
         return own + self.battery.datasets(biosphere_codes)
 
     def _build(self, b: Builder) -> str:
-        p, data = self.params, _data()
+        p, data = self.params, self.data
         loc = p["region"]
         label = f"{p['powertrain']} {p['size']}"
         masses = {"glider": p["glider_kg"], "motor": p["motor_kg"], "powertrain": p["powertrain_kg"],
@@ -117,10 +116,7 @@ class Vehicle(Model):
             spec = data["component"][comp]
             b.activity(comp, f"{spec['name']} [{label}]", "kilogram", loc, spec["stage"])
             for row in spec["rows"]:
-                if row["input"] == "elec":
-                    b.add_elec(comp, loc, row["amount"], row["source"])
-                else:
-                    b.add_bg(comp, row["input"][3:], row["amount"], row["unit"], source=row["source"])
+                b.add_row(comp, row, loc)
             b.add_part("vehicle", comp, kg, "kilogram", f"{comp} mass [kg]")
         if self.battery is not None:
             b.add_model("vehicle", self.battery.reference_code, self.battery.params["capacity_kwh"],
@@ -143,13 +139,11 @@ class Vehicle(Model):
         p = self.params
         if p["use_grid"] is None and p["powertrain"] != "ICEV":
             return None
-        gas_mj = value(_data()["defaults"]["gasoline_mj_per_kg"])
+        gas_mj = value(self.data["defaults"]["gasoline_mj_per_kg"])
         fuel = float(scores["background:gasoline-combusted"]) * p["fuel_mj_per_km"] / gas_mj
         if p["powertrain"] == "ICEV":
             return fuel
-        from .battery import inventory_grid
-
-        elec = float(scores[f"background:{inventory_grid(p['use_grid'])}"]) * p["consumption_kwh_per_km"] \
+        elec = float(scores[f"background:{self.grid(p['use_grid'])}"]) * p["consumption_kwh_per_km"] \
             / p["charging_efficiency"]
         if p["powertrain"] == "BEV":
             return elec
@@ -174,7 +168,7 @@ class Vehicle(Model):
                             "production_plus_use_per_km": prod / p["lifetime_km"] + per_km}
         if p["powertrain"] != "ICEV":
             icev = Vehicle("ICEV", p["size"], region=p["region"], use_grid=p["use_grid"],
-                           lifetime_km=p["lifetime_km"])
+                           lifetime_km=p["lifetime_km"], _version=self._version)
             icev_fp = self._project.footprint(icev, method=fp.method)
             icev_km = icev.use_per_km(scores)
             gap = icev_km - per_km
