@@ -294,3 +294,19 @@ def test_pact_biogenic_uptake_is_not_counted_twice():
     pcf = pact.product_footprint(prof)["pcf"]
     assert float(pcf["pcfIncludingBiogenicUptake"]) == pytest.approx(10.0)  # the total, uptake included
     assert float(pcf["pcfExcludingBiogenicUptake"]) == pytest.approx(12.0)  # the uptake taken out
+
+
+def test_a_regional_variant_that_does_not_exist_is_refused_at_reading_with_the_reason(tmp_path):
+    data = book()
+    data["Materials"][0].update(material="grid", reference="background:electricity-cn@cn-north")
+    data["Materials"][0].update(unit="kWh")
+    recs, issues = importer.read_file(write_workbook(tmp_path / "variant.xlsx", data))
+    assert recs == []
+    bad = [i for i in issues if i.code == "unknown_material"]
+    assert bad and bad[0].row is not None and "no regional variants" in bad[0].message
+    assert "electricity-cn-north" in bad[0].message  # the fix: the region's own grid
+    good = book()
+    good["Materials"][0].update(material="recycled nickel sulfate",
+                                reference="background:nickel-sulfate-recycled@CN-NORTH")
+    recs, issues = importer.read_file(write_workbook(tmp_path / "variant-ok.xlsx", good))
+    assert recs and not [i for i in issues if i.severity == "error"]

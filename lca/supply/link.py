@@ -287,7 +287,9 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
                     res = inventory.resolve_material(ref if ref else label, bg)
                     if res.code is None:
                         err(rec, "Materials", row, "material", "unknown_material",
-                            f"material {label!r} is not a background dataset; closest: {list(res.suggestions)}")
+                            f"material {label!r} is not a background dataset"
+                            + (f" ({res.reason})" if res.reason else "")
+                            + f"; closest: {list(res.suggestions)}; use a name from inventories/aliases.csv")
                         continue
                     base = res.code.split("@", 1)[0]
                     ds_unit = bg.datasets[base]["unit"]

@@ -1122,9 +1122,10 @@ def _link_material(r: _Row, pcfs: dict[str, SupplierPCF], ids: set[str], company
     res = r.ctx.resolve(ref or material)
     if res.code is None:
         sugg = f" Closest known names: {', '.join(res.suggestions)}." if res.suggestions else ""
+        why = f" {res.reason}." if getattr(res, "reason", "") else ""
         key = "reference" if ref else "material"
         r.error(key, "unknown_material",
-                f"{(ref or material)!r} is not a known material or dataset.{sugg} Use a name from "
+                f"{(ref or material)!r} is not a known material or dataset.{why}{sugg} Use a name from "
                 "inventories/aliases.csv or a dataset database:code")
         return None, None, None
     if res.unit is None:
