@@ -76,9 +76,14 @@ class Calculation:
 
             bd = self._activate()
             names = [n for n in bd.databases if n != inventory.BIOSPHERE_DB]
+            nodes = self._node_table()
+            bridge = self._bridge()
+            if bridge is not None:  # the open background's codes resolve to an imported release
+                names = [n for n in names if n != inventory.BACKGROUND_DB]
             with _quiet():
                 dps = [bd.Database(n).datapackage() for n in names]
-            nodes = self._node_table()
+            if bridge is not None:
+                dps.append(bridge.datapackage)
             first = int(nodes[nodes["database"] == inventory.BACKGROUND_DB]["id"].iloc[0])
             try:
                 self._cache["system"] = engine.build_system(dps, first)
@@ -88,6 +93,22 @@ class Calculation:
                 raise LcaError(f"{exc} Activities or products concerned: {', '.join(refs[:10]) or 'none found'}"
                                f"{more}. Give each a production exchange of its own product.") from None
         return self._cache["system"]
+
+    def _bridge(self):
+        """The :class:`lca.background.bridge.Bridge` of ``self.background`` (None on the open background)."""
+        if not getattr(self, "background", None):
+            return None
+        if "bridge" not in self._cache:
+            from .background import bridge
+
+            self._cache["bridge"] = bridge.build(self._activate(), self.background, self._node_table())
+        return self._cache["bridge"]
+
+    def _background_dbs(self) -> set:
+        """Databases whose nodes count as background in results: the open one and imported ones."""
+        from .background import release
+
+        return {inventory.BACKGROUND_DB} | set(release.backgrounds(self._activate()))
 
     def method(self, method) -> tuple:
         """Short name (``GWP100``, ``GWP20``, ``EF3.1-climate``) or tuple -> Brightway method tuple."""
@@ -168,6 +189,9 @@ class Calculation:
                 f"negative supply in the product system of {ref.ref}: {', '.join(names)}. "
                 "A loop consumes more than it produces; check the amounts in that loop."
             )
+        bridge = self._bridge()
+        if bridge is not None:
+            bridge.check_supply(system, x)  # an unmapped material: InputError naming it and the mapping
         self._check_declared_pcfs(x, m, ref)
         c = self._c(m)
         g = system.B @ x  # inventory by flow row
@@ -190,6 +214,8 @@ class Calculation:
                        split=split)
         if hasattr(target, "extras"):
             fp.extras = target.extras(fp)
+        if bridge is not None:
+            fp.background = bridge.summary(system, x)
         return fp
 
     def _check_declared_pcfs(self, x: np.ndarray, method: tuple, ref: ActivityRef) -> None:
@@ -286,7 +312,7 @@ class Calculation:
                 "ref": nodes["ref"].to_numpy(object), "name": nodes["name"].to_numpy(object),
                 "location": nodes["location"].to_numpy(object), "database": nodes["database"].to_numpy(object),
                 "stage_code": stage_code, "stage_names": stage_names,  # stage label (else name) per column
-                "is_bg": (nodes["database"] == inventory.BACKGROUND_DB).to_numpy(bool),
+                "is_bg": nodes["database"].isin(self._background_dbs()).to_numpy(bool),
                 # supplier-declared PCF stand-ins (lca.supply.link: code COMPANY/pcf:ID)
                 "is_pcf": ((nodes["database"] != inventory.BACKGROUND_DB)
                            & nodes["code"].str.contains("/pcf:", regex=False)).to_numpy(bool),
@@ -305,6 +331,26 @@ class Calculation:
         series = pd.Series(scores, index=pd.Index(cols["ref"], name="ref"), name=" | ".join(m))
         if database is not None:
             series = series[cols["database"] == database]
+        bridge = self._bridge()
+        if bridge is not None and bridge.unmapped:
+            # activities whose supply chain uses a code without a mapping have no score on this
+            # background: left out (named in .attrs and on stderr), never given a wrong number
+            dep = bridge.dependents(self._system())
+            if database is not None:
+                dep = dep[cols["database"] == database]
+            if dep.any():
+                omitted = list(series.index[dep])
+                series = series[~dep]
+                series.attrs["omitted"] = omitted
+                series.attrs["unmapped"] = sorted(bridge.unmapped_codes)
+                import sys
+
+                if not bridge.warned:
+                    bridge.warned = True
+                    print(f"lca: {len(omitted)} activities left out: their supply chains use materials not mapped "
+                          f"to {self.background!r} ({', '.join(sorted(bridge.unmapped_codes)[:8])}"
+                          f"{'...' if len(bridge.unmapped_codes) > 8 else ''}; mapping {bridge.mapping})",
+                          file=sys.stderr)
         bad = ~np.isfinite(series.values)
         if bad.any():
             refs = list(series.index[bad][:5])

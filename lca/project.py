@@ -51,14 +51,18 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("green-lca", appauthor=False))
 
 
-def open_project(path: str | os.PathLike | None = None, setup: bool = True) -> "Project":
+def open_project(path: str | os.PathLike | None = None, setup: bool = True,
+                 background: str | None = None) -> "Project":
     """Open (and on first use set up, offline) the project at ``path``.
 
-    ``path`` defaults to ``LCA_PROJECT``, then the per-user data directory.
+    ``path`` defaults to ``LCA_PROJECT``, then the per-user data directory. ``background``:
+    an imported background database (``lca background import``) that models and supplier
+    materials resolve to; default the open ``background``.
     """
-    proj = Project(Path(path).expanduser() if path is not None else default_path())
+    proj = Project(Path(path).expanduser() if path is not None else default_path(), background=background)
     if setup:
         proj.setup()
+        proj._check_background()
     return proj
 
 
@@ -113,8 +117,10 @@ def _lock_timeout() -> float:
 class Project(Calculation):
     """One green-lca project directory (see module docstring)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, background: str | None = None):
         self.path = Path(path).resolve()
+        # an imported background (lca.background) to compute on; None = the open ``background``
+        self.background = None if background in (None, "", inventory.BACKGROUND_DB) else str(background)
         self.bw_dir = self.path / "brightway"
         self.state_path = self.path / STATE_FILE
         self.lock_path = self.path / LOCK_FILE
@@ -376,6 +382,11 @@ class Project(Calculation):
             if name == inventory.BIOSPHERE_DB:
                 self._write_biosphere()
                 return
+            from .background import release as bg_release
+
+            if name.endswith(bg_release.TMP_SUFFIX):  # a killed background import: roll back or complete
+                bg_release.recover(self, name)
+                return
             rebuilders = {inventory.BACKGROUND_DB: self._write_background}
             with contextlib.suppress(ImportError):
                 from .supply import store
@@ -589,6 +600,8 @@ class Project(Calculation):
             "inventories_version": state.get("inventories_version"),
             "inventories_version_current": inventory.inventories_version(),
             "databases": {n: len(bd.Database(n)) for n in sorted(bd.databases)},
+            "background": self.background or inventory.BACKGROUND_DB,
+            "backgrounds": self._backgrounds_info(bd),
             "methods": len([m for m in bd.methods]),
             "method_aliases": {k: list(v) for k, v in METHOD_ALIASES.items()},
         }
@@ -684,6 +697,39 @@ class Project(Calculation):
             raise InputError(f"unknown target {ref!r}{hint}. Find targets with `lca search TEXT`.")
         row = match.iloc[0]
         return int(row["id"]), self._ref_of(row)
+
+    # -- imported backgrounds (lca.background) ------------------------------------------
+    def import_background(self, path=None, name: str | None = None, brightway_dir=None, bw_project=None,
+                          database=None, progress: bool = False):
+        """Import an ecoSpold2 release folder ``path`` (or copy ``database`` of Brightway project
+        ``bw_project`` in ``brightway_dir``) as background ``name``; -> ``BackgroundImport``."""
+        from .background import release
+
+        if brightway_dir is not None:
+            if not (bw_project and database):
+                raise InputError("copying from a Brightway directory needs --bw-project P and --database DB")
+            return release.import_brightway(self, brightway_dir, bw_project, database, name=name,
+                                            progress=progress)
+        if path is None or not name:
+            raise InputError("import_background needs the release folder and a name (--name NAME)")
+        return release.import_release(self, path, name, progress=progress)
+
+    def _backgrounds_info(self, bd) -> dict:
+        from .background import release
+
+        out = {inventory.BACKGROUND_DB: {"kind": "open", "source": str(inventory.inventories_dir())}}
+        for name, meta in release.backgrounds(bd).items():
+            out[name] = {k: meta.get(k) for k in ("kind", "source", "release", "system_model", "datasets",
+                                                   "exchanges", "imported")}
+            out[name]["new_flows"] = len(meta.get("new_flows") or [])
+        return out
+
+    def _check_background(self) -> None:
+        """InputError listing the backgrounds if ``self.background`` is not imported here."""
+        if self.background:
+            from .background import bridge
+
+            bridge.known(self._activate(), self.background)
 
     # -- supply chains and models (their own modules) ----------------------------------
     def import_workbook(self, path, dry_run: bool = False, annotate=None):
