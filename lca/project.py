@@ -700,19 +700,22 @@ class Project(Calculation):
 
     # -- imported backgrounds (lca.background) ------------------------------------------
     def import_background(self, path=None, name: str | None = None, brightway_dir=None, bw_project=None,
-                          database=None, progress: bool = False):
+                          database=None, progress: bool = False, mapping=None, release: str | None = None):
         """Import an ecoSpold2 release folder ``path`` (or copy ``database`` of Brightway project
-        ``bw_project`` in ``brightway_dir``) as background ``name``; -> ``BackgroundImport``."""
-        from .background import release
+        ``bw_project`` in ``brightway_dir``) as background ``name``; -> ``BackgroundImport``.
+
+        ``mapping``: material mapping file (default: the release's in ``inventories/mappings``);
+        ``release``: the ecoinvent release of a copied database (``3.10``) if its metadata lacks it."""
+        from .background import release as bg_release
 
         if brightway_dir is not None:
             if not (bw_project and database):
                 raise InputError("copying from a Brightway directory needs --bw-project P and --database DB")
-            return release.import_brightway(self, brightway_dir, bw_project, database, name=name,
-                                            progress=progress)
+            return bg_release.import_brightway(self, brightway_dir, bw_project, database, name=name,
+                                            progress=progress, mapping=mapping, release=release)
         if path is None or not name:
             raise InputError("import_background needs the release folder and a name (--name NAME)")
-        return release.import_release(self, path, name, progress=progress)
+        return bg_release.import_release(self, path, name, progress=progress, mapping=mapping)
 
     def _backgrounds_info(self, bd) -> dict:
         from .background import release

@@ -173,8 +173,11 @@ def _link_release_flows(db: list[dict], codes: set) -> list[dict]:
     return db
 
 
-def import_release(project, dirpath, name: str, progress: bool = False) -> BackgroundImport:
-    """Import the ecoSpold2 release in ``dirpath`` as background database ``name`` (see module docstring)."""
+def import_release(project, dirpath, name: str, progress: bool = False, mapping=None) -> BackgroundImport:
+    """Import the ecoSpold2 release in ``dirpath`` as background database ``name`` (see module docstring).
+
+    ``mapping``: the material mapping file to use with it (default: the file of its release,
+    ``inventories/mappings/ecoinvent-<release>-<system model>.csv``)."""
     start = time.perf_counter()
     name = check_name(name)
     datasets_dir, master = _release_dirs(dirpath)
@@ -188,18 +191,52 @@ def import_release(project, dirpath, name: str, progress: bool = False) -> Backg
     with _quiet():
         imp = SingleOutputEcospold2Importer(str(datasets_dir), tmp, biosphere_database_name=inventory.BIOSPHERE_DB,
                                             use_mp=False, extractor=_extractor(progress))
+        dropped: list[tuple[dict, dict]] = []
         imp.strategies = [partial(_link_release_flows, codes=set(flows))
-                          if getattr(s, "func", None) is link_biosphere_by_flow_uuid else s for s in imp.strategies]
+                          if getattr(s, "func", None) is link_biosphere_by_flow_uuid
+                          else (_recording(s, dropped) if getattr(s, "__name__", "") in DELETING_STRATEGIES else s)
+                          for s in imp.strategies]
         imp.apply_strategies(verbose=False)
-    _refuse_unlinked(imp, datasets_dir)
+    _refuse_unlinked(imp, datasets_dir, dropped)
     used = {e["input"][1] for ds in imp.data for e in ds["exchanges"] if e.get("type") == "biosphere"}
     meta = {"kind": "ecospold2", "source": str(datasets_dir.parent.resolve()), "release": release,
-            "system_model": system_model}
+            "system_model": system_model, "mapping": _mapping_path(mapping)}
     return _install(project, name, imp.data, {c: flows[c] for c in used}, meta, start)
 
 
-def _refuse_unlinked(imp, where: Path) -> None:
+def _mapping_path(mapping) -> str | None:
+    if mapping is None:
+        return None
+    from .mapping import read_mapping
+
+    path = Path(mapping).expanduser().resolve()
+    read_mapping(path)  # refuse a missing or malformed file now, not at the first footprint
+    return str(path)
+
+
+# bw2io strategies that silently delete technosphere exchanges they cannot link
+DELETING_STRATEGIES = {"delete_exchanges_missing_activity", "delete_ghost_exchanges"}
+
+
+def _recording(strategy, dropped: list):
+    """``strategy`` that records (dataset, exchange) of every non-zero exchange it deletes."""
+    def run(db):
+        before = {id(ds): list(ds.get("exchanges", [])) for ds in db}
+        out = strategy(db)
+        for ds in out:
+            kept = {id(e) for e in ds.get("exchanges", [])}
+            dropped.extend((ds, e) for e in before.get(id(ds), []) if id(e) not in kept and e.get("amount"))
+        return out
+
+    run.__name__ = getattr(strategy, "__name__", "strategy")
+    return run
+
+
+def _refuse_unlinked(imp, where: Path, dropped=()) -> None:
     unlinked: dict[tuple, list] = {}
+    for ds, e in dropped:  # deleted by bw2io as unlinkable: a silently missing input otherwise
+        key = (e.get("type"), e.get("name"), e.get("unit"), e.get("activity") or e.get("flow"))
+        unlinked.setdefault(key, []).append(ds.get("filename") or ds.get("name"))
     for ds in imp.data:
         for e in ds.get("exchanges", []):
             if not e.get("input"):
@@ -220,7 +257,7 @@ def _refuse_unlinked(imp, where: Path) -> None:
 
 # -- a database of another Brightway project ----------------------------------------------------
 def import_brightway(project, brightway_dir, bw_project: str, database: str, name: str | None = None,
-                     progress: bool = False) -> BackgroundImport:
+                     progress: bool = False, mapping=None, release: str | None = None) -> BackgroundImport:
     """Copy database ``database`` of Brightway project ``bw_project`` in ``brightway_dir`` (read only).
 
     Its biosphere exchanges link by flow code (the ecoinvent UUID) to ``biosphere3``; flows
@@ -257,7 +294,8 @@ def import_brightway(project, brightway_dir, bw_project: str, database: str, nam
                          "a database that links only to itself and its biosphere (e.g. premise's output "
                          "written as one database)", issues)
     meta = {"kind": "brightway", "source": f"{Path(brightway_dir).expanduser().resolve()}::{bw_project}::{database}",
-            "release": other.get("release"), "system_model": other.get("system_model")}
+            "release": release or other.get("release"), "system_model": other.get("system_model") or "cutoff",
+            "mapping": _mapping_path(mapping)}
     used = {e["input"][1] for d in data for e in d["exchanges"] if e.get("type") == "biosphere"}
     by_code = {code: f for (db, code), f in flows.items()}
     return _install(project, name, data, {c: by_code[c] for c in used}, meta, start)
