@@ -435,7 +435,7 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         pieces.append(("purchased components", line.label, seq, False))
 
     # line attribute tables over the lines of reachable activities (excluding supplier_product links)
-    L = [line for a in reach for line in by_act.get(a, []) if line.kind != "supplier_product"]
+    L = [line for a in reach for line in by_act.get(a, []) if line.kind not in ("supplier_product", "distribution")]
     n_g = len(gas_labels) + 1  # last gas: declared PCF
     gas_all = gas_labels + [PCF_GAS]
     unit_val = np.zeros((len(L), n_g))
