@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -148,8 +149,11 @@ class Limits:
                 await reply(error("InternalError", f"internal error (reference {ref})"))
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """A body that grew past the limit while it was read (no or a false Content-Length)."""
+
+    def __init__(self):
+        super().__init__(413)
 
 
 def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOKEN_RATE,
@@ -302,6 +306,8 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
             return await not_found(request, exc)
         if status == 405:
             return await not_allowed(request, exc)
+        if status == 413:
+            return error("BadRequest", f"request body larger than {max_body} bytes", 413)
         return error("BadRequest", "bad request", status if 400 <= status < 500 else 400)
 
     routes = [
@@ -312,8 +318,6 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
         Route("/3/events", post_event, methods=["POST"]),
         Route("/2/{rest:path}", v2, methods=["GET", "POST"]),
     ]
-    from starlette.exceptions import HTTPException
-
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed,
                                                        HTTPException: http_error, Exception: internal})
     return Limits(app, max_body)

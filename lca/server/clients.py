@@ -176,8 +176,8 @@ class Registry:
         if claims is None:
             return None, "invalid"
         c = self.current().by_id.get(claims.get("sub"))
-        if c is None or claims.get("iat", 0) < c.record.get("created", 0):
-            return None, "invalid"  # the client was removed (revoked)
+        if c is None:
+            return None, "invalid"  # the client was removed: its tokens are revoked (ids are never reused)
         if (time.time() if now is None else now) >= claims.get("exp", 0):
             return None, "expired"
         return c, ""

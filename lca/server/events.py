@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import ssl
 import uuid
 
 from . import store
@@ -107,7 +108,7 @@ async def deliver(project_path, client, event: dict, retries=RETRIES_S) -> bool:
         return False
     import httpx
 
-    verify = rec.get("events_ca") or True
+    verify = ssl.create_default_context(cafile=rec["events_ca"]) if rec.get("events_ca") else True
     last = ""
     for attempt, wait in enumerate((0.0, *retries)):
         if wait:
