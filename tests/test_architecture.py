@@ -14,8 +14,8 @@ an arrow). Fails on:
 The layers follow ``spec/architecture.md``: foundations (errors, units, method
 tables, files, Brightway activation, hooks), data (inventories), the solver, the
 results and their writers, the calculator, the project, then what is built on a
-project (supplier workbooks, product models, comparisons) and finally the shell
-(CLI, demo, the package's public API). A module imports only from its own layer
+project (supplier workbooks, product models, comparisons) and finally the shells
+(CLI, demo, PACT server, the package's public API). A module imports only from its own layer
 or the layers listed before it. ``lca.project`` reaches what is built on it only
 through the registrations of :mod:`lca.hooks`.
 """
@@ -39,12 +39,13 @@ LAYERS = [
     ("calculator", ["lca.calc"]),
     ("project", ["lca.project"]),
     ("built on the project", ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare"]),
-    ("shell", ["lca.demo", "lca.cli", "lca"]),
+    ("shell", ["lca.demo", "lca.server", "lca.server.*", "lca.cli", "lca"]),
 ]
 
 # (importer patterns, imported patterns, why): arrows the layers alone would allow
 FORBIDDEN = [
-    (["lca.supply", "lca.supply.*", "lca.models", "lca.models.*"], ["lca.report", "lca.report.*", "lca.cli"],
+    (["lca.supply", "lca.supply.*", "lca.models", "lca.models.*"],
+     ["lca.report", "lca.report.*", "lca.cli", "lca.server", "lca.server.*"],
      "inputs do not write reports or call the CLI (spec/architecture.md)"),
     (["lca.report", "lca.report.*"], ["lca.results", "lca.calc", "lca.project"],
      "writers read result objects by their attributes; results.py delegates to them"),

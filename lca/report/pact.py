@@ -134,8 +134,6 @@ def model_footprint(fp, period: tuple[str, str], company_id: str = "GREEN-LCA-MO
     (battery packs report ``pack_mass_kg``). The model's figures are secondary data
     (``primaryDataShare`` 0).
     """
-    from ..supply.rollup import pcf_characterizable
-
     if not pcf_characterizable(fp.method):
         raise InputError(f"PACT footprints are AR6 GWP100 figures; compute the model with GWP100 "
                          f"(not {' | '.join(fp.method)})")
