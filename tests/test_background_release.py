@@ -310,6 +310,7 @@ def test_synthetic_files_are_valid_ecospold2(release):
         assert pyecospold.validate_file_v2(str(release.root / "datasets" / d["filename"])) is None
 
 
+@pytest.mark.slow
 def test_copy_from_another_brightway_project(imported, on_release, release, tmp_path, proj_dir):
     """A database of another Brightway directory (made by bw2io there, in a subprocess) copied in."""
     base = tmp_path / "other-bw"
@@ -370,3 +371,22 @@ def test_killed_import_leaves_the_project_as_it_was(imported, proj_dir, tmp_path
     child.wait()
     assert killed_at == "write", "the import finished before it could be killed"
     assert snapshot() == before  # the next command repaired: no ei-killed, nothing else changed
+
+
+def test_cli_background_import_and_footprint(imported, proj_dir, release, capsys):
+    from lca.cli import main
+
+    assert main(["--project", str(proj_dir), "background", "import", str(release.root), "--name", "ei-cli",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["name"] == "ei-cli" and out["datasets"] == len(release.datasets)
+    assert main(["--project", str(proj_dir), "footprint", "--model", "battery_pack", "--set", "region=CN-SC",
+                 "--background", "ei-cli", "--json"]) == 0
+    fp = json.loads(capsys.readouterr().out)
+    assert fp["background"]["name"] == "ei-cli" and fp["background"]["cn_grid_regions"] == {"CN-SC": "CN-SWG"}
+    want = lca.open_project(proj_dir, background=NAME).footprint(lca.models.battery_pack(region="CN-SC"))
+    assert fp["total"] == pytest.approx(want.total * fp["amount"], rel=REL)  # same release, other name: same numbers
+    assert main(["--project", str(proj_dir), "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert {"background", NAME, "ei-cli"} <= set(info["backgrounds"])
+    assert main(["--project", str(proj_dir), "footprint", "--model", "pv_module", "--background", "nope"]) == 2

@@ -59,6 +59,29 @@ class Bridge:
         self._dep = np.abs(y) > 0
         return self._dep
 
+    def omit_dependents(self, series, system, select=None):
+        """``series`` (scores by column, optionally ``select``-ed) without the activities whose supply
+        chain uses an unmapped code: they have no score on this background, never a wrong one. The
+        omitted refs are in ``.attrs["omitted"]`` and reported once on stderr."""
+        import sys
+
+        dep = self.dependents(system)
+        if select is not None:
+            dep = dep[select]
+        if not dep.any():
+            return series
+        omitted = list(series.index[dep])
+        series = series[~dep]
+        series.attrs["omitted"] = omitted
+        series.attrs["unmapped"] = sorted(self.unmapped_codes)
+        if not self.warned:
+            self.warned = True
+            codes = sorted(self.unmapped_codes)
+            print(f"lca: {len(omitted)} activities left out: their supply chains use materials not mapped to "
+                  f"{self.name!r} ({', '.join(codes[:8])}{'...' if len(codes) > 8 else ''}; mapping "
+                  f"{self.mapping})", file=sys.stderr)
+        return series
+
     def used(self, system, x: np.ndarray) -> list[dict]:
         """The resolutions a supply ``x`` uses (background code -> release dataset), largest supply first."""
         out = []

@@ -25,7 +25,6 @@ leaves the project as it was:
 """
 from __future__ import annotations
 
-import contextlib
 import datetime
 import re
 import sys
@@ -333,7 +332,9 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
         extra = {"release": meta.get("version") or meta.get("release"), "system_model": meta.get("system_model")}
         return acts, flows, extra
     finally:
-        sys.modules[type(project).__module__]._ACTIVE[0] = None  # point bw2data back at this project
+        from .. import brightway
+
+        brightway._ACTIVE[0] = None  # point bw2data back at this project
         project._activate()
 
 
@@ -493,7 +494,7 @@ def recover(project, name: str) -> None:
     finish(project, name)
 
 
-@contextlib.contextmanager
 def _quiet():
-    with contextlib.redirect_stdout(sys.stderr):
-        yield
+    from .. import brightway
+
+    return brightway.quiet()
