@@ -175,6 +175,10 @@ _ROWS = (
     ("link", "unit_mismatch", "A unit that cannot be converted to the dataset's unit", "Use a unit of the same "
      "kind as the dataset (mass, energy, volume...).", "单位无法换算为数据集的单位",
      "请使用与数据集同类的单位(质量、能量、体积等)。"),
+    ("link", "self_reference", "A product lists itself as a material", "Remove the row or reference the "
+     "product's real input.", "产品把自身列为物料", "请删除该行,或引用产品真正的输入。"),
+    ("link", "material_mismatch", "The material name and its reference name different things", "Fix the "
+     "material name or the reference.", "物料名称与引用的数据集不一致", "请修正物料名称或引用。"),
     ("link", "bad_source", "An unknown source in a stored record", "Re-import the workbook.",
      "存储记录中的数据来源未知", "请重新导入工作簿。"),
     ("link", "bad_energy", "An energy row that cannot be linked", "Check carrier, amount and unit.",
