@@ -80,6 +80,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--keep", metavar="DIR", help="work in DIR (kept); a release already written there is reused")
     args = ap.parse_args()
     import numpy as np
     import scipy.sparse.linalg as spla
@@ -89,19 +90,24 @@ def main() -> int:
     entries = factory.official_list("3.10")
     if args.quick:
         entries = entries[:2000]
-    tmp = Path(tempfile.mkdtemp(prefix="ei-bench-"))
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ei-bench-"))
+    import shutil
+
+    for old in ("project", "bare", "scratch"):
+        shutil.rmtree(tmp / old, ignore_errors=True)
     t = time.perf_counter()
-    rel = factory.write_release(tmp / "release", entries, n_tech=12, n_bio=19, seed=3)
+    rel = factory.write_release(tmp / "release", entries, n_tech=12, n_bio=19, seed=3)  # deterministic (seed)
     t_write = time.perf_counter() - t
     proj = tmp / "project"
     env = {"BRIGHTWAY2_DIR": str(tmp / "scratch")}
     subprocess.run([sys.executable, "-c", f"import lca; lca.open_project({str(proj)!r})"], check=True,
                    capture_output=True, env=dict(os.environ, **env))
     ours = _child(OURS, proj, rel.root, env=env)
-    (tmp / "bare").mkdir()
+    (tmp / "bare").mkdir(exist_ok=True)
     bare = _child(BARE, rel.root, env={"BRIGHTWAY2_DIR": str(tmp / "bare")})
     out_scores = tmp / "scores.json"
     sc = _child(SCORES, proj, out_scores, env=env)
+    print("footprints:", sc, file=sys.stderr)
 
     # raw solvers on the factory's numbers (float32 values, as written)
     A, B, uuids = rel.matrices()
@@ -117,7 +123,7 @@ def main() -> int:
     c = np.array([cf.get(u, 0.0) for u in uuids])
     rhs = B.T @ c
     t = time.perf_counter()
-    lu = spla.splu(A.T.tocsc())
+    lu = spla.splu(A.T.tocsc(), permc_spec="NATURAL")  # supply-chain order: little fill (few loops)
     y = lu.solve(rhs)
     t_superlu = time.perf_counter() - t
     t_pardiso = None
