@@ -119,6 +119,10 @@ _ROWS = (
      "数值超出允许范围", "请检查数值、单位及比例尺度。"),
     ("cell", "share_below_one", "A percentage below 1 %", "Enter the share in percent (55 for 55 %) or format the "
      "cell as a percentage.", "百分比小于 1%", "请按百分数填写(55 即 55%),或将单元格设为百分比格式。"),
+    ("cell", "bad_ef_unit", "Not an emission-factor unit", "Write a mass of CO2e per unit, e.g. kg CO2e/kWh.",
+     "不是排放因子单位", "请写成每单位的 CO2e 质量,如 kg CO2e/kWh。"),
+    ("cell", "implausible_factor", "An emission factor outside the plausible range", "Check the value and its "
+     "unit (supplier_ef_unit).", "排放因子超出合理范围", "请检查数值及其单位(排放因子单位)。"),
     ("cell", "not_a_date", "Not a date", "Use a date cell or ISO text such as 2025-01-31.",
      "不是日期", "请使用日期单元格或 2025-01-31 格式的文本。"),
     ("cell", "bad_period", "The reporting period ends before it starts", "Check both dates.",

@@ -198,3 +198,60 @@ def test_bought_products_in_pieces_give_no_false_mass_alarm(tmp_path, lang):
     sub, issues = run(tmp_path, s, lang, name="heavy.xlsx")
     (warn,) = [i for i in issues if i.code == "mass_inconsistent"]
     assert "54 kg" in warn.message and "at least" in warn.message
+
+
+# ---------------------------------------------------------------- finding 3: emission-factor units and ranges
+
+def _ef_rows(*rows):
+    s = english()
+    s["Energy"] = [["product_id", "carrier", "amount", "unit", "supplier_ef_kgco2e_per_unit", "supplier_ef_unit"],
+                   *[["CELL", *r] for r in rows]]
+    return s
+
+
+@LANGS
+def test_mwh_and_kwh_with_one_per_kwh_factor_give_the_same_kg(tmp_path, lang):
+    # 2 MWh = 2000 kWh at 0.5 kg CO2e/kWh = 1000 kg CO2e, whichever way it is written
+    s = _ef_rows(["electricity", 2, "MWh", 0.5, None], ["electricity", 2000, "kWh", 0.5, None],
+                 ["electricity", 2, "MWh", 500, "kg CO2e/MWh"], ["electricity", 0.2, "万千瓦时", 0.5, "千克CO2e/千瓦时"],
+                 ["electricity", 2, "兆瓦时", 0.5, "t CO2e/MWh"])
+    sub, issues = run(tmp_path, s, lang)
+    assert errors(issues) == []
+    kg = [e.amount * e.supplier_ef_kgco2e_per_unit for e in sub.energy]
+    assert kg == pytest.approx([1000.0, 1000.0, 1000.0, 1000.0, 1000.0], rel=1e-12)
+    assert [e.reference_amount for e in sub.energy] == pytest.approx([2000.0] * 5, rel=1e-12)
+    assert sub.energy[0].supplier_ef_unit == "kg CO2e/kWh" and sub.energy[0].supplier_ef_stated == 0.5
+
+
+@LANGS
+def test_a_factor_outside_its_carrier_range_is_refused_naming_cell_and_range(tmp_path, lang):
+    # 600 "per kWh" (a per-MWh figure without its unit) and 10 kg CO2e/m3 of natural gas are implausible
+    s = _ef_rows(["electricity", 2, "MWh", 600, None], ["natural_gas", 100, "m3", 10, None],
+                 ["natural_gas", 1, "万立方米", 21800, "kg CO2e/万m3"])
+    sub, issues = run(tmp_path, s, lang)
+    bad = [i for i in issues if i.code == "implausible_factor"]
+    assert [(i.row, i.column) for i in bad] == [(2, "supplier_ef_kgco2e_per_unit"), (3, "supplier_ef_kgco2e_per_unit")]
+    assert "E2" in bad[0].message and "0..1.5 kg CO2e/kWh" in bad[0].message
+    assert "1.5..3.5 kg CO2e/m3" in bad[1].message
+    assert len(errors(issues)) == 2  # 21800 kg per 10^4 m3 = 2.18 kg/m3: plausible
+
+
+@LANGS
+def test_chinese_statistical_units_convert_by_hand(tmp_path, lang):
+    s = english()
+    s["Energy"] = [["product_id", "carrier", "amount", "unit", "sourcing"],
+                   ["CELL", "电力", 1.5, "万度", "绿电"], ["CELL", "天然气", 2, "万立方米", None],
+                   ["CELL", "原煤", 1, "吨标准煤", None], ["CELL", "天然气", 100, "标方", None]]
+    s["Transport"] = [["product_id", "mode", "mass_t", "distance_km"], ["CELL", "汽运", 0.005, 300]]
+    s["Emissions"] = [["product_id", "gas", "amount", "unit"], ["CELL", "二氧化碳", 1, "kg"],
+                      ["CELL", "甲烷", 2, "g"], ["CELL", "氧化亚氮", 3, "g"]]
+    sub, issues = run(tmp_path, s, lang)
+    assert errors(issues) == []
+    e = sub.energy
+    assert (e[0].carrier, e[0].sourcing, e[0].reference_amount) == ("electricity", "ppa_renewable", pytest.approx(15000))
+    assert e[1].reference_amount == pytest.approx(20000)               # m3
+    assert e[2].reference_amount == pytest.approx(29307.6 / 20.908)    # kg raw coal in 1 tce (GB/T 2589-2020)
+    assert e[3].reference_amount == pytest.approx(100)
+    assert sub.transport[0].mode == "truck"
+    assert [(x.gas, x.amount_kg) for x in sub.emissions] == [("CO2", 1.0), ("CH4", pytest.approx(0.002)),
+                                                            ("N2O", pytest.approx(0.003))]

@@ -19,7 +19,7 @@ from typing import Callable
 from lca.errors import InputIssue
 from lca.issue_codes import CATALOGUE
 from lca.supply.cells import (Bad as _Bad, as_text as _as_text, is_placeholder as _is_placeholder, parse_date,
-                              parse_enum, parse_gas, parse_number, parse_region)
+                              parse_ef_unit, parse_enum, parse_gas, parse_number, parse_region)
 from lca.supply.records import (EmissionLine, EnergyLine, MaterialLine, Product, Resolution, Submission,
                                 SupplierInfo, SupplierPCF, TransportLine)
 from lca.supply.sheets import (EXAMPLE_IDS, ID_RULE as _ID, SHEETS, SUPPLIER_HEADER as _SUPPLIER_HEADER,
@@ -198,6 +198,9 @@ def _convert(row: _Row, col: Column, value: object) -> object:
         return u
     if t == "gas":
         return parse_gas(value)
+    if t == "ef_unit":
+        kg, unit = parse_ef_unit(value)
+        return (kg, unit)
     if t == "version":
         try:
             v = parse_number(value)
@@ -624,12 +627,53 @@ def _energy(rows: list[_Row], products: dict[str, Product], ids: set[str]) -> li
         elif carrier == "electricity":
             region = region or (prod.production_region if prod else None)
             sourcing = sourcing or "grid"
+        ef_row, ef_unit_text = _supplier_ef(r, carrier, unit)
         if not r.ok:
             continue
         out.append(EnergyLine(r.get("product_id"), carrier, amount, unit, ref_amount,
-                              CARRIERS[carrier].reference_unit, region, sourcing,
-                              r.get("supplier_ef_kgco2e_per_unit"), r.number))
+                              CARRIERS[carrier].reference_unit, region, sourcing, ef_row, r.number,
+                              r.get("supplier_ef_kgco2e_per_unit"), ef_unit_text))
     return out
+
+
+def _supplier_ef(r: _Row, carrier: str | None, unit: str | None) -> tuple[float | None, str | None]:
+    """The supplier's emission factor per the row's unit [kg CO2e / unit], and its unit as stated.
+
+    The factor is stated in ``supplier_ef_unit`` or, when that is empty, in kg CO2e/kWh for
+    electricity and kg CO2e per the row's unit for other carriers. It must lie in the carrier's
+    plausible range (``inventories/vocabulary/carriers.csv``), else the cell is refused naming the range.
+    """
+    ef, stated = r.get("supplier_ef_kgco2e_per_unit"), r.get("supplier_ef_unit")
+    if ef is None:
+        if stated is not None:
+            r.error("supplier_ef_unit", "ignored_value",
+                    "supplier_ef_unit is given without supplier_ef_kgco2e_per_unit and is ignored", "warning")
+        return None, None
+    if carrier is None or unit is None or unit not in CARRIERS[carrier].units:
+        return None, None  # the row has its own error
+    c = CARRIERS[carrier]
+    if stated is None:
+        kg_per, per_unit = 1.0, ("kWh" if carrier == "electricity" else unit)
+    else:
+        kg_per, per_unit = stated
+        if per_unit not in c.units:
+            r.error("supplier_ef_unit", "unit_mismatch",
+                    f"an emission factor per {per_unit} does not fit {carrier}: use kg CO2e per one of "
+                    f"{', '.join(c.units)}")
+            return None, None
+    text = f"{'kg' if kg_per == 1.0 else 't' if kg_per == 1000.0 else 'g'} CO2e/{per_unit}"
+    per_reference = ef * kg_per / convert_carrier(carrier, 1.0, per_unit)  # [kg CO2e / reference unit]
+    lo, hi = c.ef_range
+    ref_unit = {"kilowatt hour": "kWh", "cubic meter": "m3", "kilogram": "kg", "megajoule": "MJ"}.get(
+        c.reference_unit, c.reference_unit)
+    if not lo <= per_reference <= hi:
+        r.error("supplier_ef_kgco2e_per_unit", "implausible_factor",
+                f"{ef:g} {text} is {per_reference:.4g} kg CO2e/{ref_unit}, outside the plausible range "
+                f"{lo:g}..{hi:g} kg CO2e/{ref_unit} for {carrier} ({c.ef_range_source}): check the value and "
+                "its unit (supplier_ef_unit; empty means "
+                f"{'kg CO2e/kWh' if carrier == 'electricity' else 'kg CO2e per the row unit'})")
+        return None, None
+    return per_reference * convert_carrier(carrier, 1.0, unit), text
 
 
 def _transport(rows, products, ids) -> list[TransportLine]:

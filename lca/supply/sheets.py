@@ -152,8 +152,15 @@ SHEETS: dict[str, SheetSpec] = {s.key: s for s in (
         C("grid_region", "电网区域", "O", "region", en_help="electricity only; default production_region",
           example="CN-FJ"),
         C("sourcing", "电力来源", "O", "enum", "sourcing", en_help="electricity only; default grid", example="grid"),
-        C("supplier_ef_kgco2e_per_unit", "特定排放因子", "O", "number", min=0, unit="kg CO2e per unit",
-          en_help="used for the market-based total only", example=""),
+        C("supplier_ef_kgco2e_per_unit", "特定排放因子", "O", "number", min=0, unit="see supplier_ef_unit",
+          en_help="supplier-specific emission factor, for the market-based total only; in supplier_ef_unit, or, "
+                  "when that is empty, kg CO2e/kWh for electricity and kg CO2e per the row's unit otherwise",
+          zh_help="供应商特定排放因子,仅用于市场法总量;单位见“排放因子单位”,留空时电力为 kg CO2e/kWh,"
+                  "其他能源为每该行单位的 kg CO2e", example=""),
+        C("supplier_ef_unit", "排放因子单位", "O", "ef_unit", unit="e.g. kg CO2e/kWh",
+          en_help="unit of supplier_ef_kgco2e_per_unit: mass of CO2e per energy unit, e.g. kg CO2e/kWh, "
+                  "t CO2e/MWh, kg CO2e/m3", zh_help="特定排放因子的单位,如 kg CO2e/kWh、t CO2e/MWh、kg CO2e/m3",
+          example=""),
     )),
     SheetSpec("Transport", "运输", columns=(
         C("product_id", "产品编号", "R", "id", example="EXAMPLE"),
