@@ -80,8 +80,8 @@ _ROWS = (
      "两个工作表对应同一模板表", "请只保留一个。"),
     ("shape", "missing_column", "A required column is missing", "Add the column header to row 1.",
      "缺少必需的列", "请在第 1 行添加该列的表头。"),
-    ("shape", "misnamed_sheet", "A data sheet under another name", "Rename the sheet to the template's name "
-     "(Materials or 物料...).", "数据表名称与模板不符", "请把工作表改为模板中的名称(Materials 或 物料 等)。"),
+    ("shape", "misnamed_sheet", "A data sheet under another name", "Rename the sheet to the template's English "
+     "or Chinese name (e.g. Materials).", "数据表名称与模板不符", "请把工作表改为模板中的名称(Materials 或 物料 等)。"),
     ("shape", "example_row", "Data typed into the template's example row", "Give the row your own product_id "
      "(or pcf_id), or delete the example row.", "在模板示例行中填写了数据", "请为该行填写自己的产品编号(或碳足迹编号),或删除示例行。"),
     ("shape", "unknown_column", "A column is not part of the sheet", "Rename it to a template column or delete it.",
