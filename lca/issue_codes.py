@@ -259,6 +259,9 @@ _ROWS = (
      "range.", "数量无法存入 Brightway", "请使用 float32 范围内的有限数值。"),
     ("inventory", "unknown_input", "An exchange input that is not a dataset", "Use the code of a background "
      "dataset.", "交换的输入不是数据集", "请使用背景数据集的代码。"),
+    ("inventory", "unlinked_exchange", "An exchange of an imported database links to nothing", "Link it (a "
+     "mapping or a biosphere match) before writing the database; nothing was written.", "导入数据库中的交换未关联",
+     "请在写入数据库前完成关联(映射或基本流匹配);未写入任何数据。"),
     ("inventory", "unknown_flow", "An unknown elementary flow", "Use an alias of inventories/flows.csv.",
      "未知的基本流", "请使用 inventories/flows.csv 中的别名。"),
 )
