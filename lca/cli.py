@@ -51,11 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("template", help="blank supplier workbook")
     s.add_argument("out")
     s.add_argument("--lang", choices=["en", "zh", "both"], default="both")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     s = sub.add_parser("import", help="validate and store supplier workbooks (or PACT JSON)")
     s.add_argument("files", nargs="+")
     s.add_argument("--dry-run", action="store_true")
     s.add_argument("--annotate", metavar="OUT.xlsx")
+    s.add_argument("--lang", choices=["en", "zh"], help="language of messages and the annotated copy "
+                                                      "(default: the workbook's)")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("profile", help="supply-chain carbon profile of an imported product")
@@ -312,6 +315,9 @@ def run(argv: list[str]) -> int:
     if args.command == "template":
         from .supply.template import write_template
 
+        if Path(args.out).exists() and not args.force:
+            raise InputError(f"{args.out} exists: refusing to overwrite it (it may be a filled workbook); "
+                             "choose another name or add --force")
         write_template(Path(args.out), lang=args.lang)
         _out(f"wrote {args.out}")
         return 0
@@ -382,7 +388,8 @@ def run(argv: list[str]) -> int:
         else:
             sys.stdout.write(frame.to_csv())
     elif cmd == "import":
-        report = proj.import_files([Path(f) for f in args.files], dry_run=args.dry_run, annotate=args.annotate)
+        report = proj.import_files([Path(f) for f in args.files], dry_run=args.dry_run, annotate=args.annotate,
+                                   lang=args.lang)
         if args.json:
             _out(dumps(report.to_dict()))
         else:

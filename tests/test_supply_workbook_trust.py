@@ -255,3 +255,60 @@ def test_chinese_statistical_units_convert_by_hand(tmp_path, lang):
     assert sub.transport[0].mode == "truck"
     assert [(x.gas, x.amount_kg) for x in sub.emissions] == [("CO2", 1.0), ("CH4", pytest.approx(0.002)),
                                                             ("N2O", pytest.approx(0.003))]
+
+
+# ---------------------------------------------------------------- Chinese end to end, submissions, template
+
+def test_a_chinese_workbook_gets_a_chinese_annotated_copy(project, tmp_path, capsys):
+    from lca import cli
+
+    s = english()
+    s["Materials"][1][7] = 30            # an error: 30 in a 0..1 share
+    path = build(tmp_path / "zh.xlsx", chinese(s))
+    out = tmp_path / "marked.xlsx"
+    code = cli.main(["--project", str(project.path), "import", "--dry-run", "--annotate", str(out), str(path)])
+    printed = capsys.readouterr().out
+    assert code == 2 and "超出允许范围" in printed      # the summary speaks the workbook's language
+    wb = openpyxl.load_workbook(out)
+    issues = wb["问题"]
+    assert [c.value for c in issues[1]][:6] == ["级别", "工作表", "行", "列", "代码", "问题"]
+    row = [c.value for c in issues[2]]
+    assert row[0] == "错误" and row[4] == "out_of_range" and row[5] == "数值超出允许范围" and "请" in row[6]
+    comment = wb["物料"]["H2"].comment.text
+    assert "错误" in comment and "数值超出允许范围" in comment
+    # --lang en overrides the workbook's language
+    code = cli.main(["--project", str(project.path), "import", "--dry-run", "--lang", "en", "--annotate",
+                     str(tmp_path / "en.xlsx"), str(path)])
+    assert code == 2 and "Issues" in openpyxl.load_workbook(tmp_path / "en.xlsx").sheetnames
+    capsys.readouterr()
+
+
+def test_template_refuses_to_overwrite_without_force(tmp_path, capsys):
+    from lca import cli
+
+    out = tmp_path / "t.xlsx"
+    out.write_bytes(b"a filled workbook")
+    assert cli.main(["template", str(out)]) == 2
+    assert out.read_bytes() == b"a filled workbook" and "--force" in capsys.readouterr().err
+    assert cli.main(["template", "--force", "--lang", "zh", str(out)]) == 0
+    assert "说明" in openpyxl.load_workbook(out).sheetnames
+
+
+def test_a_reimport_that_removes_a_referenced_product_warns(project, tmp_path):
+    seller = english()
+    seller["Supplier"][2][1] = "T14A-SELLER"
+    seller["Materials"][2][6] = "T14A-SELLER/CAM"
+    buyer = copy.deepcopy({"Supplier": SUPPLIER, "Products": [PRODUCTS[0], ["PACK", "pack", "kg", 1, None, "CN"]],
+                           "Materials": [MATERIALS[0], ["PACK", 1, "cells", 2, "kg", "supplier_product",
+                                                        "T14A-SELLER/CAM", None]]})
+    buyer["Supplier"][2][1] = "T14A-BUYER"
+    buyer["Energy"] = [["product_id", "carrier", "amount", "unit"], ["PACK", "electricity", 1, "kWh"]]
+    rep = project.import_files([build(tmp_path / "s.xlsx", seller), build(tmp_path / "b.xlsx", buyer)])
+    assert rep.ok, [str(i) for i in rep.errors]
+    renamed = copy.deepcopy(seller)
+    renamed["Products"][2][0] = "CAM2"
+    renamed["Materials"] = [r if r[0] != "CAM" else ["CAM2", *r[1:]] for r in renamed["Materials"]]
+    renamed["Materials"][2][6] = "T14A-SELLER/CAM2"
+    rep = project.import_files([build(tmp_path / "s2.xlsx", renamed)], dry_run=True)
+    (warn,) = [i for i in rep.warnings if i.code == "product_removed"]
+    assert "T14A-BUYER/PACK" in warn.message and "T14A-SELLER/CAM" in warn.message
