@@ -312,3 +312,19 @@ def test_a_reimport_that_removes_a_referenced_product_warns(project, tmp_path):
     rep = project.import_files([build(tmp_path / "s2.xlsx", renamed)], dry_run=True)
     (warn,) = [i for i in rep.warnings if i.code == "product_removed"]
     assert "T14A-BUYER/PACK" in warn.message and "T14A-SELLER/CAM" in warn.message
+
+
+def test_the_chinese_template_is_chinese_throughout(tmp_path):
+    import re
+
+    from lca.supply.template import write_template
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    for spec in SHEETS.values():
+        for col in spec.columns:
+            assert han.search(col.zh) and han.search(col.zh_help), (spec.key, col.key)
+    write_template(tmp_path / "zh.xlsx", lang="zh")
+    ws = openpyxl.load_workbook(tmp_path / "zh.xlsx")["说明"]
+    helps = [r[4] for r in ws.iter_rows(min_row=1, values_only=True) if r[0] in {s.zh for s in SHEETS.values()}]
+    assert len(helps) == sum(len(s.columns) for s in SHEETS.values())
+    assert all(h and han.search(h) for h in helps)
