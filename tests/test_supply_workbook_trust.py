@@ -328,3 +328,14 @@ def test_the_chinese_template_is_chinese_throughout(tmp_path):
     helps = [r[4] for r in ws.iter_rows(min_row=1, values_only=True) if r[0] in {s.zh for s in SHEETS.values()}]
     assert len(helps) == sum(len(s.columns) for s in SHEETS.values())
     assert all(h and han.search(h) for h in helps)
+
+
+def test_chinese_search_finds_every_lithium_dataset(project):
+    from lca import inventory
+
+    bg = inventory.load_background()
+    lithium = {c for c, d in bg.datasets.items() if "lithium" in f"{c} {d['name']} {d['product']}".lower()
+               or c == "lipf6"}
+    assert len(lithium) >= 5
+    found = {r.ref.split(":", 1)[1] for r in project.search("锂", limit=200)}
+    assert lithium <= found, sorted(lithium - found)
