@@ -135,6 +135,7 @@ def _product_meta(p: ProductContext, prod: dict, sup: dict, bw_unit: str, per_de
         "reporting_period_start": iso(sup.get("reporting_period_start")),
         "reporting_period_end": iso(sup.get("reporting_period_end")),
         "source_file": p.rec.get("source_file"),
+        "sheet_titles": dict(p.rec.get("sheet_titles") or {}),  # the workbook's own sheet names (物料...)
         "comment": f"supplier workbook of {p.company}; quantities per {amount_declared:g} "
                    f"{unit_name(prod['declared_unit'])} normalised to one {bw_unit}; outbound transport "
                    "(distribution) is not part of this cradle-to-gate dataset",
