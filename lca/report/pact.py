@@ -1,6 +1,6 @@
 """PACT v3 ProductFootprint JSON of a carbon profile.
 
-Every value is derived from the :class:`~lca.supply.rollup.CarbonProfile`; PACT
+Every value is derived from the :class:`~lca.results.CarbonProfile`; PACT
 states figures per ONE declared unit (``declaredUnitAmount`` is how many
 declared units the product contains), as decimal strings. Only GWP100 (AR6)
 profiles that are complete can be exported: PACT requires AR6 GWP100 and a
@@ -17,6 +17,7 @@ import uuid
 from datetime import datetime, timezone
 
 from ..errors import InputError, LcaError
+from ..methods import pcf_characterizable
 
 SPEC_VERSION = "3.0.0"
 # workbook declared unit -> (PACT declaredUnitOfMeasurement, PACT units per workbook unit)
@@ -55,8 +56,6 @@ def _geography(region: str | None) -> dict:
 
 def product_footprint(profile) -> dict:
     """The PACT v3 ProductFootprint dict of ``profile`` (see module docstring)."""
-    from ..supply.rollup import pcf_characterizable
-
     if not pcf_characterizable(profile.method):
         raise InputError(f"PACT footprints are AR6 GWP100 figures; profile the product with GWP100 "
                          f"(not {' | '.join(profile.method)})")
@@ -135,8 +134,6 @@ def model_footprint(fp, period: tuple[str, str], company_id: str = "GREEN-LCA-MO
     (battery packs report ``pack_mass_kg``). The model's figures are secondary data
     (``primaryDataShare`` 0).
     """
-    from ..supply.rollup import pcf_characterizable
-
     if not pcf_characterizable(fp.method):
         raise InputError(f"PACT footprints are AR6 GWP100 figures; compute the model with GWP100 "
                          f"(not {' | '.join(fp.method)})")
