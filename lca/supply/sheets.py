@@ -50,6 +50,8 @@ class Column:
     ``type``: text, id, line, number, date, enum, unit, region, country, gas,
     reference, email, version. ``enum`` names the value list in :data:`ENUMS`.
     ``min``/``max`` bound numbers (``min_open``: strictly greater than ``min``).
+    ``scale`` marks a share: ``fraction`` (0..1) or ``percent`` (0..100). A percent-formatted
+    cell (stored 0.55, shown 55%) and text ``55%`` are read as 55 % in either scale.
     """
 
     key: str
@@ -65,6 +67,7 @@ class Column:
     zh_help: str = ""
     example: object = None
     width: int = 16
+    scale: str | None = None  # share columns: "fraction" (0..1) or "percent" (0..100); 55% cells and "55%" text fit both
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,9 @@ SHEETS: dict[str, SheetSpec] = {s.key: s for s in (
           en_help="COMPANY_ID/PRODUCT_ID for supplier_product; a pcf_id for supplier_pcf; "
                   "optional database:code for background", example=""),
         C("origin_region", "原产地区", "O", "region", example="CN"),
-        C("recycled_share", "再生料比例", "O", "number", min=0, max=1, unit="0..1", example=0),
+        C("recycled_share", "再生料比例", "O", "number", min=0, max=1, unit="0..1", example=0, scale="fraction",
+          en_help="share of recycled material, a fraction 0..1 (0.3 = 30 %; a 30% cell or '30%' text also works)",
+          zh_help="再生料所占比例,0..1 的小数(0.3 即 30%;也可填写百分比格式单元格或文本 '30%')"),
         C("supplier_name", "供应商名称", "O", "text", example="", width=20),
     )),
     SheetSpec("Energy", "能源", columns=(
@@ -147,8 +152,15 @@ SHEETS: dict[str, SheetSpec] = {s.key: s for s in (
         C("grid_region", "电网区域", "O", "region", en_help="electricity only; default production_region",
           example="CN-FJ"),
         C("sourcing", "电力来源", "O", "enum", "sourcing", en_help="electricity only; default grid", example="grid"),
-        C("supplier_ef_kgco2e_per_unit", "特定排放因子", "O", "number", min=0, unit="kg CO2e per unit",
-          en_help="used for the market-based total only", example=""),
+        C("supplier_ef_kgco2e_per_unit", "特定排放因子", "O", "number", min=0, unit="see supplier_ef_unit",
+          en_help="supplier-specific emission factor, for the market-based total only; in supplier_ef_unit, or, "
+                  "when that is empty, kg CO2e/kWh for electricity and kg CO2e per the row's unit otherwise",
+          zh_help="供应商特定排放因子,仅用于市场法总量;单位见“排放因子单位”,留空时电力为 kg CO2e/kWh,"
+                  "其他能源为每该行单位的 kg CO2e", example=""),
+        C("supplier_ef_unit", "排放因子单位", "O", "ef_unit", unit="e.g. kg CO2e/kWh",
+          en_help="unit of supplier_ef_kgco2e_per_unit: mass of CO2e per energy unit, e.g. kg CO2e/kWh, "
+                  "t CO2e/MWh, kg CO2e/m3", zh_help="特定排放因子的单位,如 kg CO2e/kWh、t CO2e/MWh、kg CO2e/m3",
+          example=""),
     )),
     SheetSpec("Transport", "运输", columns=(
         C("product_id", "产品编号", "R", "id", example="EXAMPLE"),
@@ -170,7 +182,9 @@ SHEETS: dict[str, SheetSpec] = {s.key: s for s in (
         C("declared_unit", "声明单位", "R", "enum", "declared_unit", example="kg"),
         C("pcf_kgco2e", "碳足迹", "R", "number", min=0, unit="kg CO2e per declared unit",
           en_help="excluding biogenic uptake", example=12.3),
-        C("primary_data_share", "初级数据比例", "O", "number", min=0, max=100, unit="%", example=40),
+        C("primary_data_share", "初级数据比例", "O", "number", min=0, max=100, unit="%", example=40, scale="percent",
+          en_help="share of primary data in the PCF, in percent 0..100 (40 = 40 %; a 40% cell or '40%' text also works)",
+          zh_help="碳足迹中初级数据所占比例,百分数 0..100(40 即 40%;也可填写百分比格式单元格或文本 '40%')"),
         C("dqr_technological", "数据质量(技术)", "O", "number", min=1, max=5, example=2),
         C("dqr_geographical", "数据质量(地理)", "O", "number", min=1, max=5, example=2),
         C("dqr_temporal", "数据质量(时间)", "O", "number", min=1, max=5, example=2),
