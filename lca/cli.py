@@ -51,11 +51,21 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("template", help="blank supplier workbook")
     s.add_argument("out")
     s.add_argument("--lang", choices=["en", "zh", "both"], default="both")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     s = sub.add_parser("import", help="validate and store supplier workbooks (or PACT JSON)")
     s.add_argument("files", nargs="+")
     s.add_argument("--dry-run", action="store_true")
     s.add_argument("--annotate", metavar="OUT.xlsx")
+    s.add_argument("--lang", choices=["en", "zh"], help="language of messages and the annotated copy "
+                                                      "(default: the workbook's)")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("suppliers", help="stored companies and their submissions")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("withdraw", help="withdraw one company's submission (atomic; rebuilds the suppliers database)")
+    s.add_argument("company_id")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("profile", help="supply-chain carbon profile of an imported product")
@@ -312,6 +322,9 @@ def run(argv: list[str]) -> int:
     if args.command == "template":
         from .supply.template import write_template
 
+        if Path(args.out).exists() and not args.force:
+            raise InputError(f"{args.out} exists: refusing to overwrite it (it may be a filled workbook); "
+                             "choose another name or add --force")
         write_template(Path(args.out), lang=args.lang)
         _out(f"wrote {args.out}")
         return 0
@@ -382,7 +395,8 @@ def run(argv: list[str]) -> int:
         else:
             sys.stdout.write(frame.to_csv())
     elif cmd == "import":
-        report = proj.import_files([Path(f) for f in args.files], dry_run=args.dry_run, annotate=args.annotate)
+        report = proj.import_files([Path(f) for f in args.files], dry_run=args.dry_run, annotate=args.annotate,
+                                   lang=args.lang)
         if args.json:
             _out(dumps(report.to_dict()))
         else:
@@ -408,10 +422,34 @@ def run(argv: list[str]) -> int:
             _out(dumps(cmp.to_dict()))
         else:
             _out(cmp.summary())
+    elif cmd in ("suppliers", "withdraw"):
+        return _submissions_command(proj, args)
     elif cmd == "demo":
         from . import demo
 
         demo.run(proj, Path(args.out), echo=_out)
+    return 0
+
+
+def _submissions_command(proj, args) -> int:
+    """``lca suppliers`` / ``lca withdraw COMPANY_ID``: list or withdraw stored submissions."""
+    from .results import dumps
+    from .supply import store
+
+    if args.command == "suppliers":
+        subs = store.submissions(proj)
+        if args.json:
+            _out(dumps({"suppliers": subs}))
+        else:
+            for s in subs:
+                _out(f"{s['company_id']}\t{s['company_name']}\t{s['reporting_period_start']}..{s['reporting_period_end']}"
+                     f"\t{s['source_file']}\t{s['stored_at']}\t{', '.join(s['products'])}")
+        return 0
+    users = store.withdraw(proj, args.company_id)
+    if args.json:
+        _out(dumps({"withdrawn": args.company_id, "unresolved_users": users}))
+    else:
+        _out(f"withdrew {args.company_id}" + (f"; now unresolved: {', '.join(users)}" if users else ""))
     return 0
 
 

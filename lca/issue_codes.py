@@ -9,9 +9,10 @@ code listed here is used. Modelled on frictionless-py's ``frictionless/errors``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-__all__ = ["IssueCode", "CATALOGUE", "LANGS", "describe", "title", "fix", "message", "markdown"]
+__all__ = ["IssueCode", "CATALOGUE", "LANGS", "describe", "title", "fix", "message", "detect_language", "markdown"]
 
 LANGS = ("en", "zh")
 
@@ -216,6 +217,9 @@ _ROWS = (
     ("import", "unresolved_reference", "A supplier product that is not imported yet", "Import that supplier's "
      "workbook; until then the profile refuses a total.", "引用的供应商产品尚未导入",
      "请导入该供应商的工作簿;在此之前无法给出总量。"),
+    ("import", "product_removed", "A re-import removes a product others use", "Keep the product_id, or ask the "
+     "buyers that reference it to change their reference.", "重新导入删除了他人引用的产品",
+     "请保留该产品编号,或请引用它的采购方修改引用。"),
     ("import", "refused", "The import was refused", "See the message.", "导入被拒绝", "请查看说明。"),
     ("import", "declared_pcf_differs", "The declared PCF differs from the computed one", "Check the figure and "
      "the inputs (TfS: more than 20 % apart).", "自报碳足迹与计算值不符", "请核对数据与输入(TfS:相差超过 20%)。"),
@@ -301,6 +305,14 @@ def message(issue, lang: str = "en") -> str:
         return issue.message
     entry = CATALOGUE[issue.code]
     return f"{entry.title_zh}:{entry.fix_zh}\n详情:{issue.message}"
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def detect_language(titles) -> str:
+    """``"zh"`` when any of the texts (sheet titles, headers) is Chinese, else ``"en"``: a workbook's language."""
+    return "zh" if any(_HAN.search(str(t)) for t in titles) else "en"
 
 
 def markdown() -> str:

@@ -689,6 +689,7 @@ class Project:
         found["variant"] = found["code"].str.contains("@")
         found = found.sort_values(["variant", "database", "code"])
         hits.extend(found["ref"].tolist())
+        hits.extend(f"{inventory.BACKGROUND_DB}:{c}" for c in inventory.alias_codes(text))  # Chinese names
         for code in res.suggestions:
             c = inventory.aliases().get(code, code)
             hits.append(f"{inventory.BACKGROUND_DB}:{c}")
@@ -798,7 +799,7 @@ class Project:
         """Validate and store one supplier workbook (or PACT JSON file); see :meth:`import_files`."""
         return hooks.query("import_files")(self, [path], dry_run=dry_run, annotate=annotate)
 
-    def import_files(self, paths, dry_run: bool = False, annotate=None):
+    def import_files(self, paths, dry_run: bool = False, annotate=None, lang: str | None = None):
         """Validate and store supplier workbooks / PACT JSON files (:func:`lca.supply.importer.import_files`).
 
         Parameters
@@ -809,12 +810,15 @@ class Project:
             Validate and link only; write nothing.
         annotate : path-like, optional
             Write a copy of the workbook with every issue marked on its cell.
+        lang : {"en", "zh"}, optional
+            Language of the summary and the annotated copy; default: the workbooks' language.
 
         Returns
         -------
         lca.ImportReport
         """
-        return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate)
+        return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate, **(
+            {"lang": lang} if lang else {}))
 
     @_snapshot
     def profile(self, product: str, method="GWP100", allow_incomplete: bool = False):

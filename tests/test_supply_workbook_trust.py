@@ -255,3 +255,122 @@ def test_chinese_statistical_units_convert_by_hand(tmp_path, lang):
     assert sub.transport[0].mode == "truck"
     assert [(x.gas, x.amount_kg) for x in sub.emissions] == [("CO2", 1.0), ("CH4", pytest.approx(0.002)),
                                                             ("N2O", pytest.approx(0.003))]
+
+
+# ---------------------------------------------------------------- Chinese end to end, submissions, template
+
+def test_a_chinese_workbook_gets_a_chinese_annotated_copy(project, tmp_path, capsys):
+    from lca import cli
+
+    s = english()
+    s["Materials"][1][7] = 30            # an error: 30 in a 0..1 share
+    path = build(tmp_path / "zh.xlsx", chinese(s))
+    out = tmp_path / "marked.xlsx"
+    code = cli.main(["--project", str(project.path), "import", "--dry-run", "--annotate", str(out), str(path)])
+    printed = capsys.readouterr().out
+    assert code == 2 and "超出允许范围" in printed      # the summary speaks the workbook's language
+    wb = openpyxl.load_workbook(out)
+    issues = wb["问题"]
+    assert [c.value for c in issues[1]][:6] == ["级别", "工作表", "行", "列", "代码", "问题"]
+    row = [c.value for c in issues[2]]
+    assert row[0] == "错误" and row[4] == "out_of_range" and row[5] == "数值超出允许范围" and "请" in row[6]
+    comment = wb["物料"]["H2"].comment.text
+    assert "错误" in comment and "数值超出允许范围" in comment
+    # --lang en overrides the workbook's language
+    code = cli.main(["--project", str(project.path), "import", "--dry-run", "--lang", "en", "--annotate",
+                     str(tmp_path / "en.xlsx"), str(path)])
+    assert code == 2 and "Issues" in openpyxl.load_workbook(tmp_path / "en.xlsx").sheetnames
+    capsys.readouterr()
+
+
+def test_template_refuses_to_overwrite_without_force(tmp_path, capsys):
+    from lca import cli
+
+    out = tmp_path / "t.xlsx"
+    out.write_bytes(b"a filled workbook")
+    assert cli.main(["template", str(out)]) == 2
+    assert out.read_bytes() == b"a filled workbook" and "--force" in capsys.readouterr().err
+    assert cli.main(["template", "--force", "--lang", "zh", str(out)]) == 0
+    assert "说明" in openpyxl.load_workbook(out).sheetnames
+
+
+def test_a_reimport_that_removes_a_referenced_product_warns(project, tmp_path):
+    seller = english()
+    seller["Supplier"][2][1] = "T14A-SELLER"
+    seller["Materials"][2][6] = "T14A-SELLER/CAM"
+    buyer = copy.deepcopy({"Supplier": SUPPLIER, "Products": [PRODUCTS[0], ["PACK", "pack", "kg", 1, None, "CN"]],
+                           "Materials": [MATERIALS[0], ["PACK", 1, "cells", 2, "kg", "supplier_product",
+                                                        "T14A-SELLER/CAM", None]]})
+    buyer["Supplier"][2][1] = "T14A-BUYER"
+    buyer["Energy"] = [["product_id", "carrier", "amount", "unit"], ["PACK", "electricity", 1, "kWh"]]
+    rep = project.import_files([build(tmp_path / "s.xlsx", seller), build(tmp_path / "b.xlsx", buyer)])
+    assert rep.ok, [str(i) for i in rep.errors]
+    renamed = copy.deepcopy(seller)
+    renamed["Products"][2][0] = "CAM2"
+    renamed["Materials"] = [r if r[0] != "CAM" else ["CAM2", *r[1:]] for r in renamed["Materials"]]
+    renamed["Materials"][2][6] = "T14A-SELLER/CAM2"
+    rep = project.import_files([build(tmp_path / "s2.xlsx", renamed)], dry_run=True)
+    (warn,) = [i for i in rep.warnings if i.code == "product_removed"]
+    assert "T14A-BUYER/PACK" in warn.message and "T14A-SELLER/CAM" in warn.message
+
+
+def test_the_chinese_template_is_chinese_throughout(tmp_path):
+    import re
+
+    from lca.supply.template import write_template
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    for spec in SHEETS.values():
+        for col in spec.columns:
+            assert han.search(col.zh) and han.search(col.zh_help), (spec.key, col.key)
+    write_template(tmp_path / "zh.xlsx", lang="zh")
+    ws = openpyxl.load_workbook(tmp_path / "zh.xlsx")["说明"]
+    helps = [r[4] for r in ws.iter_rows(min_row=1, values_only=True) if r[0] in {s.zh for s in SHEETS.values()}]
+    assert len(helps) == sum(len(s.columns) for s in SHEETS.values())
+    assert all(h and han.search(h) for h in helps)
+
+
+def test_chinese_search_finds_every_lithium_dataset(project):
+    from lca import inventory
+
+    bg = inventory.load_background()
+    lithium = {c for c, d in bg.datasets.items() if "lithium" in f"{c} {d['name']} {d['product']}".lower()
+               or c == "lipf6"}
+    assert len(lithium) >= 5
+    found = {r.ref.split(":", 1)[1] for r in project.search("锂", limit=200)}
+    assert lithium <= found, sorted(lithium - found)
+
+
+def test_suppliers_lists_and_withdraw_is_atomic(project, tmp_path, capsys, monkeypatch):
+    import json
+
+    from lca import cli
+    from lca.supply import store
+
+    seller = english()
+    seller["Supplier"][2][1] = "T14A-WD-SELLER"
+    seller["Materials"][2][6] = "T14A-WD-SELLER/CAM"
+    buyer = copy.deepcopy({"Supplier": SUPPLIER, "Products": [PRODUCTS[0], ["PACK", "pack", "kg", 1, None, "CN"]],
+                           "Materials": [MATERIALS[0], ["PACK", 1, "cathode", 2, "kg", "supplier_product",
+                                                        "T14A-WD-SELLER/CAM", None]]})
+    buyer["Supplier"][2][1] = "T14A-WD-BUYER"
+    rep = project.import_files([build(tmp_path / "s.xlsx", seller), build(tmp_path / "b.xlsx", buyer)])
+    assert rep.ok, [str(i) for i in rep.errors]
+    capsys.readouterr()
+    assert cli.main(["--project", str(project.path), "suppliers", "--json"]) == 0
+    listed = {s["company_id"]: s for s in json.loads(capsys.readouterr().out)["suppliers"]}
+    assert listed["T14A-WD-SELLER"]["products"] == ["CELL", "CAM"] and listed["T14A-WD-SELLER"]["source_file"] == "s.xlsx"
+    # a failing rewrite loses nothing: the submission is back and still listed
+    monkeypatch.setattr(store, "_write", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        store.withdraw(project, "T14A-WD-SELLER")
+    monkeypatch.undo()
+    assert "T14A-WD-SELLER" in {s["company_id"] for s in store.submissions(project)}
+    assert cli.main(["--project", str(project.path), "withdraw", "T14A-WD-SELLER", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"withdrawn": "T14A-WD-SELLER", "unresolved_users": ["T14A-WD-BUYER/PACK"]}
+    assert "T14A-WD-SELLER" not in {s["company_id"] for s in store.submissions(project)}
+    assert not any(a.ref.startswith("suppliers:T14A-WD-SELLER") for a in project.search("T14A-WD-SELLER", limit=50))
+    assert cli.main(["--project", str(project.path), "withdraw", "T14A-WD-SELLER"]) == 2
+    assert "no submission" in capsys.readouterr().err
+    assert cli.main(["--project", str(project.path), "withdraw", "T14A-WD-BUYER"]) == 0
