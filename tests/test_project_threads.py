@@ -14,7 +14,7 @@ import pytest
 import lca
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-N_THREADS, N_CALLS = 8, 50
+N_THREADS = 8
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,9 @@ def _calls(p):
     ]
 
 
-def test_read_only_queries_from_8_threads_match_sequential_calls(chain_project):
+@pytest.mark.parametrize("n_calls", [pytest.param(5, id="8x5"),
+                                     pytest.param(50, id="8x50", marks=pytest.mark.slow)])
+def test_read_only_queries_from_8_threads_match_sequential_calls(chain_project, n_calls):
     p = chain_project
     calls = _calls(p)
     expected = {name: fn() for name, fn in calls}
@@ -47,7 +49,7 @@ def test_read_only_queries_from_8_threads_match_sequential_calls(chain_project):
 
     def worker(k: int):
         start.wait()
-        for i in range(N_CALLS):
+        for i in range(n_calls):
             name, fn = calls[(k + i) % len(calls)]
             try:
                 results.append((name, fn()))
@@ -57,7 +59,7 @@ def test_read_only_queries_from_8_threads_match_sequential_calls(chain_project):
     with ThreadPoolExecutor(N_THREADS) as pool:
         list(pool.map(worker, range(N_THREADS)))
     assert not errors, errors[:5]
-    assert len(results) == N_THREADS * N_CALLS
+    assert len(results) == N_THREADS * n_calls
     for name, got in results:
         assert got == expected[name], name
 
