@@ -13,7 +13,8 @@ so that two importers serialize:
 2. build the full dataset list with the new submissions replacing each
    company's previous one;
 3. ``project.write_database`` (validates, marks the write pending, writes);
-4. record the digest of the submission set the database was built from;
+4. record the digest of the submission set the database was built from (and of the link rules'
+   and inventories' versions, :func:`link_signature`: a database built by other link code is stale);
 5. only then ``os.replace`` the new JSON files into place.
 
 A crash anywhere leaves either the old JSON (and a database whose digest no
@@ -28,12 +29,12 @@ import hashlib
 import json
 import os
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, IntegrityError, LcaError
-from . import link
+from . import lines, link
 
 SUPPLIER_DB = link.SUPPLIER_DB
 SUBMISSIONS_DIR = "submissions"
@@ -131,8 +132,15 @@ def _records_of(project, texts: dict[str, str]) -> dict[str, dict]:
     return out
 
 
+def link_signature() -> str:
+    """What else the ``suppliers`` database is derived from: the link rules' version and the inventories'."""
+    return f"link {lines.LINK_VERSION}; inventories {inventory.inventories_version()}"
+
+
 def _digest(texts: dict[str, str]) -> str:
     h = hashlib.sha256()
+    h.update(link_signature().encode())
+    h.update(b"\0")
     for cid in sorted(texts):
         h.update(cid.encode())
         h.update(b"\0")
@@ -216,6 +224,68 @@ def commit(project, records: list[dict], built: link.Built | None = None) -> lin
         return built
 
 
+def submissions(project) -> list[dict]:
+    """The stored companies and their submissions: company id and name, file, period, products, stored at (UTC)."""
+    d = submissions_dir(project)
+    out = []
+    for cid, rec in sorted(load_all(project).items()):
+        sup = rec["supplier"]
+        path = d / f"{cid}.json"
+        stored = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).isoformat(timespec="seconds") \
+            if path.exists() else None
+        out.append({"company_id": cid, "company_name": sup.get("company_name"),
+                    "source_file": rec.get("source_file"), "reporting_period_start": sup.get("reporting_period_start"),
+                    "reporting_period_end": sup.get("reporting_period_end"),
+                    "products": [str(p["product_id"]) for p in rec.get("products", [])], "stored_at": stored})
+    return out
+
+
+def withdraw(project, company_id: str) -> list[str]:
+    """Withdraw one company's submission atomically and rebuild ``suppliers`` from the others.
+
+    Under the project's write lock: the others are linked first (an error leaves everything as it
+    was), the submission file is set aside, the database is rewritten, and only then is the file
+    removed; if the rewrite fails the file is put back.
+
+    Returns
+    -------
+    list of str
+        ``COMPANY/PRODUCT`` of other companies' products that referenced the withdrawn company (they
+        are unresolved now and get no total until it is imported again).
+
+    Raises
+    ------
+    lca.InputError
+        When no submission of ``company_id`` is stored, or the others do not link without it.
+    """
+    with project.lock():
+        texts = _stored_texts(project)
+        if company_id not in texts:
+            known = ", ".join(sorted(texts)) or "none"
+            raise InputError(f"no submission of company {company_id!r} is stored (stored: {known}); "
+                             "see lca suppliers")
+        rest = {cid: text for cid, text in texts.items() if cid != company_id}
+        records = _records_of(project, rest)
+        built = build(project, [records[c] for c in sorted(records)])
+        errors = [i for i in built.issues if i.severity == "error"]
+        if errors:
+            raise InputError(f"withdrawing {company_id} leaves {len(errors)} problem(s) linking the other "
+                             "submissions; nothing was changed", errors)
+        users = sorted({f"{cid}/{m.get('product_id')}" for cid, rec in records.items()
+                        for m in rec.get("materials", []) if m.get("source") == "supplier_product"
+                        and str(m.get("reference") or "").split("/", 1)[0] == company_id})
+        d = submissions_dir(project)
+        final, aside = d / f"{company_id}.json", d / f".{company_id}.json.withdrawn"
+        os.replace(final, aside)
+        try:
+            _write(project, built, _digest(rest))
+        except BaseException:
+            os.replace(aside, final)
+            raise
+        aside.unlink(missing_ok=True)
+        return users
+
+
 def rebuild(project) -> link.Built:
     """Rewrite the ``suppliers`` database from the stored submissions (after an interrupted write)."""
     with project.lock():
@@ -260,7 +330,8 @@ def is_current(project, bd) -> bool:
     checked = Path(project.path) / CHECKED_FILE
     try:
         prev = json.loads(checked.read_text(encoding="utf-8"))
-        if prev.get("digest") == have and prev.get("files") == sig and have is not None:
+        if (prev.get("digest") == have and prev.get("files") == sig and have is not None
+                and prev.get("link") == link_signature()):
             return True
     except (OSError, ValueError, AttributeError):
         pass
@@ -269,7 +340,7 @@ def is_current(project, bd) -> bool:
     if ok and have is not None and _stat_signature(project) == sig:  # unchanged while we read them
         tmp = checked.with_name(f".{CHECKED_FILE}.{os.getpid()}")
         try:
-            tmp.write_text(json.dumps({"digest": have, "files": sig}), encoding="utf-8")
+            tmp.write_text(json.dumps({"digest": have, "files": sig, "link": link_signature()}), encoding="utf-8")
             os.replace(tmp, checked)
         except OSError:  # a read-only project: the full check runs each time
             tmp.unlink(missing_ok=True)
