@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import math
 import os
 import re
 import tomllib
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from . import pedigree
 from .errors import InputError, InputIssue, LcaError
 from .units import BW_UNITS, float32_problem
 
@@ -225,11 +227,12 @@ def _bw_dataset(ds, code, location, bio, grid_code, bg: Background) -> dict:
             if grid_code is not None and bg.datasets[src].get("grid"):
                 src = grid_code
             exchanges.append({"input": (BACKGROUND_DB, src), "amount": float(exc["amount"]),
-                              "type": "technosphere", "unit": exc["unit"], "comment": exc["source"]})
+                              "type": "technosphere", "unit": exc["unit"], "comment": exc["source"],
+                              **_uncertainty(ds, exc, exc["input"])})
         else:
             exchanges.append({"input": (BIOSPHERE_DB, bio[exc["flow"]]), "amount": float(exc["amount"]),
                               "type": "biosphere", "unit": "kilogram", "comment": exc["source"],
-                              "flow_alias": exc["flow"]})
+                              "flow_alias": exc["flow"], **_uncertainty(ds, exc, exc["flow"])})
     meta = {k: v for k, v in ds.items() if k not in ("exchanges", "_file") and not k.startswith("_")}
     meta.update({
         "database": BACKGROUND_DB, "code": code, "location": location, "type": "process",
@@ -240,6 +243,34 @@ def _bw_dataset(ds, code, location, bio, grid_code, bg: Background) -> dict:
         meta["name"] = f"{ds['name']} [{location} grid]"
         meta["comment"] = (ds.get("comment", "") + f" Regional variant: electricity from {grid_code}.").strip()
     return meta
+
+
+def _uncertainty(ds: dict, exc: dict, what: str) -> dict:
+    """Brightway uncertainty fields of a background exchange: lognormal from the dataset's pedigree
+    (inventories/uncertainty.toml, :mod:`lca.pedigree`), or the exchange's own ``gsd`` if it gives one."""
+    table = uncertainty_table()
+    if exc.get("gsd") is not None:
+        sigma = math.log(float(exc["gsd"]))
+    else:
+        sigma = pedigree.pedigree_sigma_of(table, pedigree.background_pedigree(table, ds),
+                                           pedigree.basic_kind(exc["type"], what))
+    return pedigree.lognormal_fields(float(exc["amount"]), sigma)
+
+
+def uncertainty_table() -> dict:
+    """``inventories/uncertainty.toml``: pedigree variances, background category scores, DQR -> GSD."""
+    return _uncertainty_table(inventories_version())
+
+
+@lru_cache(maxsize=4)
+def _uncertainty_table(version: str) -> dict:
+    path = inventories_dir() / "uncertainty.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path} is missing; reinstall green-lca") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path} is not valid TOML: {exc}") from None
 
 
 @dataclass(frozen=True)
