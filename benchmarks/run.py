@@ -228,8 +228,8 @@ t2 = time.perf_counter()
 m = p.method("GWP100")
 warm = []
 for _ in range(3):
-    p._cache.pop(("scores", m), None); p._cache.pop(("c", m), None)
-    sysm = p._system(); sysm.reset_factorization()
+    p.calc.clear(("scores", m), ("c", m))
+    sysm = p.calc.system(); sysm.reset_factorization()
     ta = time.perf_counter(); s2 = p.footprints(); warm.append(time.perf_counter() - ta)
 np.save({str(pdir / 'bench-footprints.npy')!r}, s.values)
 print(json.dumps({{"open": t1 - t0, "cold": t2 - t1, "warm": min(warm), "refs": list(s.index)}}))

@@ -1,25 +1,16 @@
-"""green-lca: carbon footprints of green-industry products and their supply chains, on Brightway."""
-from . import models, units
+"""green-lca: carbon footprints of green-industry products and their supply chains, on Brightway.
+
+The public API, re-exported. Importing the package also loads the packages built
+on the project (:mod:`lca.supply`, :mod:`lca.models`, :mod:`lca.compare`), which
+register their derived databases and queries with it (:mod:`lca.hooks`).
+"""
+from . import compare as _compare  # noqa: F401  (registers Project.compare)
+from . import models, supply, units
+from .compare import Comparison
 from .errors import InputError, InputIssue, LcaError, LockTimeout
 from .project import Project, open_project
-from .results import ActivityRef, Footprint
-
-
-def __getattr__(name):
-    """Result types of the supply-chain and comparison modules, imported on first use."""
-    if name == "CarbonProfile":
-        from .supply.rollup import CarbonProfile
-
-        return CarbonProfile
-    if name == "ImportReport":
-        from .supply.importer import ImportReport
-
-        return ImportReport
-    if name == "Comparison":
-        from .compare import Comparison
-
-        return Comparison
-    raise AttributeError(f"module 'lca' has no attribute {name!r}")
+from .results import ActivityRef, CarbonProfile, Footprint
+from .supply.importer import ImportReport
 
 __all__ = [
     "open_project", "Project", "ActivityRef", "Footprint", "LcaError", "InputError",

@@ -1,62 +1,44 @@
-"""Calculation: footprints of targets and of every activity, shaped into results.
+"""The calculator: matrices, scores and result tables of one project state.
 
-The mixin :class:`Calculation` gives :class:`lca.project.Project` its queries: it
-resolves methods, takes the matrices and the kept factorization from
-:mod:`lca.engine`, and shapes supplies into :class:`lca.results.Footprint`
-(by process, by gas, by stage, fossil/biogenic split). It owns no state of its
-own beyond the per-generation cache the project drops after any write.
+A :class:`Calculator` belongs to one :class:`lca.project.Project` (``project.calc``)
+and is what every module that computes with a project uses -- the roll-up, the
+models, comparisons, uncertainty -- instead of the project's internals:
+
+- look-ups: :meth:`~Calculator.nodes` (every activity as a table),
+  :meth:`~Calculator.method`, :meth:`~Calculator.score_unit`,
+  :meth:`~Calculator.split_methods`;
+- matrices and solves: :meth:`~Calculator.system` (the :class:`lca.engine.System`
+  with its kept factorization), :meth:`~Calculator.characterization` (``c`` by flow
+  row), :meth:`~Calculator.solve` / :meth:`~Calculator.solve_adjoint` (singular
+  systems become an :class:`lca.LcaError` naming the activities);
+- scores: :meth:`~Calculator.scores` (every activity's cradle-to-gate score, one
+  adjoint solve), :meth:`~Calculator.direct` (``B^T c``);
+- results: :meth:`~Calculator.footprint` -> :class:`lca.results.Footprint`,
+  :meth:`~Calculator.footprints` -> :class:`pandas.Series`;
+- a cache: :meth:`~Calculator.cached` keeps any derived value until the project
+  state changes (the project calls :meth:`~Calculator.clear` after every write and
+  when another process wrote).
+
+The calculator does not lock, activate or write: the project's public queries hold
+its shared lock around these calls (:mod:`lca.project`).
 """
 from __future__ import annotations
 
-import difflib
-import functools
 import math
+import threading
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from . import engine, inventory
+from . import brightway, engine, inventory, methods
 from .errors import InputError, LcaError
 from .results import ActivityRef, Footprint
 from .units import float32_problem
 
-GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
-METHOD_ALIASES = {
-    "GWP100": GWP100,
-    "GWP20": ("IPCC 2021", "climate change", "global warming potential (GWP20)"),
-    "EF3.1-climate": ("EF v3.1", "climate change", "global warming potential (GWP100)"),
-}
-# Sub-indicators used for the fossil / biogenic / land-use split of a climate method.
-SPLIT_CATEGORIES = {
-    "IPCC 2021": {"fossil": "climate change: fossil", "biogenic": "climate change: biogenic",
-                  "land_use": "climate change: land use"},
-    "EF v3.1": {"fossil": "climate change: fossil", "biogenic": "climate change: biogenic",
-                "land_use": "climate change: land use and land use change"},
-}
 
-
-def _snapshot(fn):
-    """Public queries see one consistent project state.
-
-    Waits (shared lock) while another process writes; at the start of the outermost
-    call drops caches if any process wrote since (generation), never in the middle.
-    """
-    @functools.wraps(fn)
-    def wrapper(self, *args, **kwargs):
-        if self._busy:
-            return fn(self, *args, **kwargs)
-        with self.lock(shared=True):
-            self._activate()
-            self._busy += 1
-            try:
-                return fn(self, *args, **kwargs)
-            finally:
-                self._busy -= 1
-
-    return wrapper
-
-
-def _check_amount(amount) -> float:
+def check_amount(amount) -> float:
+    """``amount`` as a float; InputError if it is not a finite number within the float32 range."""
     try:
         value = float(amount)
     except (TypeError, ValueError):
@@ -67,69 +49,135 @@ def _check_amount(amount) -> float:
     return value
 
 
-class Calculation:
-    """Footprint queries of a project (mixed into :class:`lca.project.Project`)."""
+class Calculator:
+    """Matrices, scores and result tables of one project state (see module docstring).
 
-    def _system(self) -> engine.System:
-        if "system" not in self._cache:
-            from .project import _quiet  # Brightway's chatter to stderr
+    Parameters
+    ----------
+    activate : callable
+        ``activate()`` points bw2data at the project's Brightway directory and returns
+        the bw2data module (:meth:`lca.project.Project.activate`).
+    """
 
-            bd = self._activate()
-            names = [n for n in bd.databases if n != inventory.BIOSPHERE_DB]
-            with _quiet():
-                dps = [bd.Database(n).datapackage() for n in names]
-            nodes = self._node_table()
-            first = int(nodes[nodes["database"] == inventory.BACKGROUND_DB]["id"].iloc[0])
+    def __init__(self, activate: Callable):
+        self._activate = activate
+        self._cache: dict = {}
+        self._lock = threading.RLock()  # one builder per cached value at a time
+
+    # -- the cache -------------------------------------------------------------------
+    def cached(self, key, build: Callable):
+        """The value cached under ``key``, built by ``build()`` on first use in this project state.
+
+        ``key`` is any hashable; modules namespace theirs (e.g. ``("gas_scores", method)``).
+        """
+        with self._lock:
             try:
-                self._cache["system"] = engine.build_system(dps, first)
-            except engine.NonSquareSystemError as exc:
-                refs = [str(nodes.loc[i, "ref"]) if i in nodes.index else f"node id {i}" for i in exc.node_ids]
-                more = f" (and {len(refs) - 10} more)" if len(refs) > 10 else ""
-                raise LcaError(f"{exc} Activities or products concerned: {', '.join(refs[:10]) or 'none found'}"
-                               f"{more}. Give each a production exchange of its own product.") from None
-        return self._cache["system"]
+                return self._cache[key]
+            except KeyError:
+                pass
+            value = build()
+            self._cache[key] = value
+            return value
+
+    def clear(self, *keys) -> None:
+        """Drop the cached values ``keys`` (every value when none is given)."""
+        with self._lock:
+            if not keys:
+                self._cache = {}
+            for key in keys:
+                self._cache.pop(key, None)
+
+    # -- look-ups --------------------------------------------------------------------
+    def nodes(self) -> pd.DataFrame:
+        """Every activity (not biosphere) as a table indexed by node id.
+
+        Columns: id, database, code, name, product, location, unit, stage, ref
+        (``"database:code"``).
+        """
+        return self.cached("nodes", self._build_nodes)
+
+    def _build_nodes(self) -> pd.DataFrame:
+        self._activate()
+        from bw2data.backends import ActivityDataset as AD
+
+        rows = [
+            (i, db, code, name, product, loc, data.get("unit"), data.get("stage"))
+            for i, db, code, name, product, loc, data in AD.select(
+                AD.id, AD.database, AD.code, AD.name, AD.product, AD.location, AD.data
+            ).where(AD.database != inventory.BIOSPHERE_DB).tuples()
+        ]
+        df = pd.DataFrame(rows, columns=["id", "database", "code", "name", "product", "location", "unit", "stage"])
+        df["ref"] = df["database"] + ":" + df["code"]
+        return df.set_index("id", drop=False)
+
+    def ref_of(self, row) -> ActivityRef:
+        """An :class:`~lca.results.ActivityRef` from a row of :meth:`nodes`."""
+        return ActivityRef(ref=row["ref"], name=row["name"], product=row["product"],
+                           location=row["location"], unit=row["unit"])
 
     def method(self, method) -> tuple:
         """Short name (``GWP100``, ``GWP20``, ``EF3.1-climate``) or tuple -> Brightway method tuple."""
-        bd = self._activate()
-        if isinstance(method, str):
-            if method in METHOD_ALIASES:
-                return METHOD_ALIASES[method]
-            close = difflib.get_close_matches(method, list(METHOD_ALIASES), n=3)
-            raise InputError(f"unknown method {method!r}; use one of {sorted(METHOD_ALIASES)} "
-                             f"or a Brightway method tuple{' (did you mean ' + close[0] + '?)' if close else ''}")
-        tup = tuple(method)
-        if tup not in bd.methods:
-            close = difflib.get_close_matches(" | ".join(tup), [" | ".join(m) for m in bd.methods], n=3)
-            raise InputError(f"unknown method {tup}; closest: {close}. Use a short name "
-                             f"({', '.join(METHOD_ALIASES)}) or a method tuple of this project: "
-                             "`lca info` lists how many there are and the short names")
-        return tup
+        return methods.resolve(method, self._activate().methods)
 
-    def _c(self, method: tuple) -> np.ndarray:
-        key = ("c", method)
-        if key not in self._cache:
+    def split_methods(self, method: tuple) -> dict[str, tuple]:
+        """The fossil / biogenic / land-use sub-indicators of ``method`` present in the project."""
+        return methods.split_methods(method, self._activate().methods)
+
+    def score_unit(self, method: tuple) -> str:
+        """The unit of ``method``'s scores (e.g. ``kg CO2-Eq``)."""
+        return self._activate().methods.get(method, {}).get("unit") or methods.DEFAULT_SCORE_UNIT
+
+    def flow_names(self) -> dict[int, tuple[str, str]]:
+        """Biosphere node id -> (flow name, ``::``-joined categories)."""
+        def build():
+            self._activate()
+            from bw2data.backends import ActivityDataset as AD
+
+            return {i: (n, "::".join(d.get("categories", ())))
+                    for i, n, d in AD.select(AD.id, AD.name, AD.data).where(
+                        AD.database == inventory.BIOSPHERE_DB).tuples()}
+
+        return self.cached("flow_names", build)
+
+    # -- matrices and solves ---------------------------------------------------------
+    def system(self) -> engine.System:
+        """The product system of every database but the biosphere (A, B, kept factorization)."""
+        return self.cached("system", self._build_system)
+
+    def _build_system(self) -> engine.System:
+        bd = self._activate()
+        names = [n for n in bd.databases if n != inventory.BIOSPHERE_DB]
+        with brightway.quiet():
+            dps = [bd.Database(n).datapackage() for n in names]
+        nodes = self.nodes()
+        first = int(nodes[nodes["database"] == inventory.BACKGROUND_DB]["id"].iloc[0])
+        try:
+            return engine.build_system(dps, first)
+        except engine.NonSquareSystemError as exc:
+            refs = [str(nodes.loc[i, "ref"]) if i in nodes.index else f"node id {i}" for i in exc.node_ids]
+            more = f" (and {len(refs) - 10} more)" if len(refs) > 10 else ""
+            raise LcaError(f"{exc} Activities or products concerned: {', '.join(refs[:10]) or 'none found'}"
+                           f"{more}. Give each a production exchange of its own product.") from None
+
+    def characterization(self, method: tuple) -> np.ndarray:
+        """Characterization factors of ``method`` by system flow row (``c``) [score unit / flow unit]."""
+        def build():
             bd = self._activate()
-            system = self._system()
+            system = self.system()
             cfs = []
             for flow, cf in bd.Method(method).load():
                 fid = flow if isinstance(flow, int) else bd.get_id(tuple(flow))
                 cfs.append((fid, float(cf)))
-            self._cache[key] = engine.characterization_vector(system, cfs, method)
-        return self._cache[key]
+            return engine.characterization_vector(system, cfs, method)
 
-    def _scores(self, method: tuple) -> np.ndarray:
-        key = ("scores", method)
-        if key not in self._cache:
-            system = self._system()
-            self._cache[key] = self._guarded(lambda: engine.all_scores(system, self._c(method)))
-        return self._cache[key]
+        return self.cached(("c", method), build)
 
-    def _guarded(self, fn):
+    def guarded(self, fn: Callable):
+        """``fn()``, with a singular system reported as an LcaError naming the activities concerned."""
         try:
             return fn()
         except engine.SingularSystemError as exc:
-            nodes = self._node_table()
+            nodes = self.nodes()
             names = [f"{nodes.loc[i, 'ref']} ({nodes.loc[i, 'name']})" for i in exc.node_ids if i in nodes.index]
             raise LcaError(
                 "the product system is singular (no unique solution); activities whose net "
@@ -137,45 +185,86 @@ class Calculation:
                 "Fix their production amount or self-consumption."
             ) from None
 
-    def _split_methods(self, method: tuple) -> dict[str, tuple]:
-        bd = self._activate()
-        cats = SPLIT_CATEGORIES.get(method[0])
-        if not cats or len(method) < 3 or method[1] != "climate change":
-            return {}
-        out = {}
-        for part, cat in cats.items():
-            m = (method[0], cat, method[2])
-            if m in bd.methods:
-                out[part] = m
-        return out
+    def solve(self, demand: np.ndarray) -> np.ndarray:
+        """Supply ``x`` of every activity (by column) for final ``demand`` (by product row): ``A x = f``."""
+        system = self.system()
+        return self.guarded(lambda: system.solve(demand))
 
-    @_snapshot
-    def footprint(self, target, amount: float = 1.0, method="GWP100") -> Footprint:
-        """Cradle-to-gate footprint of ``amount`` units of ``target``."""
-        amount = _check_amount(amount)
-        m = self.method(method)
-        node_id, ref = self.resolve_target(target)
-        system = self._system()
-        nodes = self._node_table()
+    def solve_adjoint(self, rhs: np.ndarray) -> np.ndarray:
+        """``y`` with ``A^T y = rhs`` (scores of every product for ``rhs = B^T c``)."""
+        system = self.system()
+        return self.guarded(lambda: system.solve_adjoint(rhs))
+
+    # -- scores ----------------------------------------------------------------------
+    def scores(self, method: tuple) -> np.ndarray:
+        """Every activity's cradle-to-gate score per unit of its product, by column (one adjoint solve)."""
+        def build():
+            system = self.system()
+            c = self.characterization(method)
+            return self.guarded(lambda: engine.all_scores(system, c))
+
+        return self.cached(("scores", method), build)
+
+    def direct(self, method: tuple) -> np.ndarray:
+        """Characterized direct emissions per unit of each activity (``B^T c``), by column."""
+        return self.cached(("direct", method),
+                           lambda: np.asarray(self.system().B.T @ self.characterization(method)).ravel())
+
+    def columns(self) -> dict:
+        """Node attributes in system column order (ref, name, location, database, stage label, is_bg, is_pcf)."""
+        def build():
+            system = self.system()
+            nodes = self.nodes().loc[system.activity_ids]
+            stage = nodes["stage"].where(nodes["stage"].notna() & (nodes["stage"] != ""), nodes["name"])
+            stage_code, stage_names = pd.factorize(stage.fillna("").astype(str).to_numpy(object))
+            return {
+                "ref": nodes["ref"].to_numpy(object), "name": nodes["name"].to_numpy(object),
+                "location": nodes["location"].to_numpy(object), "database": nodes["database"].to_numpy(object),
+                "stage_code": stage_code, "stage_names": stage_names,  # stage label (else name) per column
+                "is_bg": (nodes["database"] == inventory.BACKGROUND_DB).to_numpy(bool),
+                # supplier-declared PCF stand-ins (lca.supply.link: code COMPANY/pcf:ID)
+                "is_pcf": ((nodes["database"] != inventory.BACKGROUND_DB)
+                           & nodes["code"].str.contains("/pcf:", regex=False)).to_numpy(bool),
+            }
+
+        return self.cached("columns", build)
+
+    # -- results ---------------------------------------------------------------------
+    def footprint(self, node_id: int, ref: ActivityRef, amount: float, method: tuple) -> Footprint:
+        """Cradle-to-gate :class:`~lca.results.Footprint` of ``amount`` units of node ``node_id``.
+
+        Parameters
+        ----------
+        node_id : int
+            Brightway node id of the target activity.
+        ref : ActivityRef
+            The target as users see it.
+        amount : float
+            Units of the target's reference product [unit of the target].
+        method : tuple
+            A resolved method tuple (:meth:`method`).
+        """
+        system = self.system()
         col = system.col_of[node_id]
         demand = np.zeros(system.n)
         demand[system.product_row[col]] = amount
-        x = self._guarded(lambda: system.solve(demand))
+        x = self.solve(demand)
         negative = engine.check_supply(system, x)
         if negative:
+            nodes = self.nodes()
             names = [nodes.loc[int(system.activity_ids[c]), "ref"] for c in negative[:10]]
             raise LcaError(
                 f"negative supply in the product system of {ref.ref}: {', '.join(names)}. "
                 "A loop consumes more than it produces; check the amounts in that loop."
             )
-        self._check_declared_pcfs(x, m, ref)
-        c = self._c(m)
+        self._check_declared_pcfs(x, method, ref)
+        c = self.characterization(method)
         g = system.B @ x  # inventory by flow row
-        direct = self._direct(m) * x  # characterized direct emissions by activity
+        direct = self.direct(method) * x  # characterized direct emissions by activity
         total = float(c @ g)
         if not math.isfinite(total):
             raise LcaError(f"the footprint of {ref.ref} is not finite; check the data of its supply chain")
-        cols = self._columns()
+        cols = self.columns()
         nz = np.nonzero(direct)[0]  # only the activities that emit (a table over all nodes is slow)
         nz = nz[np.argsort(-np.abs(direct[nz]), kind="stable")]
         by_process = pd.DataFrame({
@@ -183,22 +272,33 @@ class Calculation:
             "score": direct[nz],
         })
         by_flow = self._by_flow(c * g)
-        split = {part: float(self._c(sm) @ g) for part, sm in self._split_methods(m).items()}
-        stages = self._by_stage(system, x, m)
-        fp = Footprint(target=ref, amount=amount, method=m, score_unit=self._score_unit(m), total=total,
-                       by_process=by_process.reset_index(drop=True), by_flow=by_flow, by_stage=stages,
-                       split=split)
-        if hasattr(target, "extras"):
-            fp.extras = target.extras(fp)
-        return fp
+        split = {part: float(self.characterization(sm) @ g) for part, sm in self.split_methods(method).items()}
+        stages = self._by_stage(system, x, method)
+        return Footprint(target=ref, amount=amount, method=method, score_unit=self.score_unit(method),
+                         total=total, by_process=by_process.reset_index(drop=True), by_flow=by_flow,
+                         by_stage=stages, split=split)
+
+    def footprints(self, method: tuple, database: str | None = None) -> pd.Series:
+        """Every activity's cradle-to-gate score per unit of its product, indexed by ``database:code``."""
+        if database is not None and database not in self._activate().databases:
+            raise InputError(f"unknown database {database!r}; databases: {sorted(self._activate().databases)}")
+        scores = self.scores(method)
+        cols = self.columns()
+        series = pd.Series(scores, index=pd.Index(cols["ref"], name="ref"), name=" | ".join(method))
+        if database is not None:
+            series = series[cols["database"] == database]
+        bad = ~np.isfinite(series.values)
+        if bad.any():
+            refs = list(series.index[bad][:5])
+            raise LcaError(f"{int(bad.sum())} footprint(s) are not finite, e.g. {', '.join(refs)}; check the "
+                           "amounts of these activities and their inputs, and run `lca init` to check the project")
+        return series
 
     def _check_declared_pcfs(self, x: np.ndarray, method: tuple, ref: ActivityRef) -> None:
         """A supplier-declared PCF is stored as its GWP100 CO2e; refuse it under other methods."""
-        from .supply import rollup
-
-        cols = self._columns()
+        cols = self.columns()
         pcf = cols["is_pcf"]
-        if pcf.any() and np.any(x[pcf] != 0) and not rollup.pcf_characterizable(method):
+        if pcf.any() and np.any(x[pcf] != 0) and not methods.pcf_characterizable(method):
             used = ", ".join(cols["ref"][pcf & (x != 0)][:5])
             raise LcaError(
                 f"the supply chain of {ref.ref} uses supplier-declared PCFs ({used}), which are stated "
@@ -206,22 +306,10 @@ class Calculation:
                 "use GWP100 or EF3.1-climate"
             )
 
-    def _score_unit(self, method: tuple) -> str:
-        bd = self._activate()
-        return bd.methods.get(method, {}).get("unit") or "kg CO2-Eq"
-
     def _by_flow(self, contributions: np.ndarray) -> pd.DataFrame:
-        self._activate()
-        system = self._system()
+        system = self.system()
         nz = np.nonzero(contributions)[0]
-        if "flow_names" not in self._cache:
-            from bw2data.backends import ActivityDataset as AD
-
-            self._cache["flow_names"] = {
-                i: (n, "::".join(d.get("categories", ())))
-                for i, n, d in AD.select(AD.id, AD.name, AD.data).where(AD.database == inventory.BIOSPHERE_DB).tuples()
-            }
-        names = self._cache["flow_names"]
+        names = self.flow_names()
         rows = [(names[int(system.flow_ids[r])][0], names[int(system.flow_ids[r])][1], float(contributions[r]))
                 for r in nz]
         df = pd.DataFrame(rows, columns=["flow", "categories", "score"])
@@ -235,7 +323,7 @@ class Calculation:
         footprint of what it buys from the background, times its supply.
         """
         tol = 1e-12 * float(np.abs(x).max()) if len(x) else 0.0  # solver noise, not a real supply
-        cols = self._columns()
+        cols = self.columns()
         fg_cols = np.nonzero((np.abs(x) > tol) & ~cols["is_bg"])[0]
         if not len(fg_cols):
             return {}
@@ -256,58 +344,14 @@ class Calculation:
         on its product row and zero elsewhere makes that ``-(A^T s)[col]`` (the product row
         of a foreground column carries a foreground supplier, hence zero).
         """
-        key = ("bg_row_scores", method)
-        if key not in self._cache:
-            cols = self._columns()
+        def build():
+            cols = self.columns()
             s_row = np.zeros(system.n)
             bg = cols["is_bg"]
-            s_row[system.product_row[bg]] = self._scores(method)[bg]
-            self._cache[key] = s_row
-        A = system.A
-        sub = A[:, fg_cols]
-        upstream = -(sub.T @ self._cache[key])
-        return x[fg_cols] * (self._direct(method)[fg_cols] + upstream)
+            s_row[system.product_row[bg]] = self.scores(method)[bg]
+            return s_row
 
-    def _direct(self, method: tuple) -> np.ndarray:
-        """Characterized direct emissions per unit of each activity (``B^T c``), by column."""
-        key = ("direct", method)
-        if key not in self._cache:
-            self._cache[key] = np.asarray(self._system().B.T @ self._c(method)).ravel()
-        return self._cache[key]
-
-    def _columns(self) -> dict:
-        """Node attributes in system column order (ref, name, location, database, stage label, is_bg)."""
-        if "columns" not in self._cache:
-            system = self._system()
-            nodes = self._node_table().loc[system.activity_ids]
-            stage = nodes["stage"].where(nodes["stage"].notna() & (nodes["stage"] != ""), nodes["name"])
-            stage_code, stage_names = pd.factorize(stage.fillna("").astype(str).to_numpy(object))
-            self._cache["columns"] = {
-                "ref": nodes["ref"].to_numpy(object), "name": nodes["name"].to_numpy(object),
-                "location": nodes["location"].to_numpy(object), "database": nodes["database"].to_numpy(object),
-                "stage_code": stage_code, "stage_names": stage_names,  # stage label (else name) per column
-                "is_bg": (nodes["database"] == inventory.BACKGROUND_DB).to_numpy(bool),
-                # supplier-declared PCF stand-ins (lca.supply.link: code COMPANY/pcf:ID)
-                "is_pcf": ((nodes["database"] != inventory.BACKGROUND_DB)
-                           & nodes["code"].str.contains("/pcf:", regex=False)).to_numpy(bool),
-            }
-        return self._cache["columns"]
-
-    @_snapshot
-    def footprints(self, method="GWP100", database: str | None = None) -> pd.Series:
-        """Every activity's cradle-to-gate score per unit of its product, by one adjoint solve."""
-        m = self.method(method)
-        bd = self._activate()
-        if database is not None and database not in bd.databases:
-            raise InputError(f"unknown database {database!r}; databases: {sorted(bd.databases)}")
-        scores = self._scores(m)
-        cols = self._columns()
-        series = pd.Series(scores, index=pd.Index(cols["ref"], name="ref"), name=" | ".join(m))
-        if database is not None:
-            series = series[cols["database"] == database]
-        bad = ~np.isfinite(series.values)
-        if bad.any():
-            refs = list(series.index[bad][:5])
-            raise LcaError(f"{int(bad.sum())} footprint(s) are not finite, e.g. {', '.join(refs)}; check the "
-                           "amounts of these activities and their inputs, and run `lca init` to check the project")
-        return series
+        s_row = self.cached(("bg_row_scores", method), build)
+        sub = system.A[:, fg_cols]
+        upstream = -(sub.T @ s_row)
+        return x[fg_cols] * (self.direct(method)[fg_cols] + upstream)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import hooks
 from .errors import InputError
 from .results import dumps, finite
 
@@ -179,3 +180,6 @@ def compare(project, targets, method="GWP100") -> Comparison:
     frame = pd.DataFrame(rows).set_index("label", drop=False)
     return Comparison(labels=labels, footprints=fps, method=fps[0].method, score_unit=fps[0].score_unit,
                       frame=frame)
+
+
+hooks.provide("compare", compare)  # Project.compare answers through this (lca.hooks)

@@ -1,4 +1,4 @@
-"""The embedded Brightway project: where it lives, offline set-up, the write lock, safe writes, look-ups.
+"""The embedded Brightway project: where it lives, offline set-up, the write lock, safe writes, queries.
 
 A project directory holds a Brightway base directory of its own
 (``brightway/``), a state file (``green-lca.json``) and a lock file. Set-up is
@@ -6,15 +6,21 @@ offline and idempotent: the biosphere and LCIA methods come from the data bw2io
 ships, the background database from ``inventories/``. Every write happens under
 one OS file lock, is validated before Brightway sees it, and bumps a
 generation counter so no process keeps results computed before another wrote.
+
+Computation is composed, not inherited: ``project.calc`` is the project's
+:class:`lca.calc.Calculator` (matrices, scores, result tables, the per-state
+cache). The packages built on a project (``lca.supply``, ``lca.models``,
+``lca.compare``) register their derived databases and queries in
+:mod:`lca.hooks`; this module imports none of them.
 """
 from __future__ import annotations
 
 import contextlib
 import difflib
 import fcntl
+import functools
 import io
 import json
-import logging
 import math
 import os
 import pickle
@@ -25,10 +31,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import engine, inventory
+from . import brightway, engine, hooks, inventory
+from .calc import Calculator, check_amount
 from .errors import InputError, IntegrityError, LcaError, LockTimeout
-from .calc import METHOD_ALIASES, Calculation, _snapshot
-from .results import ActivityRef
+from .files import atomic_write, atomic_write_text
+from .methods import METHOD_ALIASES, METHOD_FAMILIES
+from .results import ActivityRef, Footprint
 from .units import FLOAT32_MAX, FLOAT32_TINY, float32_problem
 
 BW_PROJECT = "green-lca"
@@ -37,8 +45,6 @@ LOCK_FILE = "write.lock"
 LOCK_TIMEOUT_S = 120.0  # [s] default wait for the write lock; LCA_LOCK_TIMEOUT overrides (read at each wait)
 JOURNAL_DIR = "journal"  # validated data of a database write in progress, replayed if it is interrupted
 EXCHANGE_TYPES = {"production", "technosphere", "biosphere", "substitution"}
-
-METHOD_FAMILIES = ("IPCC 2021", "EF v3.1")  # written at set-up from bw2io's lcia_39_ecoinvent.zip
 
 
 def default_path() -> Path:
@@ -62,36 +68,6 @@ def open_project(path: str | os.PathLike | None = None, setup: bool = True) -> "
     return proj
 
 
-@contextlib.contextmanager
-def _quiet():
-    """Send Brightway's chatter (progress bars, prints) to stderr, never stdout."""
-    with contextlib.redirect_stdout(sys.stderr):
-        yield
-
-
-def _bw():
-    """Import bw2data once, pointed away from the user's default Brightway directory."""
-    if "bw2data" not in sys.modules:
-        # BRIGHTWAY2_DIR is set by the caller (Project._activate, the only one) before this import
-        # plain logging instead of structlog, so that Brightway's chatter can be sent to stderr
-        os.environ.setdefault("BRIGHTWAY_NO_STRUCTLOG", "1")
-        os.environ.setdefault("TQDM_DISABLE", "1")  # Brightway's progress bars
-        logging.disable(logging.INFO)  # the import announces BRIGHTWAY2_DIR; nobody asked
-        try:
-            with _quiet():
-                import bw2data
-        finally:
-            logging.disable(logging.NOTSET)
-        feedback = logging.getLogger("brightway-stdout-feedback")
-        feedback.setLevel(logging.INFO if os.environ.get("LCA_VERBOSE") else logging.ERROR)
-        for handler in feedback.handlers:
-            if isinstance(handler, logging.StreamHandler):
-                handler.setStream(sys.stderr)
-        return bw2data
-    return sys.modules["bw2data"]
-
-
-_ACTIVE: list = [None]  # the Project whose Brightway directory bw2data points at
 _HELD: dict = {}  # project path -> {"fh", "depth", "mode"}: the flock this process holds on it
 
 
@@ -110,15 +86,46 @@ def _lock_timeout() -> float:
     return value
 
 
-class Project(Calculation):
-    """One green-lca project directory (see module docstring)."""
+def _snapshot(fn):
+    """Public queries see one consistent project state.
+
+    Waits (shared lock) while another process writes; at the start of the outermost
+    call drops caches if any process wrote since (generation), never in the middle.
+    """
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        if self._busy:
+            return fn(self, *args, **kwargs)
+        with self.lock(shared=True):
+            self._activate()
+            self._busy += 1
+            try:
+                return fn(self, *args, **kwargs)
+            finally:
+                self._busy -= 1
+
+    return wrapper
+
+
+class Project:
+    """One green-lca project directory (see module docstring).
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The project directory.
+    bw_dir : pathlib.Path
+        Its Brightway base directory (open it with bw2data to see the databases).
+    calc : lca.calc.Calculator
+        Matrices, scores and result tables of the current project state.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path).resolve()
         self.bw_dir = self.path / "brightway"
         self.state_path = self.path / STATE_FILE
         self.lock_path = self.path / LOCK_FILE
-        self._cache: dict = {}
+        self.calc = Calculator(self._activate)
         self._cache_generation = None
         self._busy = 0  # depth of public calls in progress (caches are only dropped outside them)
         self._repairing = False
@@ -138,9 +145,7 @@ class Project(Calculation):
             ) from exc
 
     def _save_state(self, state: dict) -> None:
-        tmp = self.state_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.state_path)
+        atomic_write_text(self.state_path, json.dumps(state, indent=1, sort_keys=True), fsync=False)
 
     def _bump(self, **updates) -> None:
         state = self._state()
@@ -159,25 +164,17 @@ class Project(Calculation):
 
     def _forget(self) -> None:
         """Drop every cached matrix and table, and re-read bw2data's metadata files."""
-        self._cache = {}
-        if _ACTIVE[0] == self.bw_dir and "bw2data" in sys.modules:
-            bd = sys.modules["bw2data"]
-            for meta in (bd.databases, bd.methods, bd.geomapping):
-                meta.load()
+        self.calc.clear()
+        if brightway.points_at(self.bw_dir):
+            brightway.reload_metadata()
 
-    def _activate(self):
-        """Point bw2data at this project's Brightway directory; return the bw2data module."""
-        self.bw_dir.mkdir(parents=True, exist_ok=True)
-        if "bw2data" not in sys.modules:
-            os.environ["BRIGHTWAY2_DIR"] = str(self.bw_dir)
-        bd = _bw()
-        if _ACTIVE[0] != self.bw_dir or bd.projects.current != BW_PROJECT:
-            (self.path / "logs").mkdir(exist_ok=True)
-            with _quiet():
-                bd.projects.change_base_directories(
-                    self.bw_dir, base_logs_dir=self.path / "logs", project_name=BW_PROJECT
-                )
-            _ACTIVE[0] = self.bw_dir
+    def activate(self):
+        """Point bw2data at this project's Brightway directory; return the bw2data module.
+
+        Drops the calculator's caches when any process wrote since they were built
+        (never in the middle of a query), and repairs an interrupted write first.
+        """
+        bd = brightway.point_at(self.bw_dir, self.path / "logs", BW_PROJECT)
         state = self._state()
         gen = state.get("generation")
         if gen != self._cache_generation and not self._busy:
@@ -195,6 +192,8 @@ class Project(Calculation):
             self._forget()
             self._cache_generation = gen
         return bd
+
+    _activate = activate  # the name the project's own code and older callers use
 
     # -- locking -----------------------------------------------------------------------
     @contextlib.contextmanager
@@ -316,7 +315,7 @@ class Project(Calculation):
 
         bd = self._activate()
         self._set_pending(inventory.BIOSPHERE_DB, True)
-        with _quiet():
+        with brightway.quiet():
             if inventory.BIOSPHERE_DB in bd.databases:  # a killed earlier attempt: start again
                 del bd.databases[inventory.BIOSPHERE_DB]
             bw2io.create_default_biosphere3()
@@ -331,7 +330,7 @@ class Project(Calculation):
         missing = [m for m in wanted if m["name"] not in bd.methods or not _method_ok(bd, m["name"])]
         if not missing:
             return
-        with _quiet():
+        with brightway.quiet():
             for m in missing:
                 method = bd.Method(m["name"])
                 method.register(unit=m.get("unit"), description=m.get("description", ""),
@@ -340,8 +339,9 @@ class Project(Calculation):
 
     def biosphere_codes(self) -> dict[str, str]:
         """Flow alias (``flows.csv``) -> biosphere3 code."""
-        if "biosphere_codes" in self._cache:
-            return self._cache["biosphere_codes"]
+        return self.calc.cached("biosphere_codes", self._build_biosphere_codes)
+
+    def _build_biosphere_codes(self) -> dict[str, str]:
         self._activate()
         from bw2data.backends import ActivityDataset as AD
 
@@ -355,7 +355,6 @@ class Project(Calculation):
         missing = sorted(set(inventory.flows()) - set(out))
         if missing:
             raise IntegrityError(f"biosphere3 lacks flows {missing}; run `lca init` to rebuild")
-        self._cache["biosphere_codes"] = out
         return out
 
     def _write_background(self) -> None:
@@ -367,8 +366,9 @@ class Project(Calculation):
         """Rebuild database ``name`` after an interrupted or failed write, under the lock.
 
         A derived database comes back from its source (background: ``inventories/``;
-        suppliers: the stored submissions; models: their definitions); any other from
-        the journal of the interrupted write (its complete, validated data). The half-written
+        the databases registered in :mod:`lca.hooks`, e.g. suppliers from the stored
+        submissions, models from their definitions); any other from the journal of the
+        interrupted write (its complete, validated data). The half-written
         database is deleted first, so a rebuild that fails leaves no half data behind.
         """
         with self.lock():
@@ -377,19 +377,11 @@ class Project(Calculation):
                 self._write_biosphere()
                 return
             rebuilders = {inventory.BACKGROUND_DB: self._write_background}
-            with contextlib.suppress(ImportError):
-                from .supply import store
-
-                if hasattr(store, "rebuild"):
-                    rebuilders[store.SUPPLIER_DB] = lambda: store.rebuild(self)
-            with contextlib.suppress(ImportError):
-                from .models import base as models_base
-
-                if hasattr(models_base, "rebuild"):
-                    rebuilders[models_base.MODELS_DB] = lambda: models_base.rebuild(self)
+            for derived in hooks.databases():
+                rebuilders[derived.name] = functools.partial(derived.rebuild, self)
             journal = self._journal_path(name)
             if name in bd.databases:
-                with _quiet():
+                with brightway.quiet():
                     del bd.databases[name]
             if name in rebuilders:
                 rebuilders[name]()
@@ -426,16 +418,14 @@ class Project(Calculation):
             if problems:
                 for pending in self._pending():
                     self._rebuild(pending)
-                if not self._suppliers_current(bd):
-                    from .supply import store
-
-                    self._rebuild(store.SUPPLIER_DB)
+                for name in self._stale_derived(bd):
+                    self._rebuild(name)
                 if not _indices_ok():
                     from bw2data.backends import SQLiteBackend
 
                     SQLiteBackend("_indices")._add_indices()
                 for name in self._stale_processed(bd):
-                    with _quiet():
+                    with brightway.quiet():
                         bd.Database(name).process()
                 self._forget()
         left = self._integrity_problems()
@@ -452,19 +442,13 @@ class Project(Calculation):
         if not _indices_ok():
             problems.append("SQLite indices missing")
         problems += [f"{name}: {why}" for name, why in self._stale_processed(bd, why=True).items()]
-        if not self._suppliers_current(bd):
-            problems.append("suppliers: not built from exactly the stored submissions (an interrupted import)")
+        problems += [f"{name}: {why}" for name, why in self._stale_derived(bd).items()]
         return problems
 
-    def _suppliers_current(self, bd) -> bool:
-        """The ``suppliers`` database was built from the stored submissions (digest recorded at write)."""
-        if not (self.path / "submissions").is_dir():
-            return True
-        try:
-            from .supply import store
-        except ImportError:
-            return True
-        return store.is_current(self, bd)
+    def _stale_derived(self, bd) -> dict[str, str]:
+        """Registered derived databases (:mod:`lca.hooks`) that do not reflect their source (name -> why)."""
+        return {d.name: d.stale for d in hooks.databases()
+                if d.is_current is not None and not d.is_current(self, bd)}
 
     def _stale_processed(self, bd, why: bool = False):
         """Databases whose processed arrays do not reflect the SQLite data (name -> reason)."""
@@ -507,16 +491,10 @@ class Project(Calculation):
                 raise InputError(f"refusing to write database {name!r}: " + "; ".join(problems[:10]) + more)
             bd = self._activate()
             journal = self._journal_path(name)
-            journal.parent.mkdir(exist_ok=True)
-            tmp = journal.with_suffix(".tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, journal)
+            atomic_write(journal, lambda tmp: tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)))
             self._set_pending(name, True)
             try:
-                with _quiet():
+                with brightway.quiet():
                     bd.Database(name).write({(d["database"], d["code"]): dict(d) for d in data},
                                             searchable=True)
                     for other in list(bd.databases):
@@ -536,7 +514,7 @@ class Project(Calculation):
         with self.lock():
             bd = self._activate()
             if name in bd.databases:
-                with _quiet():
+                with brightway.quiet():
                     del bd.databases[name]
             self._forget()  # releasing the write lock bumps the generation
 
@@ -594,25 +572,91 @@ class Project(Calculation):
         }
 
     def _node_table(self) -> pd.DataFrame:
-        """Every activity (not biosphere) as a table: id, database, code, name, product, location, unit."""
-        if "nodes" not in self._cache:
-            self._activate()
-            from bw2data.backends import ActivityDataset as AD
-
-            rows = [
-                (i, db, code, name, product, loc, data.get("unit"), data.get("stage"))
-                for i, db, code, name, product, loc, data in AD.select(
-                    AD.id, AD.database, AD.code, AD.name, AD.product, AD.location, AD.data
-                ).where(AD.database != inventory.BIOSPHERE_DB).tuples()
-            ]
-            df = pd.DataFrame(rows, columns=["id", "database", "code", "name", "product", "location", "unit", "stage"])
-            df["ref"] = df["database"] + ":" + df["code"]
-            self._cache["nodes"] = df.set_index("id", drop=False)
-        return self._cache["nodes"]
+        """Every activity as a table (:meth:`lca.calc.Calculator.nodes`)."""
+        return self.calc.nodes()
 
     def _ref_of(self, row) -> ActivityRef:
-        return ActivityRef(ref=row["ref"], name=row["name"], product=row["product"],
-                           location=row["location"], unit=row["unit"])
+        return self.calc.ref_of(row)
+
+    # older private names of the calculator's public interface (use ``project.calc``)
+    def _system(self):
+        return self.calc.system()
+
+    def _c(self, method: tuple):
+        return self.calc.characterization(method)
+
+    def _scores(self, method: tuple):
+        return self.calc.scores(method)
+
+    def method(self, method) -> tuple:
+        """The Brightway method tuple of ``method``.
+
+        Parameters
+        ----------
+        method : str or tuple of str
+            A short name (``GWP100``, ``GWP20``, ``EF3.1-climate``, see
+            :data:`lca.methods.METHOD_ALIASES`) or a Brightway method tuple of this project.
+
+        Raises
+        ------
+        lca.InputError
+            Unknown name or tuple, with the closest matches.
+        """
+        return self.calc.method(method)
+
+    @_snapshot
+    def footprint(self, target, amount: float = 1.0, method="GWP100") -> Footprint:
+        """Cradle-to-gate footprint of ``amount`` units of ``target``.
+
+        Parameters
+        ----------
+        target : ActivityRef, str, tuple or model
+            ``"database:code"``, ``"COMPANY_ID/PRODUCT_ID"``, a ``(database, code)`` key,
+            an :class:`~lca.results.ActivityRef`, a Brightway node, or a model of
+            :mod:`lca.models` (written into the ``models`` database on first use).
+        amount : float, default 1.0
+            Units of the target's reference product [unit of the target, e.g. kWh of
+            pack capacity for ``battery_pack``, kWp for ``pv_module``, vehicles].
+        method : str or tuple, default ``"GWP100"``
+            Short name or Brightway method tuple (:meth:`method`).
+
+        Returns
+        -------
+        lca.Footprint
+            Total [score unit, kg CO2-Eq for climate methods] and its breakdowns.
+
+        Raises
+        ------
+        lca.InputError
+            Unknown target or method, or an amount that is not a finite float32 number.
+        lca.LcaError
+            A singular or non-square product system, or a negative supply in a loop.
+        """
+        amount = check_amount(amount)
+        m = self.method(method)
+        node_id, ref = self.resolve_target(target)
+        fp = self.calc.footprint(node_id, ref, amount, m)
+        if hasattr(target, "extras"):
+            fp.extras = target.extras(fp)
+        return fp
+
+    @_snapshot
+    def footprints(self, method="GWP100", database: str | None = None) -> pd.Series:
+        """Every activity's cradle-to-gate score per unit of its product, by one adjoint solve.
+
+        Parameters
+        ----------
+        method : str or tuple, default ``"GWP100"``
+            Short name or Brightway method tuple (:meth:`method`).
+        database : str, optional
+            Only the activities of this database (default: every database).
+
+        Returns
+        -------
+        pandas.Series
+            Scores [score unit per unit of each activity's product], indexed by ``database:code``.
+        """
+        return self.calc.footprints(self.method(method), database=database)
 
     @_snapshot
     def search(self, text: str, limit: int = 10) -> list[ActivityRef]:
@@ -648,29 +692,17 @@ class Project(Calculation):
 
     def resolve_target(self, target) -> tuple[int, ActivityRef]:
         """Any accepted target form -> (node id, ActivityRef); InputError with closest matches."""
-        nodes = self._node_table()
-        key = None
-        if isinstance(target, ActivityRef):
-            key = target.key
-        elif hasattr(target, "datasets") and hasattr(target, "reference_code"):
-            from .models import base as models_base
-
-            key = models_base.ensure_written(self, target)
-            nodes = self._node_table()
+        key = self._registered_key(target)
+        nodes = self._node_table()  # after the registered resolvers: a model may just have been written
+        if key is not None:
+            pass
         elif hasattr(target, "key") and isinstance(getattr(target, "key"), tuple):
             key = target.key
         elif isinstance(target, tuple) and len(target) == 2:
             key = (str(target[0]), str(target[1]))
         elif isinstance(target, str):
             text = target.strip()
-            if ":" in text:
-                key = tuple(text.split(":", 1))
-            elif "/" in text:
-                from .supply import store
-
-                key = (store.SUPPLIER_DB, text)
-            else:
-                key = (inventory.BACKGROUND_DB, text)
+            key = tuple(text.split(":", 1)) if ":" in text else (inventory.BACKGROUND_DB, text)
         if key is None:
             raise InputError(f"cannot use {target!r} as a target: give 'database:code', an ActivityRef, "
                              "a (database, code) tuple, a model, or 'COMPANY_ID/PRODUCT_ID'")
@@ -685,28 +717,75 @@ class Project(Calculation):
         row = match.iloc[0]
         return int(row["id"]), self._ref_of(row)
 
-    # -- supply chains and models (their own modules) ----------------------------------
-    def import_workbook(self, path, dry_run: bool = False, annotate=None):
-        from .supply import importer
+    def _registered_key(self, target) -> tuple[str, str] | None:
+        """The key of an ActivityRef, or of a target form a registered package defines (:mod:`lca.hooks`)."""
+        if isinstance(target, ActivityRef):
+            return target.key
+        for derived in hooks.databases():  # models (written on first use), supplier products
+            if derived.resolve_target is not None:
+                key = derived.resolve_target(self, target)
+                if key is not None:
+                    return key
+        return None
 
-        return importer.import_files(self, [path], dry_run=dry_run, annotate=annotate)
+    # -- supply chains and comparisons (their own packages, registered in lca.hooks) ---
+    def import_workbook(self, path, dry_run: bool = False, annotate=None):
+        """Validate and store one supplier workbook (or PACT JSON file); see :meth:`import_files`."""
+        return hooks.query("import_files")(self, [path], dry_run=dry_run, annotate=annotate)
 
     def import_files(self, paths, dry_run: bool = False, annotate=None):
-        from .supply import importer
+        """Validate and store supplier workbooks / PACT JSON files (:func:`lca.supply.importer.import_files`).
 
-        return importer.import_files(self, list(paths), dry_run=dry_run, annotate=annotate)
+        Parameters
+        ----------
+        paths : iterable of path-like
+            ``.xlsx`` supplier workbooks or PACT ``.json`` files.
+        dry_run : bool, default False
+            Validate and link only; write nothing.
+        annotate : path-like, optional
+            Write a copy of the workbook with every issue marked on its cell.
+
+        Returns
+        -------
+        lca.ImportReport
+        """
+        return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate)
 
     @_snapshot
     def profile(self, product: str, method="GWP100", allow_incomplete: bool = False):
-        from .supply import rollup
+        """Supply-chain carbon profile of an imported supplier product (:func:`lca.supply.rollup.profile`).
 
-        return rollup.profile(self, product, method=method, allow_incomplete=allow_incomplete)
+        Parameters
+        ----------
+        product : str
+            ``COMPANY_ID/PRODUCT_ID`` of an imported product.
+        method : str or tuple, default ``"GWP100"``
+            Short name or Brightway method tuple (:meth:`method`).
+        allow_incomplete : bool, default False
+            Give a flagged partial profile when supplier references are unresolved.
+
+        Returns
+        -------
+        lca.CarbonProfile
+            Per ``declared_amount`` of the product's ``declared_unit`` [score unit].
+        """
+        return hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete)
 
     @_snapshot
     def compare(self, targets, method="GWP100"):
-        from . import compare
+        """Several targets or models side by side (:func:`lca.compare.compare`).
 
-        return compare.compare(self, list(targets), method=method)
+        Parameters
+        ----------
+        targets : iterable
+            Targets as for :meth:`footprint`; models count with their default amount.
+        method : str or tuple, default ``"GWP100"``
+
+        Returns
+        -------
+        lca.Comparison
+        """
+        return hooks.query("compare")(self, list(targets), method=method)
 
 
 def _holder(lock_path: Path) -> str:

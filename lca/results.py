@@ -1,17 +1,26 @@
-"""Results: typed, plain-data footprints and comparisons with ``to_dict`` / ``to_json``.
+"""Results: typed, plain-data footprints and carbon profiles with ``to_dict`` / ``to_json``.
 
-Nothing here computes a footprint; the engine and the project fill these in.
-JSON is written with ``allow_nan=False``: a non-finite number is refused.
+Nothing here computes a footprint; the calculator (:mod:`lca.calc`) and the
+roll-up (:mod:`lca.supply.rollup`) fill these in. JSON is written with
+``allow_nan=False``: a non-finite number is refused. Files (Excel, PACT JSON,
+plots) are written by :mod:`lca.report` from these objects; the ``to_excel`` /
+``to_pact`` / ``plot`` methods only delegate there (``lca.report`` never imports
+this module, so there is no cycle).
 """
 from __future__ import annotations
 
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .errors import LcaError
+from .errors import InputError, LcaError
+
+# the axes of CarbonProfile.array, in order
+DIMENSIONS = ("tier", "supplier", "material", "stage", "gas", "region")
 
 
 @dataclass(frozen=True)
@@ -109,3 +118,148 @@ def _finite_tree(obj):
     if isinstance(obj, float):
         return finite(obj, "value")
     return obj
+
+
+@dataclass
+class CarbonProfile:
+    """Supply-chain carbon profile of one supplier product (see :mod:`lca.supply.rollup`).
+
+    ``total`` and every breakdown are per ``declared_amount`` of ``declared_unit``
+    [score_unit, kg CO2-Eq for climate methods].
+    """
+
+    product: str
+    name: str
+    company: str
+    method: tuple
+    score_unit: str
+    declared_unit: str
+    declared_amount: float
+    mass_kg: float | None
+    labels: dict[str, list]
+    array: object  # sparse.COO over DIMENSIONS
+    total_market_based: float
+    primary_data_share: float
+    dqi: dict[str, float]
+    green_electricity_share: float | None
+    recycled_share: float | None
+    green_factory_share: float
+    unresolved: list[dict]
+    complete: bool
+    not_characterized: list[dict] = field(default_factory=list)
+    declared_pcf: float | None = None
+    declared_pcfs: list[dict] = field(default_factory=list)
+    suppliers: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reference_period: tuple[str | None, str | None] = (None, None)
+    region: str | None = None
+    fossil: float = 0.0
+    biogenic: float = 0.0
+    biogenic_uptake: float = 0.0
+    processes: list[dict] = field(default_factory=list)  # largest direct emitters, as in `lca footprint`
+
+    # -- figures ---------------------------------------------------------------------
+    @property
+    def total(self) -> float:
+        return float(self.array.sum()) if self.array.nnz else 0.0
+
+    @property
+    def total_per_declared_unit(self) -> float:
+        return self.total / self.declared_amount
+
+    @property
+    def dqr(self) -> float:
+        return self.dqi.get("overall", float("nan"))
+
+    def by(self, dimension: str) -> pd.DataFrame:
+        """Scores by one dimension (tier, supplier, material, stage, gas, region), largest first; sums to total."""
+        if dimension not in DIMENSIONS:
+            raise InputError(f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}")
+        axis = DIMENSIONS.index(dimension)
+        others = tuple(i for i in range(len(DIMENSIONS)) if i != axis)
+        vec = self.array.sum(axis=others)
+        vec = vec.todense() if hasattr(vec, "todense") else np.asarray(vec)
+        df = pd.DataFrame({dimension: self.labels[dimension], "score": np.asarray(vec, dtype=float)})
+        df = df[df["score"] != 0]
+        if dimension == "tier":
+            return df.reset_index(drop=True)
+        return df.sort_values("score", key=np.abs, ascending=False).reset_index(drop=True)
+
+    def by_dict(self, dimension: str) -> dict[str, float]:
+        df = self.by(dimension)
+        return {str(k): finite(v, f"{dimension} {k}") for k, v in zip(df[dimension], df["score"])}
+
+    # -- outputs ---------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        total = finite(self.total, "total")
+        return {
+            "target": {"ref": self.product, "name": self.name, "unit": self.declared_unit,
+                       "company": self.company},
+            "amount": finite(self.declared_amount, "declared_amount"),
+            "method": list(self.method),
+            "score_unit": self.score_unit,
+            "total": total,
+            "declared_unit": self.declared_unit,
+            "declared_amount": finite(self.declared_amount, "declared_amount"),
+            "total_per_declared_unit": finite(self.total_per_declared_unit, "total per declared unit"),
+            "total_market_based": finite(self.total_market_based, "market-based total"),
+            "mass_kg": None if self.mass_kg is None else finite(self.mass_kg, "mass"),
+            "primary_data_share": finite(self.primary_data_share, "primary data share"),
+            "dqr": finite(self.dqr, "dqr") if self.dqi else None,
+            "dqi": {k: finite(v, k) for k, v in self.dqi.items()},
+            "green_electricity_share": (None if self.green_electricity_share is None
+                                        else finite(self.green_electricity_share, "green electricity share")),
+            "recycled_share": None if self.recycled_share is None else finite(self.recycled_share, "recycled"),
+            "green_factory_share": finite(self.green_factory_share, "green factory share"),
+            "unresolved": list(self.unresolved),
+            "complete": self.complete,
+            "not_characterized": list(self.not_characterized),
+            "declared_pcf": self.declared_pcf,
+            "declared_pcfs": list(self.declared_pcfs),
+            "suppliers": list(self.suppliers),
+            "warnings": list(self.warnings),
+            "fossil": finite(self.fossil, "fossil"), "biogenic": finite(self.biogenic, "biogenic"),
+            **{f"by_{d}": self.by_dict(d) for d in DIMENSIONS},
+            # the keys of `lca footprint --json`, for tools that read both
+            "by_process": list(self.processes),
+            "by_flow": [{"flow": k, "score": v} for k, v in self.by_dict("gas").items()],
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        return dumps(self.to_dict(), indent=indent)
+
+    def to_pact(self) -> dict:
+        from .report import pact
+
+        return pact.product_footprint(self)
+
+    def to_excel(self, path) -> Path:
+        from .report import excel
+
+        return excel.write_profile(self, Path(path))
+
+    def plot(self, path) -> Path:
+        from .report import plots
+
+        return plots.hotspots(self, Path(path))
+
+    def summary(self) -> str:
+        lines = [f"{self.name} [{self.product}] ({self.company})",
+                 f"  {self.declared_amount:g} {self.declared_unit}: {self.total:.6g} {self.score_unit} "
+                 f"location-based, {self.total_market_based:.6g} market-based  ({' | '.join(self.method)})"]
+        if self.declared_pcf is not None:
+            lines.append(f"  declared by the supplier: {self.declared_pcf:.6g}")
+        lines.append(f"  primary data share {self.primary_data_share:.1f}%, DQR {self.dqr:.2f}, "
+                     + (f"green electricity {self.green_electricity_share:.1f}%, "
+                        if self.green_electricity_share is not None else "")
+                     + (f"recycled content {self.recycled_share:.1f}%, " if self.recycled_share is not None else "")
+                     + f"green factories {self.green_factory_share:.1f}%")
+        if not self.complete:
+            lines.append("  INCOMPLETE: unresolved " + ", ".join(u["reference"] for u in self.unresolved))
+        for d in ("tier", "stage", "supplier", "material", "gas", "region"):
+            lines.append(f"  by {d}:")
+            for k, v in list(self.by_dict(d).items())[:8]:
+                lines.append(f"    {k:<44} {v:>14.6g}")
+        for w in self.warnings:
+            lines.append(f"  warning: {w}")
+        return "\n".join(lines)

@@ -65,7 +65,7 @@ def test_footprint_equals_hand_solution(project, handmade):
 def test_footprints_equal_one_footprint_per_activity(project, handmade):
     """Every activity of the hand-made system, plus a seeded sample of the background."""
     series = project.footprints()
-    assert len(series) == len(project._node_table())
+    assert len(series) == len(project.calc.nodes())
     refs = [r for r in series.index if r.startswith(f"{handmade}:")]
     rng = np.random.default_rng(42)
     refs += list(rng.choice([r for r in series.index if r not in refs], size=25, replace=False))
@@ -82,8 +82,8 @@ def test_footprints_of_one_database(project, handmade):
 
 def test_scipy_plain_solve_agrees(project, handmade):
     """An independent dense solve of the same matrices."""
-    system = project._system()
-    c = project._c(project.method("GWP100"))
+    system = project.calc.system()
+    c = project.calc.characterization(project.method("GWP100"))
     A = system.A.toarray()
     B = system.B.toarray()
     y = np.linalg.solve(A.T, B.T @ c)

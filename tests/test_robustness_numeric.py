@@ -128,8 +128,8 @@ def test_every_background_result_finite_and_supplies_non_negative(project):
 
     series = project.footprints(database="background")
     assert np.all(np.isfinite(series.values))
-    system = project._system()
-    nodes = project._node_table()
+    system = project.calc.system()
+    nodes = project.calc.nodes()
     refs = nodes.loc[system.activity_ids, "ref"].values
     for ref in ("background:electricity-cn", "background:electricity-cn-sc"):
         cols = np.nonzero(refs == ref)[0]

@@ -214,13 +214,15 @@ def test_pact_refusals_carry_issues(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- 7. one declared-vs-computed helper
 
 def test_declared_comparison_follows_the_constant(monkeypatch):
-    assert rollup.declared_difference(None, 2.0) is None and rollup.declared_difference(1.0, 0.0) is None
-    assert rollup.declared_difference(1.0, 2.0) == pytest.approx(-0.5)
-    assert rollup.declared_differs(1.0, 2.0) and not rollup.declared_differs(2.1, 2.0)
-    assert "more than 20%" in rollup.declared_message(1.0, 2.0)
-    monkeypatch.setattr(rollup, "DECLARED_TOLERANCE", 0.04)
-    assert rollup.declared_differs(2.1, 2.0)
-    assert "more than 4%" in rollup.declared_message(2.1, 2.0) and "+5%" in rollup.declared_message(2.1, 2.0)
+    from lca import declared
+
+    assert declared.declared_difference(None, 2.0) is None and declared.declared_difference(1.0, 0.0) is None
+    assert declared.declared_difference(1.0, 2.0) == pytest.approx(-0.5)
+    assert declared.declared_differs(1.0, 2.0) and not declared.declared_differs(2.1, 2.0)
+    assert "more than 20%" in declared.declared_message(1.0, 2.0)
+    monkeypatch.setattr(declared, "DECLARED_TOLERANCE", 0.04)
+    assert declared.declared_differs(2.1, 2.0)
+    assert "more than 4%" in declared.declared_message(2.1, 2.0) and "+5%" in declared.declared_message(2.1, 2.0)
 
 
 def test_report_to_dict_uses_the_issue_dict():

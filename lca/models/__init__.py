@@ -1,6 +1,7 @@
 """Product models: parameterized lifecycle models of power batteries, NEVs and PV modules."""
 from __future__ import annotations
 
+from .. import hooks
 from ..errors import InputError
 from .base import MODELS_DB, Model, ensure_written, rebuild
 from .battery import BatteryPack, battery_pack
@@ -29,3 +30,14 @@ def demo_models() -> list[tuple[str, Model]]:
         ("TOPCon glass-glass module, Chinese chain", pv_module(technology="TOPCon", construction="glass-glass")),
     ]
 
+
+
+def _model_key(project, target):
+    """A model object -> the key of its reference activity (written into ``models`` on first use), else None."""
+    if hasattr(target, "datasets") and hasattr(target, "reference_code"):
+        return ensure_written(project, target)
+    return None
+
+
+# the project rebuilds ``models`` and resolves model targets through this registration (lca.hooks)
+hooks.register_database(hooks.DerivedDatabase(MODELS_DB, rebuild=rebuild, resolve_target=_model_key))

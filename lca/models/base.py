@@ -416,7 +416,7 @@ def _flow_cfs(project, method) -> dict[str, float]:
 
 # -- the models database ------------------------------------------------------------------------
 def _existing(project) -> dict[str, dict]:
-    bd = project._activate()
+    bd = project.activate()
     if MODELS_DB not in bd.databases:
         return {}
     out = {}
@@ -435,7 +435,7 @@ def ensure_written(project, model) -> tuple[str, str]:
     """Write ``model``'s datasets into the ``models`` database unless already there; return its key."""
     model._project = project
     code = model.reference_code
-    nodes = project._node_table()
+    nodes = project.calc.nodes()
     have = set(nodes.loc[nodes["database"] == MODELS_DB, "code"])
     wanted = [d["code"] for d in model._all()[0]]
     if all(c in have for c in wanted):

@@ -8,15 +8,16 @@ and Warnings.
 Safety: every text cell is written as a string, never a formula -- text that
 begins with ``=``, ``+``, ``-``, ``@``, tab or CR (formula injection, OWASP
 "CSV injection") gets ``data_type = "s"`` explicitly; non-finite numbers are
-refused. The file is written to a temporary name and moved into place.
+refused. The file is written atomically (:func:`lca.files.atomic_write`).
 """
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
-from ..errors import LcaError
+from ..declared import declared_difference
+from ..errors import InputError, LcaError
+from ..files import atomic_write
 
 DIM_TITLES = {"tier": "By tier", "stage": "By stage", "supplier": "By supplier", "material": "By material",
               "gas": "By gas", "region": "By region"}
@@ -61,12 +62,8 @@ def write_profile(profile, path: Path) -> Path:
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
 
-    from ..supply.rollup import declared_difference
-
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        from ..errors import InputError
-
         raise InputError(f"--excel {path}: the report is an .xlsx file")
     d = profile.to_dict()  # refuses non-finite values
     total = d["total"]
@@ -154,8 +151,4 @@ def write_profile(profile, path: Path) -> Path:
     sh = wb.create_sheet("Warnings")
     _table(sh, 1, ["warning"], [[w] for w in d["warnings"]])
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, wb.save)

@@ -1,6 +1,6 @@
 """PACT v3 ProductFootprint JSON of a carbon profile.
 
-Every value is derived from the :class:`~lca.supply.rollup.CarbonProfile`; PACT
+Every value is derived from the :class:`~lca.results.CarbonProfile`; PACT
 states figures per ONE declared unit (``declaredUnitAmount`` is how many
 declared units the product contains), as decimal strings. Only GWP100 (AR6)
 profiles that are complete can be exported: PACT requires AR6 GWP100 and a
@@ -17,6 +17,7 @@ import uuid
 from datetime import datetime, timezone
 
 from ..errors import InputError, LcaError
+from ..methods import pcf_characterizable
 
 SPEC_VERSION = "3.0.0"
 # workbook declared unit -> (PACT declaredUnitOfMeasurement, PACT units per workbook unit)
@@ -41,10 +42,20 @@ def _datetime(day: str | None, end: bool) -> str:
     return d.strftime("%Y-%m-%dT23:59:59Z" if end else "%Y-%m-%dT00:00:00Z")
 
 
+def _geography(region: str | None) -> dict:
+    """The PACT geography field of a region code (``CN-SC``, ``CN``; ``CN-NORTH`` -> ``CN``), or {}."""
+    region = (region or "").upper()
+    if _SUBDIVISION.match(region):
+        return {"geographyCountrySubdivision": region}
+    if re.match(r"^[A-Z]{2}$", region):
+        return {"geographyCountry": region}
+    if region.startswith("CN-"):
+        return {"geographyCountry": "CN"}
+    return {}
+
+
 def product_footprint(profile) -> dict:
     """The PACT v3 ProductFootprint dict of ``profile`` (see module docstring)."""
-    from ..supply.rollup import pcf_characterizable
-
     if not pcf_characterizable(profile.method):
         raise InputError(f"PACT footprints are AR6 GWP100 figures; profile the product with GWP100 "
                          f"(not {' | '.join(profile.method)})")
@@ -89,13 +100,7 @@ def product_footprint(profile) -> dict:
         pcf["dqi"] = {"technologicalDQR": decimal(profile.dqi["technological"], "technologicalDQR"),
                       "geographicalDQR": decimal(profile.dqi["geographical"], "geographicalDQR"),
                       "temporalDQR": decimal(profile.dqi["temporal"], "temporalDQR")}
-    region = (profile.region or "").upper()
-    if _SUBDIVISION.match(region):
-        pcf["geographyCountrySubdivision"] = region
-    elif re.match(r"^[A-Z]{2}$", region):
-        pcf["geographyCountry"] = region
-    elif region.startswith("CN-"):
-        pcf["geographyCountry"] = "CN"
+    pcf.update(_geography(profile.region))
     ident = uuid.uuid5(uuid.NAMESPACE_URL, f"green-lca:{profile.product}:{pcf['referencePeriodEnd']}:"
                                            f"{pcf['pcfExcludingBiogenicUptake']}")
     return {
@@ -110,5 +115,79 @@ def product_footprint(profile) -> dict:
         "productNameCompany": profile.name,
         "comment": f"computed by green-lca; location-based; market-based total "
                    f"{decimal(profile.total_market_based / n_units, 'market-based')} kg CO2e per {unit}",
+        "pcf": pcf,
+    }
+
+
+# model reference unit (Footprint.unit) -> PACT declaredUnitOfMeasurement
+MODEL_UNITS = {"kilowatt hour": "kilowatt hour", "unit": "piece", "piece": "piece", "kilogram": "kilogram",
+               "square meter": "square meter"}
+
+
+def model_footprint(fp, period: tuple[str, str], company_id: str = "GREEN-LCA-MODELS",
+                    company_name: str = "green-lca product model", mass_kg: float | None = None) -> dict:
+    """The PACT v3 ProductFootprint dict of a product model's :class:`~lca.results.Footprint`.
+
+    Figures are per one reference unit of the model (``declaredUnitAmount`` = ``fp.amount``
+    units). ``period`` ``(start, end)`` (ISO dates) is the reference period the model's data
+    stand for; ``mass_kg`` [kg per declared unit] is needed where the model reports no mass
+    (battery packs report ``pack_mass_kg``). The model's figures are secondary data
+    (``primaryDataShare`` 0).
+    """
+    if not pcf_characterizable(fp.method):
+        raise InputError(f"PACT footprints are AR6 GWP100 figures; compute the model with GWP100 "
+                         f"(not {' | '.join(fp.method)})")
+    unit = MODEL_UNITS.get(fp.unit or "")
+    if unit is None:
+        raise InputError(f"PACT v3 has no declared unit for the model's reference unit {fp.unit!r} "
+                         f"({fp.target.name}); PACT units here: {', '.join(sorted(set(MODEL_UNITS.values())))}")
+    n_units = float(fp.amount)
+    if not n_units > 0:
+        raise InputError(f"the model footprint is for amount {fp.amount}; publish a positive amount")
+    if mass_kg is None and "pack_mass_kg" in fp.extras:
+        mass_kg = float(fp.extras["pack_mass_kg"]) / n_units
+    if mass_kg is None:
+        raise InputError(f"{fp.target.name}: the model reports no mass; PACT needs productMassPerDeclaredUnit: "
+                         f"give --mass-kg KG (per {unit})")
+    per_unit = fp.total / n_units
+    fossil = fp.split.get("fossil", fp.total) / n_units
+    geography = _geography(fp.target.location)
+    if not geography:
+        raise InputError(f"{fp.target.name}: region {fp.target.location!r} has no PACT geography; "
+                         "set the model's region to a country (e.g. --set region=CN)")
+    code = fp.target.ref.split(":", 1)[-1]
+    pcf = {
+        "declaredUnitOfMeasurement": unit,
+        "declaredUnitAmount": decimal(n_units, "declaredUnitAmount"),
+        "productMassPerDeclaredUnit": decimal(mass_kg, "productMassPerDeclaredUnit"),
+        "referencePeriodStart": _datetime(period[0], end=False),
+        "referencePeriodEnd": _datetime(period[1], end=True),
+        "pcfExcludingBiogenicUptake": decimal(per_unit, "pcfExcludingBiogenicUptake"),
+        "pcfIncludingBiogenicUptake": decimal(per_unit, "pcfIncludingBiogenicUptake"),
+        "fossilGhgEmissions": decimal(fossil, "fossilGhgEmissions"),
+        "fossilCarbonContent": "0",
+        "primaryDataShare": "0",
+        "ipccCharacterizationFactors": ["AR6"],
+        "crossSectoralStandards": ["ISO14067", "GHGP-Product", "PACT-3.0"],
+        "exemptedEmissionsPercent": "0",
+        "boundaryProcessesDescription": "Cradle-to-gate product model of green-lca (bill of materials and "
+                                        "process energy from its parameter files) on the open background "
+                                        "inventory; secondary data; fossil carbon content not assessed (0).",
+        **geography,
+    }
+    ident = uuid.uuid5(uuid.NAMESPACE_URL, f"green-lca:model:{company_id}:{code}:{pcf['referencePeriodEnd']}:"
+                                           f"{pcf['pcfExcludingBiogenicUptake']}")
+    return {
+        "id": str(ident),
+        "specVersion": SPEC_VERSION,
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "status": "Active",
+        "companyName": company_name,
+        "companyIds": [f"urn:pact:company:customcode:buyer-assigned:{company_id}"],
+        "productDescription": fp.target.name,
+        "productIds": [f"urn:pact:product:customcode:buyer-assigned:{company_id}:{code}"],
+        "productNameCompany": fp.target.name,
+        "comment": f"computed by green-lca from the product model {fp.target.name}; "
+                   f"{' | '.join(fp.method)}; modelled (secondary) data",
         "pcf": pcf,
     }

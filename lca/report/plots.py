@@ -1,10 +1,11 @@
 """Hotspot chart of a carbon profile (PNG, matplotlib's Agg backend, no display needed)."""
 from __future__ import annotations
 
-import os
 import warnings
 import zlib
 from pathlib import Path
+
+from ..files import atomic_write
 
 PANELS = ("stage", "supplier", "material", "tier")
 TOP = 10
@@ -33,14 +34,13 @@ def hotspots(profile, path: Path) -> Path:
     fig.suptitle(f"{profile.name} [{profile.product}]: {profile.total:,.4g} {unit} per "
                  f"{profile.declared_amount:g} {profile.declared_unit} (market-based "
                  f"{profile.total_market_based:,.4g})", fontsize=11)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # CJK glyphs missing when no CJK font is installed
-        fig.tight_layout()
-        fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # CJK glyphs missing when no CJK font is installed
+            fig.tight_layout()
+            atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    finally:
+        plt.close(fig)
     return path
 
 

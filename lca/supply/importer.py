@@ -245,7 +245,7 @@ def _product_row(records, ref: str) -> int | None:
 
 
 def _declared_checks(project, refs: list[str], built, records) -> list[InputIssue]:
-    """Declared PCF vs computed (GWP100) beyond ``rollup.DECLARED_TOLERANCE`` -> warning (TfS update threshold)."""
+    """Declared PCF vs computed (GWP100) beyond ``lca.declared.DECLARED_TOLERANCE`` -> warning (TfS update threshold)."""
     out = []
     wanted = [r for r in refs if built.activities[r].get("declared_pcf_kgco2e") is not None
               and not built.unresolved.get(r)]
@@ -264,7 +264,7 @@ def _declared_checks(project, refs: list[str], built, records) -> list[InputIssu
                       f"{ref}: the declared PCF was not compared with the computed footprint ({exc}); the "
                       f"import is stored: run `lca profile {ref}` to compare them once the project solves")
                 for ref in wanted]
-    from .rollup import declared_differs, declared_message
+    from ..declared import declared_differs, declared_message
 
     for ref in wanted:
         meta = built.activities[ref]

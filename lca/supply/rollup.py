@@ -1,7 +1,7 @@
 """Roll-up: the supply-chain carbon profile of an imported supplier product.
 
-The product system is solved by the project's solver (:meth:`Project._system`,
-one kept factorization); background inputs are valued with the project's
+The product system is solved by the project's calculator (``project.calc``,
+:class:`lca.calc.Calculator`: one kept factorization); background inputs are valued with the project's
 all-products adjoint scores, split by gas with one more adjoint solve per gas
 present. The supplier part of the system is then expanded by path length
 (tier): ``z_0 = demand``, ``z_{t+1} = M z_t`` with ``M`` the supplier-to-supplier
@@ -64,198 +64,20 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from .. import inventory
+from .. import engine, inventory
+from ..declared import DECLARED_TOLERANCE, declared_difference, declared_differs, declared_message  # noqa: F401
 from ..errors import InputError, LcaError
-from ..results import dumps, finite
+from ..methods import pcf_characterizable
+from ..results import DIMENSIONS, CarbonProfile, finite
 from . import link, store
-
-DIMENSIONS = ("tier", "supplier", "material", "stage", "gas", "region")
 MAX_TIER = 8
 PCF_GAS = "declared PCF (CO2e)"
-DECLARED_TOLERANCE = 0.20  # TfS: declared vs computed beyond 20% -> warning
 _OWN_STAGE = {"background": "raw materials", "supplier_pcf": "purchased components", "energy": "own energy",
               "emission": "own direct emissions", "transport": "transport"}
 _DEEPER = {"background": 1, "supplier_pcf": 1}  # tier offset of a line's contribution
-
-
-def declared_difference(declared, computed) -> float | None:
-    """(declared - computed) / computed, or None when there is nothing to compare (no figure, computed 0)."""
-    if declared is None or computed is None or not computed:
-        return None
-    return (float(declared) - float(computed)) / float(computed)
-
-
-def declared_differs(declared, computed) -> bool:
-    """True when a declared PCF is more than :data:`DECLARED_TOLERANCE` away from the computed one."""
-    diff = declared_difference(declared, computed)
-    return diff is not None and abs(diff) > DECLARED_TOLERANCE
-
-
-def declared_message(declared, computed) -> str:
-    """``declared PCF D differs from the computed C by +N% (more than 20%, the TfS update threshold)``."""
-    return (f"declared PCF {float(declared):g} differs from the computed {float(computed):.6g} by "
-            f"{100 * declared_difference(declared, computed):+.0f}% (more than {DECLARED_TOLERANCE:.0%}, "
-            "the TfS update threshold)")
-
-
-def pcf_characterizable(method: tuple) -> bool:
-    """True for the methods a declared AR6 GWP100 figure is valid in."""
-    return (len(method) >= 3 and method[0] in ("IPCC 2021", "EF v3.1")
-            and str(method[1]).startswith("climate change") and "GWP100" in str(method[2]))
-
-
-@dataclass
-class CarbonProfile:
-    """Supply-chain carbon profile of one supplier product (see module docstring).
-
-    ``total`` and every breakdown are per ``declared_amount`` of ``declared_unit``
-    [score_unit, kg CO2-Eq for climate methods].
-    """
-
-    product: str
-    name: str
-    company: str
-    method: tuple
-    score_unit: str
-    declared_unit: str
-    declared_amount: float
-    mass_kg: float | None
-    labels: dict[str, list]
-    array: object  # sparse.COO over DIMENSIONS
-    total_market_based: float
-    primary_data_share: float
-    dqi: dict[str, float]
-    green_electricity_share: float | None
-    recycled_share: float | None
-    green_factory_share: float
-    unresolved: list[dict]
-    complete: bool
-    not_characterized: list[dict] = field(default_factory=list)
-    declared_pcf: float | None = None
-    declared_pcfs: list[dict] = field(default_factory=list)
-    suppliers: list[dict] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    reference_period: tuple[str | None, str | None] = (None, None)
-    region: str | None = None
-    fossil: float = 0.0
-    biogenic: float = 0.0
-    biogenic_uptake: float = 0.0
-    processes: list[dict] = field(default_factory=list)  # largest direct emitters, as in `lca footprint`
-
-    # -- figures ---------------------------------------------------------------------
-    @property
-    def total(self) -> float:
-        return float(self.array.sum()) if self.array.nnz else 0.0
-
-    @property
-    def total_per_declared_unit(self) -> float:
-        return self.total / self.declared_amount
-
-    @property
-    def dqr(self) -> float:
-        return self.dqi.get("overall", float("nan"))
-
-    def by(self, dimension: str) -> pd.DataFrame:
-        """Scores by one dimension (tier, supplier, material, stage, gas, region), largest first; sums to total."""
-        if dimension not in DIMENSIONS:
-            raise InputError(f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}")
-        axis = DIMENSIONS.index(dimension)
-        others = tuple(i for i in range(len(DIMENSIONS)) if i != axis)
-        vec = self.array.sum(axis=others)
-        vec = vec.todense() if hasattr(vec, "todense") else np.asarray(vec)
-        df = pd.DataFrame({dimension: self.labels[dimension], "score": np.asarray(vec, dtype=float)})
-        df = df[df["score"] != 0]
-        if dimension == "tier":
-            return df.reset_index(drop=True)
-        return df.sort_values("score", key=np.abs, ascending=False).reset_index(drop=True)
-
-    def by_dict(self, dimension: str) -> dict[str, float]:
-        df = self.by(dimension)
-        return {str(k): finite(v, f"{dimension} {k}") for k, v in zip(df[dimension], df["score"])}
-
-    # -- outputs ---------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        total = finite(self.total, "total")
-        return {
-            "target": {"ref": self.product, "name": self.name, "unit": self.declared_unit,
-                       "company": self.company},
-            "amount": finite(self.declared_amount, "declared_amount"),
-            "method": list(self.method),
-            "score_unit": self.score_unit,
-            "total": total,
-            "declared_unit": self.declared_unit,
-            "declared_amount": finite(self.declared_amount, "declared_amount"),
-            "total_per_declared_unit": finite(self.total_per_declared_unit, "total per declared unit"),
-            "total_market_based": finite(self.total_market_based, "market-based total"),
-            "mass_kg": None if self.mass_kg is None else finite(self.mass_kg, "mass"),
-            "primary_data_share": finite(self.primary_data_share, "primary data share"),
-            "dqr": finite(self.dqr, "dqr") if self.dqi else None,
-            "dqi": {k: finite(v, k) for k, v in self.dqi.items()},
-            "green_electricity_share": (None if self.green_electricity_share is None
-                                        else finite(self.green_electricity_share, "green electricity share")),
-            "recycled_share": None if self.recycled_share is None else finite(self.recycled_share, "recycled"),
-            "green_factory_share": finite(self.green_factory_share, "green factory share"),
-            "unresolved": list(self.unresolved),
-            "complete": self.complete,
-            "not_characterized": list(self.not_characterized),
-            "declared_pcf": self.declared_pcf,
-            "declared_pcfs": list(self.declared_pcfs),
-            "suppliers": list(self.suppliers),
-            "warnings": list(self.warnings),
-            "fossil": finite(self.fossil, "fossil"), "biogenic": finite(self.biogenic, "biogenic"),
-            **{f"by_{d}": self.by_dict(d) for d in DIMENSIONS},
-            # the keys of `lca footprint --json`, for tools that read both
-            "by_process": list(self.processes),
-            "by_flow": [{"flow": k, "score": v} for k, v in self.by_dict("gas").items()],
-        }
-
-    def to_json(self, indent: int | None = None) -> str:
-        return dumps(self.to_dict(), indent=indent)
-
-    def to_pact(self) -> dict:
-        from ..report import pact
-
-        return pact.product_footprint(self)
-
-    def to_excel(self, path) -> Path:
-        from ..report import excel
-
-        return excel.write_profile(self, Path(path))
-
-    def plot(self, path) -> Path:
-        from ..report import plots
-
-        return plots.hotspots(self, Path(path))
-
-    def summary(self) -> str:
-        lines = [f"{self.name} [{self.product}] ({self.company})",
-                 f"  {self.declared_amount:g} {self.declared_unit}: {self.total:.6g} {self.score_unit} "
-                 f"location-based, {self.total_market_based:.6g} market-based  ({' | '.join(self.method)})"]
-        if self.declared_pcf is not None:
-            lines.append(f"  declared by the supplier: {self.declared_pcf:.6g}")
-        lines.append(f"  primary data share {self.primary_data_share:.1f}%, DQR {self.dqr:.2f}, "
-                     + (f"green electricity {self.green_electricity_share:.1f}%, "
-                        if self.green_electricity_share is not None else "")
-                     + (f"recycled content {self.recycled_share:.1f}%, " if self.recycled_share is not None else "")
-                     + f"green factories {self.green_factory_share:.1f}%")
-        if not self.complete:
-            lines.append("  INCOMPLETE: unresolved " + ", ".join(u["reference"] for u in self.unresolved))
-        for d in ("tier", "stage", "supplier", "material", "gas", "region"):
-            lines.append(f"  by {d}:")
-            for k, v in list(self.by_dict(d).items())[:8]:
-                lines.append(f"    {k:<44} {v:>14.6g}")
-        for w in self.warnings:
-            lines.append(f"  warning: {w}")
-        return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------
 
 
 def _root_code(built: link.Built, product) -> str:
@@ -287,11 +109,13 @@ def _reachable(built: link.Built, root: str, by_act: dict | None = None) -> list
 
 def _gas_scores(project, method: tuple) -> tuple[list[str], np.ndarray, dict[int, int]]:
     """Per-gas cradle-to-gate scores of every activity: (gas labels, array[columns, gases], flow row -> gas)."""
-    key = ("gas_scores", method)
-    if key in project._cache:
-        return project._cache[key]
-    system = project._system()
-    c = project._c(method)
+    return project.calc.cached(("gas_scores", method), lambda: _compute_gas_scores(project, method))
+
+
+def _compute_gas_scores(project, method: tuple) -> tuple[list[str], np.ndarray, dict[int, int]]:
+    calc = project.calc
+    system = calc.system()
+    c = calc.characterization(method)
     names = _flow_alias_by_row(project)
     rows_with = np.nonzero(c)[0]
     present = set(system.B.tocsr()[rows_with].nonzero()[0])
@@ -307,18 +131,19 @@ def _gas_scores(project, method: tuple) -> tuple[list[str], np.ndarray, dict[int
         cg[groups[lab]] = c[groups[lab]]
         for r in groups[lab]:
             row_gas[r] = k
-        y = project._guarded(lambda: system.solve_adjoint(system.B.T @ cg))
+        y = calc.solve_adjoint(system.B.T @ cg)
         out[:, k] = y[system.product_row]
-    project._cache[key] = (labels, out, row_gas)
-    return project._cache[key]
+    return labels, out, row_gas
 
 
 def _flow_alias_by_row(project) -> dict[int, str]:
-    key = ("flow_alias_rows",)
-    if key in project._cache:
-        return project._cache[key]
-    bd = project._activate()
-    system = project._system()
+    """System flow row -> flow alias (``flows.csv``), else the biosphere name and categories."""
+    return project.calc.cached(("flow_alias_rows",), lambda: _compute_flow_alias_by_row(project))
+
+
+def _compute_flow_alias_by_row(project) -> dict[int, str]:
+    project.activate()
+    system = project.calc.system()
     from bw2data.backends import ActivityDataset as AD
 
     by_id = {i: (n, tuple(d.get("categories", ()))) for i, n, d in
@@ -331,8 +156,6 @@ def _flow_alias_by_row(project) -> dict[int, str]:
         if nm is None:
             continue
         out[r] = alias.get(nm) or (nm[0] + (f" ({'::'.join(nm[1])})" if nm[1] else ""))
-    del bd
-    project._cache[key] = out
     return out
 
 
@@ -369,18 +192,19 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
                          f"and cannot be characterized with {' | '.join(m)}; use GWP100 or EF3.1-climate, "
                          "or allow_incomplete to leave them out (flagged).")
 
-    system = project._system()
-    nodes = project._node_table()
+    calc = project.calc
+    system = calc.system()
+    nodes = calc.nodes()
     sup_nodes = nodes[nodes["database"] == link.SUPPLIER_DB]
     id_of = dict(zip(sup_nodes["code"], sup_nodes["id"]))
     col_of = {code: system.col_of[int(id_of[code])] for code in acts if code in id_of}
     missing = [a for a in reach if a not in col_of]
     if missing:
         raise LcaError(f"the suppliers database lacks {missing[:5]}; run `lca init` to rebuild it")
-    scores = project._scores(m)
+    scores = calc.scores(m)
     gas_labels, gas_scores, row_gas = _gas_scores(project, m)
-    c = project._c(m)
-    bd = project._activate()
+    c = calc.characterization(m)
+    bd = project.activate()
 
     root_meta = acts[root]
     norm = float(root_meta["declared_amount"]) * float(root_meta["bw_per_declared_unit"])
@@ -388,9 +212,7 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
     # full solve with the project's solver: supply of every activity, checks
     demand = np.zeros(system.n)
     demand[system.product_row[col_of[root]]] = norm
-    x = project._guarded(lambda: system.solve(demand))
-    from .. import engine
-
+    x = calc.solve(demand)
     neg = engine.check_supply(system, x)
     if neg:
         raise LcaError(f"negative supply in the product system of {root}: a loop between suppliers consumes "
@@ -411,7 +233,7 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         d = np.zeros(system.n)
         for a, i in idx.items():
             d[system.product_row[col_of[a]]] = z[i]
-        xs = project._guarded(lambda: system.solve(d))
+        xs = calc.solve(d)
         return np.array([xs[col_of[a]] for a in reach])
 
     # pieces: 0 = the product's own lines at tier 0; one per supplier_product line of the product
@@ -582,8 +404,8 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
                                       "amount_per_unit": line.amount})
 
     split = {}
-    for part, sm in project._split_methods(m).items():
-        split[part] = float(project._c(sm) @ (system.B @ x))
+    for part, sm in calc.split_methods(m).items():
+        split[part] = float(calc.characterization(sm) @ (system.B @ x))
     uptake = 0.0
     for g, name in enumerate(labels["gas"]):
         if name == "CO2 uptake":
@@ -592,7 +414,7 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
     return CarbonProfile(
         processes=processes,
         product=root, name=root_meta["name"], company=root_meta["company_name"], method=m,
-        score_unit=project._score_unit(m), declared_unit=root_meta["declared_unit"],
+        score_unit=calc.score_unit(m), declared_unit=root_meta["declared_unit"],
         declared_amount=float(root_meta["declared_amount"]),
         mass_kg=(root_meta["mass_kg_per_unit"] * norm if root_meta.get("mass_kg_per_unit") is not None else None),
         labels=labels, array=arr, total_market_based=total + market_delta,

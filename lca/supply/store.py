@@ -163,13 +163,13 @@ def build(project, records: list[dict]) -> link.Built:
 
 
 def _write(project, built: link.Built, digest: str) -> None:
-    bd = project._activate()
+    bd = project.activate()
     if not built.datasets:
         if SUPPLIER_DB in bd.databases:
             project.delete_database(SUPPLIER_DB)
         return
     project.write_database(SUPPLIER_DB, built.datasets)
-    bd = project._activate()
+    bd = project.activate()
     meta = bd.databases[SUPPLIER_DB]
     meta[DIGEST_KEY] = digest
     bd.databases[SUPPLIER_DB] = meta
@@ -227,8 +227,7 @@ def rebuild(project) -> link.Built:
             raise LcaError("the stored submissions no longer link against the background inventory: "
                            + "; ".join(str(i) for i in errors[:10])
                            + ". Re-import the companies named, or restore the previous inventories.")
-        _write(project, built, _digest(texts))
-        project._set_pending(SUPPLIER_DB, False)
+        _write(project, built, _digest(texts))  # the project clears the pending mark of an interrupted write
         return built
 
 
@@ -279,16 +278,17 @@ def is_current(project, bd) -> bool:
 
 def ensure_current(project) -> None:
     """Rebuild ``suppliers`` if it was not built from exactly the stored submissions (a crashed import)."""
-    if not is_current(project, project._activate()):
+    if not is_current(project, project.activate()):
         rebuild(project)
 
 
 def linked(project) -> link.Built:
     """The line table of the current stored submissions (cached per project generation)."""
     ensure_current(project)
-    project._activate()
-    key = ("supply_built",)
-    if key not in project._cache:
+    project.activate()
+
+    def build_all() -> link.Built:
         records = load_all(project)
-        project._cache[key] = build(project, [records[c] for c in sorted(records)])
-    return project._cache[key]
+        return build(project, [records[c] for c in sorted(records)])
+
+    return project.calc.cached(("supply_built",), build_all)

@@ -1,0 +1,80 @@
+"""Brightway activation: bw2data imported once, pointed at one project directory, its chatter on stderr.
+
+bw2data reads ``BRIGHTWAY2_DIR`` when it is first imported and keeps one current
+project per process. This module is the only place that imports it for the
+package's own use (:func:`bw2data`), that points it at a project's Brightway
+directory (:func:`point_at`) and that silences it (:func:`quiet`: progress bars
+and prints go to stderr, never stdout, so ``--json`` output stays clean).
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from pathlib import Path
+
+_ACTIVE: list = [None]  # the Brightway base directory bw2data points at (one per process)
+
+
+@contextlib.contextmanager
+def quiet():
+    """Send Brightway's chatter (progress bars, prints) to stderr, never stdout."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def bw2data(default_dir: Path | None = None):
+    """The bw2data module, imported once with plain logging and no progress bars.
+
+    ``default_dir`` becomes ``BRIGHTWAY2_DIR`` if bw2data was not imported yet (it
+    reads that variable at import time), so the user's default Brightway directory is
+    never touched.
+    """
+    if "bw2data" in sys.modules:
+        return sys.modules["bw2data"]
+    if default_dir is not None:
+        os.environ["BRIGHTWAY2_DIR"] = str(default_dir)
+    # plain logging instead of structlog, so that Brightway's chatter can be sent to stderr
+    os.environ.setdefault("BRIGHTWAY_NO_STRUCTLOG", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # Brightway's progress bars
+    logging.disable(logging.INFO)  # the import announces BRIGHTWAY2_DIR; nobody asked
+    try:
+        with quiet():
+            import bw2data as bd
+    finally:
+        logging.disable(logging.NOTSET)
+    feedback = logging.getLogger("brightway-stdout-feedback")
+    feedback.setLevel(logging.INFO if os.environ.get("LCA_VERBOSE") else logging.ERROR)
+    for handler in feedback.handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sys.stderr)
+    return bd
+
+
+def point_at(bw_dir: Path, logs_dir: Path, project_name: str):
+    """Point bw2data at the Brightway base directory ``bw_dir`` and its project ``project_name``.
+
+    Returns the bw2data module. Cheap when it already points there.
+    """
+    bw_dir = Path(bw_dir)
+    bw_dir.mkdir(parents=True, exist_ok=True)
+    bd = bw2data(default_dir=bw_dir)
+    if _ACTIVE[0] != bw_dir or bd.projects.current != project_name:
+        Path(logs_dir).mkdir(exist_ok=True)
+        with quiet():
+            bd.projects.change_base_directories(bw_dir, base_logs_dir=Path(logs_dir), project_name=project_name)
+        _ACTIVE[0] = bw_dir
+    return bd
+
+
+def points_at(bw_dir: Path) -> bool:
+    """True if bw2data is imported and points at ``bw_dir``."""
+    return _ACTIVE[0] == Path(bw_dir) and "bw2data" in sys.modules
+
+
+def reload_metadata() -> None:
+    """Re-read bw2data's metadata files (databases, methods, geomapping): another process may have written."""
+    bd = sys.modules["bw2data"]
+    for meta in (bd.databases, bd.methods, bd.geomapping):
+        meta.load()

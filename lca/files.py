@@ -1,0 +1,62 @@
+"""Atomic file writes: a file is either its old content or its complete new content, never half.
+
+Every writer of the package (project state, journals, reports, plots, templates)
+goes through :func:`atomic_write`: the content is written to a temporary name
+beside the target (unique per process and thread, keeping the target's suffix so
+that tools which infer a format from it still work), flushed and fsynced, then
+moved into place with :func:`os.replace`. A writer killed mid-way leaves the
+target as it was (and at worst a hidden temporary file).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Callable
+
+
+def temporary_path(path: Path) -> Path:
+    """A hidden name beside ``path``, unique to this process and thread, with ``path``'s suffix."""
+    path = Path(path)
+    return path.with_name(f".{path.stem}.{os.getpid()}-{threading.get_ident()}.tmp{path.suffix}")
+
+
+def atomic_write(path, write: Callable[[Path], None], fsync: bool = True) -> Path:
+    """Call ``write(tmp)`` to fill a temporary file, then move it to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The target file; its directory is created if needed.
+    write : callable
+        ``write(tmp)`` writes the complete content to the :class:`~pathlib.Path` ``tmp``.
+    fsync : bool, default True
+        Flush the temporary file to disk before the rename (durability after a power loss).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(path)
+    try:
+        write(tmp)
+        if fsync:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def atomic_write_text(path, text: str, encoding: str = "utf-8", fsync: bool = True) -> Path:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_write`)."""
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding=encoding), fsync=fsync)
+
+
+def atomic_write_bytes(path, data: bytes, fsync: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data), fsync=fsync)

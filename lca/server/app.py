@@ -1,0 +1,323 @@
+"""The Starlette application of the PACT v3 Data Exchange API (host system).
+
+Endpoints: ``GET /.well-known/openid-configuration``, ``POST /auth/token`` (OAuth2
+client credentials, HTTP Basic, form body), ``GET /3/footprints`` (filters and
+``limit`` with a ``Link: <...>; rel="next"`` header), ``GET /3/footprints/{id}``,
+``POST /3/events`` (CloudEvents, structured mode). Errors are PACT ``Error``
+objects ``{"code", "message"}``: BadRequest 400, TokenExpired 401 (an invalid or
+missing token is 401 BadRequest), AccessDenied 403, NotFound 404, InternalError
+500, NotImplemented 501; the token endpoint answers OAuth2 errors (RFC 6749 5.2).
+
+Why Starlette (on uvicorn) rather than FastAPI: the API is five fixed routes whose
+error bodies the PACT spec dictates exactly; FastAPI's request models, automatic
+422 validation errors and OpenAPI machinery would have to be overridden, and
+its per-request validation costs latency. Starlette gives the ASGI routing,
+form/query parsing and background tasks with nothing to undo.
+
+Limits: request bodies above ``max_body`` bytes (413), query strings above
+``MAX_QUERY`` bytes (414), token requests per client address (token bucket, 429).
+Unexpected failures answer 500 InternalError with a reference; the log names the
+reference and the exception type only (no trace, no secrets).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+import secrets
+import time
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import events as ev
+from . import store
+from .clients import Registry
+from .filters import QueryError, parse_query
+
+log = logging.getLogger("lca.server")
+MAX_BODY = 64 * 1024  # [bytes] largest request body accepted
+MAX_QUERY = 4096  # [bytes] longest query string accepted
+TOKEN_RATE = 30  # token requests per minute per client address (burst of the same size)
+_HOST = re.compile(r"^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_HEADERS = {"cache-control": "no-store", "x-content-type-options": "nosniff",
+            "strict-transport-security": "max-age=31536000"}
+STATUS = {"BadRequest": 400, "TokenExpired": 401, "AccessDenied": 403, "NotFound": 404,
+          "InternalError": 500, "NotImplemented": 501}
+
+
+def error(code: str, message: str, status: int | None = None, headers: dict | None = None) -> Response:
+    """A PACT v3 Error response."""
+    body = json.dumps({"code": code, "message": message}).encode("utf-8")
+    return Response(body, status_code=status or STATUS[code], media_type="application/json",
+                    headers={**_HEADERS, **(headers or {})})
+
+
+def oauth_error(err: str, description: str, status: int, headers: dict | None = None) -> Response:
+    body = json.dumps({"error": err, "error_description": description}).encode("utf-8")
+    return Response(body, status_code=status, media_type="application/json", headers={**_HEADERS, **(headers or {})})
+
+
+def _json(obj, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(json.dumps(obj, ensure_ascii=False).encode("utf-8"), status_code=status,
+                    media_type="application/json", headers={**_HEADERS, **(headers or {})})
+
+
+class TokenBucket:
+    """``rate`` requests per minute per key, with a burst of ``rate``."""
+
+    def __init__(self, rate: int):
+        self.rate = max(1, int(rate))
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key: str) -> float:
+        """0 if a request may go ahead now, else the seconds to wait."""
+        now = time.monotonic()
+        if len(self.buckets) > 10000:
+            self.buckets = {k: v for k, v in self.buckets.items() if now - v[1] < 120}
+        tokens, last = self.buckets.get(key, (float(self.rate), now))
+        tokens = min(float(self.rate), tokens + (now - last) * self.rate / 60.0)
+        if tokens < 1.0:
+            self.buckets[key] = (tokens, now)
+            return (1.0 - tokens) * 60.0 / self.rate
+        self.buckets[key] = (tokens - 1.0, now)
+        return 0.0
+
+
+class Limits:
+    """ASGI middleware: body and query-size limits, security headers, and the last-resort 500."""
+
+    def __init__(self, app, max_body: int):
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def send_wrapper(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        async def reply(resp):
+            await resp(scope, receive, send_wrapper)
+
+        if len(scope.get("query_string", b"")) > MAX_QUERY:
+            return await reply(error("BadRequest", f"query string longer than {MAX_QUERY} bytes", 414))
+        length = None
+        for k, v in scope.get("headers", []):
+            if k == b"content-length":
+                try:
+                    length = int(v)
+                except ValueError:
+                    return await reply(error("BadRequest", "invalid Content-Length"))
+        if length is not None and length > self.max_body:
+            return await reply(error("BadRequest", f"request body larger than {self.max_body} bytes", 413))
+        seen = 0
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send_wrapper)
+        except _TooLarge:
+            if not started:
+                await reply(error("BadRequest", f"request body larger than {self.max_body} bytes", 413))
+        except Exception as exc:  # the last resort: no trace and no detail leave the process
+            if not started:  # (once a response started, the app's own handler has logged it)
+                ref = secrets.token_hex(6)
+                log.error("internal error %s: %s on %s %s", ref, type(exc).__name__, scope.get("method"),
+                          scope.get("path", "")[:200])
+                await reply(error("InternalError", f"internal error (reference {ref})"))
+
+
+class _TooLarge(HTTPException):
+    """A body that grew past the limit while it was read (no or a false Content-Length)."""
+
+    def __init__(self):
+        super().__init__(413)
+
+
+def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOKEN_RATE,
+               max_body: int = MAX_BODY, default_host: str = "localhost"):
+    """The ASGI application serving ``project_path``'s published footprints."""
+    from .clients import TOKEN_TTL_S
+
+    registry = Registry(project_path, token_ttl=token_ttl or TOKEN_TTL_S)
+    index = store.FootprintIndex(project_path)
+    bucket = TokenBucket(token_rate)
+
+    def base_url(request: Request) -> str:
+        host = request.headers.get("host", "")
+        return f"https://{host if _HOST.match(host) else default_host}"
+
+    def authorize(request: Request):
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        challenge = {"www-authenticate": 'Bearer error="invalid_token"'}
+        if scheme.lower() != "bearer" or not token.strip():
+            return None, error("BadRequest", "a bearer access token is required (POST /auth/token)", 401,
+                               {"www-authenticate": "Bearer"})
+        client, why = registry.verify(token.strip())
+        if why == "expired":
+            return None, error("TokenExpired", "the access token has expired; request a new one", 401, challenge)
+        if client is None:
+            return None, error("BadRequest", "the access token is invalid", 401, challenge)
+        return client, None
+
+    async def openid(request: Request):
+        base = base_url(request)
+        return _json({"issuer": base, "token_endpoint": base + "/auth/token",
+                      "grant_types_supported": ["client_credentials"],
+                      "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+                      "response_types_supported": ["token"]})
+
+    async def token(request: Request):
+        addr = request.client.host if request.client else "?"
+        wait = bucket.take(addr)
+        if wait:
+            return oauth_error("invalid_request", "too many token requests; retry later", 429,
+                               {"retry-after": str(int(wait) + 1)})
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/x-www-form-urlencoded":
+            return oauth_error("invalid_request", "send the form body as application/x-www-form-urlencoded", 400)
+        try:
+            form = dict(parse_qsl((await request.body()).decode("utf-8"), max_num_fields=20))
+        except (UnicodeDecodeError, ValueError):
+            return oauth_error("invalid_request", "the form body cannot be parsed", 400)
+        if form.get("grant_type") != "client_credentials":
+            return oauth_error("unsupported_grant_type", "only grant_type=client_credentials is supported", 400)
+        scheme, _, cred = request.headers.get("authorization", "").partition(" ")
+        client_id = secret = None
+        if scheme.lower() == "basic" and cred and len(cred) <= 1024:
+            try:
+                client_id, sep, secret = base64.b64decode(cred.strip(), validate=True).decode("utf-8").partition(":")
+                if not sep:
+                    client_id = None
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                client_id = None
+        challenge = {"www-authenticate": 'Basic realm="pact"'}
+        if not client_id:
+            return oauth_error("invalid_client", "client authentication by HTTP Basic is required", 401, challenge)
+        client = await run_in_threadpool(registry.authenticate, client_id, secret)
+        if client is None:
+            log.info("token refused for an unknown client id or a wrong secret (from %s)", addr)
+            return oauth_error("invalid_client", "unknown client or wrong secret", 401, challenge)
+        access, ttl = registry.issue(client)
+        return _json({"access_token": access, "token_type": "bearer", "expires_in": ttl})
+
+    async def list_footprints(request: Request):
+        client, denied = authorize(request)
+        if denied:
+            return denied
+        items = request.query_params.multi_items()
+        try:
+            q = parse_query(items)
+        except QueryError as exc:
+            return error("BadRequest", str(exc))
+        entries = index.current().entries
+        name = client.name
+        found = [e for e in entries if (e.access is None or name in e.access) and q.matches(e.keys)]
+        page = found[q.offset:] if q.limit is None else found[q.offset:q.offset + q.limit]
+        headers = dict(_HEADERS)
+        if q.limit is not None and q.offset + q.limit < len(found):
+            params = q.canonical_items(items) + [("limit", str(q.limit)), ("offset", str(q.offset + q.limit))]
+            headers["link"] = f'<{base_url(request)}/3/footprints?{urlencode(params)}>; rel="next"'
+        body = b'{"data":[' + b",".join(e.body for e in page) + b"]}"
+        return Response(body, media_type="application/json", headers=headers)
+
+    async def get_footprint(request: Request):
+        client, denied = authorize(request)
+        if denied:
+            return denied
+        if request.query_params:
+            return error("BadRequest", "GetFootprint takes no query parameters")
+        pf_id = request.path_params["id"]
+        if not _UUID.match(pf_id):
+            return error("BadRequest", "the footprint id must be a UUID")
+        entry = index.current().by_id.get(pf_id.lower())
+        if entry is None:
+            return error("NotFound", "the requested footprint could not be found")
+        if entry.access is not None and client.name not in entry.access:
+            return error("AccessDenied", "this client may not access the requested footprint")
+        return Response(b'{"data":' + entry.body + b"}", media_type="application/json", headers=_HEADERS)
+
+    async def post_event(request: Request):
+        client, denied = authorize(request)
+        if denied:
+            return denied
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype not in ("application/cloudevents+json", "application/json"):
+            return error("BadRequest", "send one CloudEvent in structured mode (application/cloudevents+json)")
+        try:
+            event = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            return error("BadRequest", "the body is not JSON")
+        try:
+            ev.validate(event)
+        except ev.EventError as exc:
+            return error(exc.code, str(exc))
+        if event["type"] == ev.CREATED:
+            visible = [e for e in index.current().entries if e.access is None or client.name in e.access]
+            reply = ev.answer(event, visible, source=base_url(request) + "/3/events")
+            task = BackgroundTask(ev.deliver, project_path, client, reply)
+            log.info("RequestCreated %s from %s: answering %s", event["id"][:80], client.name,
+                     reply["type"][len(ev.PREFIX):])
+            return Response(b"", status_code=200, headers=_HEADERS, background=task)
+        await run_in_threadpool(store.save_event, project_path, store.EVENTS, event, client.name)
+        log.info("stored %s %s from %s", event["type"][len(ev.PREFIX):], event["id"][:80], client.name)
+        return Response(b"", status_code=200, headers=_HEADERS)
+
+    async def v2(request: Request):
+        return error("NotImplemented", "this host system implements PACT v3 only (/3/...)")
+
+    async def not_found(request: Request, exc):
+        return error("NotFound", "no such endpoint")
+
+    async def not_allowed(request: Request, exc):
+        return error("BadRequest", f"{request.method} is not allowed here", 405)
+
+    async def internal(request: Request, exc):
+        ref = secrets.token_hex(6)
+        log.error("internal error %s: %s on %s %s", ref, type(exc).__name__, request.method, request.url.path[:200])
+        return error("InternalError", f"internal error (reference {ref})")
+
+    async def http_error(request: Request, exc):
+        status = getattr(exc, "status_code", 400)
+        if status == 404:
+            return await not_found(request, exc)
+        if status == 405:
+            return await not_allowed(request, exc)
+        if status == 413:
+            return error("BadRequest", f"request body larger than {max_body} bytes", 413)
+        return error("BadRequest", "bad request", status if 400 <= status < 500 else 400)
+
+    routes = [
+        Route("/.well-known/openid-configuration", openid, methods=["GET"]),
+        Route("/auth/token", token, methods=["POST"]),
+        Route("/3/footprints", list_footprints, methods=["GET"]),
+        Route("/3/footprints/{id}", get_footprint, methods=["GET"]),
+        Route("/3/events", post_event, methods=["POST"]),
+        Route("/2/{rest:path}", v2, methods=["GET", "POST"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed,
+                                                       HTTPException: http_error, Exception: internal})
+    return Limits(app, max_body)

@@ -1,0 +1,70 @@
+"""Atomic, private files of the PACT server directory (``PROJECT/pact/``).
+
+Every write goes to a temporary file in the same directory, is flushed to disk
+and renamed over the target (``os.replace``), so a reader sees the old or the new
+file, never half of one; files are created with mode 0600 (secrets and client
+records live here). :func:`locked` serializes writers with an OS file lock.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from pathlib import Path
+
+PACT_DIR = "pact"
+
+
+def pact_dir(project_path) -> Path:
+    """``PROJECT/pact`` (created, mode 0700)."""
+    d = Path(project_path) / PACT_DIR
+    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return d
+
+
+def write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` atomically with permissions ``mode``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: Path, obj, mode: int = 0o600) -> None:
+    """Write ``obj`` as JSON (no NaN) to ``path`` atomically."""
+    write_bytes(path, json.dumps(obj, ensure_ascii=False, allow_nan=False, indent=1).encode("utf-8"), mode)
+
+
+def read_json(path: Path, default=None):
+    """The JSON content of ``path``, or ``default`` if it does not exist."""
+    try:
+        with open(path, "rb") as fh:
+            return json.loads(fh.read())
+    except FileNotFoundError:
+        return default
+
+
+@contextlib.contextmanager
+def locked(directory: Path, name: str = "write.lock"):
+    """Hold an exclusive OS lock on ``directory/name`` (one writer at a time)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fh = open(directory / name, "a+")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        fh.close()

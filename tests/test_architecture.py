@@ -1,0 +1,222 @@
+"""Architecture: one-way imports, no cycles, modules of one concept and moderate size.
+
+Parses every module of ``lca/`` with :mod:`ast` and collects its imports of other
+``lca`` modules -- at module level AND inside functions (a lazy import is still
+an arrow). Fails on:
+
+- an import cycle (any strongly connected group of modules);
+- an import from a later layer (an arrow back up, see :data:`LAYERS`);
+- an import the design forbids explicitly (:data:`FORBIDDEN`);
+- a module not placed in a layer (place a new module in :data:`LAYERS`);
+- a module longer than :data:`MAX_LINES` lines unless :data:`LONG_MODULES` says why;
+- a module without a docstring naming its concept.
+
+The layers follow ``spec/architecture.md``: foundations (errors, units, method
+tables, files, Brightway activation, hooks), data (inventories), the solver, the
+results and their writers, the calculator, the project, then what is built on a
+project (supplier workbooks, product models, comparisons) and finally the shells
+(CLI, demo, PACT server, the package's public API). A module imports only from its own layer
+or the layers listed before it. ``lca.project`` reaches what is built on it only
+through the registrations of :mod:`lca.hooks`.
+"""
+from __future__ import annotations
+
+import ast
+import fnmatch
+from pathlib import Path
+
+import pytest
+
+LCA = Path(__file__).resolve().parent.parent / "lca"
+
+# (layer, module patterns) in order: a module may import its own layer and the layers above it
+LAYERS = [
+    ("foundation", ["lca.errors", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
+                    "lca.brightway"]),
+    ("data", ["lca.inventory"]),
+    ("solver", ["lca.engine"]),
+    ("results", ["lca.results", "lca.report", "lca.report.*"]),
+    ("calculator", ["lca.calc"]),
+    ("project", ["lca.project"]),
+    ("built on the project", ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare"]),
+    ("shell", ["lca.demo", "lca.server", "lca.server.*", "lca.cli", "lca"]),
+]
+
+# (importer patterns, imported patterns, why): arrows the layers alone would allow
+FORBIDDEN = [
+    (["lca.supply", "lca.supply.*", "lca.models", "lca.models.*"],
+     ["lca.report", "lca.report.*", "lca.cli", "lca.server", "lca.server.*"],
+     "inputs do not write reports or call the CLI (spec/architecture.md)"),
+    (["lca.report", "lca.report.*"], ["lca.results", "lca.calc", "lca.project"],
+     "writers read result objects by their attributes; results.py delegates to them"),
+    (["lca.project", "lca.calc"], ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare"],
+     "the project reaches what is built on it through lca.hooks registrations"),
+]
+
+MAX_LINES = 650
+# module -> why it may be longer than MAX_LINES
+LONG_MODULES = {
+    "lca.supply.schema": "being split by issue-14a (sheet spec, cell parsing, rules, vocabularies as data)",
+    "lca.supply.workbook": "one concept: the safe xlsx reader (zip and XML limits, the raw cell model)",
+    "lca.project": "one concept: the project store (set-up, lock, safe writes, integrity); "
+                   "issue-10 phase 2 moves locking out",
+}
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(LCA.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(LCA.rglob("*.py"))}
+
+
+MODULES = _modules()
+
+
+def _resolve(module: str, is_package: bool, level: int, name: str | None) -> str:
+    """The absolute name of ``from <level dots><name> import ...`` written in ``module``."""
+    if level == 0:
+        return name or ""
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    base = base[: len(base) - (level - 1)]
+    return ".".join(base + ([name] if name else []))
+
+
+def imports_of(module: str) -> set[str]:
+    """The ``lca`` modules ``module`` imports, anywhere in its code (module level and in functions)."""
+    path = MODULES[module]
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    is_package = path.name == "__init__.py"
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "lca" or alias.name.startswith("lca."):
+                    out.add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            target = _resolve(module, is_package, node.level, node.module)
+            if not (target == "lca" or target.startswith("lca.")):
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                out.add(sub if sub in MODULES else target)
+    out.discard(module)
+    return out
+
+
+GRAPH = {m: imports_of(m) for m in MODULES}
+
+
+def _matches(module: str, patterns) -> bool:
+    return any(fnmatch.fnmatchcase(module, p) for p in patterns)
+
+
+def _layer(module: str) -> int | None:
+    for i, (_, patterns) in enumerate(LAYERS):
+        if _matches(module, patterns):
+            return i
+    return None
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in graph:
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                out.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_import_parser_sees_lazy_and_relative_imports():
+    # the parser itself, on facts of this code base that are certain
+    assert "lca.errors" in GRAPH["lca.results"]  # module level, relative
+    assert "lca.report.pact" in GRAPH["lca.results"]  # inside a method (CarbonProfile.to_pact)
+    assert "lca.supply.store" in GRAPH["lca.supply"]  # `from . import store` in a package
+    assert _resolve("lca.supply.rollup", False, 2, "results") == "lca.results"
+    assert _resolve("lca.supply", True, 1, None) == "lca.supply"
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycle():
+    cycles = _cycles(GRAPH)
+    assert not cycles, "import cycles (module level or inside functions): " + "; ".join(
+        " <-> ".join(c) for c in cycles)
+
+
+def test_every_module_has_a_layer():
+    missing = [m for m in MODULES if _layer(m) is None]
+    assert not missing, f"modules in no layer: {missing}; place them in LAYERS of {__file__}"
+
+
+def test_no_import_back_up():
+    bad = []
+    for m, targets in GRAPH.items():
+        lm = _layer(m)
+        for t in sorted(targets):
+            lt = _layer(t)
+            if lm is not None and lt is not None and lt > lm:
+                bad.append(f"{m} ({LAYERS[lm][0]}) imports {t} ({LAYERS[lt][0]})")
+    assert not bad, "imports from a later layer back up:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("importers,imported,why", FORBIDDEN)
+def test_no_forbidden_import(importers, imported, why):
+    bad = [f"{m} imports {t}" for m, targets in GRAPH.items() if _matches(m, importers)
+           for t in sorted(targets) if _matches(t, imported)]
+    assert not bad, f"{why}: " + "; ".join(bad)
+
+
+def test_modules_are_of_moderate_size():
+    long = {m: n for m, p in MODULES.items()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    unexplained = {m: n for m, n in long.items() if m not in LONG_MODULES}
+    assert not unexplained, (f"modules over {MAX_LINES} lines: {unexplained}; split them by concept "
+                             "or say in LONG_MODULES why they are one")
+
+
+def test_long_module_list_is_current():
+    stale = [m for m in LONG_MODULES
+             if m not in MODULES or len(MODULES[m].read_text(encoding="utf-8").splitlines()) <= MAX_LINES]
+    assert not stale, f"no longer long (or gone), remove from LONG_MODULES: {stale}"
+
+
+def test_every_module_names_its_concept():
+    missing = [m for m, p in MODULES.items()
+               if p.stat().st_size and not ast.get_docstring(ast.parse(p.read_text(encoding="utf-8")))]
+    assert not missing, f"modules without a docstring naming their concept: {missing}"
