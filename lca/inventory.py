@@ -210,16 +210,19 @@ def brightway_datasets(bg: Background, biosphere_codes: dict[str, str]) -> list[
     ``biosphere_codes`` maps a flow alias to its biosphere3 code.
     """
     out = []
+    table = uncertainty_table()  # read once: the version check stats every data file
     for code, ds in bg.datasets.items():
-        out.append(_bw_dataset(ds, code, ds["location"], biosphere_codes, None, bg))
+        out.append(_bw_dataset(ds, code, ds["location"], biosphere_codes, None, bg, table))
         if ds.get("regionalize"):
             for location, grid_code in bg.grids.items():
                 if location != ds["location"]:
-                    out.append(_bw_dataset(ds, f"{code}@{location}", location, biosphere_codes, grid_code, bg))
+                    out.append(_bw_dataset(ds, f"{code}@{location}", location, biosphere_codes, grid_code, bg,
+                                           table))
     return out
 
 
-def _bw_dataset(ds, code, location, bio, grid_code, bg: Background) -> dict:
+def _bw_dataset(ds, code, location, bio, grid_code, bg: Background, table: dict | None = None) -> dict:
+    table = uncertainty_table() if table is None else table
     exchanges = [{"input": (BACKGROUND_DB, code), "amount": 1.0, "type": "production", "unit": ds["unit"]}]
     for exc in ds.get("exchanges", []):
         if exc["type"] == "technosphere":
@@ -228,11 +231,11 @@ def _bw_dataset(ds, code, location, bio, grid_code, bg: Background) -> dict:
                 src = grid_code
             exchanges.append({"input": (BACKGROUND_DB, src), "amount": float(exc["amount"]),
                               "type": "technosphere", "unit": exc["unit"], "comment": exc["source"],
-                              **_uncertainty(ds, exc, exc["input"])})
+                              **_uncertainty(ds, exc, exc["input"], table)})
         else:
             exchanges.append({"input": (BIOSPHERE_DB, bio[exc["flow"]]), "amount": float(exc["amount"]),
                               "type": "biosphere", "unit": "kilogram", "comment": exc["source"],
-                              "flow_alias": exc["flow"], **_uncertainty(ds, exc, exc["flow"])})
+                              "flow_alias": exc["flow"], **_uncertainty(ds, exc, exc["flow"], table)})
     meta = {k: v for k, v in ds.items() if k not in ("exchanges", "_file") and not k.startswith("_")}
     meta.update({
         "database": BACKGROUND_DB, "code": code, "location": location, "type": "process",
@@ -245,10 +248,9 @@ def _bw_dataset(ds, code, location, bio, grid_code, bg: Background) -> dict:
     return meta
 
 
-def _uncertainty(ds: dict, exc: dict, what: str) -> dict:
+def _uncertainty(ds: dict, exc: dict, what: str, table: dict) -> dict:
     """Brightway uncertainty fields of a background exchange: lognormal from the dataset's pedigree
     (inventories/uncertainty.toml, :mod:`lca.pedigree`), or the exchange's own ``gsd`` if it gives one."""
-    table = uncertainty_table()
     if exc.get("gsd") is not None:
         sigma = math.log(float(exc["gsd"]))
     else:

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import distributions, inventory
+from .. import distributions, inventory, pedigree
 from ..errors import InputError
 
 MODELS_DB = "models"
@@ -284,7 +284,9 @@ class Model:
     def rows_sigma(self) -> float:
         """sigma of ln(amount) of the step rows, from the parameter file's ``[uncertainty.rows]`` pedigree."""
         rows = self.data.get("uncertainty", {}).get("rows")
-        return distributions.pedigree_sigma(rows["pedigree"]) if rows else 0.0
+        if not rows:
+            return 0.0
+        return pedigree.pedigree_sigma_of(inventory._uncertainty_table(self._version), rows["pedigree"])
 
     def parameter_entries(self) -> dict[str, dict]:
         """Every parameter of this model: name -> ``{value, unit, source, dist, sampled}``.
@@ -305,7 +307,7 @@ class Model:
         m.params = self.derive({**self.params, **draws})
         m._cached = None
         b = Builder(self.prefix, self.bg, f"{self.parameter_file or self.name}.toml",
-                    rows_sigma=self.rows_sigma, row_draw=row_draw)
+                    rows_sigma=self.rows_sigma if row_draw is not None else 0.0, row_draw=row_draw)
         ref = m._build(b)
         return b.datasets(), b.code(ref)
 
