@@ -157,6 +157,14 @@ class CarbonProfile:
     biogenic: float = 0.0
     biogenic_uptake: float = 0.0
     processes: list[dict] = field(default_factory=list)  # largest direct emitters, as in `lca footprint`
+    # outbound transport of the product: outside the cradle-to-gate total [score_unit per declared amount]
+    distribution: float = 0.0
+    distribution_lines: list[dict] = field(default_factory=list)
+    line_items: list[dict] = field(default_factory=list)  # workbook line -> dataset -> amount x factor = contribution
+    methodology: list[dict] = field(default_factory=list)  # {key, en, zh, text}: boundary, indicators, sources
+    electricity_kwh: float = 0.0         # traceable electricity of the chain [kWh per declared amount]
+    green_electricity_kwh: float = 0.0   # of which renewable [kWh]
+    recycled_unmodelled: list[dict] = field(default_factory=list)  # declared recycled shares no route modelled
 
     # -- figures ---------------------------------------------------------------------
     @property
@@ -179,7 +187,9 @@ class CarbonProfile:
         others = tuple(i for i in range(len(DIMENSIONS)) if i != axis)
         vec = self.array.sum(axis=others)
         vec = vec.todense() if hasattr(vec, "todense") else np.asarray(vec)
-        df = pd.DataFrame({dimension: self.labels[dimension], "score": np.asarray(vec, dtype=float)})
+        names = list(self.labels[dimension])
+        # an axis without labels still has length 1 (sparse arrays need a shape): never more scores than labels
+        df = pd.DataFrame({dimension: names, "score": np.asarray(vec, dtype=float).ravel()[:len(names)]})
         df = df[df["score"] != 0]
         if dimension == "tier":
             return df.reset_index(drop=True)
@@ -219,6 +229,14 @@ class CarbonProfile:
             "suppliers": list(self.suppliers),
             "warnings": list(self.warnings),
             "fossil": finite(self.fossil, "fossil"), "biogenic": finite(self.biogenic, "biogenic"),
+            # outside the cradle-to-gate total: the product's own outbound transport
+            "distribution": finite(self.distribution, "distribution"),
+            "distribution_lines": [{k: (finite(v, k) if isinstance(v, float) else v) for k, v in d.items()}
+                                   for d in self.distribution_lines],
+            "electricity_kwh": finite(self.electricity_kwh, "electricity"),
+            "green_electricity_kwh": finite(self.green_electricity_kwh, "green electricity"),
+            "recycled_unmodelled": list(self.recycled_unmodelled),
+            "methodology": {m["key"]: m["text"] for m in self.methodology},
             **{f"by_{d}": self.by_dict(d) for d in DIMENSIONS},
             # the keys of `lca footprint --json`, for tools that read both
             "by_process": list(self.processes),
@@ -247,6 +265,9 @@ class CarbonProfile:
         lines = [f"{self.name} [{self.product}] ({self.company})",
                  f"  {self.declared_amount:g} {self.declared_unit}: {self.total:.6g} {self.score_unit} "
                  f"location-based, {self.total_market_based:.6g} market-based  ({' | '.join(self.method)})"]
+        if self.distribution_lines:
+            lines.append(f"  distribution (outbound transport, not in the cradle-to-gate total): "
+                         f"{self.distribution:.6g} {self.score_unit}")
         if self.declared_pcf is not None:
             lines.append(f"  declared by the supplier: {self.declared_pcf:.6g}")
         lines.append(f"  primary data share {self.primary_data_share:.1f}%, DQR {self.dqr:.2f}, "

@@ -1,54 +1,48 @@
 """Roll-up: the supply-chain carbon profile of an imported supplier product.
 
-The product system is solved by the project's calculator (``project.calc``,
-:class:`lca.calc.Calculator`: one kept factorization); background inputs are valued with the project's
-all-products adjoint scores, split by gas with one more adjoint solve per gas
-present. The supplier part of the system is then expanded by path length
-(tier): ``z_0 = demand``, ``z_{t+1} = M z_t`` with ``M`` the supplier-to-supplier
-input matrix, and everything deeper than :data:`MAX_TIER` is the exact
-remainder ``(I - M)^{-1} z_K`` from the linear solve, so loops between suppliers
-come out as the linear-system solution and every breakdown sums to the total.
+Four steps, each a small function of :func:`profile`:
 
-Each contribution (a workbook line of some supplier activity at some tier,
-split by gas) is one entry of a ``sparse.COO`` array over
-``(tier, supplier, material, stage, gas, region)``: any breakdown is a sum over
-the other axes (:meth:`CarbonProfile.by`).
+1. **tiers** (:func:`tiers`): the supplier part of the system expanded by path
+   length: ``z_0 = demand``, ``z_{t+1} = M z_t`` with ``M`` the
+   supplier-to-supplier input matrix; everything deeper than :data:`MAX_TIER` is
+   the exact remainder ``(I - M)^{-1} z_K`` from the project's linear solve, so
+   loops between suppliers come out as the linear-system solution;
+2. **line values** (:func:`lca.supply.values.line_values`): one unit of each
+   linked line valued by gas with the project's per-gas adjoint scores;
+3. **accumulation** (:func:`accumulate`): each (tier step, line) pair is a
+   contribution, an entry of a ``sparse.COO`` array over
+   ``(tier, supplier, material, stage, gas, region)``; the same pass adds up
+   each line's activity amount, so the line items sum to the total;
+4. **indicators** (:mod:`lca.supply.indicators`): primary data share, DQR,
+   green-factory, green-electricity and recycled-content shares, as the
+   methodology sheet defines them.
+
+Before any of that, a profile that cannot be right is refused (InputError,
+naming the products and rows): stored rows that no longer link, a product
+with no rows, unresolved references (unless ``allow_incomplete``), declared
+PCFs under a non-GWP100 method, a supplier loop that consumes at least what it
+produces. A loop that only inflates (gain < 1) is solved and named in a warning.
 
 Dimensions
 ----------
 - tier: 0 = the reporting company's own operations (energy, direct emissions,
-  transport) for the product; a supplier product sits one tier below its buyer;
-  a background dataset or a declared PCF one tier below the line that buys it.
-  Paths deeper than MAX_TIER are reported as ``"{MAX_TIER}+"``.
-- stage (from the product's point of view): ``raw materials`` (background
-  materials the company buys), ``purchased components`` (everything that comes
-  through its supplier_product and supplier_pcf lines), ``own energy``,
-  ``own direct emissions``, ``transport``.
+  inbound transport) for the product; a supplier product sits one tier below
+  its buyer; a background dataset or a declared PCF one tier below the line
+  that buys it. Paths deeper than MAX_TIER are reported as ``"{MAX_TIER}+"``.
+- stage (from the product's point of view): ``raw materials``, ``purchased
+  components`` (everything through its supplier_product and supplier_pcf
+  lines), ``own energy``, ``own direct emissions``, ``transport`` (inbound).
 - material: the product's own bill-of-materials line the contribution flows
-  through (its material name, or ``electricity``, ``direct emissions``,
-  ``transport (truck)``...).
+  through (labelled by the dataset it is computed with, see
+  :mod:`lca.supply.link`), or ``electricity``, ``direct emissions``...
 - supplier: the company whose line it is (the material's ``supplier_name``
   where given, the declaring supplier of a PCF).
-- gas: the elementary flow (flows.csv alias); declared PCFs as
-  ``declared PCF (CO2e)``.
-- region: where the emission is located (grid region, dataset location,
-  production region).
+- gas: the elementary flow (flows.csv alias); declared PCFs as ``declared PCF (CO2e)``.
+- region: where the emission is located (grid region, dataset location, production region).
 
-Indicators
-----------
-- primary_data_share [%] (PACT): own activity data of every company in the chain
-  (energy, direct emissions, transport lines) is primary; a declared PCF counts
-  with its declared share; background datasets are secondary.
-- dqr: footprint-weighted mean of per-line ratings (1 very good .. 5 very poor),
-  technological / geographical / temporal: own direct emissions 1/1/1; own energy
-  and transport 2/1-3/2 (grid of the exact region or a fallback); background
-  3 / 2 (regional match) or 3 / 2-4 by data age; declared PCFs as declared, else 3.
-  A rule of thumb after the PACT v3 DQR scale, stated as an estimate.
-- green_electricity_share [%]: renewable-sourced kWh over all kWh in the chain.
-- recycled_share [%]: recycled content over the mass of background materials
-  bought anywhere in the chain.
-- green_factory_share [%]: share of the footprint arising at companies that are
-  MIIT green factories (provincial or national).
+Boundary: outbound transport (``direction = outbound``) is not in the total:
+the product's own outbound legs are ``distribution`` (:attr:`CarbonProfile.distribution`);
+a supplier's outbound legs are its buyer's inbound transport and are not added.
 
 Market-based total: the location-based total with every electricity line's
 grid footprint replaced by its market-based factor (supplier_ef, renewable
@@ -64,23 +58,86 @@ from __future__ import annotations
 
 import difflib
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import engine, inventory
+from .. import engine
 from ..declared import DECLARED_TOLERANCE, declared_difference, declared_differs, declared_message  # noqa: F401
 from ..errors import InputError, LcaError
 from ..methods import pcf_characterizable
 from ..results import DIMENSIONS, CarbonProfile, finite
+from . import indicators as ind
 from . import link, store
+from .values import PCF_GAS, LineValues, distribution_values, line_values  # noqa: F401
+
 MAX_TIER = 8
-PCF_GAS = "declared PCF (CO2e)"
+LOOP_GAIN_LIMIT = 1.0 - 1e-9  # a supplier loop at or above this gain consumes what it produces
+CHECK_REL = 1e-5  # the profile's sum vs the project's solve (float32 matrices: ~1e-7 per entry)
 _OWN_STAGE = {"background": "raw materials", "supplier_pcf": "purchased components", "energy": "own energy",
               "emission": "own direct emissions", "transport": "transport"}
 _DEEPER = {"background": 1, "supplier_pcf": 1}  # tier offset of a line's contribution
+_NOT_CRADLE_TO_GATE = ("supplier_product", "distribution")  # links between activities; outbound transport
 
 
-def _root_code(built: link.Built, product) -> str:
+@dataclass
+class Chain:
+    """The supplier products a product's profile reaches, and their supplier-to-supplier matrix."""
+
+    root: str
+    reach: list[str]                  # supplier products, the root first
+    by_activity: dict[str, list]      # code -> its lines
+    index: dict[str, int]             # code -> position in reach
+    supplier_matrix: np.ndarray       # M[i, j]: units of reach[i] per unit of reach[j]
+    norm: float                       # Brightway units of the root in its declared amount
+
+    def lines(self, kinds=None, exclude=()) -> list:
+        return [line for a in self.reach for line in self.by_activity.get(a, [])
+                if (kinds is None or line.kind in kinds) and line.kind not in exclude]
+
+
+@dataclass
+class Piece:
+    """A part of the tier expansion: the root's own lines, or everything through one of its supplier_product lines."""
+
+    stage: str | None                 # None: the line's own stage
+    material: str | None              # None: the line's own label
+    steps: list[tuple[int, np.ndarray]]  # (tier, activity amounts over chain.reach)
+    own: bool                         # only the root's own lines count
+
+
+@dataclass
+class Accumulation:
+    """Contributions of the lines of a chain (see :func:`accumulate`)."""
+
+    lines: list
+    values: LineValues
+    labels: dict[str, list]
+    coords: list[tuple]
+    data: list[float]
+    weight: np.ndarray                # per line: amount of its activity through the chain [units per declared amount]
+    first_tier: list[str | None]
+    stage: list[str | None]
+    market_delta: float = 0.0
+
+    @property
+    def contribution(self) -> np.ndarray:
+        return self.weight * self.values.per_unit
+
+
+@dataclass
+class Solved:
+    """The full solve of the product system: supply of every column, and where the chain's products are."""
+
+    x: np.ndarray
+    col_of: dict[str, int]
+    scores: np.ndarray
+    loops: list[str] = field(default_factory=list)
+
+
+# -- 0. the chain and what refuses it ---------------------------------------------------
+def root_code(built: link.Built, product) -> str:
+    """``COMPANY/PRODUCT`` (or ``suppliers:COMPANY/PRODUCT``) of an imported product, else InputError."""
     text = str(getattr(product, "ref", product)).strip()
     if text.startswith(f"{link.SUPPLIER_DB}:"):
         text = text.split(":", 1)[1]
@@ -93,342 +150,344 @@ def _root_code(built: link.Built, product) -> str:
                      f"workbook{hint}")
 
 
-def _reachable(built: link.Built, root: str, by_act: dict | None = None) -> list[str]:
-    by_act = built.lines_of() if by_act is None else by_act
-    seen, stack = [root], [root]
+def chain_of(built: link.Built, root: str) -> Chain:
+    by_activity = built.lines_of()
+    reach, stack = [root], [root]
     while stack:
-        a = stack.pop()
-        for line in by_act.get(a, []):
-            if line.kind == "supplier_product":
-                t = line.input[1]
-                if t not in seen:
-                    seen.append(t)
-                    stack.append(t)
-    return seen
-
-
-def _gas_scores(project, method: tuple) -> tuple[list[str], np.ndarray, dict[int, int]]:
-    """Per-gas cradle-to-gate scores of every activity: (gas labels, array[columns, gases], flow row -> gas)."""
-    return project.calc.cached(("gas_scores", method), lambda: _compute_gas_scores(project, method))
-
-
-def _compute_gas_scores(project, method: tuple) -> tuple[list[str], np.ndarray, dict[int, int]]:
-    calc = project.calc
-    system = calc.system()
-    c = calc.characterization(method)
-    names = _flow_alias_by_row(project)
-    rows_with = np.nonzero(c)[0]
-    present = set(system.B.tocsr()[rows_with].nonzero()[0])
-    groups: dict[str, list[int]] = {}
-    for i in sorted(present):
-        r = int(rows_with[i])
-        groups.setdefault(names.get(r, f"flow {int(system.flow_ids[r])}"), []).append(r)
-    labels = sorted(groups)
-    out = np.zeros((system.n, len(labels)))
-    row_gas = {}
-    for k, lab in enumerate(labels):
-        cg = np.zeros_like(c)
-        cg[groups[lab]] = c[groups[lab]]
-        for r in groups[lab]:
-            row_gas[r] = k
-        y = calc.solve_adjoint(system.B.T @ cg)
-        out[:, k] = y[system.product_row]
-    return labels, out, row_gas
-
-
-def _flow_alias_by_row(project) -> dict[int, str]:
-    """System flow row -> flow alias (``flows.csv``), else the biosphere name and categories."""
-    return project.calc.cached(("flow_alias_rows",), lambda: _compute_flow_alias_by_row(project))
-
-
-def _compute_flow_alias_by_row(project) -> dict[int, str]:
-    project.activate()
-    system = project.calc.system()
-    from bw2data.backends import ActivityDataset as AD
-
-    by_id = {i: (n, tuple(d.get("categories", ()))) for i, n, d in
-             AD.select(AD.id, AD.name, AD.data).where(AD.database == inventory.BIOSPHERE_DB).tuples()}
-    alias = {(f.name, f.categories): f.alias for f in inventory.flows().values()}
-    # flows.csv lists alias and gas_code for the same flow; keep the alias (first spelling)
-    out = {}
-    for r, fid in enumerate(system.flow_ids):
-        nm = by_id.get(int(fid))
-        if nm is None:
-            continue
-        out[r] = alias.get(nm) or (nm[0] + (f" ({'::'.join(nm[1])})" if nm[1] else ""))
-    return out
-
-
-def profile(project, product, method="GWP100", allow_incomplete: bool = False) -> CarbonProfile:
-    """The supply-chain carbon profile of ``product`` (``COMPANY_ID/PRODUCT_ID``); see module docstring."""
-    import sparse
-
-    m = project.method(method)
-    built = store.linked(project)
-    root = _root_code(built, product)
-    acts = built.activities
-    by_act = built.lines_of()
-    reach = _reachable(built, root, by_act)
-
-    unresolved = [dict(u, product=a) for a in reach for u in built.unresolved.get(a, [])]
-    if unresolved and not allow_incomplete:
-        listing = "; ".join(f"{u['product']} {u['where']}: {u['reference']} ({u['reason']})" for u in unresolved)
-        raise InputError(f"{root} has unresolved supplier references, so it has no total yet: {listing}. "
-                         "Import the missing suppliers' workbooks, or use --allow-incomplete "
-                         "(allow_incomplete=True) for a flagged partial profile.")
-    pcf_ok = pcf_characterizable(m)
-    not_char, pcf_lines = [], []
+        for line in by_activity.get(stack.pop(), []):
+            if line.kind == "supplier_product" and line.input[1] not in reach:
+                reach.append(line.input[1])
+                stack.append(line.input[1])
+    index = {a: i for i, a in enumerate(reach)}
+    matrix = np.zeros((len(reach), len(reach)))
     for a in reach:
-        for line in by_act.get(a, []):
-            if (line.kind == "supplier_pcf" or line.mb_ef is not None) and not pcf_ok:
-                entry = {"product": a, "where": line.where, "label": line.label,
-                         "why": "declared kg CO2e (AR6 GWP100) cannot be re-characterized for " + " | ".join(m)}
+        for line in by_activity.get(a, []):
+            if line.kind == "supplier_product":
+                matrix[index[line.input[1]], index[a]] += line.amount
+    meta = built.activities[root]
+    return Chain(root, reach, by_activity, index, matrix,
+                 float(meta["declared_amount"]) * float(meta["bw_per_declared_unit"]))
+
+
+def refuse_broken(built: link.Built, chain: Chain) -> None:
+    """Stored rows of the chain that no longer link (e.g. after an inventories update) refuse the profile."""
+    files = {built.activities[a].get("source_file") for a in chain.reach}
+    errors = [i for i in built.issues if i.severity == "error" and i.file in files]
+    if errors:
+        listing = "; ".join(f"{i.file} {i.sheet} row {i.row}: {i.message}" for i in errors[:5])
+        raise InputError(f"{chain.root}: {len(errors)} stored row(s) of its supply chain no longer link, so its "
+                         f"total would leave them out: {listing}. Fix those workbooks and import them again.")
+
+
+def refuse_empty(chain: Chain, built: link.Built) -> None:
+    """A product without any cradle-to-gate row (nor unresolved reference) has no footprint to report."""
+    own = [line for line in chain.by_activity.get(chain.root, []) if line.kind != "distribution"]
+    if not own and not built.unresolved.get(chain.root):
+        raise InputError(f"{chain.root} has no input and no emission rows (Materials, Energy, inbound Transport, "
+                         "Emissions), so it has no cradle-to-gate footprint: fill in its rows in the workbook "
+                         "and import it again")
+
+
+def check_loops(chain: Chain) -> list[str]:
+    """Refuse a supplier loop that consumes at least what it produces; name the others in warnings."""
+    from scipy.sparse.csgraph import connected_components
+
+    matrix = chain.supplier_matrix
+    if not matrix.any():
+        return []
+    n, labels = connected_components(matrix != 0, directed=True, connection="strong")
+    warnings = []
+    for comp in range(n):
+        members = np.nonzero(labels == comp)[0]
+        sub = matrix[np.ix_(members, members)]
+        if len(members) == 1 and sub[0, 0] == 0:
+            continue
+        names = [chain.reach[i] for i in members]
+        gain = float(max(abs(np.linalg.eigvals(sub))))
+        if gain >= LOOP_GAIN_LIMIT:
+            raise InputError(f"the supplier loop {' -> '.join(names + names[:1])} consumes at least as much as it "
+                             f"produces (loop gain {gain:.4g} >= 1), so it has no finite footprint: check the "
+                             "supplier_product amounts of those products (Materials sheet)")
+        warnings.append(f"supplier loop {' <-> '.join(names)}: each unit they supply passes through the loop, "
+                        f"which multiplies their output by up to {1 / (1 - gain):.4g} (loop gain {gain:.3g}); "
+                        "check that the loop is real (e.g. scrap bought back) and not a wrong reference")
+    return warnings
+
+
+def characterizable(chain: Chain, method: tuple, allow_incomplete: bool) -> tuple[bool, list[dict], list[dict]]:
+    """(declared figures usable, lines not characterized, declared-PCF lines among them); refuses if needed."""
+    pcf_ok = pcf_characterizable(method)
+    not_char, pcf_lines = [], []
+    if not pcf_ok:
+        for line in chain.lines(exclude=("distribution",)):
+            if line.kind == "supplier_pcf" or line.mb_ef is not None:
+                entry = {"product": line.activity, "where": line.where, "label": line.label,
+                         "why": "declared kg CO2e (AR6 GWP100) cannot be re-characterized for " + " | ".join(method)}
                 not_char.append(entry)
                 if line.kind == "supplier_pcf":
                     pcf_lines.append(entry)
     if pcf_lines and not allow_incomplete:
-        raise InputError(f"{root}'s supply chain uses declared PCFs ({len(pcf_lines)} line(s), e.g. "
+        raise InputError(f"{chain.root}'s supply chain uses declared PCFs ({len(pcf_lines)} line(s), e.g. "
                          f"{pcf_lines[0]['product']} {pcf_lines[0]['where']}), which are AR6 GWP100 figures "
-                         f"and cannot be characterized with {' | '.join(m)}; use GWP100 or EF3.1-climate, "
+                         f"and cannot be characterized with {' | '.join(method)}; use GWP100 or EF3.1-climate, "
                          "or allow_incomplete to leave them out (flagged).")
+    return pcf_ok, not_char, pcf_lines
 
+
+def unresolved_of(built: link.Built, chain: Chain, allow_incomplete: bool) -> list[dict]:
+    unresolved = [dict(u, product=a) for a in chain.reach for u in built.unresolved.get(a, [])]
+    if unresolved and not allow_incomplete:
+        listing = "; ".join(f"{u['product']} {u['where']}: {u['reference']} ({u['reason']})" for u in unresolved)
+        raise InputError(f"{chain.root} has unresolved supplier references, so it has no total yet: {listing}. "
+                         "Import the missing suppliers' workbooks, or use --allow-incomplete "
+                         "(allow_incomplete=True) for a flagged partial profile.")
+    return unresolved
+
+
+# -- 1. solve and tiers ------------------------------------------------------------------
+def solve(project, built: link.Built, chain: Chain, method: tuple) -> Solved:
     calc = project.calc
     system = calc.system()
     nodes = calc.nodes()
     sup_nodes = nodes[nodes["database"] == link.SUPPLIER_DB]
     id_of = dict(zip(sup_nodes["code"], sup_nodes["id"]))
-    col_of = {code: system.col_of[int(id_of[code])] for code in acts if code in id_of}
-    missing = [a for a in reach if a not in col_of]
+    col_of = {code: system.col_of[int(id_of[code])] for code in built.activities if code in id_of}
+    missing = [a for a in chain.reach if a not in col_of]
     if missing:
         raise LcaError(f"the suppliers database lacks {missing[:5]}; run `lca init` to rebuild it")
-    scores = calc.scores(m)
-    gas_labels, gas_scores, row_gas = _gas_scores(project, m)
-    c = calc.characterization(m)
-    bd = project.activate()
-
-    root_meta = acts[root]
-    norm = float(root_meta["declared_amount"]) * float(root_meta["bw_per_declared_unit"])
-
-    # full solve with the project's solver: supply of every activity, checks
     demand = np.zeros(system.n)
-    demand[system.product_row[col_of[root]]] = norm
+    demand[system.product_row[col_of[chain.root]]] = chain.norm
     x = calc.solve(demand)
-    neg = engine.check_supply(system, x)
-    if neg:
-        raise LcaError(f"negative supply in the product system of {root}: a loop between suppliers consumes "
-                       "more than it produces; check the amounts of the supplier_product lines in that loop")
+    if engine.check_supply(system, x):
+        raise LcaError(f"negative supply in the product system of {chain.root}; please report this")
+    return Solved(x=x, col_of=col_of, scores=calc.scores(method))
 
-    # supplier sub-system: index, M (inputs of supplier products per unit), and the tier expansion
-    idx = {a: i for i, a in enumerate(reach)}
-    n_s = len(reach)
-    M = np.zeros((n_s, n_s))
-    for a in reach:
-        for line in by_act.get(a, []):
-            if line.kind == "supplier_product":
-                M[idx[line.input[1]], idx[a]] += line.amount
 
-    def tail(z: np.ndarray) -> np.ndarray:
-        if not np.any(z):
-            return z
-        d = np.zeros(system.n)
-        for a, i in idx.items():
-            d[system.product_row[col_of[a]]] = z[i]
-        xs = calc.solve(d)
-        return np.array([xs[col_of[a]] for a in reach])
+def tiers(project, chain: Chain, solved: Solved) -> list[Piece]:
+    """The root's own lines at tier 0, then one piece per supplier_product line of the root."""
+    system = project.calc.system()
+    n = len(chain.reach)
 
-    # pieces: 0 = the product's own lines at tier 0; one per supplier_product line of the product
-    root_lines = by_act.get(root, [])
-    pieces = []  # (stage or None, material label or None, list of (tier, z))
-    z0 = np.zeros(n_s)
-    z0[idx[root]] = norm
-    pieces.append((None, None, [(0, z0)], True))
-    for line in root_lines:
+    def remainder(z: np.ndarray) -> np.ndarray:  # (I - M)^-1 z by the project's solver
+        demand = np.zeros(system.n)
+        for a, i in chain.index.items():
+            demand[system.product_row[solved.col_of[a]]] = z[i]
+        supply = project.calc.solve(demand)
+        return np.array([supply[solved.col_of[a]] for a in chain.reach])
+
+    own = np.zeros(n)
+    own[0] = chain.norm
+    pieces = [Piece(None, None, [(0, own)], True)]
+    for line in chain.by_activity.get(chain.root, []):
         if line.kind != "supplier_product":
             continue
-        z = np.zeros(n_s)
-        z[idx[line.input[1]]] = norm * line.amount
-        seq, t = [], 1
-        while t < MAX_TIER and np.any(z):
-            seq.append((t, z))
-            z = M @ z
-            t += 1
+        z = np.zeros(n)
+        z[chain.index[line.input[1]]] = chain.norm * line.amount
+        steps, tier = [], 1
+        while tier < MAX_TIER and np.any(z):
+            steps.append((tier, z))
+            z = chain.supplier_matrix @ z
+            tier += 1
         if np.any(z):
-            seq.append((MAX_TIER, tail(z)))
-        pieces.append(("purchased components", line.label, seq, False))
+            steps.append((MAX_TIER, remainder(z)))
+        pieces.append(Piece("purchased components", line.label, steps, False))
+    return pieces
 
-    # line attribute tables over the lines of reachable activities (excluding supplier_product links)
-    L = [line for a in reach for line in by_act.get(a, []) if line.kind != "supplier_product"]
-    n_g = len(gas_labels) + 1  # last gas: declared PCF
-    gas_all = gas_labels + [PCF_GAS]
-    unit_val = np.zeros((len(L), n_g))
-    mb_delta = np.zeros(len(L))
-    bio_id_cache: dict[str, int] = {}
-    codes = project.biosphere_codes()
-    col_cache: dict = {}
 
-    def col_of_key(key):
-        if key not in col_cache:
-            col_cache[key] = system.col_of[int(bd.get_id(tuple(key)))]
-        return col_cache[key]
+# -- 3. accumulation ---------------------------------------------------------------------
+class _Labels:
+    """Label -> code per dimension, in the order first seen."""
 
-    for k, line in enumerate(L):
-        if line.kind == "emission":
-            code = codes[line.flow]
-            if code not in bio_id_cache:
-                bio_id_cache[code] = bd.get_id((inventory.BIOSPHERE_DB, code))
-            r = system.row_of_flow.get(bio_id_cache[code])
-            if r is not None and c[r] != 0:
-                unit_val[k, row_gas.get(r, 0)] = line.amount * c[r]
-        elif line.kind == "supplier_pcf":
-            unit_val[k, n_g - 1] = line.amount * line.pcf_kgco2e if pcf_ok else 0.0
-        else:
-            col = col_of_key(line.input)
-            unit_val[k, :n_g - 1] = line.amount * gas_scores[col]
-            if line.kind == "energy":
-                loc = line.amount * scores[col]
-                if line.mb_ef is not None:
-                    mb = line.amount * line.mb_ef if pcf_ok else loc
-                elif line.mb_input is not None:
-                    mb = line.amount * scores[col_of_key(line.mb_input)]
-                else:
-                    mb = loc
-                mb_delta[k] = mb - loc
-    line_act = np.array([idx[line.activity] for line in L], dtype=np.int64)
-    deeper = np.array([_DEEPER.get(line.kind, 0) for line in L], dtype=np.int64)
+    def __init__(self, gases: list[str]):
+        self.table = {d: {} for d in DIMENSIONS}
+        for t in range(MAX_TIER + 1):
+            self.code("tier", tier_label(t))
+        for g in gases:
+            self.code("gas", g)
 
-    lab = {d: {} for d in DIMENSIONS}
+    def code(self, dim: str, value) -> int:
+        return self.table[dim].setdefault(value, len(self.table[dim]))
 
-    def code_of(dim, value):
-        table = lab[dim]
-        if value not in table:
-            table[value] = len(table)
-        return table[value]
+    def lists(self) -> dict[str, list]:
+        return {d: list(self.table[d]) for d in DIMENSIONS}
 
-    for t in range(MAX_TIER + 1):
-        code_of("tier", _tier_label(t))
-    for g in gas_all:
-        code_of("gas", g)
-    coords, data, prim, dq = [], [], [], []
-    green_kwh = all_kwh = mass = recycled = 0.0
-    market_delta = 0.0
-    gf = 0.0
-    green_companies = {a for a in reach if acts[a].get("green_factory") in link.GREEN_FACTORY_LEVELS}
-    line_sup = [code_of("supplier", line.supplier or acts[line.activity]["company_name"]) for line in L]
-    line_reg = [code_of("region", line.region or "unspecified") for line in L]
-    line_green_fac = np.array([line.activity in green_companies for line in L])
-    for stage, material, seq, own in pieces:
-        for t, z in seq:
-            w = z[line_act]
-            if own:  # the product's own lines only (its supplier_product lines are the other pieces)
-                w = np.where(line_act == idx[root], w, 0.0)
-            nz = np.nonzero(w)[0]
-            for k in nz:
-                line = L[k]
-                wk = float(w[k])
-                if line.kind == "energy":
-                    all_kwh += wk * line.kwh
-                    green_kwh += wk * line.kwh if line.green else 0.0
-                    market_delta += wk * mb_delta[k]
-                if line.kind == "background":
-                    mass += wk * line.mass_kg
-                    recycled += wk * line.recycled_kg
-                vals = wk * unit_val[k]
-                gnz = np.nonzero(vals)[0]
-                if not len(gnz):
-                    continue
-                tier = _tier_label(min(t + deeper[k], MAX_TIER) if t < MAX_TIER else MAX_TIER)
-                st = stage or _OWN_STAGE[line.kind]
-                mat = material or line.label
-                base = (code_of("tier", tier), line_sup[k], code_of("material", mat), code_of("stage", st))
-                for g in gnz:
-                    coords.append(base + (int(g), line_reg[k]))
-                    data.append(float(vals[g]))
-                    prim.append(float(vals[g]) * line.primary)
-                    dq.append((abs(float(vals[g])),) + tuple(line.dqr))
-                    if line_green_fac[k]:
-                        gf += float(vals[g])
 
-    labels = {d: list(lab[d]) for d in DIMENSIONS}
-    shape = tuple(max(1, len(labels[d])) for d in DIMENSIONS)
-    if data:
-        arr = sparse.COO(np.array(coords, dtype=np.int64).T, np.array(data), shape=shape)
-    else:
-        arr = sparse.COO(np.zeros((len(DIMENSIONS), 0), dtype=np.int64), np.zeros(0), shape=shape)
-    total = float(arr.sum()) if data else 0.0
-    for v in (total, market_delta):
-        finite(v, f"the profile of {root}")
+def accumulate(chain: Chain, pieces: list[Piece], values: LineValues, activities: dict) -> Accumulation:
+    """Every (tier step, line) contribution by gas, with each line's total activity amount."""
+    lines = values.lines
+    labels = _Labels(values.gases)
+    line_activity = np.array([chain.index[line.activity] for line in lines], dtype=np.int64)
+    supplier = [labels.code("supplier", line.supplier or activities[line.activity]["company_name"]) for line in lines]
+    region = [labels.code("region", line.region or "unspecified") for line in lines]
+    acc = Accumulation(lines=lines, values=values, labels={}, coords=[], data=[], weight=np.zeros(len(lines)),
+                       first_tier=[None] * len(lines), stage=[None] * len(lines))
+    for piece in pieces:
+        for tier, z in piece.steps:
+            amounts = z[line_activity]
+            if piece.own:  # the root's own lines only (its supplier_product lines are the other pieces)
+                amounts = np.where(line_activity == 0, amounts, 0.0)
+            for k in np.nonzero(amounts)[0]:
+                line, amount = lines[k], float(amounts[k])
+                acc.weight[k] += amount
+                acc.market_delta += amount * values.market_delta[k]
+                shown_tier = tier_label(min(tier + _DEEPER.get(line.kind, 0), MAX_TIER) if tier < MAX_TIER
+                                        else MAX_TIER)
+                stage = piece.stage or _OWN_STAGE[line.kind]
+                if acc.first_tier[k] is None:
+                    acc.first_tier[k], acc.stage[k] = shown_tier, stage
+                by_gas = amount * values.by_gas[k]
+                base = (labels.code("tier", shown_tier), supplier[k],
+                        labels.code("material", piece.material or line.label), labels.code("stage", stage))
+                for g in np.nonzero(by_gas)[0]:
+                    acc.coords.append(base + (int(g), region[k]))
+                    acc.data.append(float(by_gas[g]))
+    acc.labels = labels.lists()
+    return acc
 
-    # cross-check with the project's adjoint scores (same matrices, float32 storage)
+
+def to_array(acc: Accumulation):
+    import sparse
+
+    shape = tuple(max(1, len(acc.labels[d])) for d in DIMENSIONS)
+    if not acc.data:
+        return sparse.COO(np.zeros((len(DIMENSIONS), 0), dtype=np.int64), np.zeros(0), shape=shape)
+    return sparse.COO(np.array(acc.coords, dtype=np.int64).T, np.array(acc.data), shape=shape)
+
+
+def line_items(acc: Accumulation, activities: dict) -> list[dict]:
+    """One row per workbook line of the chain: amount x factor = contribution (sums to the total)."""
+    out = []
+    for k, line in enumerate(acc.lines):
+        if not acc.weight[k]:
+            continue
+        per_unit = float(acc.values.per_unit[k])
+        meta = activities[line.activity]
+        out.append({
+            "product": line.activity, "company": meta["company_name"], "file": meta.get("source_file"),
+            "sheet": line.sheet, "row": line.row, "kind": line.kind, "tier": acc.first_tier[k],
+            "stage": acc.stage[k], "material": line.label, "typed": line.typed,
+            "typed_amount": line.quantity, "typed_unit": line.typed_unit,
+            "dataset": line.dataset, "dataset_name": line.dataset_name, "dataset_source": line.dataset_source,
+            "dataset_year": line.dataset_year, "amount": float(acc.weight[k] * line.amount),
+            "unit": line.dataset_unit, "factor": per_unit / line.amount if line.amount else 0.0,
+            "contribution": float(acc.weight[k] * per_unit), "primary_share": line.primary,
+        })
+    return out
+
+
+# -- the profile ---------------------------------------------------------------------------
+def profile(project, product, method="GWP100", allow_incomplete: bool = False) -> CarbonProfile:
+    """The supply-chain carbon profile of ``product`` (``COMPANY_ID/PRODUCT_ID``); see module docstring."""
+    m = project.method(method)
+    built = store.linked(project)
+    chain = chain_of(built, root_code(built, product))
+    refuse_broken(built, chain)
+    refuse_empty(chain, built)
+    unresolved = unresolved_of(built, chain, allow_incomplete)
+    pcf_ok, not_char, pcf_lines = characterizable(chain, m, allow_incomplete)
+    loop_warnings = check_loops(chain)
+    solved = solve(project, built, chain, m)
+    values = line_values(project, m, chain.lines(exclude=_NOT_CRADLE_TO_GATE), pcf_ok)
+    acc = accumulate(chain, tiers(project, chain, solved), values, built.activities)
+    arr = to_array(acc)
+    total = float(arr.sum()) if acc.data else 0.0
+    for v in (total, acc.market_delta):
+        finite(v, f"the profile of {chain.root}")
     if pcf_ok or not pcf_lines:
-        expected = float(scores[col_of[root]]) * norm
-        if not math.isclose(total, expected, rel_tol=1e-5, abs_tol=1e-9 * max(1.0, abs(expected))):
-            raise LcaError(f"internal check failed: the profile of {root} sums to {total!r} but the "
-                           f"project's solve gives {expected!r}; please report this")
-
-    dq_arr = np.array(dq) if dq else np.zeros((0, 4))
-    wsum = float(dq_arr[:, 0].sum()) if len(dq_arr) else 0.0
-    dqi = {}
-    if wsum > 0:
-        for i, name in enumerate(("technological", "geographical", "temporal"), start=1):
-            dqi[name] = float((dq_arr[:, 0] * dq_arr[:, i]).sum() / wsum)
-        dqi["overall"] = float(np.mean([dqi["technological"], dqi["geographical"], dqi["temporal"]]))
-    primary = 100.0 * float(sum(prim)) / total if total else 0.0
-
-    warnings = []
-    declared = root_meta.get("declared_pcf_kgco2e")
-    if declared_differs(declared, total):
-        warnings.append(declared_message(declared, total))
-    suppliers = []
-    for a in reach:
-        meta = acts[a]
-        comp = float(scores[col_of[a]]) * float(meta["declared_amount"]) * float(meta["bw_per_declared_unit"])
-        d = meta.get("declared_pcf_kgco2e")
-        entry = {"product": a, "name": meta["name"], "company": meta["company_name"],
-                 "declared_unit": meta["declared_unit"], "declared_amount": meta["declared_amount"],
-                 "computed": comp if (pcf_ok or not pcf_lines) else None, "declared": d,
-                 "green_factory": meta.get("green_factory"), "supply": float(x[col_of[a]]),
-                 "unresolved": len(built.unresolved.get(a, []))}
-        if a != root and declared_differs(d, comp):
-            warnings.append(f"{a}: {declared_message(d, comp)}")
-        suppliers.append(entry)
-    declared_pcfs = []
-    for a in reach:
-        for line in by_act.get(a, []):
-            if line.kind == "supplier_pcf":
-                p = acts.get(line.input[1], {})
-                declared_pcfs.append({"product": a, "where": line.where, "material": line.label,
-                                      "supplier": line.supplier, "pcf_id": p.get("pcf_id"),
-                                      "pcf_kgco2e_per_unit": p.get("pcf_kgco2e_per_unit"),
-                                      "unit": p.get("unit"), "primary_data_share": p.get("primary_data_share"),
-                                      "standard": p.get("standard"), "verified": p.get("verified"),
-                                      "amount_per_unit": line.amount})
-
-    split = {}
-    for part, sm in calc.split_methods(m).items():
-        split[part] = float(calc.characterization(sm) @ (system.B @ x))
-    uptake = 0.0
-    for g, name in enumerate(labels["gas"]):
-        if name == "CO2 uptake":
-            uptake = float(arr[:, :, :, :, g, :].sum())
-    processes = _top_processes(project, root, norm, m) if not unresolved else []
+        _cross_check(chain, solved, total, acc)
+    found = ind.indicators(project, acc, built.activities, solved.x, solved.col_of)
+    root_meta = built.activities[chain.root]
+    suppliers, warnings = _suppliers(built, chain, solved, total, pcf_ok or not pcf_lines)
+    distribution = distribution_values(project, m, [line for line in chain.by_activity.get(chain.root, [])
+                                                    if line.kind == "distribution"], chain.norm)
+    split = {part: float(project.calc.characterization(sm) @ (project.calc.system().B @ solved.x))
+             for part, sm in project.calc.split_methods(m).items()}
+    labels = acc.labels
+    uptake = sum(float(arr[:, :, :, :, g, :].sum()) for g, name in enumerate(labels["gas"]) if name == "CO2 uptake")
     return CarbonProfile(
-        processes=processes,
-        product=root, name=root_meta["name"], company=root_meta["company_name"], method=m,
-        score_unit=calc.score_unit(m), declared_unit=root_meta["declared_unit"],
+        processes=_top_processes(project, chain.root, chain.norm, m) if not unresolved else [],
+        product=chain.root, name=root_meta["name"], company=root_meta["company_name"], method=m,
+        score_unit=project.calc.score_unit(m), declared_unit=root_meta["declared_unit"],
         declared_amount=float(root_meta["declared_amount"]),
-        mass_kg=(root_meta["mass_kg_per_unit"] * norm if root_meta.get("mass_kg_per_unit") is not None else None),
-        labels=labels, array=arr, total_market_based=total + market_delta,
-        primary_data_share=primary, dqi=dqi,
-        green_electricity_share=(100.0 * green_kwh / all_kwh if all_kwh else None),
-        recycled_share=(100.0 * recycled / mass if mass else None),
-        green_factory_share=(100.0 * gf / total if total else 0.0),
+        mass_kg=(root_meta["mass_kg_per_unit"] * chain.norm if root_meta.get("mass_kg_per_unit") is not None else None),
+        labels=labels, array=arr, total_market_based=total + acc.market_delta,
+        primary_data_share=found.primary_data_share, dqi=found.dqi,
+        green_electricity_share=found.green_electricity_share, recycled_share=found.recycled_share,
+        green_factory_share=found.green_factory_share,
         unresolved=unresolved, complete=not unresolved and not pcf_lines, not_characterized=not_char,
-        declared_pcf=declared, declared_pcfs=declared_pcfs, suppliers=suppliers, warnings=warnings,
+        declared_pcf=root_meta.get("declared_pcf_kgco2e"), declared_pcfs=_declared_pcfs(built, chain),
+        suppliers=suppliers,
+        warnings=warnings + loop_warnings + found.warnings + _outbound_warnings(chain),
         reference_period=(root_meta.get("reporting_period_start"), root_meta.get("reporting_period_end")),
         region=root_meta.get("location"),
         fossil=total - split.get("biogenic", 0.0) - split.get("land_use", 0.0), biogenic=split.get("biogenic", 0.0),
         biogenic_uptake=uptake,
+        distribution=sum(d["score"] for d in distribution), distribution_lines=distribution,
+        line_items=line_items(acc, built.activities), methodology=ind.methodology(m, project.calc.score_unit(m)),
+        electricity_kwh=found.electricity_kwh, green_electricity_kwh=found.green_electricity_kwh,
+        recycled_unmodelled=found.recycled_unmodelled,
     )
+
+
+def _cross_check(chain: Chain, solved: Solved, total: float, acc: Accumulation) -> None:
+    """The profile's sum against the project's own solve (same matrices); a mismatch is a bug."""
+    expected = float(solved.scores[solved.col_of[chain.root]]) * chain.norm
+    scale = float(np.abs(acc.data).sum()) if acc.data else 0.0  # cancelling gases: tolerance on what was summed
+    if not math.isclose(total, expected, rel_tol=CHECK_REL, abs_tol=CHECK_REL * scale + 1e-12):
+        raise LcaError(f"internal check failed: the profile of {chain.root} sums to {total!r} but the "
+                       f"project's solve gives {expected!r}; please report this")
+
+
+def _suppliers(built, chain: Chain, solved: Solved, total: float, computable: bool) -> tuple[list[dict], list[str]]:
+    """Each product of the chain with its computed and declared footprints; warnings where they differ."""
+    warnings, out = [], []
+    declared = built.activities[chain.root].get("declared_pcf_kgco2e")
+    if declared_differs(declared, total):
+        warnings.append(declared_message(declared, total))
+    for a in chain.reach:
+        meta = built.activities[a]
+        computed = (float(solved.scores[solved.col_of[a]]) * float(meta["declared_amount"])
+                    * float(meta["bw_per_declared_unit"]))
+        d = meta.get("declared_pcf_kgco2e")
+        out.append({"product": a, "name": meta["name"], "company": meta["company_name"],
+                    "declared_unit": meta["declared_unit"], "declared_amount": meta["declared_amount"],
+                    "computed": computed if computable else None, "declared": d,
+                    "green_factory": meta.get("green_factory"), "supply": float(solved.x[solved.col_of[a]]),
+                    "unresolved": len(built.unresolved.get(a, []))})
+        if a != chain.root and declared_differs(d, computed):
+            warnings.append(f"{a}: {declared_message(d, computed)}")
+    return out, warnings
+
+
+def _declared_pcfs(built, chain: Chain) -> list[dict]:
+    out = []
+    for line in chain.lines(kinds=("supplier_pcf",)):
+        p = built.activities.get(line.input[1], {})
+        out.append({"product": line.activity, "where": line.where, "material": line.label,
+                    "supplier": line.supplier, "pcf_id": p.get("pcf_id"),
+                    "pcf_kgco2e_per_unit": p.get("pcf_kgco2e_per_unit"), "unit": p.get("unit"),
+                    "primary_data_share": p.get("primary_data_share"), "standard": p.get("standard"),
+                    "verified": p.get("verified"), "amount_per_unit": line.amount})
+    return out
+
+
+def _outbound_warnings(chain: Chain) -> list[str]:
+    """A supplier's outbound leg is left to its buyer's inbound transport: warn where the buyer reports none."""
+    out = []
+    for a in chain.reach[1:]:
+        legs = [line for line in chain.by_activity.get(a, []) if line.kind == "distribution"]
+        if not legs:
+            continue
+        for buyer in chain.reach:
+            buys = any(line.kind == "supplier_product" and line.input[1] == a
+                       for line in chain.by_activity.get(buyer, []))
+            inbound = any(line.kind == "transport" for line in chain.by_activity.get(buyer, []))
+            if buys and not inbound:
+                out.append(f"{a} reports outbound transport ({', '.join(line.where for line in legs)}), which is "
+                           f"not added to the chain (it is the buyer's inbound leg), but its buyer {buyer} reports "
+                           "no inbound transport: that delivery may be missing; add it to the buyer's Transport "
+                           "sheet (direction inbound)")
+    return out
 
 
 def _top_processes(project, root: str, amount: float, method: tuple, top: int = 50) -> list[dict]:
@@ -441,5 +500,8 @@ def _top_processes(project, root: str, amount: float, method: tuple, top: int = 
             for r in fp.by_process.head(top).itertuples()]
 
 
-def _tier_label(t: int) -> str:
+def tier_label(t: int) -> str:
     return f"{MAX_TIER}+" if t >= MAX_TIER else str(t)
+
+
+_tier_label = tier_label  # the name earlier callers used
