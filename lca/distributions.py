@@ -21,6 +21,8 @@ and ``negative`` for negative amounts (:func:`lognormal_fields`).
 from __future__ import annotations
 
 import math
+import os
+import tomllib
 
 import numpy as np
 from scipy.special import ndtri
@@ -56,8 +58,29 @@ def dqr_gsd(dqr) -> float:
     if not vals:
         vals = [3.0]
     mean = min(5.0, max(1.0, sum(vals) / len(vals)))
-    gsd = table()["dqr"]["gsd"]
-    return float(np.interp(mean, [1, 2, 3, 4, 5], gsd))
+    return float(np.interp(mean, [1, 2, 3, 4, 5], _dqr_table()))
+
+
+_DQR: dict = {}  # (path, mtime, size) -> the [dqr] gsd row: one stat per call, not a re-hash of every file
+
+
+_DIRS: dict = {}  # $LCA_INVENTORIES -> the inventories directory (resolved once per process)
+
+
+def _dqr_table() -> list:
+    env = os.environ.get("LCA_INVENTORIES")
+    if env not in _DIRS:
+        _DIRS[env] = inventory.inventories_dir()
+    path = _DIRS[env] / "uncertainty.toml"
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path} is missing; reinstall green-lca") from None
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _DQR:
+        _DQR.clear()
+        _DQR[key] = [float(g) for g in tomllib.loads(path.read_text(encoding="utf-8"))["dqr"]["gsd"]]
+    return _DQR[key]
 
 
 def dqr_uncertainty(amount: float, dqr) -> dict:

@@ -99,3 +99,22 @@ def test_cli_uncertainty_compare_sensitivity_models(project, project_dir, tmp_pa
     assert r.returncode == 0 and "cell_energy" in r.stdout and "triangular" in r.stdout
     r = _lca(project_dir, "uncertainty", "background:nickel-sulfate", "--scheduler", "bogus")
     assert r.returncode == 2 and "local:N" in r.stderr
+
+
+def test_supplier_product_monte_carlo_uses_dqr_lognormals(project, tmp_path):
+    import math
+
+    import bw2data as bd
+    from test_supply_rollup import chain
+
+    from lca import distributions
+
+    assert project.import_files(chain(tmp_path, "MC1-")).ok
+    d = project.uncertainty("MC1-PACK/pack", n=4000, seed=1)
+    assert d.static == pytest.approx(project.profile("MC1-PACK/pack").total, rel=1e-6)
+    assert d.std > 0 and d.median == pytest.approx(d.static, rel=0.05)
+    project.activate()
+    pcf = [a for a in bd.Database("suppliers") if a.get("declared_pcf") and a["company_id"] == "MC1-SALT"][0]
+    e = list(pcf.biosphere())[0]
+    # no DQR declared for PCF1: the table's DQR 3 row, GSD 1.11
+    assert e["uncertainty type"] == 2 and math.exp(e["scale"]) == pytest.approx(distributions.dqr_gsd(3))
