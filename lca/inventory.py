@@ -10,7 +10,6 @@ import csv
 import difflib
 import hashlib
 import math
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -18,7 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import pedigree
-from .errors import InputError, InputIssue, LcaError
+from .errors import InputError, InputIssue
+from .paths import inventories_dir
+from .text import norm_name, strip
 from .units import BW_UNITS, float32_problem
 
 BACKGROUND_DB = "background"
@@ -28,29 +29,6 @@ UNITS = frozenset(BW_UNITS)  # the Brightway unit names a dataset may be in (lca
 REQUIRED_DATASET_FIELDS = ("code", "name", "product", "unit", "location", "year", "source")
 REQUIRED_EXCHANGE_FIELDS = ("type", "amount", "unit", "source")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
-
-def inventories_dir() -> Path:
-    """The ``inventories`` directory: ``LCA_INVENTORIES``, else beside ``lca/`` in a checkout, else inside it."""
-    override = os.environ.get("LCA_INVENTORIES")
-    if override:
-        path = Path(override).expanduser()
-        if not (path / "background").is_dir():
-            raise LcaError(
-                f"LCA_INVENTORIES={override}: {path / 'background'} is not a directory; point "
-                "LCA_INVENTORIES at an inventories directory (one holding background/), or unset it "
-                "to use the bundled inventories"
-            )
-        return path
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "inventories", here.parent / "inventories"):
-        if (candidate / "background").is_dir():
-            return candidate
-    raise LcaError(
-        f"the inventories directory is not found: looked for {here / 'inventories'} and "
-        f"{here.parent / 'inventories'} (each holding background/); reinstall green-lca "
-        "(pip install .) or set LCA_INVENTORIES to an inventories directory"
-    )
 
 
 def inventories_version() -> str:
@@ -284,7 +262,7 @@ class Resolution:
     """
 
     code: str | None
-    unit: str | None
+    unit: str | None = None
     suggestions: tuple[str, ...] = ()
     reason: str = ""
 
@@ -309,8 +287,7 @@ def _aliases(version: str) -> dict[str, str]:
     return out
 
 
-def _norm(name: str) -> str:
-    return " ".join(str(name).replace("\u00a0", " ").split()).casefold()
+_norm = norm_name  # lca.text: one normal form of names
 
 
 def resolve_material(name: str, bg: Background | None = None) -> Resolution:
@@ -321,7 +298,7 @@ def resolve_material(name: str, bg: Background | None = None) -> Resolution:
     as the background spells it, e.g. ``@CN-NORTH``); ``code@`` its own location is ``code``.
     """
     bg = bg or load_background()
-    raw = " ".join(str(name).replace("\u00a0", " ").split())  # case kept: locations are upper case
+    raw = " ".join(strip(str(name)).split())  # case kept: locations are upper case
     prefix = f"{BACKGROUND_DB}:"
     body = raw[len(prefix):].strip() if raw.casefold().startswith(prefix) else None
     base_text, at, location = (raw if body is None else body).partition("@")

@@ -16,7 +16,9 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 
+from lca import vocabulary
 from lca.errors import InputError
+from lca.text import strip
 
 __all__ = [
     "UnitDef",
@@ -33,6 +35,8 @@ __all__ = [
     "FLOAT32_MAX",
     "FLOAT32_TINY",
     "float32_problem",
+    "PACT_UNITS",
+    "PACT_TO_UNIT",
 ]
 
 
@@ -81,60 +85,26 @@ def float32_problem(x: object) -> str | None:
 
 
 # Base unit of each dimension: mass [kg], energy [MJ], volume [m3], area [m2],
-# count [unit], power [kW], transport [t*km].
-UNITS: dict[str, UnitDef] = {
-    "g": UnitDef("g", "mass", "kilogram", 1e-3, 1e-3),
-    "kg": UnitDef("kg", "mass", "kilogram", 1.0, 1.0),
-    "t": UnitDef("t", "mass", "kilogram", 1e3, 1e3),  # metric tonne
-    "kWh": UnitDef("kWh", "energy", "kilowatt hour", 1.0, 3.6),  # 1 kWh = 3.6 MJ (SI definition)
-    "MWh": UnitDef("MWh", "energy", "kilowatt hour", 1e3, 3.6e3),
-    "MJ": UnitDef("MJ", "energy", "megajoule", 1.0, 1.0),
-    "GJ": UnitDef("GJ", "energy", "megajoule", 1e3, 1e3),
-    "m3": UnitDef("m3", "volume", "cubic meter", 1.0, 1.0),  # gases: normal cubic metre (0 degC, 101.325 kPa)
-    "L": UnitDef("L", "volume", "liter", 1.0, 1e-3),
-    "m2": UnitDef("m2", "area", "square meter", 1.0, 1.0),
-    "piece": UnitDef("piece", "count", "unit", 1.0, 1.0),
-    "kWp": UnitDef("kWp", "power", "kilowatt", 1.0, 1.0),  # PV peak power under STC
-    "tkm": UnitDef("tkm", "transport", "ton kilometer", 1.0, 1.0),
-}
+# count [unit], power [kW], transport [t*km]. Data: inventories/vocabulary/units.csv.
+UNITS: dict[str, UnitDef] = {sym: UnitDef(sym, dim, bw, bwf, base) for sym, dim, bw, bwf, base in vocabulary.units()}
 
-# Brightway unit names -> (dimension, factor to the dimension's base unit).
-BW_UNITS: dict[str, tuple[str, float]] = {
-    "kilogram": ("mass", 1.0),
-    "kilowatt hour": ("energy", 3.6),
-    "megajoule": ("energy", 1.0),
-    "cubic meter": ("volume", 1.0),
-    "liter": ("volume", 1e-3),
-    "square meter": ("area", 1.0),
-    "unit": ("count", 1.0),
-    "kilowatt": ("power", 1.0),
-    "ton kilometer": ("transport", 1.0),
-}
+# Brightway unit names -> (dimension, factor to the dimension's base unit). Data: bw_units.csv.
+BW_UNITS: dict[str, tuple[str, float]] = vocabulary.bw_units()
 
-# Spellings seen in supplier workbooks -> workbook unit. Matched after NFKC
-# normalisation (full-width characters, superscripts) and, for the entries in
-# _CASELESS, ignoring case. "mt" is deliberately absent (metric ton or megaton?).
-_SYNONYMS: dict[str, str] = {
-    "gram": "g", "grams": "g", "克": "g",
-    "kilogram": "kg", "kilograms": "kg", "kgs": "kg", "千克": "kg", "公斤": "kg",
-    "tonne": "t", "tonnes": "t", "ton": "t", "tons": "t", "吨": "t",
-    "kilowatt hour": "kWh", "kw h": "kWh", "kw·h": "kWh", "千瓦时": "kWh", "度": "kWh",
-    "megawatt hour": "MWh", "兆瓦时": "MWh",
-    "megajoule": "MJ", "兆焦": "MJ",
-    "gigajoule": "GJ", "吉焦": "GJ",
-    "cubic meter": "m3", "cubic metre": "m3", "nm3": "m3", "m^3": "m3", "立方米": "m3", "方": "m3",
-    "liter": "L", "litre": "L", "liters": "L", "litres": "L", "升": "L",
-    "square meter": "m2", "square metre": "m2", "m^2": "m2", "平方米": "m2",
-    "pieces": "piece", "pcs": "piece", "pc": "piece", "unit": "piece", "units": "piece",
-    "件": "piece", "个": "piece", "只": "piece", "块": "piece", "台": "piece", "套": "piece",
-    "kw": "kWp", "kwp": "kWp", "千瓦峰值": "kWp",
-    "t*km": "tkm", "t·km": "tkm", "ton kilometer": "tkm", "吨公里": "tkm",
-}
+# Spellings seen in supplier workbooks -> workbook unit (unit_spellings.csv). Matched after NFKC
+# normalisation (full-width characters, superscripts) and ignoring case. "mt" is deliberately
+# absent (metric ton or megaton?).
+_SYNONYMS: dict[str, str] = vocabulary.unit_spellings()
+
+
+# Workbook declared unit -> (PACT v3 declaredUnitOfMeasurement, PACT units per workbook unit), the one
+# PACT unit table (pact_units.csv), and its inverse for the units PACT states one to one.
+PACT_UNITS: dict[str, tuple[str, float]] = vocabulary.pact_units()
+PACT_TO_UNIT: dict[str, str] = {pact: unit for unit, (pact, per) in PACT_UNITS.items() if per == 1.0}
 
 
 def _unit_key(text: str) -> str:
-    s = unicodedata.normalize("NFKC", text).replace("\u00a0", " ").strip()
-    return " ".join(s.split())
+    return " ".join(strip(unicodedata.normalize("NFKC", text)).split())
 
 
 _CASELESS: dict[str, str] = {k.lower(): k for k in UNITS}
@@ -260,55 +230,20 @@ class Carrier:
     source: str = ""
 
 
-# Carrier properties. Heating values are lower (net) heating values.
-# [1] GB/T 2589-2020 "General principles for calculation of the comprehensive
-#     energy consumption", Appendix A (reference LHVs of energy carriers).
-# [2] China NDRC, "Guidelines for GHG accounting and reporting, other industrial
-#     enterprises" (2015), Appendix table 1: natural gas LHV 389.31 GJ/10^4 Nm3.
-# [3] EN 590:2022 diesel density 820-845 kg/m3 at 15 degC; GB 19147-2016 810-845
-#     kg/m3 at 20 degC; midpoint 835 kg/m3 used.
-# [4] GB 17930-2016 motor gasoline density 720-775 kg/m3 at 20 degC; 745 kg/m3 used.
-# [5] IAPWS-IF97 steam tables: saturated steam at 1.0 MPa h'' = 2778 kJ/kg, feed
-#     water at 20 degC h' = 84 kJ/kg; net heat delivered 2.69 MJ/kg (assumption:
-#     typical industrial low-pressure steam, condensate not returned).
-# [6] NIST Chemistry WebBook / US DOE Hydrogen Program: H2 LHV 119.96 MJ/kg;
-#     density 0.08988 kg/Nm3 (0 degC, 101.325 kPa).
-CARRIERS: dict[str, Carrier] = {
-    "electricity": Carrier(
-        "electricity", "kilowatt hour", ("kWh", "MWh", "MJ", "GJ"),
-        {"energy": 3.6}, "1 kWh = 3.6 MJ"),
-    "natural_gas": Carrier(
-        "natural_gas", "cubic meter", ("m3", "MJ", "GJ", "kWh"),
-        {"volume": 1.0, "energy": 38.931},  # [MJ/Nm3] LHV [2]
-        "LHV 38.931 MJ/Nm3 [NDRC 2015 guideline]"),
-    "coal": Carrier(
-        "coal", "kilogram", ("kg", "t", "MJ", "GJ"),
-        {"mass": 1.0, "energy": 20.908},  # [MJ/kg] raw coal LHV [1]
-        "raw coal LHV 20.908 MJ/kg [GB/T 2589-2020]"),
-    "diesel": Carrier(
-        "diesel", "kilogram", ("kg", "t", "L", "MJ", "GJ"),
-        {"mass": 1.0, "volume": 1.0 / 835.0, "energy": 42.652},  # [m3/kg] from 835 kg/m3 [3]; [MJ/kg] [1]
-        "density 835 kg/m3 [EN 590, GB 19147]; LHV 42.652 MJ/kg [GB/T 2589-2020]"),
-    "gasoline": Carrier(
-        "gasoline", "kilogram", ("kg", "t", "L", "MJ", "GJ"),
-        {"mass": 1.0, "volume": 1.0 / 745.0, "energy": 43.070},  # [m3/kg] [4]; [MJ/kg] [1]
-        "density 745 kg/m3 [GB 17930]; LHV 43.070 MJ/kg [GB/T 2589-2020]"),
-    "lpg": Carrier(
-        "lpg", "kilogram", ("kg", "t", "MJ", "GJ"),
-        {"mass": 1.0, "energy": 50.179},  # [MJ/kg] [1]
-        "LHV 50.179 MJ/kg [GB/T 2589-2020]"),
-    "steam": Carrier(
-        "steam", "kilogram", ("kg", "t", "MJ", "GJ"),
-        {"mass": 1.0, "energy": 2.69},  # [MJ/kg] net enthalpy [5]
-        "net heat 2.69 MJ/kg [IAPWS-IF97, 1.0 MPa saturated, feed water 20 degC]"),
-    "heat": Carrier(
-        "heat", "megajoule", ("MJ", "GJ", "kWh"),
-        {"energy": 1.0}, "heat as delivered"),
-    "hydrogen": Carrier(
-        "hydrogen", "kilogram", ("kg", "t", "m3", "MJ", "GJ"),
-        {"mass": 1.0, "volume": 1.0 / 0.08988, "energy": 119.96},  # [Nm3/kg], [MJ/kg] [6]
-        "LHV 119.96 MJ/kg, 0.08988 kg/Nm3 [NIST]"),
-}
+def _carrier(row: dict) -> Carrier:
+    """A :class:`Carrier` from a row of ``inventories/vocabulary/carriers.csv`` (lower heating values, densities)."""
+    ref_dim, ref_base = BW_UNITS[row["reference_unit"]]
+    per = {ref_dim: ref_base}
+    if row["lhv"] is not None:
+        per["energy"] = row["lhv"]  # [MJ per reference unit]
+    if row["density"] is not None and ref_dim == "mass":
+        per["volume"] = 1.0 / row["density"]  # [m3 per kg]
+    return Carrier(row["key"], row["reference_unit"], row["units"], per, row["source"])
+
+
+# Carrier properties with their sources (GB/T 2589-2020 lower heating values, densities...):
+# inventories/vocabulary/carriers.csv.
+CARRIERS: dict[str, Carrier] = {row["key"]: _carrier(row) for row in vocabulary.carriers()}
 
 
 def convert_carrier(carrier: str, amount: float, from_unit: str, to_unit: str | None = None) -> float:

@@ -18,11 +18,10 @@ from datetime import datetime, timezone
 
 from ..errors import InputError, LcaError
 from ..methods import pcf_characterizable
+from ..units import PACT_UNITS
 
 SPEC_VERSION = "3.0.0"
-# workbook declared unit -> (PACT declaredUnitOfMeasurement, PACT units per workbook unit)
-PACT_UNITS = {"kg": ("kilogram", 1.0), "t": ("kilogram", 1000.0), "kWh": ("kilowatt hour", 1.0),
-              "m2": ("square meter", 1.0), "piece": ("piece", 1.0)}
+# workbook declared unit -> (PACT declaredUnitOfMeasurement, PACT units per workbook unit): lca.units
 _SUBDIVISION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
 

@@ -20,8 +20,10 @@ import openpyxl.xml
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from lca import issue_codes
 from lca.errors import InputError, InputIssue, LcaError
-from lca.supply.schema import SHEETS, match_header, match_sheet
+from lca.issue_codes import message as issue_message
+from lca.supply.sheets import SHEETS, match_header, match_sheet
 from lca.supply.workbook import check_package
 
 __all__ = ["annotate", "ERROR_FILL", "WARNING_FILL"]
@@ -57,29 +59,37 @@ def _place(ws, issue: InputIssue) -> tuple[int, int] | None:
     return issue.row, col or 1
 
 
-def _issues_sheet(wb, issues: list[InputIssue]) -> None:
-    title = "Issues"
+_HEADS = {"en": ("severity", "sheet", "row", "column", "code", "problem", "fix", "message"),
+          "zh": ("级别", "工作表", "行", "列", "代码", "问题", "修改建议", "详细说明")}
+_SEVERITY = {"en": {"error": "error", "warning": "warning"}, "zh": {"error": "错误", "warning": "警告"}}
+
+
+def _issues_sheet(wb, issues: list[InputIssue], lang: str) -> None:
+    title = "问题" if lang == "zh" else "Issues"
     while title in wb.sheetnames:
         title += "_"
     ws = wb.create_sheet(title, 0)
-    heads = ("severity", "sheet", "row", "column", "code", "message")
-    for i, h in enumerate(heads, start=1):
+    for i, h in enumerate(_HEADS[lang], start=1):
         ws.cell(1, i, h).font = Font(bold=True)
     for r, issue in enumerate(issues, start=2):
-        for i, v in enumerate((issue.severity, issue.sheet, issue.row, issue.column, issue.code, issue.message), 1):
+        problem, fix = issue_codes.describe(issue.code, lang)
+        values = (_SEVERITY[lang].get(issue.severity, issue.severity), issue.sheet, issue.row, issue.column,
+                  issue.code, problem, fix, issue_message(issue, lang))
+        for i, v in enumerate(values, 1):
             if v is None:
                 continue
             cell = ws.cell(r, i, v)
             if isinstance(v, str):
                 cell.data_type = "s"  # supplier text is never a formula
             if i == 1:
-                cell.fill = ERROR_FILL if v == "error" else WARNING_FILL
-    for letter, width in zip("ABCDEF", (9, 18, 6, 22, 22, 100)):
+                cell.fill = ERROR_FILL if issue.severity == "error" else WARNING_FILL
+    for letter, width in zip("ABCDEFGH", (9, 18, 6, 22, 22, 36, 48, 100)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
 
 
-def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path: str | os.PathLike) -> int:
+def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path: str | os.PathLike,
+             lang: str = "en") -> int:
     """Write a copy of ``src_path`` to ``out_path`` with the cells of ``issues`` marked.
 
     Parameters
@@ -90,6 +100,8 @@ def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path
         As returned by ``read_workbook`` + ``validate``; ``sheet`` is the title in the file.
     out_path : str or PathLike
         The annotated copy (``.xlsx``); must differ from ``src_path``.
+    lang : {"en", "zh"}
+        Language of the comments and of the Issues sheet (titles and fixes from :mod:`lca.issue_codes`).
 
     Returns
     -------
@@ -105,6 +117,8 @@ def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path
         When openpyxl is not protected by defusedxml.
     """
     src, out = Path(src_path), Path(out_path)
+    if lang not in issue_codes.LANGS:
+        raise InputError(f"unknown language {lang!r}: use one of {', '.join(issue_codes.LANGS)}")
     if out.exists() and out.resolve() == src.resolve():
         raise InputError(f"{out}: the annotated copy must not overwrite the supplier's file; choose another name")
     if not str(out).lower().endswith(".xlsx"):
@@ -131,10 +145,11 @@ def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path
         cell = wb[title].cell(row, col)
         worst = "error" if any(i.severity == "error" for i in found) else "warning"
         cell.fill = ERROR_FILL if worst == "error" else WARNING_FILL
-        text = "\n".join(f"[{i.severity} {i.code}] {i.message}" for i in found)
+        text = "\n".join(f"[{_SEVERITY[lang].get(i.severity, i.severity)} {i.code}] {issue_message(i, lang)}"
+                         for i in found)
         if cell.comment is not None:
             text = f"{cell.comment.text}\n---\n{text}"
         cell.comment = Comment(text[:_MAX_COMMENT], "green-lca", width=360, height=160)
-    _issues_sheet(wb, issues)
+    _issues_sheet(wb, issues, lang)
     wb.save(out)
     return len(marks)

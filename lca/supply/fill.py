@@ -13,7 +13,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from .schema import SHEETS, TEMPLATE_VERSION
+from .sheets import SHEETS, TEMPLATE_VERSION
 from .template import _header as _head  # the template's header text (key, 中文 or key | 中文)
 
 

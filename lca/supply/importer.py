@@ -1,7 +1,7 @@
 """Import: supplier workbooks (and PACT v3 ProductFootprint JSON) -> stored submissions.
 
 :func:`import_files` reads and validates every file (safe reader
-:mod:`lca.supply.workbook`, rules :mod:`lca.supply.schema`, material names
+:mod:`lca.supply.workbook`, rules :mod:`lca.supply.rules`, material names
 through :func:`lca.inventory.resolve_material`), links the whole submission
 set against the background and the other suppliers, and reports every problem
 at once. Any error stops the import: nothing is written. Otherwise the new
@@ -102,9 +102,9 @@ def read_file(path: Path, resolve=None) -> FileResult:
         if path.suffix.lower() == ".json":
             records, issues = pact_in.read(path)
             return FileResult(records, _with_file(issues, name))
-        from . import schema
+        from . import rules
 
-        sub, issues = schema.validate_file(path, resolve or resolver())
+        sub, issues = rules.validate_file(path, resolve or resolver())
     except InputError as exc:
         issues = exc.issues or [InputIssue(None, None, None, "unreadable", str(exc), "error", name)]
         return FileResult([], _with_file(issues, name), accepted=False)

@@ -20,12 +20,12 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import InputError, InputIssue
-from ..units import FLOAT32_MAX
+from ..units import FLOAT32_MAX, PACT_TO_UNIT
 
 MAX_BYTES = 5 * 1024 * 1024  # [bytes] a footprint file is a few KB
 MAX_FOOTPRINTS = 1000
 _DECIMAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
-_UNITS = {"kilogram": "kg", "kilowatt hour": "kWh", "square meter": "m2", "piece": "piece"}
+_UNITS = PACT_TO_UNIT  # PACT declaredUnitOfMeasurement -> workbook unit (lca.units)
 _REQUIRED_PCF = ("declaredUnitOfMeasurement", "declaredUnitAmount", "productMassPerDeclaredUnit",
                  "referencePeriodStart", "referencePeriodEnd", "pcfExcludingBiogenicUptake",
                  "pcfIncludingBiogenicUptake", "fossilGhgEmissions", "ipccCharacterizationFactors",

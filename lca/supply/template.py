@@ -1,4 +1,4 @@
-"""Blank supplier workbook: template version 1 written from the schema in :mod:`lca.supply.schema`.
+"""Blank supplier workbook: template version 1 written from the sheet spec in :mod:`lca.supply.sheets`.
 
 Every sheet and column of the schema, headers in English (``key``), Chinese
 (``中文``) or both (``key | 中文``), an Instructions sheet (``说明``) explaining
@@ -19,8 +19,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lca.errors import InputError
-from lca.supply.schema import (CN_GRID_REGIONS, CN_PROVINCES, COUNTRIES, ENUMS, SHEETS, TEMPLATE_VERSION, Column,
-                               SheetSpec, gas_codes)
+from lca.supply.cells import gas_codes
+from lca.supply.sheets import (CN_GRID_REGIONS, CN_PROVINCES, COUNTRIES, ENUMS, SHEETS, TEMPLATE_VERSION, Column,
+                               SheetSpec)
 from lca.units import CARRIERS, UNITS
 
 __all__ = ["write_template", "LANGS"]

@@ -35,6 +35,7 @@ import defusedxml.ElementTree as DET
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from lca.errors import InputError, InputIssue
+from lca.text import WHITESPACE
 
 __all__ = [
     "Cell",
@@ -81,8 +82,7 @@ _BUILTIN_DATE_FORMATS = frozenset([14, 15, 16, 17, 22, *range(27, 37), *range(50
 _MACRO_CONTENT = ("macroenabled", "vbaproject", "macrosheet", "sheet.binary", "activex")
 _EXTERNAL_REF = re.compile(r"\[\d+\]")
 _COORD = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
-_BLANK = "\u00a0\u2007\u202f\u3000\u200b\ufeff"
-_WHITE = " \t\r\n" + _BLANK  # what makes a text cell empty
+_WHITE = WHITESPACE  # what makes a text cell empty (lca.text: the one blank-character set)
 
 
 @dataclass(slots=True)
