@@ -59,8 +59,10 @@ class Calculator:
         the bw2data module (:meth:`lca.project.Project.activate`).
     """
 
-    def __init__(self, activate: Callable):
+    def __init__(self, activate: Callable, background: str | None = None):
         self._activate = activate
+        # an imported background (lca.background) the open background's codes resolve to; None = open
+        self.background = background
         self._cache: dict = {}
         self._lock = threading.RLock()  # one builder per cached value at a time
 
@@ -139,6 +141,21 @@ class Calculator:
 
         return self.cached("flow_names", build)
 
+    # -- an imported background ------------------------------------------------------
+    def bridge(self):
+        """The :class:`lca.background.bridge.Bridge` of :attr:`background` (None on the open background)."""
+        if not self.background:
+            return None
+        from .background import bridge
+
+        return self.cached("bridge", lambda: bridge.build(self._activate(), self.background, self.nodes()))
+
+    def background_dbs(self) -> set:
+        """Databases whose nodes count as background in results: the open one and imported ones."""
+        from .background import release
+
+        return {inventory.BACKGROUND_DB} | set(release.backgrounds(self._activate()))
+
     # -- matrices and solves ---------------------------------------------------------
     def system(self) -> engine.System:
         """The product system of every database but the biosphere (A, B, kept factorization)."""
@@ -147,8 +164,13 @@ class Calculator:
     def _build_system(self) -> engine.System:
         bd = self._activate()
         names = [n for n in bd.databases if n != inventory.BIOSPHERE_DB]
+        bridge = self.bridge()
+        if bridge is not None:  # the open background's codes resolve to an imported release
+            names = [n for n in names if n != inventory.BACKGROUND_DB]
         with brightway.quiet():
             dps = [bd.Database(n).datapackage() for n in names]
+        if bridge is not None:
+            dps.append(bridge.datapackage)
         nodes = self.nodes()
         first = int(nodes[nodes["database"] == inventory.BACKGROUND_DB]["id"].iloc[0])
         try:
@@ -221,7 +243,7 @@ class Calculator:
                 "ref": nodes["ref"].to_numpy(object), "name": nodes["name"].to_numpy(object),
                 "location": nodes["location"].to_numpy(object), "database": nodes["database"].to_numpy(object),
                 "stage_code": stage_code, "stage_names": stage_names,  # stage label (else name) per column
-                "is_bg": (nodes["database"] == inventory.BACKGROUND_DB).to_numpy(bool),
+                "is_bg": nodes["database"].isin(self.background_dbs()).to_numpy(bool),
                 # supplier-declared PCF stand-ins (lca.supply.link: code COMPANY/pcf:ID)
                 "is_pcf": ((nodes["database"] != inventory.BACKGROUND_DB)
                            & nodes["code"].str.contains("/pcf:", regex=False)).to_numpy(bool),
@@ -257,6 +279,9 @@ class Calculator:
                 f"negative supply in the product system of {ref.ref}: {', '.join(names)}. "
                 "A loop consumes more than it produces; check the amounts in that loop."
             )
+        bridge = self.bridge()
+        if bridge is not None:
+            bridge.check_supply(system, x)  # an unmapped material: InputError naming it and the mapping
         self._check_declared_pcfs(x, method, ref)
         c = self.characterization(method)
         g = system.B @ x  # inventory by flow row
@@ -276,7 +301,8 @@ class Calculator:
         stages = self._by_stage(system, x, method)
         return Footprint(target=ref, amount=amount, method=method, score_unit=self.score_unit(method),
                          total=total, by_process=by_process.reset_index(drop=True), by_flow=by_flow,
-                         by_stage=stages, split=split)
+                         by_stage=stages, split=split,
+                         background=bridge.summary(system, x) if bridge is not None else {})
 
     def footprints(self, method: tuple, database: str | None = None) -> pd.Series:
         """Every activity's cradle-to-gate score per unit of its product, indexed by ``database:code``."""
@@ -287,6 +313,10 @@ class Calculator:
         series = pd.Series(scores, index=pd.Index(cols["ref"], name="ref"), name=" | ".join(method))
         if database is not None:
             series = series[cols["database"] == database]
+        bridge = self.bridge()
+        if bridge is not None and bridge.unmapped:
+            series = bridge.omit_dependents(series, self.system(), None if database is None
+                                            else cols["database"] == database)
         bad = ~np.isfinite(series.values)
         if bad.any():
             refs = list(series.index[bad][:5])

@@ -51,11 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("template", help="blank supplier workbook")
     s.add_argument("out")
     s.add_argument("--lang", choices=["en", "zh", "both"], default="both")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     s = sub.add_parser("import", help="validate and store supplier workbooks (or PACT JSON)")
     s.add_argument("files", nargs="+")
     s.add_argument("--dry-run", action="store_true")
     s.add_argument("--annotate", metavar="OUT.xlsx")
+    s.add_argument("--lang", choices=["en", "zh"], help="language of messages and the annotated copy "
+                                                      "(default: the workbook's)")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("profile", help="supply-chain carbon profile of an imported product")
@@ -83,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="the whole job on the bundled examples")
     s.add_argument("--out", metavar="DIR", default="lca-demo")
     _add_server_commands(sub)
+    _add_background_commands(sub)
     return p
 
 
@@ -168,6 +172,54 @@ def _models_command(proj, args) -> int:
                 _out(f"      source: {e['source']}")
                 if d.get("source"):
                     _out(f"      distribution: {d['source']}")
+    return 0
+
+
+COMPUTING = ("search", "footprint", "footprints", "profile", "compare", "publish", "uncertainty", "sensitivity",
+             "demo")
+
+
+def _add_background_commands(sub) -> None:
+    """``lca background import`` and ``--background NAME`` on every computing command (:mod:`lca.background`)."""
+    s = sub.add_parser("background", help="import a background database (ecoinvent release, Brightway database)")
+    bsub = s.add_subparsers(dest="background_command", metavar="ACTION")
+    bsub.required = True
+    a = bsub.add_parser("import", help="import an ecoSpold2 release folder (datasets/ + MasterData/), or copy "
+                        "a database of another Brightway project")
+    a.add_argument("dir", nargs="?", help="the release folder")
+    a.add_argument("--name", help="the background's name (then --background NAME)")
+    a.add_argument("--brightway-dir", metavar="D", help="Brightway base directory to copy from")
+    a.add_argument("--bw-project", metavar="P", help="project in --brightway-dir")
+    a.add_argument("--database", metavar="DB", help="database of --bw-project to copy")
+    a.add_argument("--mapping", metavar="FILE.csv", help="material mapping (default: the release's in "
+                   "inventories/mappings)")
+    a.add_argument("--release", help="ecoinvent release of a copied database, e.g. 3.10 (for its mapping)")
+    a.add_argument("--json", action="store_true")
+    for name in COMPUTING:
+        if name in sub.choices and name != "demo":
+            sub.choices[name].add_argument("--background", metavar="NAME", default=None,
+                                           help="imported background that models and supplier materials "
+                                           "resolve to (default: the open background)")
+
+
+def _background_command(args) -> int:
+    from .project import open_project
+    from .results import dumps
+
+    if args.brightway_dir is None and not args.dir:
+        raise InputError("give the release folder (lca background import DIR --name NAME) or --brightway-dir")
+    if args.brightway_dir is None and not args.name:
+        raise InputError("give --name NAME for the imported background")
+    proj = open_project(args.project)
+    res = proj.import_background(args.dir, name=args.name, brightway_dir=args.brightway_dir,
+                                 bw_project=args.bw_project, database=args.database, mapping=args.mapping,
+                                 release=args.release, progress=sys.stderr.isatty() or not args.json)
+    if args.json:
+        _out(dumps(res.to_dict()))
+    else:
+        _out(f"imported {res.name}: {res.datasets} datasets, {res.exchanges} exchanges from {res.source} "
+             f"(release {res.release or 'unknown'}, {res.system_model or 'unknown system model'}) in "
+             f"{res.seconds:.1f} s; {len(res.new_flows)} new elementary flow(s) added to biosphere3")
     return 0
 
 
@@ -373,13 +425,18 @@ def run(argv: list[str]) -> int:
     if args.command == "template":
         from .supply.template import write_template
 
+        if Path(args.out).exists() and not args.force:
+            raise InputError(f"{args.out} exists: refusing to overwrite it (it may be a filled workbook); "
+                             "choose another name or add --force")
         write_template(Path(args.out), lang=args.lang)
         _out(f"wrote {args.out}")
         return 0
 
     if args.command in ("serve", "clients"):
         return _server_command(args)
-    proj = open_project(args.project)
+    if args.command == "background":
+        return _background_command(args)
+    proj = open_project(args.project, background=getattr(args, "background", None))
     cmd = args.command
     if cmd == "publish":
         return _publish(proj, args)
@@ -441,7 +498,8 @@ def run(argv: list[str]) -> int:
         else:
             sys.stdout.write(frame.to_csv())
     elif cmd == "import":
-        report = proj.import_files([Path(f) for f in args.files], dry_run=args.dry_run, annotate=args.annotate)
+        report = proj.import_files([Path(f) for f in args.files], dry_run=args.dry_run, annotate=args.annotate,
+                                   lang=args.lang)
         if args.json:
             _out(dumps(report.to_dict()))
         else:

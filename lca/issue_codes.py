@@ -9,9 +9,10 @@ code listed here is used. Modelled on frictionless-py's ``frictionless/errors``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-__all__ = ["IssueCode", "CATALOGUE", "LANGS", "describe", "title", "fix", "message", "markdown"]
+__all__ = ["IssueCode", "CATALOGUE", "LANGS", "describe", "title", "fix", "message", "detect_language", "markdown"]
 
 LANGS = ("en", "zh")
 
@@ -80,6 +81,10 @@ _ROWS = (
      "两个工作表对应同一模板表", "请只保留一个。"),
     ("shape", "missing_column", "A required column is missing", "Add the column header to row 1.",
      "缺少必需的列", "请在第 1 行添加该列的表头。"),
+    ("shape", "misnamed_sheet", "A data sheet under another name", "Rename the sheet to the template's English "
+     "or Chinese name (e.g. Materials).", "数据表名称与模板不符", "请把工作表改为模板中的名称(Materials 或 物料 等)。"),
+    ("shape", "example_row", "Data typed into the template's example row", "Give the row your own product_id "
+     "(or pcf_id), or delete the example row.", "在模板示例行中填写了数据", "请为该行填写自己的产品编号(或碳足迹编号),或删除示例行。"),
     ("shape", "unknown_column", "A column is not part of the sheet", "Rename it to a template column or delete it.",
      "列不属于该工作表", "请改为模板中的列名,或删除该列。"),
     ("shape", "unnamed_column", "A column has data but no header", "Give it a template header or delete the data.",
@@ -113,6 +118,12 @@ _ROWS = (
     ("cell", "negative_value", "A negative value", "Enter a value of 0 or more.", "数值为负", "请填写大于或等于 0 的数值。"),
     ("cell", "out_of_range", "A value outside its allowed range", "Check the value, its unit and its scale.",
      "数值超出允许范围", "请检查数值、单位及比例尺度。"),
+    ("cell", "share_below_one", "A percentage below 1 %", "Enter the share in percent (55 for 55 %) or format the "
+     "cell as a percentage.", "百分比小于 1%", "请按百分数填写(55 即 55%),或将单元格设为百分比格式。"),
+    ("cell", "bad_ef_unit", "Not an emission-factor unit", "Write a mass of CO2e per unit, e.g. kg CO2e/kWh.",
+     "不是排放因子单位", "请写成每单位的 CO2e 质量,如 kg CO2e/kWh。"),
+    ("cell", "implausible_factor", "An emission factor outside the plausible range", "Check the value and its "
+     "unit (supplier_ef_unit).", "排放因子超出合理范围", "请检查数值及其单位(排放因子单位)。"),
     ("cell", "not_a_date", "Not a date", "Use a date cell or ISO text such as 2025-01-31.",
      "不是日期", "请使用日期单元格或 2025-01-31 格式的文本。"),
     ("cell", "bad_period", "The reporting period ends before it starts", "Check both dates.",
@@ -157,6 +168,8 @@ _ROWS = (
     ("row", "duplicate_id", "An id is used twice", "Give each row its own id.", "编号重复", "请为每行使用不同的编号。"),
     ("row", "unknown_product", "A product_id not in the Products sheet", "Add the product there or fix the id.",
      "产品编号不在产品表中", "请在产品表中添加该产品,或修正编号。"),
+    ("row", "empty_product", "A product without inputs or emissions", "Add its Materials, Energy, Transport or "
+     "Emissions rows, or delete the product.", "产品没有任何输入或排放", "请填写其物料、能源、运输或排放数据,或删除该产品。"),
     ("row", "mass_inconsistent", "Masses do not agree", "Check amounts, units, mass_kg and declared_amount.",
      "质量不一致", "请检查数量、单位、质量(kg)及声明数量。"),
     ("row", "pcf_outdated", "A supplier PCF is out of date", "Ask the supplier for an updated PCF (PACT: every 3 "
@@ -204,6 +217,9 @@ _ROWS = (
     ("import", "unresolved_reference", "A supplier product that is not imported yet", "Import that supplier's "
      "workbook; until then the profile refuses a total.", "引用的供应商产品尚未导入",
      "请导入该供应商的工作簿;在此之前无法给出总量。"),
+    ("import", "product_removed", "A re-import removes a product others use", "Keep the product_id, or ask the "
+     "buyers that reference it to change their reference.", "重新导入删除了他人引用的产品",
+     "请保留该产品编号,或请引用它的采购方修改引用。"),
     ("import", "refused", "The import was refused", "See the message.", "导入被拒绝", "请查看说明。"),
     ("import", "declared_pcf_differs", "The declared PCF differs from the computed one", "Check the figure and "
      "the inputs (TfS: more than 20 % apart).", "自报碳足迹与计算值不符", "请核对数据与输入(TfS:相差超过 20%)。"),
@@ -247,6 +263,9 @@ _ROWS = (
      "range.", "数量无法存入 Brightway", "请使用 float32 范围内的有限数值。"),
     ("inventory", "unknown_input", "An exchange input that is not a dataset", "Use the code of a background "
      "dataset.", "交换的输入不是数据集", "请使用背景数据集的代码。"),
+    ("inventory", "unlinked_exchange", "An exchange of an imported database links to nothing", "Link it (a "
+     "mapping or a biosphere match) before writing the database; nothing was written.", "导入数据库中的交换未关联",
+     "请在写入数据库前完成关联(映射或基本流匹配);未写入任何数据。"),
     ("inventory", "unknown_flow", "An unknown elementary flow", "Use an alias of inventories/flows.csv.",
      "未知的基本流", "请使用 inventories/flows.csv 中的别名。"),
 )
@@ -286,6 +305,14 @@ def message(issue, lang: str = "en") -> str:
         return issue.message
     entry = CATALOGUE[issue.code]
     return f"{entry.title_zh}:{entry.fix_zh}\n详情:{issue.message}"
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def detect_language(titles) -> str:
+    """``"zh"`` when any of the texts (sheet titles, headers) is Chinese, else ``"en"``: a workbook's language."""
+    return "zh" if any(_HAN.search(str(t)) for t in titles) else "en"
 
 
 def markdown() -> str:

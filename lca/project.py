@@ -57,14 +57,18 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("green-lca", appauthor=False))
 
 
-def open_project(path: str | os.PathLike | None = None, setup: bool = True) -> "Project":
+def open_project(path: str | os.PathLike | None = None, setup: bool = True,
+                 background: str | None = None) -> "Project":
     """Open (and on first use set up, offline) the project at ``path``.
 
-    ``path`` defaults to ``LCA_PROJECT``, then the per-user data directory.
+    ``path`` defaults to ``LCA_PROJECT``, then the per-user data directory. ``background``:
+    an imported background database (``lca background import``) that models and supplier
+    materials resolve to; default the open ``background``.
     """
-    proj = Project(Path(path).expanduser() if path is not None else default_path())
+    proj = Project(Path(path).expanduser() if path is not None else default_path(), background=background)
     if setup:
         proj.setup()
+        proj._check_background()
     return proj
 
 
@@ -120,12 +124,14 @@ class Project:
         Matrices, scores and result tables of the current project state.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, background: str | None = None):
         self.path = Path(path).resolve()
         self.bw_dir = self.path / "brightway"
         self.state_path = self.path / STATE_FILE
         self.lock_path = self.path / LOCK_FILE
-        self.calc = Calculator(self._activate)
+        # an imported background (lca.background) to compute on; None = the open ``background``
+        self.background = None if background in (None, "", inventory.BACKGROUND_DB) else str(background)
+        self.calc = Calculator(self._activate, background=self.background)
         self._cache_generation = None
         self._busy = 0  # depth of public calls in progress (caches are only dropped outside them)
         self._repairing = False
@@ -376,6 +382,11 @@ class Project:
             if name == inventory.BIOSPHERE_DB:
                 self._write_biosphere()
                 return
+            from .background import release as bg_release
+
+            if name.endswith(bg_release.TMP_SUFFIX):  # a killed background import: roll back or complete
+                bg_release.recover(self, name)
+                return
             rebuilders = {inventory.BACKGROUND_DB: self._write_background}
             for derived in hooks.databases():
                 rebuilders[derived.name] = functools.partial(derived.rebuild, self)
@@ -567,6 +578,8 @@ class Project:
             "inventories_version": state.get("inventories_version"),
             "inventories_version_current": inventory.inventories_version(),
             "databases": {n: len(bd.Database(n)) for n in sorted(bd.databases)},
+            "background": self.background or inventory.BACKGROUND_DB,
+            "backgrounds": self._backgrounds_info(bd),
             "methods": len([m for m in bd.methods]),
             "method_aliases": {k: list(v) for k, v in METHOD_ALIASES.items()},
         }
@@ -728,12 +741,64 @@ class Project:
                     return key
         return None
 
+    # -- imported backgrounds (lca.background) ------------------------------------------
+    def import_background(self, path=None, name: str | None = None, brightway_dir=None, bw_project=None,
+                          database=None, progress: bool = False, mapping=None, release: str | None = None):
+        """Import an ecoSpold2 release folder, or copy a database of another Brightway project.
+
+        Parameters
+        ----------
+        path : path-like, optional
+            The release folder (``datasets/`` + ``MasterData/``).
+        name : str
+            The background's database name (``--background NAME`` later).
+        brightway_dir, bw_project, database : optional
+            Copy ``database`` of project ``bw_project`` in Brightway base directory ``brightway_dir``.
+        progress : bool
+            A progress bar on stderr while reading datasets.
+        mapping : path-like, optional
+            Material mapping file (default: the release's in ``inventories/mappings``).
+        release : str, optional
+            The ecoinvent release of a copied database (``3.10``) if its metadata lacks it.
+
+        Returns
+        -------
+        lca.background.BackgroundImport
+        """
+        from .background import release as bg_release
+
+        if brightway_dir is not None:
+            if not (bw_project and database):
+                raise InputError("copying from a Brightway directory needs --bw-project P and --database DB")
+            return bg_release.import_brightway(self, brightway_dir, bw_project, database, name=name,
+                                               progress=progress, mapping=mapping, release=release)
+        if path is None or not name:
+            raise InputError("import_background needs the release folder and a name (--name NAME)")
+        return bg_release.import_release(self, path, name, progress=progress, mapping=mapping)
+
+    def _backgrounds_info(self, bd) -> dict:
+        from .background import release as bg_release
+
+        out = {inventory.BACKGROUND_DB: {"kind": "open", "source": str(inventory.inventories_dir())}}
+        for name, meta in bg_release.backgrounds(bd).items():
+            out[name] = {k: meta.get(k) for k in ("kind", "source", "release", "system_model", "mapping",
+                                                   "datasets", "exchanges", "imported")}
+            out[name]["new_flows"] = len(meta.get("new_flows") or [])
+        return out
+
+    def _check_background(self) -> None:
+        """InputError listing the backgrounds if ``self.background`` is not imported here."""
+        if self.background:
+            from .background import bridge
+
+            bridge.known(self._activate(), self.background)
+
     # -- supply chains and comparisons (their own packages, registered in lca.hooks) ---
     def import_workbook(self, path, dry_run: bool = False, annotate=None):
         """Validate and store one supplier workbook (or PACT JSON file); see :meth:`import_files`."""
         return hooks.query("import_files")(self, [path], dry_run=dry_run, annotate=annotate)
 
-    def import_files(self, paths, dry_run: bool = False, annotate=None):
+    def import_files(self, paths, dry_run: bool = False, annotate=None, lang: str | None = None):
         """Validate and store supplier workbooks / PACT JSON files (:func:`lca.supply.importer.import_files`).
 
         Parameters
@@ -744,12 +809,15 @@ class Project:
             Validate and link only; write nothing.
         annotate : path-like, optional
             Write a copy of the workbook with every issue marked on its cell.
+        lang : {"en", "zh"}, optional
+            Language of the summary and the annotated copy; default: the workbooks' language.
 
         Returns
         -------
         lca.ImportReport
         """
-        return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate)
+        return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate, **(
+            {"lang": lang} if lang else {}))
 
     @_snapshot
     def profile(self, product: str, method="GWP100", allow_incomplete: bool = False):

@@ -80,6 +80,7 @@ class Footprint:
     by_stage: dict = field(default_factory=dict)
     split: dict = field(default_factory=dict)
     extras: dict = field(default_factory=dict)
+    background: dict = field(default_factory=dict)  # an imported background: its name, mapping, datasets used
 
     @property
     def unit(self) -> str | None:
@@ -104,6 +105,7 @@ class Footprint:
                         for r in flow.itertuples()],
             "split": {k: finite(v, f"{k} part of {self.target.ref}") for k, v in self.split.items()},
             "extras": _finite_tree(self.extras),
+            **({"background": self.background} if self.background else {}),
         }
 
     def to_json(self, indent: int | None = None) -> str:

@@ -228,6 +228,8 @@ class Carrier:
     units: tuple[str, ...]
     per_reference: dict[str, float] = field(default_factory=dict)
     source: str = ""
+    ef_range: tuple[float, float] = (0.0, math.inf)  # [kg CO2e / reference unit] plausible supplier factor
+    ef_range_source: str = ""
 
 
 def _carrier(row: dict) -> Carrier:
@@ -238,7 +240,8 @@ def _carrier(row: dict) -> Carrier:
         per["energy"] = row["lhv"]  # [MJ per reference unit]
     if row["density"] is not None and ref_dim == "mass":
         per["volume"] = 1.0 / row["density"]  # [m3 per kg]
-    return Carrier(row["key"], row["reference_unit"], row["units"], per, row["source"])
+    return Carrier(row["key"], row["reference_unit"], row["units"], per, row["source"], row["ef_range"],
+                   row["ef_range_source"])
 
 
 # Carrier properties with their sources (GB/T 2589-2020 lower heating values, densities...):

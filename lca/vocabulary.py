@@ -15,7 +15,7 @@ from pathlib import Path
 from .errors import LcaError
 from .paths import bundled_inventories_dir
 
-__all__ = ["vocabulary_dir", "table", "units", "bw_units", "unit_spellings", "carriers", "regions", "enums",
+__all__ = ["vocabulary_dir", "table", "units", "bw_units", "unit_spellings", "carriers", "gas_spellings", "regions", "enums",
            "pact_units"]
 
 
@@ -73,11 +73,20 @@ def unit_spellings() -> dict[str, str]:
 
 def carriers() -> tuple[dict, ...]:
     """Energy carriers from ``carriers.csv``: key, reference_unit, units, lhv [MJ/reference unit],
-    density [kg/m3] (None where not needed) and source."""
+    density [kg/m3] (None where not needed), source, and the plausible range of a supplier's emission factor
+    ``ef_range`` [kg CO2e per reference unit] with its source."""
     return tuple({"key": r["carrier"], "reference_unit": r["reference_unit"], "units": tuple(r["units"].split()),
                   "lhv": _number(r, "lhv_mj_per_reference_unit", "carriers"),
-                  "density": _number(r, "density_kg_per_m3", "carriers"), "source": r["source"]}
+                  "density": _number(r, "density_kg_per_m3", "carriers"), "source": r["source"],
+                  "ef_range": (_number(r, "ef_min_kgco2e_per_reference_unit", "carriers"),
+                               _number(r, "ef_max_kgco2e_per_reference_unit", "carriers")),
+                  "ef_range_source": r["ef_range_source"]}
                  for r in table("carriers"))
+
+
+def gas_spellings() -> dict[str, str]:
+    """Gas names suppliers write (Chinese...) -> gas_code of flows.csv, from ``gas_spellings.csv``."""
+    return {r["spelling"]: r["gas_code"] for r in table("gas_spellings")}
 
 
 def regions() -> dict[str, tuple[str, ...]]:

@@ -33,7 +33,7 @@ LCA = Path(__file__).resolve().parent.parent / "lca"
 LAYERS = [
     ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
                     "lca.brightway", "lca.pedigree", "lca.scheduler"]),
-    ("data", ["lca.inventory", "lca.distributions"]),
+    ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions"]),
     ("solver", ["lca.engine"]),
     ("results", ["lca.results", "lca.report", "lca.report.*"]),
     ("calculator", ["lca.calc"]),

@@ -106,8 +106,11 @@ def test_a_product_consuming_itself_is_an_error(project, tmp_path):
     built, issues = linked(project, tmp_path, data)
     found = [i for i in built.issues + issues if i.severity == "error" and "self" in i.code]
     assert found and found[0].row == 2 and "LK-SELF/p" in found[0].message
-    techno = [e for e in dataset(built, "LK-SELF/p")["exchanges"] if e["type"] == "technosphere"]
-    assert techno == []  # never an exchange that would double the footprint
+    # refused already when the workbook is read (issue-14a), so nothing is linked; never an exchange that
+    # would double the footprint
+    techno = [e for d in built.datasets if d["code"] == "LK-SELF/p" for e in d["exchanges"]
+              if e["type"] == "technosphere"]
+    assert techno == []
 
 
 def test_recycled_share_counts_only_where_a_route_models_it(project, tmp_path):
@@ -167,3 +170,27 @@ def test_data_quality_comes_from_one_table():
     assert link.dqr("background", own_region=False, age_years=5) == (3.0, 3.0, 3.0)
     assert link.dqr("background", own_region=False, age_years=9) == (3.0, 3.0, 4.0)
     assert link.dqr("background", age_years=None)[2] == 3.0  # unknown age: 5 years assumed
+
+
+def test_a_suppliers_database_built_by_other_link_code_is_rebuilt(project, tmp_path, monkeypatch):
+    from lca.supply import lines, linkers
+
+    data = {"Supplier": supplier("LK-UPG"), "Products": [product()],
+            "Emissions": [{"product_id": "p", "gas": "CO2", "amount": 1, "unit": "kg"}],
+            "Transport": [{"product_id": "p", "mode": "truck", "mass_t": 0.001, "distance_km": 1000,
+                           "direction": "outbound"}]}
+    truck = project.footprint("background:transport-truck").total
+    # the old link code: an outbound row was an exchange of the product (in its cradle-to-gate)
+    with monkeypatch.context() as old:
+        old.setattr(lines, "LINK_VERSION", "old")
+        old.setattr(linkers, "OUTBOUND", "(no such direction)")
+        assert project.import_files([write_workbook(tmp_path / "upg.xlsx", data)]).ok
+        assert project.profile("LK-UPG/p").total == pytest.approx(1.0 + truck, rel=1e-5)
+    # the current code opens the same project: the database is stale, rebuilt, and right
+    import lca
+
+    reopened = lca.open_project(project.path)
+    prof = reopened.profile("LK-UPG/p")
+    assert prof.total == pytest.approx(1.0, rel=1e-6)
+    assert prof.distribution == pytest.approx(truck, rel=1e-5)
+    assert project.footprint("suppliers:LK-UPG/p").total == pytest.approx(1.0, rel=1e-6)

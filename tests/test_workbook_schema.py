@@ -368,13 +368,22 @@ def test_hidden_rows_in_data_sheets_warn(tmp_path):
 
 
 def test_example_rows_skipped(tmp_path):
+    """The template's own example rows are skipped; an example row with data typed into it is an error (issue 14)."""
+    s = good()
+    for key in ("Products", "Materials", "SupplierPCFs"):
+        heads = s[key][0]
+        s[key].insert(1, [SHEETS[key].column(h).example if SHEETS[key].column(h).example != "" else None
+                          for h in heads])
+    sub, issues = run(tmp_path, s)
+    assert codes(issues) == []
+    assert "EXAMPLE" not in [p.product_id for p in sub.products] and len(sub.materials) == 5
     s = good()
     s["Products"].insert(1, ["EXAMPLE", "x", "kg", None, None, "CN", None])
     s["Materials"].insert(1, ["示例", 1, "nonsense", "1,5", "zz", "background", None, None])
     s["SupplierPCFs"].insert(1, ["example", "x", "y", "kg", 1, None, None, None])
-    sub, issues = run(tmp_path, s)
-    assert codes(issues) == []
-    assert "EXAMPLE" not in [p.product_id for p in sub.products] and len(sub.materials) == 5
+    sub, issues = run(tmp_path, s, name="typed.xlsx")
+    assert [(i.sheet, i.row, i.code) for i in issues if i.severity == "error"] == [
+        ("Products", 2, "example_row"), ("Materials", 2, "example_row"), ("SupplierPCFs", 2, "example_row")]
 
 
 def test_unknown_and_duplicate_sheets(tmp_path):

@@ -92,7 +92,8 @@ def product_footprint(profile) -> dict:
         "crossSectoralStandards": ["ISO14067", "GHGP-Product", "PACT-3.0"],
         "exemptedEmissionsPercent": "0",
         "boundaryProcessesDescription": "Cradle-to-gate: supplier workbooks (own energy, direct emissions, "
-                                        "transport) linked to the green-lca open background inventory; "
+                                        "inbound transport) linked to the green-lca open background inventory; "
+                                        "outbound transport (distribution) excluded; "
                                         "fossil carbon content of the product not assessed (reported as 0).",
     }
     if profile.dqi:
@@ -113,7 +114,9 @@ def product_footprint(profile) -> dict:
         "productIds": [f"urn:pact:product:customcode:buyer-assigned:{company_id}:{product_id}"],
         "productNameCompany": profile.name,
         "comment": f"computed by green-lca; location-based; market-based total "
-                   f"{decimal(profile.total_market_based / n_units, 'market-based')} kg CO2e per {unit}",
+                   f"{decimal(profile.total_market_based / n_units, 'market-based')} kg CO2e per {unit}; "
+                   f"distribution (outbound transport, not included in the pcf fields) "
+                   f"{decimal(getattr(profile, 'distribution', 0.0) / n_units, 'distribution')} kg CO2e per {unit}",
         "pcf": pcf,
     }
 

@@ -23,7 +23,7 @@ def _supplier_key(project, target):
 
 hooks.register_database(hooks.DerivedDatabase(
     store.SUPPLIER_DB, rebuild=store.rebuild, is_current=_is_current,
-    stale="not built from exactly the stored submissions (an interrupted import)",
+    stale="not built from exactly the stored submissions by the current link rules (an interrupted import, or an upgrade)",
     resolve_target=_supplier_key))
 hooks.provide("profile", rollup.profile)
 hooks.provide("import_files", importer.import_files)

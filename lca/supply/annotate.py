@@ -89,7 +89,7 @@ def _issues_sheet(wb, issues: list[InputIssue], lang: str) -> None:
 
 
 def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path: str | os.PathLike,
-             lang: str = "en") -> int:
+             lang: str | None = None) -> int:
     """Write a copy of ``src_path`` to ``out_path`` with the cells of ``issues`` marked.
 
     Parameters
@@ -100,8 +100,9 @@ def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path
         As returned by ``read_workbook`` + ``validate``; ``sheet`` is the title in the file.
     out_path : str or PathLike
         The annotated copy (``.xlsx``); must differ from ``src_path``.
-    lang : {"en", "zh"}
-        Language of the comments and of the Issues sheet (titles and fixes from :mod:`lca.issue_codes`).
+    lang : {"en", "zh"}, optional
+        Language of the comments and of the Issues sheet (titles and fixes from :mod:`lca.issue_codes`);
+        default: the workbook's language (Chinese when a sheet title is Chinese).
 
     Returns
     -------
@@ -117,7 +118,7 @@ def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path
         When openpyxl is not protected by defusedxml.
     """
     src, out = Path(src_path), Path(out_path)
-    if lang not in issue_codes.LANGS:
+    if lang is not None and lang not in issue_codes.LANGS:
         raise InputError(f"unknown language {lang!r}: use one of {', '.join(issue_codes.LANGS)}")
     if out.exists() and out.resolve() == src.resolve():
         raise InputError(f"{out}: the annotated copy must not overwrite the supplier's file; choose another name")
@@ -134,6 +135,7 @@ def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path
                "open and save it in Excel or WPS, or use the issue list of the import instead")
         raise InputError(f"{src.name}: {msg}", [InputIssue(None, None, None, "not_annotated", msg, "error",
                                                            src.name)]) from exc
+    lang = lang or issue_codes.detect_language(wb.sheetnames)
     marks: dict[tuple[str, int, int], list[InputIssue]] = {}
     for issue in issues:
         if issue.sheet not in wb.sheetnames:

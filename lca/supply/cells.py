@@ -12,13 +12,13 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from lca import inventory
+from lca import inventory, vocabulary
 from lca.supply.sheets import COUNTRIES, ENUM_SYNONYMS, ENUMS, REGIONS
 from lca.text import WHITESPACE as _TRIM, norm_key as _norm_key, norm_text as _norm_text
-from lca.units import FLOAT32_MAX, normalize_unit
+from lca.units import FLOAT32_MAX, UNITS, normalize_unit
 
 __all__ = ["Bad", "FLOAT32_LIMIT", "YEAR_MIN", "YEAR_MAX", "PLACEHOLDERS", "parse_number", "parse_date",
-           "parse_enum", "parse_region", "parse_gas", "as_text", "is_placeholder", "gas_codes"]
+           "parse_enum", "parse_region", "parse_gas", "parse_ef_unit", "as_text", "is_placeholder", "gas_codes"]
 
 FLOAT32_LIMIT = FLOAT32_MAX  # [-] largest float32 (lca.units): larger amounts overflow Brightway's float32 arrays
 # Dates outside these years are typing errors (a two-digit year, 1900 date-system artefacts, 2205 for 2025):
@@ -56,6 +56,10 @@ def gas_codes() -> dict[str, str]:
             continue
         out[_norm_key(flow.gas_code)] = flow.gas_code
         out.setdefault(_norm_key(flow.alias), flow.gas_code)
+    codes = set(out.values())
+    for spelling, code in vocabulary.gas_spellings().items():
+        if code in codes:
+            out.setdefault(_norm_key(spelling), code)
     out.pop("", None)
     _GASES = out
     return out
@@ -200,3 +204,22 @@ def parse_gas(value: object) -> str:
 def is_placeholder(value: object) -> bool:
     """True for a text that stands for "no value" (``NA``, ``-``, ``无``...)."""
     return isinstance(value, str) and _norm_text(value) in PLACEHOLDERS
+
+
+_GAS_WORDS = re.compile(r"(co2e|co2eq|co2-eq|co2|二氧化碳当量|二氧化碳|碳)$")
+
+
+def parse_ef_unit(value: object) -> tuple[float, str]:
+    """An emission-factor unit (``kg CO2e/kWh``, ``t CO2/MWh``, ``千克CO2e/千瓦时``...) -> (kg per numerator, denominator unit).
+
+    The numerator is a mass (g, kg, t) of CO2e (``CO2e``/``CO2`` after it is optional); the
+    denominator a workbook unit (:data:`lca.units.UNITS`).
+    """
+    text = as_text(value)
+    num, sep, den = unicodedata.normalize("NFKC", text).replace("每", "/").replace(" per ", "/").partition("/")
+    mass = normalize_unit(_GAS_WORDS.sub("", num.strip(_TRIM).lower().replace(" ", "")).strip(_TRIM)) if sep else None
+    unit = normalize_unit(den.strip(_TRIM)) if sep else None
+    if mass not in ("g", "kg", "t") or unit is None:
+        raise Bad("bad_ef_unit", f"{text!r} is not an emission-factor unit: write mass of CO2e per unit, e.g. "
+                                 "kg CO2e/kWh, t CO2e/MWh, kg CO2e/m3")
+    return UNITS[mass].base_factor, unit

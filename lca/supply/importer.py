@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import inventory
+from .. import inventory, issue_codes
 from ..errors import InputError, InputIssue, LcaError
 from . import link, pact_in, store
 
@@ -36,6 +36,7 @@ class ImportReport:
     files: list[str] = field(default_factory=list)
     dry_run: bool = False
     annotated: list[str] = field(default_factory=list)
+    lang: str = "en"  # language of summary() and the annotated copies: as asked, else the workbooks'
 
     @property
     def ok(self) -> bool:
@@ -50,10 +51,11 @@ class ImportReport:
         head = ("OK" if self.ok else "REFUSED (nothing written)") + (" [dry run]" if self.dry_run else "")
         lines = [f"import {head}: {len(self.files)} file(s), {len(self.errors)} error(s), "
                  f"{len(self.warnings)} warning(s)"]
-        for i in self.errors:
-            lines.append(f"  error: {i}")
-        for i in self.warnings:
-            lines.append(f"  warning: {i}")
+        for kind, found in (("error", self.errors), ("warning", self.warnings)):
+            for i in found:
+                text = str(i) if self.lang == "en" else str(dataclasses.replace(i, message=issue_codes.message(
+                    i, self.lang).replace("\n", " ")))
+                lines.append(f"  {kind}: {text}")
         if self.products:
             verb = "would write" if self.dry_run else "wrote"
             lines.append(f"  {verb} {len(self.products)} product(s): {', '.join(self.products)}")
@@ -161,7 +163,7 @@ def read_files(paths: list[Path], resolve) -> list[tuple[list[dict], list[InputI
     return [read_file(p, resolve) for p in paths]
 
 
-def import_files(project, paths, dry_run: bool = False, annotate=None) -> ImportReport:
+def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str | None = None) -> ImportReport:
     """Validate ``paths`` and (unless ``dry_run`` or any error) store them; see module docstring."""
     report = ImportReport(dry_run=dry_run)
     paths = [Path(p) for p in paths]
@@ -193,6 +195,7 @@ def import_files(project, paths, dry_run: bool = False, annotate=None) -> Import
         with project.lock():  # link and write against one stored state
             # link the full set (stored + new) now, so link-time problems are reported before any write
             current = store.load_all(project)
+            report.warnings.extend(_removed_products(current, records))
             for _, rec in records:
                 current[rec["supplier"]["company_id"]] = rec
             built = store.build(project, [current[c] for c in sorted(current)])
@@ -222,8 +225,11 @@ def import_files(project, paths, dry_run: bool = False, annotate=None) -> Import
                         report.warnings.extend(_declared_checks(project, new_refs, built, records))
     if not report.ok:
         report.products = []
+    report.lang = lang or issue_codes.detect_language(
+        [t for _, rec in records for t in (rec.get("sheet_titles") or {}).values()]
+        + [i.sheet for i in report.errors + report.warnings if i.sheet])
     if annotate:
-        report.annotated = _annotate(paths, report, refused, Path(annotate))
+        report.annotated = _annotate(paths, report, refused, Path(annotate), lang)
     return report
 
 
@@ -280,7 +286,32 @@ def _declared_checks(project, refs: list[str], built, records) -> list[InputIssu
     return out
 
 
-def _annotate(paths, report: ImportReport, refused: set, out: Path) -> list[str]:
+def _removed_products(stored: dict[str, dict], records) -> list[InputIssue]:
+    """Warnings for products a re-import removes (or renames) that other stored companies reference."""
+    out = []
+    for path, rec in records:
+        cid = rec["supplier"]["company_id"]
+        old = stored.get(cid)
+        if old is None:
+            continue
+        kept = {str(p["product_id"]) for p in rec.get("products", [])}
+        for p in old.get("products", []):
+            ref = f"{cid}/{p['product_id']}"
+            if str(p["product_id"]) in kept:
+                continue
+            users = sorted({f"{c}/{m.get('product_id')}" for c, other in stored.items() if c != cid
+                            for m in other.get("materials", [])
+                            if m.get("source") == "supplier_product" and m.get("reference") == ref})
+            if users:
+                out.append(InputIssue(
+                    link.sheet_title(rec, "Products"), None, "product_id", "product_removed",
+                    f"this workbook no longer has product {p['product_id']!r} (removed or renamed), but "
+                    f"{', '.join(users)} reference {ref}: they lose that input and get no total until it is back; "
+                    "keep the product_id, or ask those buyers to change their reference", "warning", path.name))
+    return out
+
+
+def _annotate(paths, report: ImportReport, refused: set, out: Path, lang: str | None = None) -> list[str]:
     """Annotated copies of the workbooks the reader accepted, with every issue of the import that
     names the file (reading, linking and import-level issues alike)."""
     from . import annotate as ann
@@ -299,7 +330,7 @@ def _annotate(paths, report: ImportReport, refused: set, out: Path) -> list[str]
                 "import it again with --annotate", "warning", p.name))
             continue
         try:
-            ann.annotate(p, by_name.get(p.name, []), target)
+            ann.annotate(p, by_name.get(p.name, []), target, lang)
         except Exception as exc:  # noqa: BLE001 -- a failed copy must not hide the import's report
             why = exc.issues[0].message if isinstance(exc, InputError) and exc.issues else str(exc)
             report.warnings.append(InputIssue(

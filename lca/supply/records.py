@@ -95,8 +95,10 @@ class EnergyLine:
     reference_unit: str                # Brightway unit name
     grid_region: str | None            # electricity: as given or the product's production_region
     sourcing: str | None               # electricity: as given or "grid"; else None
-    supplier_ef_kgco2e_per_unit: float | None  # [kg CO2e / unit] (the row's workbook unit)
+    supplier_ef_kgco2e_per_unit: float | None  # [kg CO2e / unit] per the row's workbook unit (converted)
     row: int
+    supplier_ef_stated: float | None = None    # the factor as typed, in supplier_ef_unit
+    supplier_ef_unit: str | None = None        # e.g. "kg CO2e/kWh" (the default for electricity when empty)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Callable
 from lca.errors import InputIssue
 from lca.issue_codes import CATALOGUE
 from lca.supply.cells import (Bad as _Bad, as_text as _as_text, is_placeholder as _is_placeholder, parse_date,
-                              parse_enum, parse_gas, parse_number, parse_region)
+                              parse_ef_unit, parse_enum, parse_gas, parse_number, parse_region)
 from lca.supply.records import (EmissionLine, EnergyLine, MaterialLine, Product, Resolution, Submission,
                                 SupplierInfo, SupplierPCF, TransportLine)
 from lca.supply.sheets import (EXAMPLE_IDS, ID_RULE as _ID, SHEETS, SUPPLIER_HEADER as _SUPPLIER_HEADER,
@@ -150,9 +150,34 @@ def _parse_field(row: _Row, col: Column) -> None:
         row.values[col.key] = None
 
 
+def _share(row: _Row, col: Column, value: object) -> float:
+    """A share cell in the column's scale: a percent-formatted cell or ``30%`` text is a percentage.
+
+    A plain number in a 0..100 column below 1 (0.55: a fraction typed into a percent field?) warns.
+    """
+    cell = row.cells.get(col.key)
+    percent = None  # [%] when the cell says it is a percentage
+    if cell is not None and cell.percent and isinstance(value, (int, float)) and not isinstance(value, bool):
+        percent = parse_number(value) * 100.0
+    elif isinstance(value, str) and _as_text(value).endswith(("%", "％")):
+        percent = parse_number(_as_text(value).rstrip("%％"))
+    if percent is not None:
+        x = percent / 100.0 if col.scale == "fraction" else percent
+    else:
+        x = parse_number(value)
+        if col.scale == "percent" and 0 < x < 1:
+            row.error(col.key, "share_below_one",
+                      f"{x:g} in {col.key} ({col.zh}), a percentage 0..100, is below 1 %: if you meant "
+                      f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)", "warning")
+    _check_range(x, col)
+    return x
+
+
 def _convert(row: _Row, col: Column, value: object) -> object:
     t = col.type
     if t == "number":
+        if col.scale:
+            return _share(row, col, value)
         x = parse_number(value)
         _check_range(x, col)
         return x
@@ -173,6 +198,9 @@ def _convert(row: _Row, col: Column, value: object) -> object:
         return u
     if t == "gas":
         return parse_gas(value)
+    if t == "ef_unit":
+        kg, unit = parse_ef_unit(value)
+        return (kg, unit)
     if t == "version":
         try:
             v = parse_number(value)
@@ -201,11 +229,12 @@ def _convert(row: _Row, col: Column, value: object) -> object:
 def _check_range(x: float, col: Column) -> None:
     if col.min is not None and (x <= col.min if col.min_open else x < col.min):
         op = ">" if col.min_open else ">="
-        raise _Bad("negative_value" if x < 0 else "out_of_range", f"{x:g} is not allowed: {col.key} must be {op} {col.min:g}")
+        raise _Bad("negative_value" if x < 0 else "out_of_range",
+                   f"{x:g} is not allowed: {col.key} must be {op} {col.min:g}")
     if col.max is not None and x > col.max:
         hint = ""
-        if col.key == "recycled_share" and x <= 100:
-            hint = f" (a share, 0..1: {x:g}% is {x / 100:g})"
+        if col.scale == "fraction" and x <= 100:
+            hint = f" (a share, 0..1: {x:g}% is {x / 100:g}; or format the cell as a percentage)"
         raise _Bad("out_of_range", f"{x:g} is above the maximum {col.max:g} of {col.key}{hint}")
 
 
@@ -276,6 +305,27 @@ def _is_example(cells: dict[str, Cell], spec: SheetSpec) -> bool:
     return cell is not None and cell.kind == "text" and _norm_text(str(cell.value)) in EXAMPLE_IDS
 
 
+def _same_as_example(cell: Cell, col: Column) -> bool:
+    example = col.example
+    if example is None or example == "":
+        return False
+    if isinstance(example, (int, float)) and cell.kind == "number":
+        return float(cell.value) == float(example)
+    return cell.kind == "text" and _norm_text(str(cell.value)) == _norm_text(str(example))
+
+
+def _example_row(ctx: _Ctx, sheet: RawSheet, spec: SheetSpec, number: int, cells: dict[str, Cell]) -> None:
+    """The template's example row is skipped, unless data was typed into it: then it is an error naming the row."""
+    changed = [key for key, cell in cells.items() if key != spec.example_column
+               and not _same_as_example(cell, spec.column(key))]
+    if changed:
+        ex = _as_text(cells[spec.example_column].value)
+        ctx.add(sheet.title, number, changed[0], "example_row",
+                f"row {number} is the template's example row ({spec.example_column} {ex}) but holds data of its "
+                f"own ({', '.join(changed)}): example rows are never imported; give the row your own "
+                f"{spec.example_column} (or delete the example row)")
+
+
 def _table_rows(ctx: _Ctx, sheet: RawSheet, spec: SheetSpec) -> list[_Row]:
     """Parse every data row of a table sheet into typed values."""
     _sheet_checks(ctx, sheet, spec)
@@ -286,7 +336,10 @@ def _table_rows(ctx: _Ctx, sheet: RawSheet, spec: SheetSpec) -> list[_Row]:
     columns = spec.columns
     for raw in sheet.rows:
         cells = {mapping[c]: cell for c, cell in raw.cells.items() if c in mapping}
-        if not cells or _is_example(cells, spec):
+        if not cells:
+            continue
+        if _is_example(cells, spec):
+            _example_row(ctx, sheet, spec, raw.number, cells)
             continue
         row = _Row(ctx, sheet, spec, raw.number, cells)
         values = row.values
@@ -365,11 +418,43 @@ def _supplier(ctx: _Ctx, sheet: RawSheet | None) -> tuple[SupplierInfo | None, b
         contact_email=values.get("contact_email"), template_version=TEMPLATE_VERSION), False
 
 
+def _header_of(sheet: RawSheet) -> str | None:
+    """The data sheet whose required columns (or, for Supplier, at least 3 field names) a sheet's row 1 holds."""
+    texts = [_as_text(c.value) for c in sheet.header.values() if c.kind == "text"]
+    fits = []
+    for spec in SHEETS.values():
+        if spec.layout == "fields":
+            labels = [_as_text(r.cells[1].value) for r in sheet.rows if 1 in r.cells and r.cells[1].kind == "text"]
+            index = _key_index(spec.columns)
+            if len({_match(t, index) for t in labels + texts[:1]} - {None}) >= 3:
+                fits.append(spec.key)
+            continue
+        keys = {match_header(t, spec) for t in texts}
+        required = {c.key for c in spec.columns if c.need == "R"}
+        if required <= keys:
+            fits.append(spec.key)
+    return fits[0] if len(fits) == 1 else None
+
+
+def _misnamed(ctx: _Ctx, title: str, sheet: RawSheet) -> bool:
+    """A sheet with a data sheet's header but another name is an error (its rows would be silently lost)."""
+    key = _header_of(sheet)
+    if key is None:
+        return False
+    spec = SHEETS[key]
+    ctx.add(title, None, None, "misnamed_sheet",
+            f"sheet {title!r} has the columns of the {spec.key} ({spec.zh}) sheet but not its name, so none of its "
+            f"rows would be read: rename the sheet to {spec.key} or {spec.zh} (one sheet per kind)")
+    return True
+
+
 def _locate_sheets(ctx: _Ctx) -> dict[str, RawSheet]:
     found: dict[str, RawSheet] = {}
     for title, sheet in ctx.raw.sheets.items():
         key = match_sheet(title)
         if key == "Instructions":
+            continue
+        if key is None and _misnamed(ctx, title, sheet):
             continue
         if key is None:
             ctx.add(title, None, None, "unknown_sheet",
@@ -471,6 +556,11 @@ def _link_material(r: _Row, pcfs: dict[str, SupplierPCF], ids: set[str], company
         elif company_id and ref.split("/")[0] == company_id and ref.split("/")[1] not in ids:
             r.error("reference", "unknown_product",
                     f"{ref!r} names your own company but product {ref.split('/')[1]!r} is not in Products")
+        elif company_id and ref == f"{company_id}/{r.get('product_id')}":
+            r.error("reference", "self_reference",
+                    f"product {r.get('product_id')!r} lists itself ({ref}) as its own material {material!r}: a "
+                    "product cannot be an input of itself (its footprint would be inflated by 1/(1 - amount)); "
+                    "reference the real input (another product or a dataset) or delete the row")
         res = r.ctx.resolve(material)
         return (res.code, res.unit, None) if res.code else (None, None, None)
     if source == "supplier_pcf":
@@ -537,12 +627,53 @@ def _energy(rows: list[_Row], products: dict[str, Product], ids: set[str]) -> li
         elif carrier == "electricity":
             region = region or (prod.production_region if prod else None)
             sourcing = sourcing or "grid"
+        ef_row, ef_unit_text = _supplier_ef(r, carrier, unit)
         if not r.ok:
             continue
         out.append(EnergyLine(r.get("product_id"), carrier, amount, unit, ref_amount,
-                              CARRIERS[carrier].reference_unit, region, sourcing,
-                              r.get("supplier_ef_kgco2e_per_unit"), r.number))
+                              CARRIERS[carrier].reference_unit, region, sourcing, ef_row, r.number,
+                              r.get("supplier_ef_kgco2e_per_unit"), ef_unit_text))
     return out
+
+
+def _supplier_ef(r: _Row, carrier: str | None, unit: str | None) -> tuple[float | None, str | None]:
+    """The supplier's emission factor per the row's unit [kg CO2e / unit], and its unit as stated.
+
+    The factor is stated in ``supplier_ef_unit`` or, when that is empty, in kg CO2e/kWh for
+    electricity and kg CO2e per the row's unit for other carriers. It must lie in the carrier's
+    plausible range (``inventories/vocabulary/carriers.csv``), else the cell is refused naming the range.
+    """
+    ef, stated = r.get("supplier_ef_kgco2e_per_unit"), r.get("supplier_ef_unit")
+    if ef is None:
+        if stated is not None:
+            r.error("supplier_ef_unit", "ignored_value",
+                    "supplier_ef_unit is given without supplier_ef_kgco2e_per_unit and is ignored", "warning")
+        return None, None
+    if carrier is None or unit is None or unit not in CARRIERS[carrier].units:
+        return None, None  # the row has its own error
+    c = CARRIERS[carrier]
+    if stated is None:
+        kg_per, per_unit = 1.0, ("kWh" if carrier == "electricity" else unit)
+    else:
+        kg_per, per_unit = stated
+        if per_unit not in c.units:
+            r.error("supplier_ef_unit", "unit_mismatch",
+                    f"an emission factor per {per_unit} does not fit {carrier}: use kg CO2e per one of "
+                    f"{', '.join(c.units)}")
+            return None, None
+    text = f"{'kg' if kg_per == 1.0 else 't' if kg_per == 1000.0 else 'g'} CO2e/{per_unit}"
+    per_reference = ef * kg_per / convert_carrier(carrier, 1.0, per_unit)  # [kg CO2e / reference unit]
+    lo, hi = c.ef_range
+    ref_unit = {"kilowatt hour": "kWh", "cubic meter": "m3", "kilogram": "kg", "megajoule": "MJ"}.get(
+        c.reference_unit, c.reference_unit)
+    if not lo <= per_reference <= hi:
+        r.error("supplier_ef_kgco2e_per_unit", "implausible_factor",
+                f"{ef:g} {text} is {per_reference:.4g} kg CO2e/{ref_unit}, outside the plausible range "
+                f"{lo:g}..{hi:g} kg CO2e/{ref_unit} for {carrier} ({c.ef_range_source}): check the value and "
+                "its unit (supplier_ef_unit; empty means "
+                f"{'kg CO2e/kWh' if carrier == 'electricity' else 'kg CO2e per the row unit'})")
+        return None, None
+    return per_reference * convert_carrier(carrier, 1.0, unit), text
 
 
 def _transport(rows, products, ids) -> list[TransportLine]:
@@ -597,20 +728,60 @@ def _years_before(d: date, years: int) -> date:
         return d.replace(year=d.year - years, day=28)
 
 
-def _mass_balance(ctx: _Ctx, products: dict[str, Product], materials: list[MaterialLine], title: str) -> None:
-    """Warn when the mass of a product differs from the mass of its materials by more than MASS_TOLERANCE."""
+def _empty_products(ctx: _Ctx, rows: dict[str, list], products: dict[str, Product]) -> None:
+    """A product without a single Materials, Energy, Transport or Emissions row is an error (its footprint: 0)."""
+    used = {r.get("product_id") for key in ("Materials", "Energy", "Transport", "Emissions")
+            for r in rows.get(key, [])}
+    for pid, p in products.items():
+        if pid not in used:
+            ctx.add(ctx.titles.get("Products", "Products"), p.row, "product_id", "empty_product",
+                    f"product {pid!r} has no Materials, Energy, Transport or Emissions row: its footprint would be "
+                    "0 kg CO2e; add its inputs and emissions (or delete the product)")
+
+
+def _line_mass(m: MaterialLine, products: dict[str, Product], company_id: str | None) -> float | None:
+    """[kg] of a Materials line per declared amount, or None when the workbook does not tell it.
+
+    A line in a mass unit weighs its amount; a ``supplier_product`` line of the same company's
+    product in that product's declared unit weighs amount x its mass per declared unit; bought
+    products of other companies (and PCF lines in pieces, m2...) have a mass known only elsewhere.
+    """
+    if dimension(m.unit) == "mass":
+        return m.amount * UNITS[m.unit].base_factor
+    if m.source == "supplier_product" and company_id and m.reference_company == company_id:
+        p = products.get(m.reference_product or "")
+        if p is not None and p.mass_kg and m.unit == p.declared_unit:
+            return m.amount * p.mass_kg / p.declared_amount
+    return None
+
+
+def _mass_balance(ctx: _Ctx, products: dict[str, Product], materials: list[MaterialLine], title: str,
+                  company_id: str | None = None) -> None:
+    """Warn when the mass of a product differs from the mass of its materials by more than MASS_TOLERANCE.
+
+    When some lines' masses are unknown (bought products in pieces), the known lines give a lower
+    bound: only materials heavier than the product are flagged then, never a shortfall.
+    """
     totals: dict[str, float] = {}
+    unknown: dict[str, int] = {}
     for m in materials:
-        if dimension(m.unit) == "mass":
-            totals[m.product_id] = totals.get(m.product_id, 0.0) + m.amount * UNITS[m.unit].base_factor
+        kg = _line_mass(m, products, company_id)
+        if kg is None:
+            unknown[m.product_id] = unknown.get(m.product_id, 0) + 1
+        else:
+            totals[m.product_id] = totals.get(m.product_id, 0.0) + kg
     for pid, total in totals.items():
         p = products.get(pid)
         if p is None or not p.mass_kg or total <= 0:
             continue
-        if abs(total - p.mass_kg) > MASS_TOLERANCE * p.mass_kg:
+        n_unknown = unknown.get(pid, 0)
+        gap = total - p.mass_kg
+        if gap > MASS_TOLERANCE * p.mass_kg or (not n_unknown and -gap > MASS_TOLERANCE * p.mass_kg):
+            also = (f" (plus {n_unknown} line(s) of unknown mass, so at least {total:g} kg)" if n_unknown else "")
             ctx.add(title, p.row, "mass_kg", "mass_inconsistent",
-                    f"product {pid}: materials weigh {total:g} kg per declared amount but mass_kg is "
-                    f"{p.mass_kg:g} kg (more than {MASS_TOLERANCE:.0%} apart): check amounts, units and declared_amount", "warning")
+                    f"product {pid}: materials weigh {total:g} kg per declared amount{also} but mass_kg is "
+                    f"{p.mass_kg:g} kg (more than {MASS_TOLERANCE:.0%} apart): check amounts, units and "
+                    "declared_amount", "warning")
 
 
 # ---------------------------------------------------------------- entry point
@@ -663,7 +834,8 @@ def validate(raw: RawWorkbook, resolve_material: Callable[[str], Resolution]
     if "Products" in sheets and not rows.get("Products"):
         ctx.add(ctx.titles["Products"], None, None, "no_products",
                 "the Products sheet has no product: add at least one row below the header")
-    _mass_balance(ctx, products, materials, ctx.titles.get("Products", "Products"))
+    _mass_balance(ctx, products, materials, ctx.titles.get("Products", "Products"), company)
+    _empty_products(ctx, rows, products)
     used = {m.reference for m in materials if m.source == "supplier_pcf"}
     for pid, pcf in pcfs.items():
         if pid not in used:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from lca import vocabulary
@@ -50,6 +50,8 @@ class Column:
     ``type``: text, id, line, number, date, enum, unit, region, country, gas,
     reference, email, version. ``enum`` names the value list in :data:`ENUMS`.
     ``min``/``max`` bound numbers (``min_open``: strictly greater than ``min``).
+    ``scale`` marks a share: ``fraction`` (0..1) or ``percent`` (0..100). A percent-formatted
+    cell (stored 0.55, shown 55%) and text ``55%`` are read as 55 % in either scale.
     """
 
     key: str
@@ -65,6 +67,7 @@ class Column:
     zh_help: str = ""
     example: object = None
     width: int = 16
+    scale: str | None = None  # share columns: "fraction" (0..1) or "percent" (0..100); 55% cells and "55%" text fit both
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,9 @@ SHEETS: dict[str, SheetSpec] = {s.key: s for s in (
           en_help="COMPANY_ID/PRODUCT_ID for supplier_product; a pcf_id for supplier_pcf; "
                   "optional database:code for background", example=""),
         C("origin_region", "原产地区", "O", "region", example="CN"),
-        C("recycled_share", "再生料比例", "O", "number", min=0, max=1, unit="0..1", example=0),
+        C("recycled_share", "再生料比例", "O", "number", min=0, max=1, unit="0..1", example=0, scale="fraction",
+          en_help="share of recycled material, a fraction 0..1 (0.3 = 30 %; a 30% cell or '30%' text also works)",
+          zh_help="再生料所占比例,0..1 的小数(0.3 即 30%;也可填写百分比格式单元格或文本 '30%')"),
         C("supplier_name", "供应商名称", "O", "text", example="", width=20),
     )),
     SheetSpec("Energy", "能源", columns=(
@@ -147,8 +152,15 @@ SHEETS: dict[str, SheetSpec] = {s.key: s for s in (
         C("grid_region", "电网区域", "O", "region", en_help="electricity only; default production_region",
           example="CN-FJ"),
         C("sourcing", "电力来源", "O", "enum", "sourcing", en_help="electricity only; default grid", example="grid"),
-        C("supplier_ef_kgco2e_per_unit", "特定排放因子", "O", "number", min=0, unit="kg CO2e per unit",
-          en_help="used for the market-based total only", example=""),
+        C("supplier_ef_kgco2e_per_unit", "特定排放因子", "O", "number", min=0, unit="see supplier_ef_unit",
+          en_help="supplier-specific emission factor, for the market-based total only; in supplier_ef_unit, or, "
+                  "when that is empty, kg CO2e/kWh for electricity and kg CO2e per the row's unit otherwise",
+          zh_help="供应商特定排放因子,仅用于市场法总量;单位见“排放因子单位”,留空时电力为 kg CO2e/kWh,"
+                  "其他能源为每该行单位的 kg CO2e", example=""),
+        C("supplier_ef_unit", "排放因子单位", "O", "ef_unit", unit="e.g. kg CO2e/kWh",
+          en_help="unit of supplier_ef_kgco2e_per_unit: mass of CO2e per energy unit, e.g. kg CO2e/kWh, "
+                  "t CO2e/MWh, kg CO2e/m3", zh_help="特定排放因子的单位,如 kg CO2e/kWh、t CO2e/MWh、kg CO2e/m3",
+          example=""),
     )),
     SheetSpec("Transport", "运输", columns=(
         C("product_id", "产品编号", "R", "id", example="EXAMPLE"),
@@ -170,7 +182,9 @@ SHEETS: dict[str, SheetSpec] = {s.key: s for s in (
         C("declared_unit", "声明单位", "R", "enum", "declared_unit", example="kg"),
         C("pcf_kgco2e", "碳足迹", "R", "number", min=0, unit="kg CO2e per declared unit",
           en_help="excluding biogenic uptake", example=12.3),
-        C("primary_data_share", "初级数据比例", "O", "number", min=0, max=100, unit="%", example=40),
+        C("primary_data_share", "初级数据比例", "O", "number", min=0, max=100, unit="%", example=40, scale="percent",
+          en_help="share of primary data in the PCF, in percent 0..100 (40 = 40 %; a 40% cell or '40%' text also works)",
+          zh_help="碳足迹中初级数据所占比例,百分数 0..100(40 即 40%;也可填写百分比格式单元格或文本 '40%')"),
         C("dqr_technological", "数据质量(技术)", "O", "number", min=1, max=5, example=2),
         C("dqr_geographical", "数据质量(地理)", "O", "number", min=1, max=5, example=2),
         C("dqr_temporal", "数据质量(时间)", "O", "number", min=1, max=5, example=2),
@@ -180,6 +194,62 @@ SHEETS: dict[str, SheetSpec] = {s.key: s for s in (
     )),
 )}
 del C
+
+# Help texts (English, Chinese) of the columns defined above without them: every column has both, so
+# the Chinese template is Chinese throughout (tests/test_template.py).
+_MORE_HELP = {
+    ("Products", "product_name"): ("product name as used in your documents", "产品名称(与贵司文件一致)"),
+    ("Products", "annual_output"): ("annual output in declared units", "年产量(以声明单位计)"),
+    ("Materials", "product_id"): ("a product_id of the Products sheet", "产品表中的产品编号"),
+    ("Materials", "line_id"): ("unique per product", "同一产品内唯一的行号"),
+    ("Materials", "unit"): ("g kg t L m3 kWh MWh MJ GJ m2 piece", "单位: g kg t L m3 kWh MWh MJ GJ m2 piece(件)"),
+    ("Materials", "source"): ("background (secondary dataset), supplier_product (another supplier's product), "
+                              "supplier_pcf (a SupplierPCFs row)",
+                              "background(背景数据集)、supplier_product(其他供应商的产品)、"
+                              "supplier_pcf(供应商碳足迹表中的一行)"),
+    ("Materials", "reference"): ("COMPANY_ID/PRODUCT_ID for supplier_product; a pcf_id for supplier_pcf; "
+                                 "optional database:code for background",
+                                 "supplier_product 填 企业编号/产品编号;supplier_pcf 填碳足迹编号;"
+                                 "background 可选填 database:code"),
+    ("Materials", "origin_region"): ("region of origin; picks a regional dataset where one exists",
+                                     "原产地区;有区域化数据集时使用该地区的数据"),
+    ("Materials", "supplier_name"): ("name of the supplier, for reporting", "供应商名称(用于报告)"),
+    ("Energy", "product_id"): ("a product_id of the Products sheet", "产品表中的产品编号"),
+    ("Energy", "carrier"): ("energy carrier", "能源类型:电力、天然气、煤、柴油、汽油、液化石油气、蒸汽、热力、氢气"),
+    ("Energy", "amount"): ("per declared amount of the product", "每声明数量产品的消耗量"),
+    ("Energy", "unit"): ("", "按能源类型可用的单位(万千瓦时、万立方米、吨标准煤等中文单位亦可): " + "; ".join(
+        f"{k}: {' '.join(v.units)}" for k, v in CARRIERS.items())),
+    ("Energy", "grid_region"): ("electricity only; default production_region", "仅电力;默认为生产地区"),
+    ("Energy", "sourcing"): ("electricity only; default grid", "仅电力;默认为电网(grid),绿电/绿证请选择对应项"),
+    ("Transport", "product_id"): ("a product_id of the Products sheet", "产品表中的产品编号"),
+    ("Transport", "mode"): ("truck, rail, ship_sea, ship_inland, air", "运输方式:公路、铁路、海运、内河、航空"),
+    ("Transport", "mass_t"): ("tonnes carried per declared amount", "每声明数量产品的运输质量(吨)"),
+    ("Transport", "distance_km"): ("distance in km", "运输距离(公里)"),
+    ("Transport", "direction"): ("inbound (to your site, default) or outbound (to the customer: reported "
+                                 "apart, outside cradle-to-gate)", "进厂(默认)或出厂(运往客户,单独报告,不计入摇篮到大门)"),
+    ("Emissions", "product_id"): ("a product_id of the Products sheet", "产品表中的产品编号"),
+    ("Emissions", "gas"): ("CO2, CH4, N2O, SF6, ... (direct emissions at your site)",
+                           "气体:二氧化碳、甲烷、氧化亚氮、六氟化硫等(厂内直接排放)"),
+    ("Emissions", "amount"): ("per declared amount of the product", "每声明数量产品的排放量"),
+    ("Emissions", "unit"): ("g, kg or t", "单位:g、kg 或 t"),
+    ("SupplierPCFs", "pcf_id"): ("unique in the workbook; referenced from Materials", "本表内唯一,供物料表引用"),
+    ("SupplierPCFs", "supplier_name"): ("name of the supplier who declared the PCF", "提供碳足迹的供应商名称"),
+    ("SupplierPCFs", "product_name"): ("product the PCF is for", "碳足迹对应的产品名称"),
+    ("SupplierPCFs", "declared_unit"): ("unit the PCF is per", "碳足迹的声明单位"),
+    ("SupplierPCFs", "pcf_kgco2e"): ("excluding biogenic uptake", "每声明单位的碳足迹,不含生物源碳吸收"),
+    ("SupplierPCFs", "dqr_technological"): ("data quality, technology: 1 (best) .. 5", "数据质量(技术代表性):1(最好)..5"),
+    ("SupplierPCFs", "dqr_geographical"): ("data quality, geography: 1 (best) .. 5", "数据质量(地理代表性):1(最好)..5"),
+    ("SupplierPCFs", "dqr_temporal"): ("data quality, time: 1 (best) .. 5", "数据质量(时间代表性):1(最好)..5"),
+    ("SupplierPCFs", "standard"): ("accounting standard of the PCF", "碳足迹核算标准"),
+    ("SupplierPCFs", "reference_period_end"): ("end of the PCF's reference period", "碳足迹数据参考期的结束日期"),
+    ("SupplierPCFs", "verified"): ("third-party verified: yes or no", "是否经第三方核查:yes 或 no"),
+}
+for (_sheet, _key), (_en, _zh) in _MORE_HELP.items():
+    _spec = SHEETS[_sheet]
+    SHEETS[_sheet] = SheetSpec(_spec.key, _spec.zh, tuple(
+        replace(c, en_help=c.en_help or _en, zh_help=c.zh_help or _zh) if c.key == _key else c
+        for c in _spec.columns), _spec.layout, _spec.required, _spec.example_column)
+del _sheet, _key, _en, _zh, _spec
 INSTRUCTION_SHEETS = ("Instructions", "说明")
 SUPPLIER_HEADER = {"field": ("field", "字段", "项目"), "value": ("value", "值", "内容", "填写"),
                    "note": ("note", "说明", "备注")}

@@ -13,7 +13,8 @@ so that two importers serialize:
 2. build the full dataset list with the new submissions replacing each
    company's previous one;
 3. ``project.write_database`` (validates, marks the write pending, writes);
-4. record the digest of the submission set the database was built from;
+4. record the digest of the submission set the database was built from (and of the link rules'
+   and inventories' versions, :func:`link_signature`: a database built by other link code is stale);
 5. only then ``os.replace`` the new JSON files into place.
 
 A crash anywhere leaves either the old JSON (and a database whose digest no
@@ -33,7 +34,7 @@ from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, IntegrityError, LcaError
-from . import link
+from . import lines, link
 
 SUPPLIER_DB = link.SUPPLIER_DB
 SUBMISSIONS_DIR = "submissions"
@@ -131,8 +132,15 @@ def _records_of(project, texts: dict[str, str]) -> dict[str, dict]:
     return out
 
 
+def link_signature() -> str:
+    """What else the ``suppliers`` database is derived from: the link rules' version and the inventories'."""
+    return f"link {lines.LINK_VERSION}; inventories {inventory.inventories_version()}"
+
+
 def _digest(texts: dict[str, str]) -> str:
     h = hashlib.sha256()
+    h.update(link_signature().encode())
+    h.update(b"\0")
     for cid in sorted(texts):
         h.update(cid.encode())
         h.update(b"\0")
@@ -260,7 +268,8 @@ def is_current(project, bd) -> bool:
     checked = Path(project.path) / CHECKED_FILE
     try:
         prev = json.loads(checked.read_text(encoding="utf-8"))
-        if prev.get("digest") == have and prev.get("files") == sig and have is not None:
+        if (prev.get("digest") == have and prev.get("files") == sig and have is not None
+                and prev.get("link") == link_signature()):
             return True
     except (OSError, ValueError, AttributeError):
         pass
@@ -269,7 +278,7 @@ def is_current(project, bd) -> bool:
     if ok and have is not None and _stat_signature(project) == sig:  # unchanged while we read them
         tmp = checked.with_name(f".{CHECKED_FILE}.{os.getpid()}")
         try:
-            tmp.write_text(json.dumps({"digest": have, "files": sig}), encoding="utf-8")
+            tmp.write_text(json.dumps({"digest": have, "files": sig, "link": link_signature()}), encoding="utf-8")
             os.replace(tmp, checked)
         except OSError:  # a read-only project: the full check runs each time
             tmp.unlink(missing_ok=True)

@@ -37,7 +37,12 @@ _GENERAL = {
     "en": [
         "Supplier workbook, template version 1. One workbook = one company, one reporting period, one or more products.",
         "Fill one row per record below the header row. Do not rename sheets or header cells; extra columns are ignored.",
-        "Rows whose product_id (pcf_id in SupplierPCFs) is EXAMPLE are examples and are skipped: overwrite or delete them.",
+        "Rows whose product_id (pcf_id in SupplierPCFs) is EXAMPLE are examples: they are never imported and data "
+        "typed into them is refused; delete them and fill your own rows.",
+        "Shares: recycled_share is a fraction 0..1, primary_data_share a percentage 0..100; a cell formatted as a "
+        "percentage (30%) or the text 30% is read as 30 % in either.",
+        "Emission factors (supplier_ef_kgco2e_per_unit) are in supplier_ef_unit (e.g. kg CO2e/kWh); when it is "
+        "empty: kg CO2e/kWh for electricity, kg CO2e per the row's unit otherwise. Implausible factors are refused.",
         "Numbers: numeric cells, or text with a dot decimal (1.5). '1,5' and '1.234,5' are refused. No units in number cells.",
         "Dates: date cells or ISO text 2025-01-31.",
         "Quantities in Materials, Energy, Transport and Emissions are per declared_amount of the product's declared_unit.",
@@ -47,7 +52,9 @@ _GENERAL = {
     "zh": [
         "供应商数据表,模板版本 1。一个文件 = 一家企业、一个报告期、一个或多个产品。",
         "在表头下方逐行填写。请勿修改工作表名称和表头;多余的列将被忽略。",
-        "产品编号(供应商碳足迹表中为编号)为 EXAMPLE 的行是示例,导入时跳过:请覆盖或删除。",
+        "产品编号(供应商碳足迹表中为编号)为 EXAMPLE 的行是示例:不会导入,在示例行中填写的数据会被拒绝;请删除示例行后填写自己的数据。",
+        "比例:再生料比例为 0..1 的小数,初级数据比例为 0..100 的百分数;百分比格式的单元格(30%)或文本 30% 在两者中均按 30% 读取。",
+        "特定排放因子的单位见“排放因子单位”(如 kg CO2e/kWh);留空时电力为 kg CO2e/kWh,其他能源为每该行单位的 kg CO2e。不合理的因子会被拒绝。",
         "数字:使用数字单元格,或以小数点表示小数的文本(1.5)。'1,5' 和 '1.234,5' 会被拒绝。数字单元格中不要写单位。",
         "日期:日期单元格或 ISO 格式文本 2025-01-31。",
         "物料、能源、运输、直接排放表中的数量均为每声明数量(declared_amount)产品的数量。",

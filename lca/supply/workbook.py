@@ -79,6 +79,7 @@ _EXCEL_MAX_ROW = 1_048_576
 # Builtin number formats that Excel (incl. CJK locales) renders as dates.
 # Time-only formats (18-21, 45-47) are left as numbers.
 _BUILTIN_DATE_FORMATS = frozenset([14, 15, 16, 17, 22, *range(27, 37), *range(50, 59)])
+_BUILTIN_PERCENT_FORMATS = frozenset([9, 10])  # 0% and 0.00%
 _MACRO_CONTENT = ("macroenabled", "vbaproject", "macrosheet", "sheet.binary", "activex")
 _EXTERNAL_REF = re.compile(r"\[\d+\]")
 _COORD = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
@@ -104,6 +105,7 @@ class Cell:
     kind: str
     formula: str | None = None
     external: bool = False
+    percent: bool = False  # a number cell formatted as a percentage (0% ...): value 0.55 shows as 55%
 
     @property
     def coordinate(self) -> str:
@@ -437,8 +439,13 @@ def _workbook_part(zf: zipfile.ZipFile) -> str:
     raise _Refusal("not_xlsx", "not an .xlsx workbook: no workbook part (xl/workbook.xml)")
 
 
-def _date_styles(zf: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> list[bool]:
-    """For each cell style index (``s`` attribute): is its number format a date format?"""
+def _is_percent_format(code: str) -> bool:
+    """True when a number format code shows the value as a percentage (a ``%`` outside quotes and escapes)."""
+    return "%" in re.sub(r'"[^"]*"|\\.', "", code)
+
+
+def _number_styles(zf: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> list[str]:
+    """For each cell style index (``s`` attribute): ``"date"``, ``"percent"`` or ``""`` (its number format)."""
     from openpyxl.styles.numbers import is_date_format
 
     target = next((t for ty, t in rels.values() if ty.endswith("/styles")), None)
@@ -446,7 +453,7 @@ def _date_styles(zf: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> list[
         return []
     root = _parse_small(zf, target)
     custom: dict[int, str] = {}
-    flags: list[bool] = []
+    kinds: list[str] = []
     for el in root.iter():
         tag = _local(el.tag)
         if tag == "numFmt":
@@ -464,11 +471,13 @@ def _date_styles(zf: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> list[
                 except ValueError:
                     fid = 0
                 if fid in custom:
-                    flags.append(bool(is_date_format(custom[fid])))
+                    code = custom[fid]
+                    kinds.append("date" if is_date_format(code) else "percent" if _is_percent_format(code) else "")
                 else:
-                    flags.append(fid in _BUILTIN_DATE_FORMATS)
+                    kinds.append("date" if fid in _BUILTIN_DATE_FORMATS else
+                                 "percent" if fid in _BUILTIN_PERCENT_FORMATS else "")
             break
-    return flags
+    return kinds
 
 
 def _shared_strings(zf: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> list[str]:
@@ -562,7 +571,7 @@ def _excel_date(serial: float, date1904: bool) -> datetime | None:
 class _SheetReader:
     """Expat callbacks that turn one worksheet part into a RawSheet, within the caps."""
 
-    def __init__(self, sheet: RawSheet, strings: list[str], dates: list[bool], date1904: bool,
+    def __init__(self, sheet: RawSheet, strings: list[str], dates: list[str], date1904: bool,
                  budget: _Budget):
         self.sheet, self.strings, self.dates, self.date1904 = sheet, strings, dates, date1904
         self.budget = budget
@@ -710,6 +719,8 @@ class _SheetReader:
         if formula is not None and (v is None or (v == "" and t not in ("str", "inlineStr"))):
             return Cell(row, col, None, "formula_nocache", formula, external)
         value, kind = self._value(t, v, a)
+        if kind == "percent":  # a number shown as a percentage: the stored value is the fraction (0.55 for 55%)
+            return Cell(row, col, value, "number", formula, external, percent=True)
         if kind == "text":
             if not value.strip(_WHITE):
                 return None
@@ -746,10 +757,13 @@ class _SheetReader:
             s = int(a.get("s") or 0)
         except ValueError:
             s = 0
-        if 0 <= s < len(self.dates) and self.dates[s]:
+        style = self.dates[s] if 0 <= s < len(self.dates) else ""
+        if style == "date":
             d = _excel_date(num, self.date1904)
             if d is not None:
                 return d, "date"
+        elif style == "percent":
+            return num, "percent"
         return num, "number"
 
     def _merge(self, ref: str) -> None:
@@ -836,7 +850,7 @@ def _read(zf: zipfile.ZipFile, path: str) -> tuple[RawWorkbook, list[InputIssue]
         raise _Refusal("not_xlsx", f"not an .xlsx workbook: missing {wb_part}")
     sheet_list, date1904, rels = _sheet_list(zf, wb_part)
     strings = _shared_strings(zf, rels)
-    dates = _date_styles(zf, rels)
+    dates = _number_styles(zf, rels)
     has_ext = any(n.startswith("xl/externalLinks/") for n in zf.namelist())
     budget = _Budget()
     sheets: dict[str, RawSheet] = {}

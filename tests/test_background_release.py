@@ -1,0 +1,392 @@
+"""Imported backgrounds: a synthetic ecoSpold2 release (real names, synthetic amounts) imported,
+solved, and checked against an independent scipy solve; models and the example supply chain on it;
+unmapped materials; the mappings against the official dataset lists of 3.9.1, 3.10 and 3.11."""
+import csv
+import glob
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse.linalg as spla
+
+import ecospold_factory as factory
+import lca
+
+ROOT = Path(__file__).resolve().parent.parent
+MAPPINGS = ROOT / "inventories" / "mappings"
+RELEASES = ["3.9.1", "3.10", "3.11"]
+NAME = "ei-test"
+GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
+REL = 1e-6
+
+
+def read_rows(release):
+    with open(MAPPINGS / f"ecoinvent-{release}-cutoff.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(ln for ln in fh if not ln.startswith("#")))
+
+
+def shipped_cfs(method):
+    """flow code -> CF from bw2io's shipped LCIA data (read here, not through the project)."""
+    import bw2io
+
+    fp = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+    with zipfile.ZipFile(fp) as zf:
+        data = json.load(io.TextIOWrapper(zf.open("data.json"), encoding="utf-8"))
+    m = next(m for m in data if tuple(m["name"]) == tuple(method))
+    out = {}
+    for e in m["exchanges"]:
+        out[e["input"][1]] = out.get(e["input"][1], 0.0) + float(e["amount"])
+    return out
+
+
+def release_entries(release, extra=30, seed=1):
+    """The datasets a synthetic release needs: every mapped one (first listed location) + others."""
+    lst = factory.official_list(release)
+    by = {(e["activity_name"], e["reference_product"], e["geography"]): e for e in lst}
+    entries = {}
+    for r in read_rows(release):
+        for loc in r["locations"].split("|"):
+            e = by.get((r["activity"], r["product"], loc))
+            if e:
+                entries.setdefault(e["filename"], dict(e, unit=r["unit"]))
+    for e in random.Random(seed).sample(lst, extra):
+        entries.setdefault(e["filename"], e)
+    return list(entries.values())
+
+
+# -- the mapping against the official lists -------------------------------------------------------
+@pytest.mark.parametrize("release", RELEASES)
+def test_every_mapped_dataset_exists_in_its_release(release):
+    """Each row's activity/product exists at every location it lists, in that release's official list."""
+    have = {(e["activity_name"], e["reference_product"], e["geography"]) for e in factory.official_list(release)}
+    rows = read_rows(release)
+    assert len(rows) > 150
+    missing = [(r["code"], r["activity"], r["product"], loc) for r in rows for loc in r["locations"].split("|")
+               if (r["activity"], r["product"], loc) not in have]
+    assert not missing, missing
+    codes = [r["code"] for r in rows]
+    assert len(codes) == len(set(codes))
+    bg = lca.inventory.load_background()
+    assert set(codes) <= set(bg.datasets), set(codes) - set(bg.datasets)
+
+
+def test_names_that_changed_between_releases_are_mapped_per_release():
+    rows = {rel: {r["code"]: r for r in read_rows(rel)} for rel in RELEASES}
+    assert rows["3.9.1"]["graphite-natural"]["product"] == "graphite, battery grade"
+    assert rows["3.10"]["graphite-natural"]["product"] == "graphite"  # 3.10 dropped battery grade
+    assert rows["3.11"]["graphite-natural"]["product"] == "natural graphite, coated"
+    assert rows["3.10"]["transport-truck"]["activity"] == "market for transport, freight, lorry >32 metric ton, EURO5"
+    assert rows["3.11"]["transport-truck"]["activity"] == \
+        "market for transport, freight, lorry, >32 metric ton, diesel, EURO 5"
+    assert "lime-hydrated" not in rows["3.11"]  # 3.11 has no hydrated lime market: unmapped there
+
+
+def test_chinese_grids_map_to_the_seven_grid_regions():
+    table = {r["location"]: r["grid_region"] for r in csv.DictReader(
+        ln for ln in open(MAPPINGS / "cn-grid-regions.csv", encoding="utf-8") if not ln.startswith("#"))}
+    regions = {"CN-CCG", "CN-CSG", "CN-ECGC", "CN-NCGC", "CN-NECG", "CN-NWG", "CN-SWG"}
+    assert set(table.values()) == regions
+    bg = lca.inventory.load_background()
+    cn = {loc for loc in bg.grids if loc.startswith("CN-")}
+    assert cn == set(table), cn ^ set(table)  # every province and region of the open background
+    for rel in RELEASES:
+        rows = {r["code"]: r for r in read_rows(rel)}
+        for loc, grid in table.items():
+            row = rows[bg.grids[loc]]
+            assert (row["activity"], row["locations"]) == ("market for electricity, medium voltage", grid)
+        assert rows["electricity-cn"]["activity"] == "market group for electricity, medium voltage"
+
+
+# -- the synthetic release, imported once ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    root = tmp_path_factory.mktemp("release-3.10")
+    return factory.write_release(root, release_entries("3.10"), seed=2)
+
+
+@pytest.fixture(scope="module")
+def proj_dir(project, tmp_path_factory):
+    """A copy of the session project (this module adds databases and flows to it)."""
+    project.footprints()  # settled: set up and processed
+    dest = tmp_path_factory.mktemp("bg") / "project"
+    shutil.copytree(project.path, dest, ignore=shutil.ignore_patterns("write.lock"))
+    return dest
+
+
+@pytest.fixture(scope="module")
+def imported(proj_dir, release):
+    proj = lca.open_project(proj_dir)
+    res = proj.import_background(release.root, name=NAME)
+    return proj, res
+
+
+@pytest.fixture(scope="module")
+def on_release(imported, proj_dir):
+    return lca.open_project(proj_dir, background=NAME)
+
+
+@pytest.fixture(scope="module")
+def independent(release):
+    """Independent scores of every release dataset per unit (scipy on the factory's own numbers)."""
+    A, B, uuids = release.matrices()
+    out = {}
+    for m in (GWP100, ("IPCC 2021", "climate change", "global warming potential (GWP20)"),
+              ("EF v3.1", "climate change", "global warming potential (GWP100)")):
+        cf = shipped_cfs(m)
+        c = np.array([cf.get(u, 0.0) for u in uuids])
+        out[m] = spla.spsolve(A.T.tocsc(), B.T @ c)
+    return out
+
+
+def _code_of(d):
+    from bw2io.utils import es2_activity_hash
+
+    return es2_activity_hash(d["activity_id"], d["product_id"])
+
+
+def test_import_reports_the_release(imported, release):
+    proj, res = imported
+    assert res.datasets == len(release.datasets) and res.release == "3.10" and res.system_model == "cutoff"
+    assert {f["code"] for f in res.new_flows} <= {u for u, *_ in factory.NEW_FLOWS} and res.new_flows
+    info = proj.info()
+    assert NAME in info["backgrounds"] and info["backgrounds"][NAME]["datasets"] == len(release.datasets)
+    assert not any(n.endswith(".importing") for n in info["databases"])
+
+
+@pytest.mark.parametrize("method", ["GWP100", "GWP20", "EF3.1-climate"])
+def test_every_release_footprint_equals_the_independent_solve(on_release, release, independent, method):
+    m = {"GWP100": GWP100, "GWP20": GWP100[:2] + ("global warming potential (GWP20)",),
+         "EF3.1-climate": ("EF v3.1", "climate change", "global warming potential (GWP100)")}[method]
+    s = on_release.footprints(method=method, database=NAME)
+    assert len(s) == len(release.datasets)
+    want = independent[m]
+    got = np.array([s[f"{NAME}:{_code_of(d)}"] for d in release.datasets])
+    assert np.all(np.abs(want) > 0)
+    np.testing.assert_allclose(got, want, rtol=REL, atol=0)
+
+
+def _mapped_score(release, rows, code, scores):
+    base = code.split("@")[0]
+    r = rows[base]
+    for loc in r["locations"].split("|"):
+        try:
+            i = release.index(r["activity"], r["product"], loc)
+        except KeyError:
+            continue
+        return float(r["factor"]) * scores[i]
+    raise AssertionError(code)
+
+
+def _independent_model(project, release, model, scores, cf):
+    rows = {r["code"]: r for r in read_rows("3.10")}
+    codes = project.biosphere_codes()
+    total = 0.0
+    for _, inp, amount, _ in model.background_inputs():
+        if inp.startswith("bio:"):
+            total += amount * cf.get(codes[inp[4:]], 0.0)
+        else:
+            total += amount * _mapped_score(release, rows, inp, scores)
+    return total
+
+
+@pytest.mark.parametrize("make", [
+    lambda: lca.models.battery_pack(),
+    lambda: lca.models.battery_pack(chemistry="NMC811", region="CN-SC"),
+    lambda: lca.models.vehicle(),
+    lambda: lca.models.pv_module(),
+])
+def test_models_on_the_release_equal_the_independent_solve(on_release, imported, release, independent, make):
+    model = make()
+    fp = on_release.footprint(model)
+    want = _independent_model(imported[0], release, model, independent[GWP100], shipped_cfs(GWP100))
+    assert fp.total == pytest.approx(want, rel=REL)
+    assert fp.background["name"] == NAME and fp.background["datasets"]
+    open_fp = imported[0].footprint(make())
+    assert open_fp.total != pytest.approx(fp.total, rel=1e-3)  # really another background
+
+
+def test_cn_province_resolves_to_its_grid_region_and_says_so(on_release):
+    fp = on_release.footprint(lca.models.battery_pack(region="CN-SC"))
+    assert fp.background["cn_grid_regions"] == {"CN-SC": "CN-SWG"}
+    d = fp.to_dict()
+    assert d["background"]["cn_grid_regions"] == {"CN-SC": "CN-SWG"}
+    used = {u["code"]: u for u in d["background"]["datasets"]}
+    assert used["electricity-cn-sc"]["location"] == "CN-SWG"
+
+
+def test_example_supply_chain_on_the_release(imported, on_release, release, independent):
+    proj = imported[0]
+    files = sorted(glob.glob(str(ROOT / "examples" / "*.xlsx")) + glob.glob(str(ROOT / "examples" / "*.pact.json")))
+    report = proj.import_files(files)
+    assert report.ok, report.errors
+    import bw2data as bd
+
+    rows = {r["code"]: r for r in read_rows("3.10")}
+    cf = shipped_cfs(GWP100)
+    acts = bd.Database("suppliers").load()
+    keys = sorted(acts)
+    idx = {k: i for i, k in enumerate(keys)}
+    n = len(keys)
+    A = np.eye(n)
+    g = np.zeros(n)
+    for k, act in acts.items():
+        j = idx[k]
+        for e in act["exchanges"]:
+            inp = tuple(e["input"])
+            if e["type"] == "production":
+                A[j, j] = e["amount"]
+            elif inp[0] == "suppliers":
+                A[idx[inp], j] -= e["amount"]
+            elif inp[0] == "background":
+                g[j] += e["amount"] * _mapped_score(release, rows, inp[1], independent[GWP100])
+            elif e["type"] == "biosphere":
+                g[j] += e["amount"] * cf.get(inp[1], 0.0)
+    s = np.linalg.solve(A.T, g)
+    for product in report.products:
+        fp = on_release.footprint(product)
+        assert fp.total == pytest.approx(s[idx[("suppliers", product)]], rel=REL), product
+    profile = on_release.profile("GD-PACK/ESS-100")
+    assert np.isfinite(profile.total) and profile.total > 0
+
+
+def test_unmapped_material_names_it_and_the_mapping_file(imported, release, proj_dir, tmp_path):
+    proj = imported[0]
+    mapping = tmp_path / "partial.csv"
+    text = (MAPPINGS / "ecoinvent-3.10-cutoff.csv").read_text(encoding="utf-8")
+    mapping.write_text("".join(ln for ln in text.splitlines(keepends=True)
+                               if not ln.startswith("graphite-synthetic,")), encoding="utf-8")
+    proj.import_background(release.root, name="ei-partial", mapping=mapping)
+    partial = lca.open_project(proj_dir, background="ei-partial")
+    with pytest.raises(lca.InputError) as exc:
+        partial.footprint(lca.models.battery_pack())
+    assert "graphite-synthetic" in str(exc.value) and str(mapping) in str(exc.value)
+    s = partial.footprints()  # the rest still scores; what uses the material is left out, named
+    assert "background:graphite-synthetic" not in s.index and "background:graphite-synthetic" in s.attrs["omitted"]
+    assert "graphite-synthetic" in s.attrs["unmapped"]
+
+
+def test_unknown_background_lists_the_imported_ones(imported, proj_dir):
+    with pytest.raises(lca.InputError, match=NAME):
+        lca.open_project(proj_dir, background="no-such-release")
+
+
+def test_unlinked_exchanges_are_refused_with_the_list(imported, release, tmp_path):
+    proj = imported[0]
+    bad = tmp_path / "bad"
+    shutil.copytree(release.root, bad)
+    victim = bad / "datasets" / release.datasets[0]["filename"]
+    text = victim.read_text(encoding="utf-8")
+    sid = release.datasets[release.tech[0][0][0]]["activity_id"]
+    victim.write_text(text.replace(f'activityLinkId="{sid}"', 'activityLinkId="00000000-0000-0000-0000-000000000000"',
+                                   1), encoding="utf-8")
+    before = proj.info()["databases"]
+    with pytest.raises(lca.InputError, match="unlinked exchange") as exc:
+        proj.import_background(bad, name="ei-bad")
+    assert exc.value.issues and release.datasets[0]["filename"] in str(exc.value)
+    assert proj.info()["databases"] == before
+
+
+def test_not_a_release_folder(imported, tmp_path):
+    with pytest.raises(lca.InputError, match="MasterData"):
+        imported[0].import_background(tmp_path, name="x")
+    with pytest.raises(lca.InputError, match="taken"):
+        imported[0].import_background(tmp_path, name="background")
+
+
+def test_synthetic_files_are_valid_ecospold2(release):
+    import pyecospold
+
+    for d in release.datasets[:5]:
+        assert pyecospold.validate_file_v2(str(release.root / "datasets" / d["filename"])) is None
+
+
+@pytest.mark.slow
+def test_copy_from_another_brightway_project(imported, on_release, release, tmp_path, proj_dir):
+    """A database of another Brightway directory (made by bw2io there, in a subprocess) copied in."""
+    base = tmp_path / "other-bw"
+    base.mkdir()
+    script = (
+        "import bw2data as bd, bw2io as bi\n"
+        "bd.projects.set_current('src')\n"
+        f"b = bi.importers.Ecospold2BiosphereImporter(name='bio-src', filepath=r'{release.root}/MasterData/ElementaryExchanges.xml')\n"
+        "b.apply_strategies(); b.write_database()\n"
+        f"i = bi.SingleOutputEcospold2Importer(r'{release.root}/datasets', 'ei', biosphere_database_name='bio-src', use_mp=False)\n"
+        "i.apply_strategies(); assert not list(i.unlinked); i.write_database()\n")
+    env = dict(os.environ, BRIGHTWAY2_DIR=str(base))
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
+    res = imported[0].import_background(name="ei-copy", brightway_dir=base, bw_project="src", database="ei",
+                                        release="3.10")
+    assert res.kind == "brightway" and res.datasets == len(release.datasets)
+    copy = lca.open_project(proj_dir, background="ei-copy")
+    a = on_release.footprint(lca.models.pv_module()).total
+    assert copy.footprint(lca.models.pv_module()).total == pytest.approx(a, rel=REL)
+
+
+# -- a killed import leaves the project as it was -------------------------------------------------
+KILL_SCRIPT = """
+import sys, lca
+proj = lca.open_project(sys.argv[1])
+proj.import_background(sys.argv[2], name="ei-killed")
+"""
+
+
+@pytest.mark.slow
+def test_killed_import_leaves_the_project_as_it_was(imported, proj_dir, tmp_path):
+    big = factory.write_release(tmp_path / "big", factory.official_list("3.10")[:6000], seed=5)
+    proj = imported[0]
+
+    def snapshot():
+        p = lca.open_project(proj_dir)
+        info = p.info()
+        s = p.footprints(database="background")
+        return info["databases"], sorted(info["backgrounds"]), float(s["background:steel-sheet"])
+
+    before = snapshot()
+    state = proj_dir / "green-lca.json"
+    child = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(proj_dir), str(big.root)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    deadline = time.monotonic() + 300
+    killed_at = None
+    while time.monotonic() < deadline and child.poll() is None:
+        try:
+            pending = json.loads(state.read_text()).get("pending") or []
+        except (OSError, ValueError):
+            pending = []
+        if any(str(p).endswith(".importing") for p in pending):
+            time.sleep(0.3)  # inside the write of the temporary database
+            os.kill(child.pid, signal.SIGKILL)
+            killed_at = "write"
+            break
+        time.sleep(0.01)
+    child.wait()
+    assert killed_at == "write", "the import finished before it could be killed"
+    assert snapshot() == before  # the next command repaired: no ei-killed, nothing else changed
+
+
+def test_cli_background_import_and_footprint(imported, proj_dir, release, capsys):
+    from lca.cli import main
+
+    assert main(["--project", str(proj_dir), "background", "import", str(release.root), "--name", "ei-cli",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["name"] == "ei-cli" and out["datasets"] == len(release.datasets)
+    assert main(["--project", str(proj_dir), "footprint", "--model", "battery_pack", "--set", "region=CN-SC",
+                 "--background", "ei-cli", "--json"]) == 0
+    fp = json.loads(capsys.readouterr().out)
+    assert fp["background"]["name"] == "ei-cli" and fp["background"]["cn_grid_regions"] == {"CN-SC": "CN-SWG"}
+    want = lca.open_project(proj_dir, background=NAME).footprint(lca.models.battery_pack(region="CN-SC"))
+    assert fp["total"] == pytest.approx(want.total * fp["amount"], rel=REL)  # same release, other name: same numbers
+    assert main(["--project", str(proj_dir), "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert {"background", NAME, "ei-cli"} <= set(info["backgrounds"])
+    assert main(["--project", str(proj_dir), "footprint", "--model", "pv_module", "--background", "nope"]) == 2
