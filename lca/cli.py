@@ -61,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
                                                       "(default: the workbook's)")
     s.add_argument("--json", action="store_true")
 
+    s = sub.add_parser("suppliers", help="stored companies and their submissions")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("withdraw", help="withdraw one company's submission (atomic; rebuilds the suppliers database)")
+    s.add_argument("company_id")
+    s.add_argument("--json", action="store_true")
+
     s = sub.add_parser("profile", help="supply-chain carbon profile of an imported product")
     s.add_argument("product", help="COMPANY_ID/PRODUCT_ID")
     s.add_argument("--method", default="GWP100")
@@ -532,10 +539,34 @@ def run(argv: list[str]) -> int:
             _out(dumps(cmp.to_dict()))
         else:
             _out(cmp.summary())
+    elif cmd in ("suppliers", "withdraw"):
+        return _submissions_command(proj, args)
     elif cmd == "demo":
         from . import demo
 
         demo.run(proj, Path(args.out), echo=_out)
+    return 0
+
+
+def _submissions_command(proj, args) -> int:
+    """``lca suppliers`` / ``lca withdraw COMPANY_ID``: list or withdraw stored submissions."""
+    from .results import dumps
+    from .supply import store
+
+    if args.command == "suppliers":
+        subs = store.submissions(proj)
+        if args.json:
+            _out(dumps({"suppliers": subs}))
+        else:
+            for s in subs:
+                _out(f"{s['company_id']}\t{s['company_name']}\t{s['reporting_period_start']}..{s['reporting_period_end']}"
+                     f"\t{s['source_file']}\t{s['stored_at']}\t{', '.join(s['products'])}")
+        return 0
+    users = store.withdraw(proj, args.company_id)
+    if args.json:
+        _out(dumps({"withdrawn": args.company_id, "unresolved_users": users}))
+    else:
+        _out(f"withdrew {args.company_id}" + (f"; now unresolved: {', '.join(users)}" if users else ""))
     return 0
 
 

@@ -290,6 +290,17 @@ def _aliases(version: str) -> dict[str, str]:
 _norm = norm_name  # lca.text: one normal form of names
 
 
+def alias_codes(text: str) -> list[str]:
+    """Dataset codes with an alias (English or Chinese name) containing ``text``: the search index of names.
+
+    ``alias_codes("锂")`` gives every dataset with a Chinese name containing 锂 (lithium), in alias-file order.
+    """
+    key = _norm(text)
+    if not key:
+        return []
+    return list(dict.fromkeys(code for alias, code in aliases().items() if key in alias))
+
+
 def resolve_material(name: str, bg: Background | None = None) -> Resolution:
     """Resolve a material name, alias, code or ``background:code[@LOCATION]`` to a background dataset.
 

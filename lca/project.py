@@ -689,6 +689,7 @@ class Project:
         found["variant"] = found["code"].str.contains("@")
         found = found.sort_values(["variant", "database", "code"])
         hits.extend(found["ref"].tolist())
+        hits.extend(f"{inventory.BACKGROUND_DB}:{c}" for c in inventory.alias_codes(text))  # Chinese names
         for code in res.suggestions:
             c = inventory.aliases().get(code, code)
             hits.append(f"{inventory.BACKGROUND_DB}:{c}")

@@ -328,3 +328,49 @@ def test_the_chinese_template_is_chinese_throughout(tmp_path):
     helps = [r[4] for r in ws.iter_rows(min_row=1, values_only=True) if r[0] in {s.zh for s in SHEETS.values()}]
     assert len(helps) == sum(len(s.columns) for s in SHEETS.values())
     assert all(h and han.search(h) for h in helps)
+
+
+def test_chinese_search_finds_every_lithium_dataset(project):
+    from lca import inventory
+
+    bg = inventory.load_background()
+    lithium = {c for c, d in bg.datasets.items() if "lithium" in f"{c} {d['name']} {d['product']}".lower()
+               or c == "lipf6"}
+    assert len(lithium) >= 5
+    found = {r.ref.split(":", 1)[1] for r in project.search("锂", limit=200)}
+    assert lithium <= found, sorted(lithium - found)
+
+
+def test_suppliers_lists_and_withdraw_is_atomic(project, tmp_path, capsys, monkeypatch):
+    import json
+
+    from lca import cli
+    from lca.supply import store
+
+    seller = english()
+    seller["Supplier"][2][1] = "T14A-WD-SELLER"
+    seller["Materials"][2][6] = "T14A-WD-SELLER/CAM"
+    buyer = copy.deepcopy({"Supplier": SUPPLIER, "Products": [PRODUCTS[0], ["PACK", "pack", "kg", 1, None, "CN"]],
+                           "Materials": [MATERIALS[0], ["PACK", 1, "cathode", 2, "kg", "supplier_product",
+                                                        "T14A-WD-SELLER/CAM", None]]})
+    buyer["Supplier"][2][1] = "T14A-WD-BUYER"
+    rep = project.import_files([build(tmp_path / "s.xlsx", seller), build(tmp_path / "b.xlsx", buyer)])
+    assert rep.ok, [str(i) for i in rep.errors]
+    capsys.readouterr()
+    assert cli.main(["--project", str(project.path), "suppliers", "--json"]) == 0
+    listed = {s["company_id"]: s for s in json.loads(capsys.readouterr().out)["suppliers"]}
+    assert listed["T14A-WD-SELLER"]["products"] == ["CELL", "CAM"] and listed["T14A-WD-SELLER"]["source_file"] == "s.xlsx"
+    # a failing rewrite loses nothing: the submission is back and still listed
+    monkeypatch.setattr(store, "_write", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        store.withdraw(project, "T14A-WD-SELLER")
+    monkeypatch.undo()
+    assert "T14A-WD-SELLER" in {s["company_id"] for s in store.submissions(project)}
+    assert cli.main(["--project", str(project.path), "withdraw", "T14A-WD-SELLER", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"withdrawn": "T14A-WD-SELLER", "unresolved_users": ["T14A-WD-BUYER/PACK"]}
+    assert "T14A-WD-SELLER" not in {s["company_id"] for s in store.submissions(project)}
+    assert not any(a.ref.startswith("suppliers:T14A-WD-SELLER") for a in project.search("T14A-WD-SELLER", limit=50))
+    assert cli.main(["--project", str(project.path), "withdraw", "T14A-WD-SELLER"]) == 2
+    assert "no submission" in capsys.readouterr().err
+    assert cli.main(["--project", str(project.path), "withdraw", "T14A-WD-BUYER"]) == 0

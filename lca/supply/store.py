@@ -29,7 +29,7 @@ import hashlib
 import json
 import os
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .. import inventory
@@ -222,6 +222,68 @@ def commit(project, records: list[dict], built: link.Built | None = None) -> lin
             for tmp, _ in staged:
                 tmp.unlink(missing_ok=True)
         return built
+
+
+def submissions(project) -> list[dict]:
+    """The stored companies and their submissions: company id and name, file, period, products, stored at (UTC)."""
+    d = submissions_dir(project)
+    out = []
+    for cid, rec in sorted(load_all(project).items()):
+        sup = rec["supplier"]
+        path = d / f"{cid}.json"
+        stored = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).isoformat(timespec="seconds") \
+            if path.exists() else None
+        out.append({"company_id": cid, "company_name": sup.get("company_name"),
+                    "source_file": rec.get("source_file"), "reporting_period_start": sup.get("reporting_period_start"),
+                    "reporting_period_end": sup.get("reporting_period_end"),
+                    "products": [str(p["product_id"]) for p in rec.get("products", [])], "stored_at": stored})
+    return out
+
+
+def withdraw(project, company_id: str) -> list[str]:
+    """Withdraw one company's submission atomically and rebuild ``suppliers`` from the others.
+
+    Under the project's write lock: the others are linked first (an error leaves everything as it
+    was), the submission file is set aside, the database is rewritten, and only then is the file
+    removed; if the rewrite fails the file is put back.
+
+    Returns
+    -------
+    list of str
+        ``COMPANY/PRODUCT`` of other companies' products that referenced the withdrawn company (they
+        are unresolved now and get no total until it is imported again).
+
+    Raises
+    ------
+    lca.InputError
+        When no submission of ``company_id`` is stored, or the others do not link without it.
+    """
+    with project.lock():
+        texts = _stored_texts(project)
+        if company_id not in texts:
+            known = ", ".join(sorted(texts)) or "none"
+            raise InputError(f"no submission of company {company_id!r} is stored (stored: {known}); "
+                             "see lca suppliers")
+        rest = {cid: text for cid, text in texts.items() if cid != company_id}
+        records = _records_of(project, rest)
+        built = build(project, [records[c] for c in sorted(records)])
+        errors = [i for i in built.issues if i.severity == "error"]
+        if errors:
+            raise InputError(f"withdrawing {company_id} leaves {len(errors)} problem(s) linking the other "
+                             "submissions; nothing was changed", errors)
+        users = sorted({f"{cid}/{m.get('product_id')}" for cid, rec in records.items()
+                        for m in rec.get("materials", []) if m.get("source") == "supplier_product"
+                        and str(m.get("reference") or "").split("/", 1)[0] == company_id})
+        d = submissions_dir(project)
+        final, aside = d / f"{company_id}.json", d / f".{company_id}.json.withdrawn"
+        os.replace(final, aside)
+        try:
+            _write(project, built, _digest(rest))
+        except BaseException:
+            os.replace(aside, final)
+            raise
+        aside.unlink(missing_ok=True)
+        return users
 
 
 def rebuild(project) -> link.Built:
