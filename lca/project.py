@@ -877,7 +877,7 @@ class Project:
         return hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete)
 
     @_snapshot
-    def compare(self, targets, method="GWP100"):
+    def compare(self, targets, method="GWP100", **options):
         """Several targets or models side by side (:func:`lca.compare.compare`).
 
         Parameters
@@ -885,12 +885,48 @@ class Project:
         targets : iterable
             Targets as for :meth:`footprint`; models count with their default amount.
         method : str or tuple, default ``"GWP100"``
+        **options
+            ``amounts`` (per-target amounts [unit of each]), ``uncertainty`` (Monte Carlo samples),
+            ``seed``, ``scheduler``, ``units`` (``"refuse"`` or ``"warn"`` on different units).
 
         Returns
         -------
         lca.Comparison
         """
-        return hooks.query("compare")(self, list(targets), method=method)
+        return hooks.query("compare")(self, list(targets), method=method, **options)
+
+    @_snapshot
+    def uncertainty(self, target, n: int = 10_000, seed: int | None = None, scheduler=None, **options):
+        """Monte Carlo distribution of a target's footprint (:func:`lca.uncertainty.uncertainty`).
+
+        Parameters
+        ----------
+        target : as for :meth:`footprint`
+        n : int, default 10 000
+            Samples [-].
+        seed : int, optional
+            The same seed gives the same samples, with or without a scheduler.
+        scheduler : str, optional
+            ``local:N`` or ``tcp://HOST:PORT`` (Dask); None runs in-process.
+        **options
+            ``amount`` [unit of the target], ``method``, ``background``, ``foreground``, ``rows``,
+            ``only``, ``dists``.
+
+        Returns
+        -------
+        lca.results.Distribution
+        """
+        return hooks.query("uncertainty")(self, target, n=n, seed=seed, scheduler=scheduler, **options)
+
+    @_snapshot
+    def sensitivity(self, target, **options):
+        """Which parameters drive the variance: Sobol indices (:func:`lca.sensitivity.sensitivity`).
+
+        Returns
+        -------
+        lca.sensitivity.Sensitivity
+        """
+        return hooks.query("sensitivity")(self, target, **options)
 
 
 def _holder(lock_path: Path) -> str:
