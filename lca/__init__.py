@@ -5,14 +5,17 @@ on the project (:mod:`lca.supply`, :mod:`lca.models`, :mod:`lca.compare`), which
 register their derived databases and queries with it (:mod:`lca.hooks`).
 """
 from . import compare as _compare  # noqa: F401  (registers Project.compare)
+from . import sensitivity as _sensitivity  # noqa: F401  (registers Project.sensitivity)
+from . import uncertainty as _uncertainty  # noqa: F401  (registers Project.uncertainty)
 from . import models, supply, units
 from .compare import Comparison
 from .errors import InputError, InputIssue, LcaError, LockTimeout
 from .project import Project, open_project
-from .results import ActivityRef, CarbonProfile, Footprint
+from .results import ActivityRef, CarbonProfile, Distribution, Footprint
 from .supply.importer import ImportReport
 
 __all__ = [
     "open_project", "Project", "ActivityRef", "Footprint", "LcaError", "InputError",
     "InputIssue", "LockTimeout", "models", "units", "CarbonProfile", "ImportReport", "Comparison",
+    "Distribution",
 ]

@@ -5,6 +5,13 @@ project per process. This module is the only place that imports it for the
 package's own use (:func:`bw2data`), that points it at a project's Brightway
 directory (:func:`point_at`) and that silences it (:func:`quiet`: progress bars
 and prints go to stderr, never stdout, so ``--json`` output stays clean).
+
+Threads: bw2data's current project, its metadata files and the kept PARDISO /
+SuperLU factorizations are process-wide and not safe to use from two threads at
+once, so a process does its Brightway work one thread at a time under
+:data:`LOCK` (re-entrant). :mod:`lca.project` takes it around every query and
+write and the calculator around every cached build; threads then see the
+results of sequential calls.
 """
 from __future__ import annotations
 
@@ -12,8 +19,10 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
+LOCK = threading.RLock()  # one thread at a time does Brightway work in this process (see module docstring)
 _ACTIVE: list = [None]  # the Brightway base directory bw2data points at (one per process)
 
 
@@ -58,14 +67,16 @@ def point_at(bw_dir: Path, logs_dir: Path, project_name: str):
     Returns the bw2data module. Cheap when it already points there.
     """
     bw_dir = Path(bw_dir)
-    bw_dir.mkdir(parents=True, exist_ok=True)
-    bd = bw2data(default_dir=bw_dir)
-    if _ACTIVE[0] != bw_dir or bd.projects.current != project_name:
-        Path(logs_dir).mkdir(exist_ok=True)
-        with quiet():
-            bd.projects.change_base_directories(bw_dir, base_logs_dir=Path(logs_dir), project_name=project_name)
-        _ACTIVE[0] = bw_dir
-    return bd
+    with LOCK:
+        bw_dir.mkdir(parents=True, exist_ok=True)
+        bd = bw2data(default_dir=bw_dir)
+        if _ACTIVE[0] != bw_dir or bd.projects.current != project_name:
+            Path(logs_dir).mkdir(exist_ok=True)
+            with quiet():
+                bd.projects.change_base_directories(bw_dir, base_logs_dir=Path(logs_dir),
+                                                    project_name=project_name)
+            _ACTIVE[0] = bw_dir
+        return bd
 
 
 def points_at(bw_dir: Path) -> bool:

@@ -19,13 +19,14 @@ models, comparisons, uncertainty -- instead of the project's internals:
   state changes (the project calls :meth:`~Calculator.clear` after every write and
   when another process wrote).
 
-The calculator does not lock, activate or write: the project's public queries hold
-its shared lock around these calls (:mod:`lca.project`).
+The calculator does not take the project's file lock or write: the project's public
+queries hold its shared lock around these calls (:mod:`lca.project`). Cached builds
+run under :data:`lca.brightway.LOCK`, so threads sharing a project build each value
+once.
 """
 from __future__ import annotations
 
 import math
-import threading
 from typing import Callable
 
 import numpy as np
@@ -64,7 +65,9 @@ class Calculator:
         # an imported background (lca.background) the open background's codes resolve to; None = open
         self.background = background
         self._cache: dict = {}
-        self._lock = threading.RLock()  # one builder per cached value at a time
+        # the process's Brightway lock: builds use bw2data and the solver (one thread at a time),
+        # and one lock for both cannot deadlock against the project's queries
+        self._lock = brightway.LOCK
 
     # -- the cache -------------------------------------------------------------------
     def cached(self, key, build: Callable):

@@ -78,16 +78,108 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-incomplete", action="store_true")
 
     s = sub.add_parser("compare", help="side-by-side design comparison")
-    s.add_argument("targets", nargs="+", help="targets, or models as NAME[:key=value,key=value]")
+    s.add_argument("targets", nargs="+", help="targets, or models as NAME[:key=value,key=value]; "
+                   "TARGET:amount=A compares A units of it")
     s.add_argument("--method", default="GWP100")
     s.add_argument("--json", action="store_true")
     s.add_argument("--plot", metavar="OUT.png")
+    s.add_argument("--uncertainty", type=int, metavar="N", help="paired Monte Carlo with N samples")
+    s.add_argument("--seed", type=int)
+    s.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT")
+    s.add_argument("--allow-different-units", action="store_true",
+                   help="compare targets whose units differ (with a warning)")
+    _add_uncertainty_commands(sub)
 
     s = sub.add_parser("demo", help="the whole job on the bundled examples")
     s.add_argument("--out", metavar="DIR", default="lca-demo")
     _add_server_commands(sub)
     _add_background_commands(sub)
     return p
+
+
+def _add_uncertainty_commands(sub) -> None:
+    """``lca uncertainty``, ``lca sensitivity``, ``lca models``, ``lca model`` (:mod:`lca.uncertainty`)."""
+    for name, text in (("uncertainty", "Monte Carlo distribution of a footprint"),
+                       ("sensitivity", "Sobol indices of a model's parameters")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("target", nargs="?", help="'database:code', 'COMPANY_ID/PRODUCT_ID' or NAME[:k=v,...]")
+        s.add_argument("--model", help="product model: battery_pack, vehicle, pv_module")
+        s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model parameter")
+        s.add_argument("--n", type=int, default=10_000 if name == "uncertainty" else 1024,
+                       help="samples" if name == "uncertainty" else "Sobol base sample size (a power of two)")
+        s.add_argument("--seed", type=int)
+        s.add_argument("--amount", type=float, default=1.0)
+        s.add_argument("--method", default="GWP100")
+        s.add_argument("--json", action="store_true")
+        s.add_argument("--plot", metavar="OUT.png")
+        if name == "uncertainty":
+            s.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT")
+            s.add_argument("--no-background", action="store_true", help="keep the matrices at their static values")
+            s.add_argument("--no-foreground", action="store_true", help="keep model parameters and rows static")
+    s = sub.add_parser("models", help="product models and their parameters")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("model", help="one model's parameters: default, unit, distribution, source")
+    s.add_argument("name")
+    s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model parameter")
+    s.add_argument("--json", action="store_true")
+
+
+def _one_target(args):
+    if args.model and args.target:
+        raise InputError(f"give TARGET or --model, not both (got {args.target!r} and --model {args.model})")
+    if args.model:
+        from . import models
+
+        return models.get_model(args.model, **parse_settings(args.set))
+    if not args.target:
+        raise InputError("give a TARGET ('database:code') or --model NAME")
+    if args.set:
+        raise InputError("--set applies to --model only")
+    return parse_target(args.target)
+
+
+def _uncertainty_command(proj, args) -> int:
+    from .results import dumps
+
+    target = _one_target(args)
+    if args.command == "uncertainty":
+        res = proj.uncertainty(target, n=args.n, seed=args.seed, scheduler=args.scheduler, amount=args.amount,
+                               method=args.method, background=not args.no_background,
+                               foreground=not args.no_foreground)
+    else:
+        res = proj.sensitivity(target, n=args.n, seed=args.seed, amount=args.amount, method=args.method)
+    if args.plot:
+        res.plot(args.plot)
+    _out(dumps(res.to_dict()) if args.json else res.summary())
+    return 0
+
+
+def _models_command(proj, args) -> int:
+    from . import models
+    from .results import dumps
+
+    names = sorted(models.MODELS) if args.command == "models" else [args.name]
+    out = {}
+    for name in names:
+        m = models.get_model(name, **(parse_settings(args.set) if args.command == "model" else {}))
+        out[name] = {"unit": m.unit, "parameters": m.parameter_entries()}
+    if args.json:
+        _out(dumps(out))
+        return 0
+    for name, info in out.items():
+        _out(f"{name} (per {info['unit']}):")
+        for k, e in info["parameters"].items():
+            d = e["dist"] or {}
+            kind = d.get("type", "-")
+            rng = (f"[{d['min']:g}, {d['max']:g}]" if "min" in d and "max" in d else
+                   f"gsd {d['gsd']:g}" if "gsd" in d else f"sd {d['sd']:g}" if "sd" in d else "")
+            flag = "" if e["sampled"] else " (not sampled)"
+            _out(f"  {k:<26} {e['value']!s:>10} {str(e['unit'])[:34]:<34} {kind} {rng}{flag}")
+            if args.command == "model":
+                _out(f"      source: {e['source']}")
+                if d.get("source"):
+                    _out(f"      distribution: {d['source']}")
+    return 0
 
 
 COMPUTING = ("search", "footprint", "footprints", "profile", "compare", "publish", "uncertainty", "sensitivity",
@@ -282,13 +374,31 @@ def parse_settings(items: list[str]) -> dict:
 
 def parse_target(text: str):
     """``NAME[:k=v,k=v]`` for a known model name, else the text as a target."""
+    return parse_target_amount(text)[0]
+
+
+def parse_target_amount(text: str):
+    """(target, amount or None): ``TARGET:amount=A`` (or ``amount=A`` among a model's settings) sets A."""
     from . import models
 
+    amount = None
+    head, sep, tail = text.rpartition(":amount=")
+    if sep and "," not in tail and ":" not in tail:
+        amount, text = _amount(tail), head
     name, _, params = text.partition(":")
     if name in models.MODELS:
         settings = parse_settings([p for p in params.split(",") if p]) if params else {}
-        return models.get_model(name, **settings)
-    return text
+        if "amount" in settings:
+            amount = _amount(str(settings.pop("amount")))
+        return models.get_model(name, **settings), amount
+    return text, amount
+
+
+def _amount(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"amount={text!r} is not a number (write TARGET:amount=75)") from None
 
 
 def _out(text: str) -> None:
@@ -414,8 +524,15 @@ def run(argv: list[str]) -> int:
             _out(dumps(prof.to_dict()))
         else:
             _out(prof.summary())
+    elif cmd in ("uncertainty", "sensitivity"):
+        return _uncertainty_command(proj, args)
+    elif cmd in ("models", "model"):
+        return _models_command(proj, args)
     elif cmd == "compare":
-        cmp = proj.compare([parse_target(t) for t in args.targets], method=args.method)
+        parsed = [parse_target_amount(t) for t in args.targets]
+        cmp = proj.compare([p[0] for p in parsed], method=args.method, amounts=[p[1] for p in parsed],
+                           uncertainty=args.uncertainty, seed=args.seed, scheduler=args.scheduler,
+                           units="warn" if args.allow_different_units else "refuse")
         if args.plot:
             cmp.plot(args.plot)
         if args.json:

@@ -2,9 +2,21 @@
 
 ``compare(project, targets, method)`` computes each target's footprint (per its
 reference unit times its default amount for models, e.g. the whole battery pack
-when ``amount`` is left to the model; 1 unit for other targets) and returns a
-:class:`Comparison`: one table of totals with the difference and the ratio to
-the first target, and the breakdown by stage side by side.
+when ``amount`` is left to the model; 1 unit for other targets; ``amounts`` gives
+each target its own) and returns a :class:`Comparison`: one table of totals with
+the difference and the ratio to the first target, and the breakdown by stage side
+by side.
+
+Like with like: targets whose units differ (a supplier product per kg against a
+pack per kWh) are refused unless ``units="warn"`` (then the comparison carries a
+warning); labels show only the parameters that differ between models.
+
+Paired uncertainty: ``uncertainty=N`` draws N Monte Carlo samples of every target
+in one job (:mod:`lca.uncertainty`): the shared background and every parameter of
+the same name are sampled once for all targets (common random numbers), so the
+difference to the first target is computed sample by sample. Per target:
+``p_lower`` = P(target < first) (ties count one half) and the 5th/50th/95th
+percentiles of the difference; the table and plot show the 5-95 % intervals.
 """
 from __future__ import annotations
 
@@ -15,7 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
+import numpy as np
+
 from . import hooks
+from . import uncertainty as mc
 from .errors import InputError
 from .results import dumps, finite
 
@@ -47,6 +62,24 @@ class Comparison:
     method: tuple
     score_unit: str
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)
+    samples: object = None  # targets x n Monte Carlo samples (uncertainty=N), else None
+    seed: int | None = None
+    warnings: list = field(default_factory=list)
+
+    def uncertainty_of(self, i: int) -> dict | None:
+        """Monte Carlo summary of target ``i``: mean, median, p5, p95 and, against the first, p_lower and
+        the 5th/50th/95th percentiles of the difference [score unit]."""
+        if self.samples is None:
+            return None
+        s = self.samples[i]
+        d = s - self.samples[0]
+        p5, p25, p50, p75, p95 = np.percentile(s, [5, 25, 50, 75, 95])
+        dp = np.percentile(d, [5, 50, 95])
+        return {"n": int(len(s)), "seed": int(self.seed), "mean": float(s.mean()), "median": float(p50),
+                "std": float(s.std(ddof=1)) if len(s) > 1 else 0.0, "p5": float(p5), "p25": float(p25),
+                "p75": float(p75), "p95": float(p95),
+                "p_lower": float(np.mean(d < 0) + 0.5 * np.mean(d == 0)),
+                "difference": {"p5": float(dp[0]), "p50": float(dp[1]), "p95": float(dp[2])}}
 
     @property
     def stages(self) -> list[str]:
@@ -66,7 +99,11 @@ class Comparison:
                 "by_stage": {s[7:]: finite(r[s], f"{s} of {fp.target.ref}") for s in self.stages},
                 "extras": fp.to_dict(top=0)["extras"],
             })
-        return {"method": list(self.method), "score_unit": self.score_unit, "targets": rows}
+            u = self.uncertainty_of(len(rows) - 1)
+            if u is not None:
+                rows[-1]["uncertainty"] = {k: (v if not isinstance(v, float) else finite(v, k)) for k, v in u.items()}
+        return {"method": list(self.method), "score_unit": self.score_unit, "targets": rows,
+                "warnings": list(self.warnings)}
 
     def to_json(self, indent: int | None = None) -> str:
         return dumps(self.to_dict(), indent=indent)
@@ -87,6 +124,17 @@ class Comparison:
             for s in self.stages:
                 vals = "".join(f"{v:>16.5g}" for v in self.frame[s])
                 lines.append(f"    {s[7:]:<30}{vals}")
+        if self.samples is not None:
+            lines.append(f"  Monte Carlo, n={self.samples.shape[1]}, seed={self.seed} (paired: common random numbers):")
+            lines.append(f"    {'target':<{w}}  {'p5':>11} {'median':>11} {'p95':>11} {'P(lower)':>9} "
+                         f"{'diff p5':>11} {'diff p50':>11} {'diff p95':>11}")
+            for i, label in enumerate(self.labels):
+                u = self.uncertainty_of(i)
+                dd = u["difference"]
+                lines.append(f"    {label:<{w}}  {u['p5']:>11.5g} {u['median']:>11.5g} {u['p95']:>11.5g} "
+                             f"{u['p_lower']:>9.3f} {dd['p5']:>+11.4g} {dd['p50']:>+11.4g} {dd['p95']:>+11.4g}")
+        for msg in self.warnings:
+            lines.append(f"  warning: {msg}")
         return "\n".join(lines)
 
     def plot(self, path) -> Path:
@@ -115,6 +163,12 @@ class Comparison:
             ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         else:
             ax.bar(x, list(self.frame["total"]))
+        if self.samples is not None:  # 5th-95th percentile interval and median of each target
+            p5, p50, p95 = np.percentile(self.samples, [5, 50, 95], axis=1)
+            ax.errorbar(list(x), p50, yerr=[p50 - p5, p95 - p50], fmt="o", color="black", capsize=6,
+                        label="Monte Carlo median, 5-95 %")
+            if not stages:
+                ax.legend(fontsize=8)
         ax.set_xticks(list(x))
         ax.set_xticklabels([textwrap.fill(lbl.replace(", ", ",\n"), 28) if len(lbl) > 28 else lbl for lbl in self.labels], rotation=0,
                            ha="center", fontsize=8)
@@ -127,33 +181,30 @@ class Comparison:
         return path
 
 
-def _label(target, ref) -> str:
-    params = getattr(target, "params", None)
-    if params is None:
-        return ref.ref
-    main = [f"{k}={v}" for k, v in params.items() if not k.startswith("_") and not isinstance(v, dict)]
-    return f"{getattr(target, 'name', 'model')}({', '.join(main[:4])})"
+# parameters that name a design in every model (shown in labels when they differ, even if not set by name)
+DESIGN_KEYS = ("chemistry", "capacity_kwh", "region", "technology", "construction", "powertrain", "size")
 
 
-def compare(project, targets, method="GWP100") -> Comparison:
-    """Footprints of ``targets`` side by side (see module docstring); at least one target."""
-    targets = list(targets)
-    if not targets:
-        raise InputError("compare needs at least one target (two or more to compare)")
-    fps, labels = [], []
-    for t in targets:
-        fp = project.footprint(t, amount=default_amount(t), method=method)
-        fps.append(fp)
-        labels.append(_label(t, fp.target))
-    # make labels unique and informative: show only the parameters that differ between models
-    param_sets = [getattr(t, "params", None) for t in targets]
-    if all(isinstance(p, dict) for p in param_sets) and len(targets) > 1:
-        keys = [k for k in param_sets[0] if not k.startswith("_")]
-        differ = [k for k in keys if len({repr(p.get(k)) for p in param_sets}) > 1]
-        if differ:
-            labels = [", ".join(f"{k}={p.get(k)}" for k in differ[:3]
-                                if p.get(k) is not None and not isinstance(p.get(k), dict)) or lbl
-                      for p, lbl in zip(param_sets, labels)]
+def labels_of(targets, fps) -> list[str]:
+    """Short unique labels: a model shows only the parameters that differ from the other models of the
+    same name (among the design keys and those set by the user), other targets their ref."""
+    models = [t for t in targets if isinstance(getattr(t, "params", None), dict)]
+    given = set(DESIGN_KEYS).union(*(getattr(t, "user_set", set()) for t in models))
+    labels = []
+    for t, fp in zip(targets, fps):
+        params = getattr(t, "params", None)
+        if not isinstance(params, dict):
+            labels.append(fp.target.ref)
+            continue
+        peers = [m for m in models if getattr(m, "name", None) == getattr(t, "name", None)]
+        differ = [k for k in params if k in given and not k.startswith("_") and not isinstance(params[k], dict)
+                  and len({repr(m.params.get(k)) for m in peers}) > 1]
+        text = ", ".join(f"{k}={params[k]}" for k in differ)
+        name = getattr(t, "name", "model")
+        if len(peers) == len(targets) and len(targets) > 1:
+            labels.append(text or name)
+        else:
+            labels.append(f"{name}({text})" if text else name)
     seen: dict[str, int] = {}
     for i, lbl in enumerate(labels):
         if lbl in seen:
@@ -161,6 +212,46 @@ def compare(project, targets, method="GWP100") -> Comparison:
             labels[i] = f"{lbl} #{seen[lbl]}"
         else:
             seen[lbl] = 1
+    return labels
+
+
+def compare(project, targets, method="GWP100", amounts=None, uncertainty: int | None = None,
+            seed: int | None = None, scheduler=None, units: str = "refuse") -> Comparison:
+    """Footprints of ``targets`` side by side (see module docstring); at least one target.
+
+    Parameters
+    ----------
+    amounts : list, optional
+        One amount per target [unit of that target]; None entries take the default amount.
+    uncertainty : int, optional
+        Monte Carlo samples for the paired comparison; ``seed`` and ``scheduler`` as for
+        :func:`lca.uncertainty.uncertainty`.
+    units : ``"refuse"`` (default) or ``"warn"``
+        What to do when the targets' units differ.
+    """
+    targets = list(targets)
+    if not targets:
+        raise InputError("compare needs at least one target (two or more to compare)")
+    if amounts is None:
+        amounts = [None] * len(targets)
+    amounts = list(amounts)
+    if len(amounts) != len(targets):
+        raise InputError(f"compare: {len(amounts)} amounts for {len(targets)} targets; give one per target "
+                         "(None for the default)")
+    if units not in ("refuse", "warn"):
+        raise InputError(f"units={units!r}: use 'refuse' or 'warn'")
+    amounts = [default_amount(t) if a is None else a for t, a in zip(targets, amounts)]
+    fps = [project.footprint(t, amount=a, method=method) for t, a in zip(targets, amounts)]
+    labels = labels_of(targets, fps)
+    warnings = []
+    unit_set = {str(fp.unit) for fp in fps}
+    if len(unit_set) > 1:
+        listing = "; ".join(f"{lbl}: {fp.amount:g} {fp.unit}" for lbl, fp in zip(labels, fps))
+        msg = (f"the targets are in different units ({listing}): compare like with like, e.g. the same "
+               "product or a battery pack per kWh against a supplier's pack per kWh")
+        if units == "refuse":
+            raise InputError(msg + "; to compare anyway pass units='warn' (CLI --allow-different-units)")
+        warnings.append(msg)
     first = fps[0].total
     stage_names: list[str] = []
     for fp in fps:
@@ -178,8 +269,17 @@ def compare(project, targets, method="GWP100") -> Comparison:
             row[f"stage: {s}"] = float(fp.by_stage.get(s, 0.0))
         rows.append(row)
     frame = pd.DataFrame(rows).set_index("label", drop=False)
-    return Comparison(labels=labels, footprints=fps, method=fps[0].method, score_unit=fps[0].score_unit,
-                      frame=frame)
+    cmp = Comparison(labels=labels, footprints=fps, method=fps[0].method, score_unit=fps[0].score_unit,
+                     frame=frame, warnings=warnings)
+    if uncertainty:
+        job, _ = mc.make_job(project, targets, amounts, int(uncertainty), seed, method)
+        cmp.samples = mc.run(job, scheduler)
+        cmp.seed = job.seed
+        for i in range(len(targets)):
+            u = cmp.uncertainty_of(i)
+            for k in ("p5", "median", "p95", "p_lower"):
+                frame.loc[labels[i], f"mc_{k}"] = u[k]
+    return cmp
 
 
 hooks.provide("compare", compare)  # Project.compare answers through this (lca.hooks)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from . import pedigree
 from .errors import InputError, InputIssue
 from .paths import inventories_dir
 from .text import norm_name, strip
@@ -186,16 +188,19 @@ def brightway_datasets(bg: Background, biosphere_codes: dict[str, str]) -> list[
     ``biosphere_codes`` maps a flow alias to its biosphere3 code.
     """
     out = []
+    table = uncertainty_table()  # read once: the version check stats every data file
     for code, ds in bg.datasets.items():
-        out.append(_bw_dataset(ds, code, ds["location"], biosphere_codes, None, bg))
+        out.append(_bw_dataset(ds, code, ds["location"], biosphere_codes, None, bg, table))
         if ds.get("regionalize"):
             for location, grid_code in bg.grids.items():
                 if location != ds["location"]:
-                    out.append(_bw_dataset(ds, f"{code}@{location}", location, biosphere_codes, grid_code, bg))
+                    out.append(_bw_dataset(ds, f"{code}@{location}", location, biosphere_codes, grid_code, bg,
+                                           table))
     return out
 
 
-def _bw_dataset(ds, code, location, bio, grid_code, bg: Background) -> dict:
+def _bw_dataset(ds, code, location, bio, grid_code, bg: Background, table: dict | None = None) -> dict:
+    table = uncertainty_table() if table is None else table
     exchanges = [{"input": (BACKGROUND_DB, code), "amount": 1.0, "type": "production", "unit": ds["unit"]}]
     for exc in ds.get("exchanges", []):
         if exc["type"] == "technosphere":
@@ -203,11 +208,12 @@ def _bw_dataset(ds, code, location, bio, grid_code, bg: Background) -> dict:
             if grid_code is not None and bg.datasets[src].get("grid"):
                 src = grid_code
             exchanges.append({"input": (BACKGROUND_DB, src), "amount": float(exc["amount"]),
-                              "type": "technosphere", "unit": exc["unit"], "comment": exc["source"]})
+                              "type": "technosphere", "unit": exc["unit"], "comment": exc["source"],
+                              **_uncertainty(ds, exc, exc["input"], table)})
         else:
             exchanges.append({"input": (BIOSPHERE_DB, bio[exc["flow"]]), "amount": float(exc["amount"]),
                               "type": "biosphere", "unit": "kilogram", "comment": exc["source"],
-                              "flow_alias": exc["flow"]})
+                              "flow_alias": exc["flow"], **_uncertainty(ds, exc, exc["flow"], table)})
     meta = {k: v for k, v in ds.items() if k not in ("exchanges", "_file") and not k.startswith("_")}
     meta.update({
         "database": BACKGROUND_DB, "code": code, "location": location, "type": "process",
@@ -218,6 +224,33 @@ def _bw_dataset(ds, code, location, bio, grid_code, bg: Background) -> dict:
         meta["name"] = f"{ds['name']} [{location} grid]"
         meta["comment"] = (ds.get("comment", "") + f" Regional variant: electricity from {grid_code}.").strip()
     return meta
+
+
+def _uncertainty(ds: dict, exc: dict, what: str, table: dict) -> dict:
+    """Brightway uncertainty fields of a background exchange: lognormal from the dataset's pedigree
+    (inventories/uncertainty.toml, :mod:`lca.pedigree`), or the exchange's own ``gsd`` if it gives one."""
+    if exc.get("gsd") is not None:
+        sigma = math.log(float(exc["gsd"]))
+    else:
+        sigma = pedigree.pedigree_sigma_of(table, pedigree.background_pedigree(table, ds),
+                                           pedigree.basic_kind(exc["type"], what))
+    return pedigree.lognormal_fields(float(exc["amount"]), sigma)
+
+
+def uncertainty_table() -> dict:
+    """``inventories/uncertainty.toml``: pedigree variances, background category scores, DQR -> GSD."""
+    return _uncertainty_table(inventories_version())
+
+
+@lru_cache(maxsize=4)
+def _uncertainty_table(version: str) -> dict:
+    path = inventories_dir() / "uncertainty.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path} is missing; reinstall green-lca") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path} is not valid TOML: {exc}") from None
 
 
 @dataclass(frozen=True)

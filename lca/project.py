@@ -95,18 +95,20 @@ def _snapshot(fn):
 
     Waits (shared lock) while another process writes; at the start of the outermost
     call drops caches if any process wrote since (generation), never in the middle.
+    Threads of one process are serialized (:data:`lca.brightway.LOCK`).
     """
     @functools.wraps(fn)
     def wrapper(self, *args, **kwargs):
-        if self._busy:
-            return fn(self, *args, **kwargs)
-        with self.lock(shared=True):
-            self._activate()
-            self._busy += 1
-            try:
+        with brightway.LOCK:  # threads of this process query one at a time (lca.brightway)
+            if self._busy:
                 return fn(self, *args, **kwargs)
-            finally:
-                self._busy -= 1
+            with self.lock(shared=True):
+                self._activate()
+                self._busy += 1
+                try:
+                    return fn(self, *args, **kwargs)
+                finally:
+                    self._busy -= 1
 
     return wrapper
 
@@ -180,6 +182,10 @@ class Project:
         Drops the calculator's caches when any process wrote since they were built
         (never in the middle of a query), and repairs an interrupted write first.
         """
+        with brightway.LOCK:
+            return self._activate_now()
+
+    def _activate_now(self):
         bd = brightway.point_at(self.bw_dir, self.path / "logs", BW_PROJECT)
         state = self._state()
         gen = state.get("generation")
@@ -206,12 +212,27 @@ class Project:
     def lock(self, timeout: float | None = None, shared: bool = False):
         """Hold the project's write lock (an OS file lock, re-entrant within a process).
 
-        Waits up to ``timeout`` [s] (default ``LCA_LOCK_TIMEOUT``, else 120 s), then
-        :class:`LockTimeout` naming the holder's pid. ``shared=True`` is a reader's lock:
-        it only waits for a writer to finish. A process holding the shared lock may take
-        the write lock inside it (upgrade). Releasing the write lock bumps the generation
-        so that no process keeps caches from before.
+        Parameters
+        ----------
+        timeout : float, optional
+            How long to wait [s] (default ``LCA_LOCK_TIMEOUT``, else 120 s), then
+            :class:`lca.LockTimeout` naming the holder's pid.
+        shared : bool, default False
+            A reader's lock: it only waits for a writer to finish. A process holding the
+            shared lock may take the write lock inside it (upgrade).
+
+        Notes
+        -----
+        Releasing the write lock bumps the generation so that no process keeps caches
+        from before. Within a process, threads take the lock one at a time
+        (:data:`lca.brightway.LOCK`, held for the whole block), so writes from threads
+        are serialized as writes from processes are.
         """
+        with brightway.LOCK, self._file_lock(timeout, shared):
+            yield
+
+    @contextlib.contextmanager
+    def _file_lock(self, timeout: float | None, shared: bool):
         held = _HELD.get(self.path)
         if held is not None and (shared or held["mode"] == fcntl.LOCK_EX):
             held["depth"] += 1
@@ -291,7 +312,22 @@ class Project:
         )
 
     def setup(self, force: bool = False) -> "Project":
-        """Set up offline and idempotently: biosphere, methods, background; repair damage."""
+        """Set up offline and idempotently: biosphere, methods, background; repair damage.
+
+        Parameters
+        ----------
+        force : bool, default False
+            Rewrite the background database even when it is current.
+
+        Returns
+        -------
+        Project
+            ``self``.
+        """
+        with brightway.LOCK:
+            return self._setup(force)
+
+    def _setup(self, force: bool) -> "Project":
         if not force and self.is_set_up():
             self._activate()
             self._check_integrity()
@@ -841,7 +877,7 @@ class Project:
         return hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete)
 
     @_snapshot
-    def compare(self, targets, method="GWP100"):
+    def compare(self, targets, method="GWP100", **options):
         """Several targets or models side by side (:func:`lca.compare.compare`).
 
         Parameters
@@ -849,12 +885,48 @@ class Project:
         targets : iterable
             Targets as for :meth:`footprint`; models count with their default amount.
         method : str or tuple, default ``"GWP100"``
+        **options
+            ``amounts`` (per-target amounts [unit of each]), ``uncertainty`` (Monte Carlo samples),
+            ``seed``, ``scheduler``, ``units`` (``"refuse"`` or ``"warn"`` on different units).
 
         Returns
         -------
         lca.Comparison
         """
-        return hooks.query("compare")(self, list(targets), method=method)
+        return hooks.query("compare")(self, list(targets), method=method, **options)
+
+    @_snapshot
+    def uncertainty(self, target, n: int = 10_000, seed: int | None = None, scheduler=None, **options):
+        """Monte Carlo distribution of a target's footprint (:func:`lca.uncertainty.uncertainty`).
+
+        Parameters
+        ----------
+        target : as for :meth:`footprint`
+        n : int, default 10 000
+            Samples [-].
+        seed : int, optional
+            The same seed gives the same samples, with or without a scheduler.
+        scheduler : str, optional
+            ``local:N`` or ``tcp://HOST:PORT`` (Dask); None runs in-process.
+        **options
+            ``amount`` [unit of the target], ``method``, ``background``, ``foreground``, ``rows``,
+            ``only``, ``dists``.
+
+        Returns
+        -------
+        lca.results.Distribution
+        """
+        return hooks.query("uncertainty")(self, target, n=n, seed=seed, scheduler=scheduler, **options)
+
+    @_snapshot
+    def sensitivity(self, target, **options):
+        """Which parameters drive the variance: Sobol indices (:func:`lca.sensitivity.sensitivity`).
+
+        Returns
+        -------
+        lca.sensitivity.Sensitivity
+        """
+        return hooks.query("sensitivity")(self, target, **options)
 
 
 def _holder(lock_path: Path) -> str:

@@ -286,3 +286,76 @@ class CarbonProfile:
         for w in self.warnings:
             lines.append(f"  warning: {w}")
         return "\n".join(lines)
+
+
+PERCENTILES = (2.5, 5, 25, 50, 75, 95, 97.5)  # reported by Distribution.to_dict [%]
+
+
+@dataclass
+class Distribution:
+    """Monte Carlo samples of a footprint (:func:`lca.uncertainty.uncertainty`).
+
+    ``samples``: one score per sample [score unit] for ``amount`` units of ``target``;
+    ``static``: the deterministic footprint; ``seed``: the seed that reproduces the samples.
+    """
+
+    target: ActivityRef
+    amount: float
+    method: tuple
+    score_unit: str
+    samples: "object"  # numpy array
+    static: float
+    seed: int
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return int(len(self.samples))
+
+    @property
+    def mean(self) -> float:
+        return float(self.samples.mean())
+
+    @property
+    def median(self) -> float:
+        return self.percentile(50)
+
+    @property
+    def std(self) -> float:
+        return float(self.samples.std(ddof=1)) if self.n > 1 else 0.0
+
+    def percentile(self, q: float) -> float:
+        """The ``q``-th percentile [score unit] (numpy's linear interpolation)."""
+        return float(np.percentile(self.samples, q))
+
+    def percentiles(self, qs=PERCENTILES) -> dict:
+        vals = np.percentile(self.samples, list(qs))
+        return {f"p{q:g}": float(v) for q, v in zip(qs, vals)}
+
+    def to_dict(self, samples: bool = False) -> dict:
+        out = {"target": self.target.to_dict(), "amount": finite(self.amount, "amount"), "method": list(self.method),
+               "score_unit": self.score_unit, "n": self.n, "seed": int(self.seed),
+               "static": finite(self.static, "static value"), "mean": finite(self.mean, "mean"),
+               "median": finite(self.median, "median"), "std": finite(self.std, "standard deviation")}
+        out.update({k: finite(v, k) for k, v in self.percentiles().items()})
+        out["settings"] = self.settings
+        if samples:
+            out["samples"] = [finite(float(v), "sample") for v in self.samples]
+        return out
+
+    def to_json(self, indent: int | None = None, samples: bool = False) -> str:
+        return dumps(self.to_dict(samples=samples), indent=indent)
+
+    def summary(self) -> str:
+        p = self.percentiles()
+        return (f"{self.target.ref} ({self.target.name}), {self.amount:g} {self.target.unit}, "
+                f"{' | '.join(self.method)}:\n"
+                f"  static {self.static:.6g} {self.score_unit}; Monte Carlo n={self.n}, seed={self.seed}\n"
+                f"  mean {self.mean:.6g}, median {self.median:.6g}, std {self.std:.4g}\n"
+                f"  p5 {p['p5']:.6g}  p25 {p['p25']:.6g}  p75 {p['p75']:.6g}  p95 {p['p95']:.6g}")
+
+    def plot(self, path) -> Path:
+        """Histogram with the static value and the 5th/50th/95th percentiles (PNG)."""
+        from .report import uncertainty_plots
+
+        return uncertainty_plots.histogram(self, Path(path))

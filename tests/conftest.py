@@ -28,3 +28,20 @@ def project(project_dir):
 @pytest.fixture(scope="session")
 def gwp100():
     return ("IPCC 2021", "climate change", "global warming potential (GWP100)")
+
+
+@pytest.fixture(scope="module")
+def module_project(project, tmp_path_factory):
+    """A private copy of the session project for one test module: its writes never touch the shared one.
+
+    Copied (not set up again) under the session project's lock, so it costs a file copy.
+    """
+    import shutil
+
+    import lca
+
+    d = tmp_path_factory.mktemp("module-project") / "project"
+    project.activate()
+    with project.lock():  # a quiet moment: nobody writes while we copy
+        shutil.copytree(project.path, d, ignore=shutil.ignore_patterns("write.lock"))
+    return lca.open_project(d)

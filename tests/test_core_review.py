@@ -160,8 +160,21 @@ def test_float32_problem_refuses(x):
     assert isinstance(units.float32_problem(x), str)
 
 
-def test_inventory_units_are_brightway_units():
-    assert set(inventory.UNITS) == set(units.BW_UNITS)
+def test_inventory_units_are_brightway_units(tmp_path):
+    # the dataset check accepts the Brightway unit names and refuses a workbook spelling, naming it
+    def unit_issues(unit):
+        ds = {"code": "x", "name": "x", "unit": unit, "location": "CN", "exchanges": []}
+        return [i for i in inventory._check_dataset(tmp_path / "x.toml", ds, {}, {}) if i.code == "bad_unit"]
+
+    brightway_names = ("kilogram", "kilowatt hour", "megajoule", "cubic meter", "square meter", "unit",
+                       "ton kilometer")  # bw2data's spellings (ecoinvent unit names)
+    for unit in brightway_names:
+        assert not unit_issues(unit), unit
+    for unit in ("kg", "kWh", "kilograms", None):
+        (issue,) = unit_issues(unit)
+        assert repr(unit) in issue.message
+    # and every shipped background dataset is in one of them
+    assert {ds["unit"] for ds in inventory.load_background().datasets.values()} <= set(brightway_names)
 
 
 # -- tolerances and messages ---------------------------------------------------------------------------
@@ -190,4 +203,10 @@ def test_non_finite_total_names_the_target():
 
 
 def test_lca_units_float32_max_importable():
-    assert lca.units.FLOAT32_MAX > 3.4e38
+    import importlib
+
+    assert lca.units is importlib.import_module("lca.units")
+    # FLOAT32_MAX is float32's largest finite value: it survives float32 storage, a hair more does not
+    assert np.float32(lca.units.FLOAT32_MAX) == np.finfo(np.float32).max
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.float32(lca.units.FLOAT32_MAX * (1 + 1e-7)))

@@ -81,19 +81,28 @@ def test_pack_mass_from_the_named_set(chemistry, density, cell_to_pack):
     assert chem["cell_energy_density"]["value"] == density and chem["cell_to_pack"]["value"] == cell_to_pack
 
 
-def test_cell_energy_is_the_per_kg_value_over_the_energy_density():
+def test_cell_energy_is_harmonized_per_kg_of_cell_on_degen_2023():
     chem = _battery_toml()["chemistry"]
-    # premise NCA cell: 1.35 kWh and 14.225 MJ per kg of cell, 0.28 kWh/kg
-    assert chem["NCA"]["cell_electricity"]["value"] == pytest.approx(1.35 / 0.28, rel=1e-4)
-    assert chem["NCA"]["cell_heat"]["value"] == pytest.approx(14.225 / 0.28, rel=1e-4)
-    # Zhang 2024 NMMT cell: 1.84653 + 2.38385 kWh per kg, 157 Wh/kg, no fuel heat
-    assert chem["SIB-NMMT"]["cell_electricity"]["value"] == pytest.approx((1.84653 + 2.38385) / 0.157, rel=1e-4)
-    assert chem["SIB-NMMT"]["cell_heat"]["value"] == 0.0
+    # one basis (battery.toml [harmonization.cell_energy]): Degen 2023's LFP 37.5 kWh/kWh at 0.168 kWh/kg
+    # = 6.3 kWh per kg of cell, over each Li-ion chemistry's energy density
+    per_kg = 37.5 * 0.168
+    for name in ("NMC811", "NMC622", "NCA", "LFP"):
+        dens = chem[name]["cell_energy_density"]["value"]
+        assert chem[name]["cell_energy"]["value"] == pytest.approx(per_kg / dens, rel=1e-4)
+        assert 20.3 <= chem[name]["cell_energy"]["value"] <= 37.5  # Degen's range for current LIB cells
+        assert chem[name]["cell_heat_share"]["value"] == 0.52  # Degen & Schuette 2022 carrier split
+    m = battery_pack("NCA", 60.0)
+    assert m.params["cell_electricity"] == pytest.approx(22.5 * 0.48, rel=1e-12)
+    assert m.params["cell_heat"] == pytest.approx(22.5 * 0.52 * 3.6, rel=1e-12)
+    # Zhang 2024 NMMT cell (sodium-ion, a stated exception): 1.84653 + 2.38385 kWh per kg, 157 Wh/kg, no heat
+    assert chem["SIB-NMMT"]["cell_energy"]["value"] == pytest.approx((1.84653 + 2.38385) / 0.157, rel=1e-4)
+    assert chem["SIB-NMMT"]["cell_heat_share"]["value"] == 0.0
+    assert chem["SIB-NMMT"]["cell_energy"]["harmonization_exception"]
 
 
 # -- hand-computed checks ------------------------------------------------------------------------
 def test_sib_cell_electricity_plus_one_kwh_adds_the_cell_grid_footprint(project, scores):
-    base = _battery_toml()["chemistry"]["SIB-NMMT"]["cell_electricity"]["value"]
+    base = _battery_toml()["chemistry"]["SIB-NMMT"]["cell_energy"]["value"]  # all electricity (heat share 0)
     a = project.footprint(battery_pack("SIB-NMMT", 60.0, cell_region="CN-SC"))
     b = project.footprint(battery_pack("SIB-NMMT", 60.0, cell_region="CN-SC", cell_electricity=base + 1.0))
     grid = float(scores["background:electricity-cn-sc"])  # kg CO2e per kWh
@@ -126,7 +135,7 @@ def test_sib_electricity_per_kwh_by_hand_from_battery_toml():
                    + elec(data["common"]["aluminium-foil"]) * foil)
     density, c2p = chem["cell_energy_density"]["value"], chem["cell_to_pack"]["value"]
     bop = elec({"rows": data["common"]["balance-of-pack"]["rows"]})
-    expected = chem["cell_electricity"]["value"] + per_kg_cell / density + (1 / density / c2p - 1 / density) * bop
+    expected = chem["cell_energy"]["value"] * (1 - chem["cell_heat_share"]["value"]) + per_kg_cell / density + (1 / density / c2p - 1 / density) * bop
     got = _background_inputs(battery_pack("SIB-NMMT", 60.0, region="CN-NORTH"))
     grids = set(inventory.load_background().grids.values())
     assert {k for k in got if k in grids} == {"electricity-cn-north"}

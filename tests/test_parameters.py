@@ -51,12 +51,22 @@ def problems(doc: dict) -> tuple[list[str], int]:
 
     def walk(o, path: str) -> None:
         nonlocal count
+        if isinstance(o, dict) and "pedigree" in o:  # [uncertainty.rows]: five scores 1..5 with one source
+            count += 1
+            if _blank(o.get("source")) or len(o["pedigree"]) != 5:
+                out.append(f"{path}: pedigree needs five scores and a source")
+            return
         if isinstance(o, dict):
             numbered = ("value" in o and _isnum(o["value"])) or ("amount" in o and _isnum(o["amount"]))
             if numbered:
                 entry(o, path, earlier_full=False)
             for k, v in o.items():
                 if numbered and k in ("value", "amount"):
+                    continue
+                if numbered and k == "dist":  # bounds in the entry's own unit; the dist names its source
+                    count += 1
+                    if not isinstance(v, dict) or _blank(v.get("source")):
+                        out.append(f"{path}.dist: lacks source")
                     continue
                 walk(v, f"{path}.{k}" if path else str(k))
         elif isinstance(o, list):

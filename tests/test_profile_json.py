@@ -1,21 +1,21 @@
 """`lca profile --json` carries the footprint keys too, consistent with the roll-up."""
 import json
-import subprocess
-import sys
 
 import pytest
 
+from lca import cli
 from lca.demo import examples_dir
 
 
-def test_profile_json_has_footprint_keys_consistent_with_rollup(project, project_dir):
+def test_profile_json_has_footprint_keys_consistent_with_rollup(project, project_dir, capsys):
     files = sorted(examples_dir().glob("*.xlsx")) + sorted(examples_dir().glob("*.json"))
     report = project.import_files(files)
     assert report.ok, report.summary()
-    out = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "profile",
-                          "GD-PACK/ESS-100", "--json"], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    doc = json.loads(out.stdout)
+    capsys.readouterr()
+    rc = cli.main(["--project", str(project_dir), "profile", "GD-PACK/ESS-100", "--json"])  # in-process
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    doc = json.loads(out.out)
     total = doc["total"]
     # the by-process list (direct emissions of every process in the chain, from the solver's
     # supply vector) and the roll-up's sparse array are two computations of the same total

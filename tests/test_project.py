@@ -10,6 +10,7 @@ import pytest
 import lca
 
 
+@pytest.mark.slow  # two full set-ups from scratch
 def test_fresh_setup_offline_twice_under_a_minute(tmp_path, monkeypatch):
     def no_network(*args, **kwargs):
         raise OSError("network disabled in this test")
@@ -49,12 +50,15 @@ def test_cli_footprint_json_matches_api(project, project_dir):
     assert doc["method"] == ["IPCC 2021", "climate change", "global warming potential (GWP100)"]
 
 
-def test_cli_bad_target_exit_2_with_closest(project, project_dir):
-    out = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "footprint",
-                          "background:electricity-cn-scc"], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 2
-    assert "background:electricity-cn-sc" in out.stderr
-    assert out.stdout == ""
+def test_cli_bad_target_exit_2_with_closest(project, project_dir, capsys):
+    from lca import cli
+
+    capsys.readouterr()
+    rc = cli.main(["--project", str(project_dir), "footprint", "background:electricity-cn-scc"])  # in-process
+    out = capsys.readouterr()
+    assert rc == 2
+    assert "background:electricity-cn-sc" in out.err
+    assert out.out == ""
 
 
 def test_second_writer_times_out_with_holder_pid(project, project_dir):

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from lca.report import fonts
+from lca.supply.sheets import SHEETS
 from lca.supply.fill import write_workbook
 
 PERIOD = {"reporting_period_start": date(2024, 1, 1), "reporting_period_end": date(2024, 12, 31)}
@@ -61,6 +62,8 @@ def test_line_item_sheet_sums_to_the_profile_total(zh_profile):
         assert r[amount] * r[factor] == pytest.approx(r[col], rel=1e-9, abs=1e-12)
     datasets = {r[header.index("dataset | 数据集")] for r in rows}
     assert "background:aluminium-wrought-recycled" in datasets and "suppliers:AUD-GR/pcf:PC1" in datasets
+    sheet = header.index("sheet | 工作表")
+    assert {r[sheet] for r in rows} >= {SHEETS["Materials"].zh, SHEETS["Energy"].zh}  # the workbook's own titles
     src = header.index("source | 数据来源")
     assert all(r[src] for r in rows)  # every line names its data source
     assert ws[f"{openpyxl.utils.get_column_letter(col + 1)}2"].number_format != "General"

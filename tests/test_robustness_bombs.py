@@ -47,6 +47,7 @@ def _pdf(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # a child process per workbook, to bound its peak memory (in-process refusal: test_workbook_reader.py)
 @pytest.mark.parametrize("make", [_zip_bomb, _laughs_shared, _laughs_sheet, _far_cell, _pdf],
                          ids=["zip-bomb", "laughs-sharedStrings", "laughs-sheet", "far-cell", "pdf"])
 def test_hostile_workbook_exit_2_bounded(make, tmp_path, project, project_dir):

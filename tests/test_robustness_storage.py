@@ -213,6 +213,7 @@ def assert_background_intact(p, base) -> None:
 
 
 # -- a writer killed at each point of a database write ----------------------------------------
+@pytest.mark.slow  # kill-and-repair / writer processes
 @pytest.mark.parametrize("point,expect", [
     ("start", {"pending"}),
     ("sqlite", {"pending", "indices", "sqlite-journal"}),
@@ -334,6 +335,7 @@ def test_unreadable_state_file_refused_with_the_fix(copy):
 
 
 # -- caches never outlive another process's write ---------------------------------------------
+@pytest.mark.slow  # kill-and-repair / writer processes
 def test_other_process_write_is_seen_by_a_long_lived_process(base, copy, tmp_path):
     p = lca.open_project(copy)
     assert p.footprint("extra:item-3").total == pytest.approx(expected_item(3, 1), rel=1e-6)
@@ -345,6 +347,7 @@ def test_other_process_write_is_seen_by_a_long_lived_process(base, copy, tmp_pat
     assert p.footprints(database="extra")["extra:hub"] == pytest.approx(10.0, rel=1e-6)
 
 
+@pytest.mark.slow  # kill-and-repair / writer processes
 def test_long_lived_process_waits_for_a_writer_then_repairs(base, copy, tmp_path):
     """A query during another process's write waits for it; if it was killed, repairs first."""
     p = lca.open_project(copy)
@@ -361,6 +364,7 @@ def test_long_lived_process_waits_for_a_writer_then_repairs(base, copy, tmp_path
 
 
 # -- two writers --------------------------------------------------------------------------------
+@pytest.mark.slow  # kill-and-repair / writer processes
 def test_two_processes_writing_at_once_both_land(base, copy, tmp_path):
     procs = []
     for name in ("w-a", "w-b"):
@@ -384,6 +388,7 @@ def test_two_processes_writing_at_once_both_land(base, copy, tmp_path):
     assert_extra_consistent(p, 1)
 
 
+@pytest.mark.slow  # kill-and-repair / writer processes
 def test_second_writer_exits_3_naming_the_holder(base, copy, tmp_path):
     child = start_child(tmp_path, "clear", copy, data=extra_data(base["co2"], 2))
     try:
@@ -412,6 +417,7 @@ def submissions(project_dir: Path) -> set[str]:
 
 
 @needs_import
+@pytest.mark.slow  # kill-and-repair / writer processes
 def test_two_imports_at_once_both_companies_land(copy):
     # each import waits up to LCA_LOCK_TIMEOUT (60 s, set here rather than inherited) for the other's write
     # lock, far longer than an import holds it: both must land. A refusal after the timeout (exit 3, naming
@@ -452,6 +458,7 @@ def imported(base, tmp_path_factory):
 
 
 @needs_import
+@pytest.mark.slow  # kill-and-repair / writer processes
 @pytest.mark.parametrize("point", ["sqlite", "process", "replace"])
 def test_import_killed_next_command_works(imported, tmp_path, point):
     d = tmp_path / "project"
@@ -512,6 +519,7 @@ MODEL_ARGS = ["footprint", "--model", "battery_pack", "--set", "chemistry=NMC811
               "--json"]
 
 
+@pytest.mark.slow  # kill-and-repair / writer processes
 @pytest.mark.parametrize("point", ["sqlite", "process", "clear"])
 def test_models_write_killed_next_footprint_works(base, copy, tmp_path, point):
     ref = tmp_path / "reference"  # the same model, uninterrupted, in an undamaged copy (base stays without it)
@@ -530,6 +538,7 @@ def test_models_write_killed_next_footprint_works(base, copy, tmp_path, point):
     assert_background_intact(p, base)
 
 
+@pytest.mark.slow  # kill-and-repair / writer processes
 def test_first_setup_killed_in_the_biosphere_write_next_command_sets_up(base, tmp_path):
     fresh = tmp_path / "fresh"
     product = "background:" + str(base["bg"].index[0]).split(":", 1)[1]

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -277,10 +278,20 @@ def test_missing_required_sheets_come_from_the_spec(tmp_path):
 
 
 def test_float32_limit_is_the_float32_maximum():
-    from lca import units
+    from lca.supply import cells
 
-    assert schema.FLOAT32_LIMIT == units.FLOAT32_MAX
+    # the limit is float32's own (numpy's finfo, not the code's constant): its maximum passes,
+    # the next value up, which float32 stores as inf, is refused as out of range
+    f32_max = float(np.finfo(np.float32).max)
+    assert schema.parse_number(f32_max) == f32_max
     assert schema.parse_number(3.3e38) == 3.3e38
+    above = float(np.nextafter(f32_max, np.inf))
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.float32(above * (1 + 1e-7)))
+    for x in (above * (1 + 1e-7), -3.5e38):
+        with pytest.raises(cells.Bad) as exc:
+            schema.parse_number(x)
+        assert exc.value.code == "out_of_range"
 
 
 # ---------------------------------------------------------------- 14. PACT biogenic uptake counted once

@@ -19,6 +19,7 @@ Named parameter sets live in ``inventories/parameters/*.toml`` (:func:`parameter
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -27,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import inventory
+from .. import distributions, inventory, pedigree
 from ..errors import InputError
 
 MODELS_DB = "models"
@@ -115,12 +116,29 @@ def params_hash(name: str, params: dict, version: str | None = None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
+def _num(amount):
+    """An exchange amount: a float, or a float64 array of samples (sampled builds, lca.uncertainty)."""
+    if isinstance(amount, np.ndarray):
+        return amount.astype(np.float64, copy=False)
+    return float(amount)
+
+
+def fmt(x, spec: str = "g") -> str:
+    """``format(x, spec)`` for a number; ``sampled`` for an array of samples (names of sampled builds)."""
+    return "sampled" if isinstance(x, np.ndarray) else format(x, spec)
+
+
 # -- building datasets --------------------------------------------------------------------------
 class Builder:
     """Collects foreground activities of one model: ``prefix-part`` codes in the ``models`` database."""
 
-    def __init__(self, prefix: str, bg: inventory.Background | None = None, where: str = "parameter file"):
+    def __init__(self, prefix: str, bg: inventory.Background | None = None, where: str = "parameter file",
+                 rows_sigma: float = 0.0, row_draw=None):
         self.prefix = prefix
+        # uncertainty of the step rows: sigma of ln(amount); static builds store it as Brightway
+        # lognormal fields, sampled builds (``row_draw(sigma)`` -> factor array) multiply the amount
+        self.rows_sigma = float(rows_sigma)
+        self.row_draw = row_draw
         self.bg = inventory.load_background() if bg is None else bg
         self.where = where  # named in errors about a row (e.g. ``battery.toml``)
         self.acts: dict[str, dict] = {}
@@ -153,7 +171,7 @@ class Builder:
         if local:
             code = self.bg.variant_code(code, local) or code
         self.acts[part]["exchanges"].append({
-            "input": (BACKGROUND_DB, code), "amount": float(amount), "type": "technosphere", "unit": unit,
+            "input": (BACKGROUND_DB, code), "amount": _num(amount), "type": "technosphere", "unit": unit,
             "comment": source, "material": material or code.split("@")[0],
         })
 
@@ -162,13 +180,13 @@ class Builder:
 
     def add_part(self, part: str, other: str, amount: float, unit: str, source: str = "") -> None:
         self.acts[part]["exchanges"].append({
-            "input": (MODELS_DB, self.code(other)), "amount": float(amount), "type": "technosphere",
+            "input": (MODELS_DB, self.code(other)), "amount": _num(amount), "type": "technosphere",
             "unit": unit, "comment": source,
         })
 
     def add_model(self, part: str, code: str, amount: float, unit: str, source: str = "") -> None:
         self.acts[part]["exchanges"].append({
-            "input": (MODELS_DB, code), "amount": float(amount), "type": "technosphere", "unit": unit,
+            "input": (MODELS_DB, code), "amount": _num(amount), "type": "technosphere", "unit": unit,
             "comment": source,
         })
 
@@ -178,7 +196,7 @@ class Builder:
         if flow not in self._flows:
             raise InputError(f"flow {flow!r} of model step {part!r} is not an alias in inventories/flows.csv")
         self.acts[part]["exchanges"].append({
-            "input": (BIOSPHERE_DB, "alias:" + flow), "amount": float(amount), "type": "biosphere",
+            "input": (BIOSPHERE_DB, "alias:" + flow), "amount": _num(amount), "type": "biosphere",
             "unit": "kilogram", "comment": source, "flow_alias": flow, "material": "direct emissions",
         })
 
@@ -190,6 +208,16 @@ class Builder:
         ``mix-NAME``; ``on_mix(NAME)`` is told so the model builds it; models without mixes give none),
         ``part:NAME`` (another step of the model), ``bio:FLOW`` (a direct emission)."""
         inp, amount, unit, src = row["input"], row["amount"], row.get("unit"), row.get("source", "")
+        sigma = 0.0 if str(src).startswith("mass balance") else self.rows_sigma
+        if self.row_draw is not None and sigma > 0:
+            amount = amount * self.row_draw(sigma)
+        n_before = len(self.acts[part]["exchanges"]) if part in self.acts else 0
+        self._add_row(part, inp, amount, unit, src, row, loc, on_mix)
+        if self.row_draw is None and sigma > 0:
+            for e in self.acts[part]["exchanges"][n_before:]:
+                e.update(distributions.lognormal_fields(e["amount"], sigma))
+
+    def _add_row(self, part, inp, amount, unit, src, row, loc, on_mix) -> None:
         if not unit and inp != "elec":
             raise InputError(f"{self.where}: step {part!r} has a row {inp!r} without a unit")
         if inp == "elec":
@@ -251,9 +279,45 @@ class Model:
     def prefix(self) -> str:
         return f"{self.name}-{params_hash(self.name, self.params, self._version)}"
 
+    # -- uncertainty (lca.uncertainty) --------------------------------------------------------------
+    @property
+    def rows_sigma(self) -> float:
+        """sigma of ln(amount) of the step rows, from the parameter file's ``[uncertainty.rows]`` pedigree."""
+        rows = self.data.get("uncertainty", {}).get("rows")
+        if not rows:
+            return 0.0
+        return pedigree.pedigree_sigma_of(inventory._uncertainty_table(self._version), rows["pedigree"])
+
+    def parameter_entries(self) -> dict[str, dict]:
+        """Every parameter of this model: name -> ``{value, unit, source, dist, sampled}``.
+
+        ``sampled`` is True for the parameters Monte Carlo draws: a numeric parameter with a non-fixed
+        distribution that changes the footprint and that the user did not set (a value you set is
+        taken as known)."""
+        return {}
+
+    def derive(self, p: dict) -> dict:
+        """Derived parameters from base ones (``p`` may hold sample arrays); the default derives none."""
+        return p
+
+    def sampled_build(self, draws: dict, row_draw=None) -> tuple[list[dict], str]:
+        """The model's own datasets with parameters ``draws`` (name -> sample array) and rows drawn by
+        ``row_draw``; amounts are arrays where they depend on a draw. Codes are the static model's."""
+        m = copy.copy(self)
+        m.params = self.derive({**self.params, **draws})
+        m._cached = None
+        b = Builder(self.prefix, self.bg, f"{self.parameter_file or self.name}.toml",
+                    rows_sigma=self.rows_sigma if row_draw is not None else 0.0, row_draw=row_draw)
+        ref = m._build(b)
+        return b.datasets(), b.code(ref)
+
+    def submodels(self) -> dict[str, "Model"]:
+        """Other models whose datasets this model's product system uses (name -> model)."""
+        return {}
+
     def _datasets(self) -> tuple[list[dict], str]:
         if self._cached is None:
-            b = Builder(self.prefix, self.bg, f"{self.parameter_file or self.name}.toml")
+            b = Builder(self.prefix, self.bg, f"{self.parameter_file or self.name}.toml", rows_sigma=self.rows_sigma)
             ref = self._build(b)
             self._cached = b.datasets()
             self._ref = b.code(ref)

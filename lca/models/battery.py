@@ -17,7 +17,11 @@ Parameters (defaults from the chemistry's named set, units in brackets):
 - ``region``: grid region of every step unless ``cathode_region``, ``cell_region``,
   ``pack_region`` say otherwise (``CN``, ``CN-SC``, ``CN-NORTH``, ``DE``...)
 - ``cell_energy_density`` [kWh/kg cell], ``cell_to_pack`` [kg cells/kg pack]
-- ``cell_electricity`` [kWh per kWh of cell], ``cell_heat`` [MJ natural-gas heat per kWh of cell]
+- ``cell_energy`` [kWh of factory energy per kWh of cell] and ``cell_heat_share`` [-] (the share of it
+  supplied as natural-gas heat): one harmonized basis for every Li-ion chemistry (Degen et al. 2023's
+  LFP figure per kg of cell; the Degen & Schuette 2022 carrier split; battery.toml ``[harmonization]``)
+- ``cell_electricity`` [kWh per kWh of cell], ``cell_heat`` [MJ natural-gas heat per kWh of cell]: derived,
+  ``cell_energy x (1 - cell_heat_share)`` and ``cell_energy x cell_heat_share x 3.6``, unless set
 - ``lithium_route``: ``brine`` or ``spodumene``; ``graphite_synthetic_share`` [-]
 - ``recycled_al``, ``recycled_cu``, ``recycled_ni``, ``recycled_co``, ``recycled_li`` [-]: recycled content
 - ``casing``: ``aluminium`` or ``steel``
@@ -37,7 +41,15 @@ from functools import lru_cache
 
 from .. import inventory
 from ..errors import InputError
-from .base import MODELS_DB, Builder, Model, check_choice, check_number, check_unknown, named, parameters, value
+from .base import MODELS_DB, Builder, Model, check_choice, check_number, check_unknown, fmt, named, parameters, value
+
+MJ_PER_KWH = 3.6  # [MJ/kWh]
+# parameters Monte Carlo draws (lca.uncertainty), and where their entries live in battery.toml:
+# the chemistry set, [defaults], or a table of [common] read by the build
+CHEMISTRY_PARAMS = ("cell_energy_density", "cell_to_pack", "cell_energy", "cell_heat_share")
+DEFAULT_PARAMS = ("graphite_synthetic_share", "recycled_al", "recycled_cu", "recycled_ni", "recycled_co", "recycled_li")
+DATA_PARAMS = {"casing_share": ("common", "balance-of-pack"), "cells_truck_tkm_per_kg": ("common", "transport")}
+DECLARATION_PARAMS = ("usable_share", "cycles_per_year", "service_years")
 
 STAGES = ("raw materials", "cathode", "anode", "cell manufacturing", "pack assembly")
 EU_STAGES = {
@@ -86,7 +98,7 @@ class BatteryPack(Model):
         defaults = {k: value(v) for k, v in data["defaults"].items()}
         decl = {k: value(v) for k, v in data["declaration"].items()}
         known = {"cathode_region", "cell_region", "pack_region", "cell_energy_density", "cell_to_pack",
-                 "cell_electricity", "cell_heat", "lithium_route", "graphite_synthetic_share", "recycled_al",
+                 "cell_electricity", "cell_heat", "cell_energy", "cell_heat_share", "lithium_route", "graphite_synthetic_share", "recycled_al",
                  "recycled_cu", "recycled_ni", "recycled_co", "recycled_li", "casing", "usable_share",
                  "cycles_per_year", "service_years"}
         check_unknown("battery_pack", params, known)
@@ -100,10 +112,19 @@ class BatteryPack(Model):
             "cell_energy_density", value(chem["cell_energy_density"])), 0.01, 1.0, "kWh/kg")
         p["cell_to_pack"] = check_number("cell_to_pack", params.get("cell_to_pack", value(chem["cell_to_pack"])),
                                          0.3, 1.0, "kg cells per kg pack")
-        p["cell_electricity"] = check_number("cell_electricity", params.get(
-            "cell_electricity", value(chem["cell_electricity"])), 0, 500, "kWh per kWh of cell")
-        p["cell_heat"] = check_number("cell_heat", params.get("cell_heat", value(chem["cell_heat"])), 0, 5000,
-                                      "MJ per kWh of cell")
+        p["cell_energy"] = check_number("cell_energy", params.get("cell_energy", value(chem["cell_energy"])), 0, 500,
+                                        "kWh of factory energy per kWh of cell")
+        p["cell_heat_share"] = check_number("cell_heat_share", params.get(
+            "cell_heat_share", value(chem["cell_heat_share"])), 0, 1, "kWh heat per kWh of factory energy")
+        # cell_electricity / cell_heat: set by the user (taken as known), else derived from the two above
+        self._explicit = {k for k in ("cell_electricity", "cell_heat") if k in params}
+        self.user_set = set(params) | ({"capacity_kwh"} if capacity_kwh is not None else set())
+        if "cell_electricity" in params:
+            p["cell_electricity"] = check_number("cell_electricity", params["cell_electricity"], 0, 500,
+                                                 "kWh per kWh of cell")
+        if "cell_heat" in params:
+            p["cell_heat"] = check_number("cell_heat", params["cell_heat"], 0, 5000, "MJ per kWh of cell")
+        p = self.derive(p)
         p["lithium_route"] = check_choice("lithium_route", params.get("lithium_route", defaults["lithium_route"]),
                                           ["brine", "spodumene"])
         p["graphite_synthetic_share"] = check_number("graphite_synthetic_share", params.get(
@@ -127,6 +148,39 @@ class BatteryPack(Model):
 
     def _load_data(self) -> dict:
         return _data(self._version)
+
+    def derive(self, p: dict) -> dict:
+        """cell_electricity [kWh/kWh] and cell_heat [MJ/kWh] from cell_energy and cell_heat_share, unless set."""
+        p = dict(p)
+        if "cell_electricity" not in self._explicit:
+            p["cell_electricity"] = p["cell_energy"] * (1 - p["cell_heat_share"])
+        if "cell_heat" not in self._explicit:
+            p["cell_heat"] = p["cell_energy"] * p["cell_heat_share"] * MJ_PER_KWH
+        return p
+
+    def parameter_entries(self) -> dict[str, dict]:
+        data = self.data
+        chem = data["chemistry"][self.params["chemistry"]]
+        out = {}
+        for k in CHEMISTRY_PARAMS:
+            out[k] = chem[k]
+        for k in DEFAULT_PARAMS + ("capacity_kwh",):
+            out[k] = data["defaults"][k]
+        for k, (a, b) in DATA_PARAMS.items():
+            out[k] = data[a][b][k]
+        for k in DECLARATION_PARAMS:
+            out[k] = data["declaration"][k]
+        res = {}
+        for k, e in out.items():
+            v = self.params.get(k, value(e))
+            dist = e.get("dist")
+            sampled = (k not in DECLARATION_PARAMS and k not in self.user_set and dist is not None
+                       and dist.get("type") != "fixed"
+                       and not (k in ("cell_energy", "cell_heat_share") and self._explicit >= {"cell_electricity",
+                                                                                              "cell_heat"}))
+            res[k] = {"value": v, "unit": e.get("unit"), "source": e.get("source"), "dist": dist,
+                      "basis": e.get("basis"), "sampled": bool(sampled)}
+        return res
 
     # -- derived quantities ---------------------------------------------------------------------
     @property
@@ -165,8 +219,8 @@ class BatteryPack(Model):
         cell_loc = regions["cell"]
         dens = p["cell_energy_density"]
         act = b.acts["cell"]
-        act["comment"] = (f"per kg of cell; energy density {dens} kWh/kg; electricity {p['cell_electricity']} kWh "
-                          f"and heat {p['cell_heat']} MJ per kWh of cell")
+        act["comment"] = (f"per kg of cell; energy density {fmt(dens)} kWh/kg; electricity {fmt(p['cell_electricity'])} "
+                          f"kWh and heat {fmt(p['cell_heat'])} MJ per kWh of cell")
         b.add_elec("cell", cell_loc, p["cell_electricity"] * dens,
                    "parameter cell_electricity [kWh/kWh] x cell_energy_density [kWh/kg]")
         b.add_bg("cell", "heat-natural-gas", p["cell_heat"] * dens, "megajoule", material="heat",
@@ -179,17 +233,19 @@ class BatteryPack(Model):
                    self._stage_of("pack assembly"), product="battery module capacity")
         b.add_part("module", "cell", self.cell_kg_per_kwh, "kilogram", "1 / cell_energy_density")
         truck = common["transport"]["cells_truck_tkm_per_kg"]  # t km per kg of cell
-        b.add_bg("module", "transport-truck", self.cell_kg_per_kwh * value(truck), "ton kilometer",
+        b.add_bg("module", "transport-truck", self.cell_kg_per_kwh * p.get("cells_truck_tkm_per_kg", value(truck)),
+                 "ton kilometer",
                  material="transport", source=truck["source"])
 
         # pack, per kWh: module + balance of pack (casing, module packaging, BMS, cooling...)
-        b.activity("pack", f"battery pack, {p['chemistry']}, {p['capacity_kwh']:g} kWh, per kWh", "kilowatt hour",
+        b.activity("pack", f"battery pack, {p['chemistry']}, {fmt(p['capacity_kwh'])} kWh, per kWh", "kilowatt hour",
                    pack_loc, self._stage_of("pack assembly"), product="battery pack capacity",
-                   comment=f"pack mass {self.pack_kg_per_kwh:.3f} kg/kWh; parameters {self.params}")
+                   comment=f"pack mass {fmt(self.pack_kg_per_kwh, '.3f')} kg/kWh; parameters "
+                           f"{ {k: fmt(v) if not isinstance(v, str) else v for k, v in self.params.items()} }")
         b.add_part("pack", "module", 1.0, "kilowatt hour", "pack capacity = cell capacity")
         non_cell = self.pack_kg_per_kwh - self.cell_kg_per_kwh
         bop = common["balance-of-pack"]
-        casing_kg = non_cell * value(bop["casing_share"])
+        casing_kg = non_cell * p.get("casing_share", value(bop["casing_share"]))
         for row in common["casing"][p["casing"]]["rows"]:
             b.add_row("pack", dict(row, amount=row["amount"] * casing_kg), pack_loc, mixes_used.add)
         for row in bop["rows"]:

@@ -26,7 +26,7 @@ Sol. Energy Mater. Sol. Cells 230:111277 (published comparison).
 from __future__ import annotations
 
 from ..errors import InputError
-from .base import Builder, Model, check_number, check_unknown, named, value
+from .base import Builder, Model, fmt, check_number, check_unknown, named, value
 
 STEPS = ("mgsi", "polysi", "ingot", "wafer", "cell", "module")
 
@@ -73,6 +73,25 @@ class PVModule(Model):
         p["degradation"] = check_number("degradation", params.get("degradation", d["degradation"]), 0, 0.2,
                                         "per year")
         self.params = p
+        self.user_set = set(params)
+
+    def parameter_entries(self) -> dict[str, dict]:
+        data = self.data
+        tech = data["technology"][self.params["technology"]]
+        entries = {k: tech[k] for k in ("efficiency", "wafer_thickness_um", "kerf_loss_um")}
+        entries.update({k: data["defaults"][k] for k in ("wafer_loss_factor", "silicon_density", "power_w",
+                                                          "yield_kwh_per_kwp", "lifetime_years", "degradation")})
+        entries["aluminium_kg_per_m2"] = data["frame"]["aluminium_kg_per_m2"]
+        in_footprint = {"efficiency", "wafer_thickness_um", "kerf_loss_um", "wafer_loss_factor"} | (
+            {"aluminium_kg_per_m2"} if self.params["frame"] else set())
+        out = {}
+        for k, e in entries.items():
+            dist = e.get("dist")
+            out[k] = {"value": self.params.get(k, value(e)), "unit": e.get("unit"), "source": e.get("source"),
+                      "dist": dist, "basis": e.get("basis"),
+                      "sampled": bool(k in in_footprint and k not in self.user_set and dist
+                                      and dist.get("type") != "fixed")}
+        return out
 
     @property
     def m2_per_kwp(self) -> float:
@@ -86,7 +105,7 @@ class PVModule(Model):
     def cz_kg_per_m2_wafer(self) -> float:
         p, d = self.params, self.data["defaults"]
         return value(d["silicon_density"]) * (p["wafer_thickness_um"] + p["kerf_loss_um"]) * 1e-6 \
-            * value(d["wafer_loss_factor"])
+            * p.get("wafer_loss_factor", value(d["wafer_loss_factor"]))
 
     def _build(self, b: Builder) -> str:
         p, data = self.params, self.data
@@ -105,13 +124,15 @@ class PVModule(Model):
                 rows += data["construction"][p["construction"]]["rows"]
                 if p["frame"]:
                     fr = data["frame"]["aluminium_kg_per_m2"]
-                    rows.append({"input": "bg:aluminium-wrought", "amount": value(fr), "unit": "kilogram",
+                    rows.append({"input": "bg:aluminium-wrought", "amount": p.get("aluminium_kg_per_m2", value(fr)),
+                                 "unit": "kilogram",
                                  "source": fr["source"]})
             for row in rows:
                 b.add_row(s, row, loc)
-        b.activity("kwp", f"PV module, {label}, {p['efficiency']:.3g} efficiency, per kWp", "kilowatt peak",
+        b.activity("kwp", f"PV module, {label}, {fmt(p['efficiency'], '.3g')} efficiency, per kWp", "kilowatt peak",
                    p["module_region"], "module", product="PV module peak power",
-                   comment=f"1/efficiency m2 of module per kWp at STC; parameters {p}")
+                   comment=f"1/efficiency m2 of module per kWp at STC; parameters "
+                           f"{ {k: fmt(v) if not isinstance(v, (str, bool)) else v for k, v in p.items()} }")
         b.add_part("kwp", "module", self.m2_per_kwp, "square meter", "1 / efficiency [m2 per kWp]")
         return "kwp"
 

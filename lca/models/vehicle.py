@@ -26,8 +26,10 @@ extracts (figures.md). Compositions are estimates, labelled in vehicle.toml.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import InputError
-from .base import Builder, Model, check_choice, check_number, check_unknown, named, value
+from .base import Builder, Model, fmt, check_choice, check_number, check_unknown, named, value
 from .battery import BatteryPack
 
 POWERTRAINS = ("BEV", "PHEV", "ICEV")
@@ -93,6 +95,35 @@ class Vehicle(Model):
         p["phev_electric_share"] = check_number("phev_electric_share", params.get(
             "phev_electric_share", defaults["phev_electric_share"]), 0, 1)
         self.params = p
+        self.user_set = set(params)
+
+    def submodels(self) -> dict:
+        return {} if self.battery is None else {"battery": self.battery}
+
+    def parameter_entries(self) -> dict[str, dict]:
+        data, p = self.data, self.params
+        sz = data["size"][p["size"]]
+        spec = sz[p["powertrain"]]
+        entries = {"glider_kg": spec.get("glider_kg", sz["glider_kg"]), "motor_kg": spec["motor_kg"],
+                   "powertrain_kg": spec["powertrain_kg"]}
+        for k in ("consumption_kwh_per_km", "fuel_mj_per_km"):
+            if k in spec:
+                entries[k] = spec[k]
+        entries.update({k: data["defaults"][k] for k in ("lifetime_km", "charging_efficiency", "phev_electric_share",
+                                                          "gasoline_mj_per_kg")})
+        entries.update(data["assembly"])
+        if p["powertrain"] != "ICEV":
+            entries.update(data["power_electronics"])
+        in_footprint = {"glider_kg", "motor_kg", "powertrain_kg", "electricity_kwh", "heat_mj"} | set(
+            data["power_electronics"])
+        out = {}
+        for k, e in entries.items():
+            dist = e.get("dist")
+            out[k] = {"value": p.get(k, value(e)), "unit": e.get("unit"), "source": e.get("source"), "dist": dist,
+                      "basis": e.get("basis"),
+                      "sampled": bool(k in in_footprint and k not in self.user_set and dist
+                                      and dist.get("type") != "fixed" and value(e) != 0)}
+        return out
 
     def datasets(self, biosphere_codes: dict | None = None) -> list[dict]:
         own = super().datasets(biosphere_codes)
@@ -107,11 +138,11 @@ class Vehicle(Model):
         masses = {"glider": p["glider_kg"], "motor": p["motor_kg"], "powertrain": p["powertrain_kg"],
                   "power_electronics": 0.0}
         if p["powertrain"] != "ICEV":
-            masses["power_electronics"] = sum(value(v) for v in data["power_electronics"].values())
+            masses["power_electronics"] = sum(p.get(k, value(v)) for k, v in data["power_electronics"].items())
         b.activity("vehicle", f"passenger car, {label}", "unit", loc, "assembly",
-                   product="passenger car", comment=f"parameters {p}")
+                   product="passenger car", comment=f"parameters { {k: fmt(v) if isinstance(v, (float, np.ndarray)) else v for k, v in p.items()} }")
         for comp, kg in masses.items():
-            if kg <= 0:
+            if not isinstance(kg, np.ndarray) and kg <= 0:
                 continue
             spec = data["component"][comp]
             b.activity(comp, f"{spec['name']} [{label}]", "kilogram", loc, spec["stage"])
@@ -122,8 +153,9 @@ class Vehicle(Model):
             b.add_model("vehicle", self.battery.reference_code, self.battery.params["capacity_kwh"],
                         "kilowatt hour", "battery capacity [kWh]")
         asm = data["assembly"]
-        b.add_elec("vehicle", loc, value(asm["electricity_kwh"]), asm["electricity_kwh"]["source"])
-        b.add_bg("vehicle", "heat-natural-gas", value(asm["heat_mj"]), "megajoule", material="heat",
+        b.add_elec("vehicle", loc, p.get("electricity_kwh", value(asm["electricity_kwh"])),
+                   asm["electricity_kwh"]["source"])
+        b.add_bg("vehicle", "heat-natural-gas", p.get("heat_mj", value(asm["heat_mj"])), "megajoule", material="heat",
                  source=asm["heat_mj"]["source"])
         return "vehicle"
 

@@ -15,7 +15,8 @@ its per-request validation costs latency. Starlette gives the ASGI routing,
 form/query parsing and background tasks with nothing to undo.
 
 Limits: request bodies above ``max_body`` bytes (413), query strings above
-``MAX_QUERY`` bytes (414), token requests per client address (token bucket, 429).
+``MAX_QUERY`` bytes (414), headers above ``MAX_HEADERS`` (431), token requests per client address and events per client
+(token buckets, 429).
 Unexpected failures answer 500 InternalError with a reference; the log names the
 reference and the exception type only (no trace, no secrets).
 """
@@ -46,7 +47,9 @@ from .filters import QueryError, parse_query
 log = logging.getLogger("lca.server")
 MAX_BODY = 64 * 1024  # [bytes] largest request body accepted
 MAX_QUERY = 4096  # [bytes] longest query string accepted
+MAX_HEADERS = 16384  # [bytes] largest set of request headers accepted
 TOKEN_RATE = 30  # token requests per minute per client address (burst of the same size)
+EVENT_RATE = 120  # events per minute per client (burst of the same size): bounds what partners can store
 _HOST = re.compile(r"^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEADERS = {"cache-control": "no-store", "x-content-type-options": "nosniff",
@@ -116,8 +119,11 @@ class Limits:
 
         if len(scope.get("query_string", b"")) > MAX_QUERY:
             return await reply(error("BadRequest", f"query string longer than {MAX_QUERY} bytes", 414))
+        headers = scope.get("headers", [])
+        if sum(len(k) + len(v) + 4 for k, v in headers) > MAX_HEADERS:
+            return await reply(error("BadRequest", f"request headers larger than {MAX_HEADERS} bytes", 431))
         length = None
-        for k, v in scope.get("headers", []):
+        for k, v in headers:
             if k == b"content-length":
                 try:
                     length = int(v)
@@ -164,6 +170,7 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
     registry = Registry(project_path, token_ttl=token_ttl or TOKEN_TTL_S)
     index = store.FootprintIndex(project_path)
     bucket = TokenBucket(token_rate)
+    event_bucket = TokenBucket(EVENT_RATE)
 
     def base_url(request: Request) -> str:
         host = request.headers.get("host", "")
@@ -264,6 +271,9 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
         client, denied = authorize(request)
         if denied:
             return denied
+        if event_bucket.take(client.name):
+            return error("BadRequest", f"more than {EVENT_RATE} events per minute from this client; retry later",
+                         429, {"retry-after": "30"})
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype not in ("application/cloudevents+json", "application/json"):
             return error("BadRequest", "send one CloudEvent in structured mode (application/cloudevents+json)")

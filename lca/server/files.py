@@ -1,7 +1,7 @@
 """Atomic, private files of the PACT server directory (``PROJECT/pact/``).
 
-Every write goes to a temporary file in the same directory, is flushed to disk
-and renamed over the target (``os.replace``), so a reader sees the old or the new
+Every write goes through the package's one atomic writer (:func:`lca.files.atomic_write`:
+a temporary file beside the target, fsynced, renamed over it), so a reader sees the old or the new
 file, never half of one; files are created with mode 0600 (secrets and client
 records live here). :func:`locked` serializes writers with an OS file lock.
 """
@@ -11,8 +11,9 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from ..files import atomic_write
 
 PACT_DIR = "pact"
 
@@ -25,21 +26,17 @@ def pact_dir(project_path) -> Path:
 
 
 def write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` atomically with permissions ``mode``."""
+    """Write ``data`` to ``path`` atomically (:func:`lca.files.atomic_write`), created with ``mode``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
+
+    def write(tmp: Path) -> None:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)  # private from the first byte
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+
+    atomic_write(path, write)
 
 
 def write_json(path: Path, obj, mode: int = 0o600) -> None:

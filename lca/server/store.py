@@ -88,10 +88,19 @@ def _content(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k not in _VOLATILE}
 
 
+def _json_files(d: Path) -> list[Path]:
+    """The stored ``*.json`` files of ``d``, without hidden ones (a writer's temporary files)."""
+    return sorted(p for p in d.glob("*.json") if not p.name.startswith("."))
+
+
 def _records(d: Path) -> list[dict]:
     out = []
-    for p in sorted(d.glob("*.json")):
-        rec = files.read_json(p)
+    for p in _json_files(d):
+        try:
+            rec = files.read_json(p)
+        except ValueError:  # damaged: the server skips it too; publishing goes on without it
+            log.warning("skipping damaged footprint record %s", p.name)
+            continue
         if isinstance(rec, dict) and isinstance(rec.get("footprint"), dict):
             out.append(rec)
     return out
@@ -169,7 +178,7 @@ def save_event(project_path, kind: str, event: dict, client: str) -> Path:
 def events(project_path, kind: str = EVENTS) -> list[dict]:
     """Stored events of ``kind`` (``events`` or ``outbox``), oldest first."""
     d = Path(project_path) / files.PACT_DIR / kind
-    return [files.read_json(p) for p in sorted(d.glob("*.json"))] if d.is_dir() else []
+    return [files.read_json(p) for p in _json_files(d)] if d.is_dir() else []
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from ..errors import InputError, InputIssue
 SUPPLIER_DB = "suppliers"
 # The version of the link rules: recorded with the ``suppliers`` database (lca.supply.store) so that a
 # database built by other link code is rebuilt on open. Bump it whenever linking writes other datasets.
-LINK_VERSION = "2026-12-01.1"  # outbound transport as distribution; exchanges summed per input
+LINK_VERSION = "2026-12-01.3"  # distribution lines; exchanges summed per input; sheet titles; DQR uncertainty
 PCF_PREFIX = "pcf:"
 
 # Energy carrier of the Energy sheet -> background dataset an Energy row links to

@@ -75,7 +75,7 @@ count 0 and are listed as not characterizable. See :mod:`lca.supply.rollup`.
 """
 from __future__ import annotations
 
-from .. import inventory, units
+from .. import distributions, inventory, units
 from .linkers import SHEET_LINKERS, LinkEnv, ProductContext, link_materials
 from .lines import (  # noqa: F401 -- the link's public names, re-exported
     CARRIER_DATASETS, GREEN_FACTORY_LEVELS, MAX_ROWS_IN_COMMENT, PCF_PREFIX, QUALITY, RENEWABLE_SOURCING,
@@ -108,13 +108,25 @@ def _exchanges(p: ProductContext, lines: list[Line], bio_codes: dict[str, str], 
             p.err(first.sheet, first.row, "amount", "bad_amount",
                   f"{p.code}: the amount per {bw_unit} of product of {shown}{more}, {amount!r}, is not a finite "
                   f"float32 number (|x| <= {units.FLOAT32_MAX:.4g}): check amount, unit and declared_amount")
-        exc = {"input": key, "amount": amount, "type": kind, "comment": shown + more}
+        exc = {"input": key, "amount": amount, "type": kind, "comment": shown + more,
+               **distributions.dqr_uncertainty(amount, _amount_dqr(group, tag))}
         if kind == "biosphere":
             exc.update(unit="kilogram", flow_alias=tag)
         else:
             exc["line_kind"] = tag
         out.append(exc)
     return out
+
+
+def _amount_dqr(group: list[Line], kind: str) -> float:
+    """Mean DQR of an exchange summed from ``group`` (weighted by |amount|), for its Monte Carlo GSD
+    (:func:`lca.distributions.dqr_gsd`). The amount of a declared-PCF input is the buyer's own activity
+    data (DQR 2); the declared value's own DQR is on the PCF dataset."""
+    if kind == "supplier_pcf":
+        return 2.0
+    w = [abs(float(g.amount)) for g in group]
+    vals = [sum(g.dqr) / len(g.dqr) for g in group]
+    return sum(a * v for a, v in zip(w, vals)) / sum(w) if sum(w) > 0 else sum(vals) / len(vals)
 
 
 def _product_meta(p: ProductContext, prod: dict, sup: dict, bw_unit: str, per_declared: float) -> dict:
@@ -135,6 +147,7 @@ def _product_meta(p: ProductContext, prod: dict, sup: dict, bw_unit: str, per_de
         "reporting_period_start": iso(sup.get("reporting_period_start")),
         "reporting_period_end": iso(sup.get("reporting_period_end")),
         "source_file": p.rec.get("source_file"),
+        "sheet_titles": dict(p.rec.get("sheet_titles") or {}),  # the workbook's own sheet names (物料...)
         "comment": f"supplier workbook of {p.company}; quantities per {amount_declared:g} "
                    f"{unit_name(prod['declared_unit'])} normalised to one {bw_unit}; outbound transport "
                    "(distribution) is not part of this cradle-to-gate dataset",
@@ -168,7 +181,9 @@ def _pcf_dataset(p: ProductContext, pcf_id: str, bio_codes: dict[str, str]) -> d
             {"input": (SUPPLIER_DB, code), "amount": 1.0, "type": "production", "unit": p_unit},
             {"input": (inventory.BIOSPHERE_DB, bio_codes["CO2 fossil"]), "amount": value,
              "type": "biosphere", "unit": "kilogram", "flow_alias": "CO2 fossil",
-             "comment": "declared PCF stand-in (GWP100 kg CO2e)"},
+             "comment": "declared PCF stand-in (GWP100 kg CO2e)",
+             **distributions.dqr_uncertainty(value, [num(pcf.get(k)) for k in (
+                 "dqr_technological", "dqr_geographical", "dqr_temporal")])},
         ],
     }
 

@@ -364,7 +364,8 @@ def line_items(acc: Accumulation, activities: dict) -> list[dict]:
         meta = activities[line.activity]
         out.append({
             "product": line.activity, "company": meta["company_name"], "file": meta.get("source_file"),
-            "sheet": line.sheet, "row": line.row, "kind": line.kind, "tier": acc.first_tier[k],
+            "sheet": (meta.get("sheet_titles") or {}).get(line.sheet, line.sheet), "row": line.row,
+            "kind": line.kind, "tier": acc.first_tier[k],
             "stage": acc.stage[k], "material": line.label, "typed": line.typed,
             "typed_amount": line.quantity, "typed_unit": line.typed_unit,
             "dataset": line.dataset, "dataset_name": line.dataset_name, "dataset_source": line.dataset_source,

@@ -1,0 +1,91 @@
+"""Uncertainty data: one basis per parameter family, a sourced distribution on every parameter, GSD tables."""
+import math
+import tomllib
+
+import pytest
+
+from lca import distributions, inventory
+
+FILES = ("battery", "pv", "vehicle")
+MEMBER_TABLE = {"battery": "chemistry", "pv": "technology", "vehicle": "size"}
+
+
+def _doc(name):
+    return tomllib.loads((inventory.inventories_dir() / "parameters" / f"{name}.toml").read_text(encoding="utf-8"))
+
+
+def _entries(o, path=""):
+    if isinstance(o, dict):
+        if "value" in o and isinstance(o["value"], (int, float)) and not isinstance(o["value"], bool):
+            yield path, o
+        for k, v in o.items():
+            if k not in ("dist", "rows"):
+                yield from _entries(v, f"{path}.{k}" if path else k)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_numeric_parameter_has_a_sourced_distribution_containing_its_value(name):
+    entries = list(_entries(_doc(name)))
+    assert len(entries) > 15
+    for path, e in entries:
+        distributions.check_dist(path, float(e["value"]), e.get("dist"), f"{name}.toml")
+
+
+def _members(doc, table):
+    """(member name, its table) for chemistries / technologies / sizes and their sub-tables."""
+    for k, v in doc[table].items():
+        yield k, v
+        for k2, v2 in v.items():
+            if isinstance(v2, dict) and all(isinstance(x, dict) for x in v2.values()) and k2 in ("BEV", "PHEV", "ICEV"):
+                yield f"{k}.{k2}", v2
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_one_basis_per_parameter_family_or_a_stated_exception(name):
+    doc = _doc(name)
+    families = doc["harmonization"]
+    assert families
+    checked = 0
+    for fam, spec in families.items():
+        for member, table in _members(doc, MEMBER_TABLE[name]):
+            for param in spec["parameters"]:
+                e = table.get(param)
+                if not isinstance(e, dict):
+                    continue
+                checked += 1
+                if e.get("basis") != spec["basis"]:
+                    assert e.get("harmonization_exception"), (
+                        f"{name}.toml: {member}.{param} has basis {e.get('basis')!r}, not the family "
+                        f"{fam!r} basis {spec['basis']!r}, and states no harmonization_exception")
+    assert checked >= 3
+
+
+def test_the_cell_energy_family_is_one_basis_for_lfp_and_nmc811():
+    chem = _doc("battery")["chemistry"]
+    for c in ("LFP", "NMC811", "NMC622", "NCA"):
+        assert chem[c]["cell_energy"]["basis"] == "degen2023-per-kg"
+        assert chem[c]["cell_heat_share"]["basis"] == "degen-schuette2022"
+        assert "harmonization_exception" not in chem[c]["cell_energy"]
+
+
+def test_dqr_table_follows_from_the_pedigree_variances():
+    t = distributions.table()
+    v = t["pedigree"]["variance"]
+    for dqr, gsd in zip(range(1, 6), t["dqr"]["gsd"]):
+        var = (t["pedigree"]["basic_variance"]["technosphere"] + v["reliability"][1] + v["completeness"][1]
+               + v["technological"][dqr - 1] + v["geographical"][dqr - 1] + v["temporal"][dqr - 1])
+        assert gsd == pytest.approx(math.exp(math.sqrt(var)), abs=0.006)
+    assert distributions.dqr_gsd([3, 3, 3]) == pytest.approx(1.11)
+    assert distributions.dqr_gsd(2.5) == pytest.approx((1.05 + 1.11) / 2)
+    f = distributions.dqr_uncertainty(2.0, (3, 3, 3))
+    assert f["uncertainty type"] == 2 and f["loc"] == pytest.approx(math.log(2.0))
+
+
+def test_background_exchanges_carry_pedigree_lognormals():
+    bg = inventory.load_background()
+    data = inventory.brightway_datasets(bg, {a: "x" for a in inventory.flows()})
+    exc = [e for d in data for e in d["exchanges"] if e["type"] != "production"]
+    with_u = [e for e in exc if e.get("uncertainty type") == 2]
+    assert len(with_u) == len([e for e in exc if e["amount"] != 0])
+    e = with_u[0]
+    assert e["loc"] == pytest.approx(math.log(abs(e["amount"])))
