@@ -164,7 +164,10 @@ class Calculator:
         """The product system of every database but the biosphere (A, B, kept factorization)."""
         return self.cached("system", self._build_system)
 
-    def _build_system(self) -> engine.System:
+    def datapackages(self) -> list:
+        """The bw_processing datapackages the product system is built from (one per database but the
+        biosphere; on an imported background the open background's own exchanges are replaced by the
+        bridge to the release). Everything that reads matrix entries (the solve, Monte Carlo) uses these."""
         bd = self._activate()
         names = [n for n in bd.databases if n != inventory.BIOSPHERE_DB]
         bridge = self.bridge()
@@ -174,6 +177,10 @@ class Calculator:
             dps = [bd.Database(n).datapackage() for n in names]
         if bridge is not None:
             dps.append(bridge.datapackage)
+        return dps
+
+    def _build_system(self) -> engine.System:
+        dps = self.datapackages()
         nodes = self.nodes()
         first = int(nodes[nodes["database"] == inventory.BACKGROUND_DB]["id"].iloc[0])
         try:

@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from . import brightway, distributions, hooks, inventory
+from . import distributions, hooks, inventory
 from .errors import InputError, LcaError
 from .results import Distribution
 
@@ -443,12 +443,8 @@ def entries_of(project) -> Entries:
     """The project's matrix entries with distributions (cached per project state)."""
     calc = project.calc
 
-    def build():
-        bd = project.activate()
-        names = [n for n in bd.databases if n != inventory.BIOSPHERE_DB]
-        with brightway.quiet():
-            dps = [bd.Database(n).datapackage() for n in names]
-        return read_entries(calc.system(), dps)
+    def build():  # the same datapackages as the solved system (an imported background's bridge too)
+        return read_entries(calc.system(), calc.datapackages())
 
     return calc.cached(("uncertainty", "entries"), build)
 

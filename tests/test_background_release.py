@@ -390,3 +390,14 @@ def test_cli_background_import_and_footprint(imported, proj_dir, release, capsys
     info = json.loads(capsys.readouterr().out)
     assert {"background", NAME, "ei-cli"} <= set(info["backgrounds"])
     assert main(["--project", str(proj_dir), "footprint", "--model", "pv_module", "--background", "nope"]) == 2
+
+
+def test_monte_carlo_on_the_release_samples_the_release_not_the_open_background(on_release, release, independent):
+    """With matrices and parameters held static, every Monte Carlo sample of a model on the release equals
+    the footprint computed independently from the release's numbers (the open background's own exchanges
+    must not leak into the sampled system)."""
+    model = lca.models.battery_pack()
+    want = _independent_model(on_release, release, model, independent[GWP100], shipped_cfs(GWP100))
+    dist = on_release.uncertainty(model, n=8, seed=1, background=False, foreground=False)
+    assert dist.static == pytest.approx(want, rel=1e-6)
+    assert np.allclose(dist.samples, want, rtol=1e-6)
