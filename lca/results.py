@@ -164,6 +164,7 @@ class CarbonProfile:
     distribution_lines: list[dict] = field(default_factory=list)
     line_items: list[dict] = field(default_factory=list)  # workbook line -> dataset -> amount x factor = contribution
     methodology: list[dict] = field(default_factory=list)  # {key, en, zh, text}: boundary, indicators, sources
+    background: str | None = None  # the imported background database computed on; None = the open background
     electricity_kwh: float = 0.0         # traceable electricity of the chain [kWh per declared amount]
     green_electricity_kwh: float = 0.0   # of which renewable [kWh]
     recycled_unmodelled: list[dict] = field(default_factory=list)  # declared recycled shares no route modelled
@@ -239,6 +240,7 @@ class CarbonProfile:
             "green_electricity_kwh": finite(self.green_electricity_kwh, "green electricity"),
             "recycled_unmodelled": list(self.recycled_unmodelled),
             "methodology": {m["key"]: m["text"] for m in self.methodology},
+            **({"background": self.background} if self.background else {}),
             **{f"by_{d}": self.by_dict(d) for d in DIMENSIONS},
             # the keys of `lca footprint --json`, for tools that read both
             "by_process": list(self.processes),

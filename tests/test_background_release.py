@@ -257,6 +257,11 @@ def test_example_supply_chain_on_the_release(imported, on_release, release, inde
         assert fp.total == pytest.approx(s[idx[("suppliers", product)]], rel=REL), product
     profile = on_release.profile("GD-PACK/ESS-100")
     assert np.isfinite(profile.total) and profile.total > 0
+    # the reports name the background the numbers come from, not the open one
+    assert profile.to_dict()["background"] == NAME
+    assert NAME in profile.to_pact()["pcf"]["boundaryProcessesDescription"]
+    assert "open background" not in profile.to_pact()["pcf"]["boundaryProcessesDescription"]
+    assert "background" not in proj.profile("GD-PACK/ESS-100").to_dict()
 
 
 def test_unmapped_material_names_it_and_the_mapping_file(imported, release, proj_dir, tmp_path):

@@ -25,6 +25,11 @@ SPEC_VERSION = "3.0.0"
 _SUBDIVISION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
 
+
+def _background_text(name: str | None) -> str:
+    """Which background database a footprint was computed on, for the PACT boundary description."""
+    return f"the imported background database {name!r}" if name else "the green-lca open background inventory"
+
 def decimal(x: float, what: str) -> str:
     """A finite float as a PACT decimal string (no exponent)."""
     x = float(x)
@@ -92,7 +97,7 @@ def product_footprint(profile) -> dict:
         "crossSectoralStandards": ["ISO14067", "GHGP-Product", "PACT-3.0"],
         "exemptedEmissionsPercent": "0",
         "boundaryProcessesDescription": "Cradle-to-gate: supplier workbooks (own energy, direct emissions, "
-                                        "inbound transport) linked to the green-lca open background inventory; "
+                                        f"inbound transport) linked to {_background_text(profile.background)}; "
                                         "outbound transport (distribution) excluded; "
                                         "fossil carbon content of the product not assessed (reported as 0).",
     }
@@ -173,8 +178,9 @@ def model_footprint(fp, period: tuple[str, str], company_id: str = "GREEN-LCA-MO
         "crossSectoralStandards": ["ISO14067", "GHGP-Product", "PACT-3.0"],
         "exemptedEmissionsPercent": "0",
         "boundaryProcessesDescription": "Cradle-to-gate product model of green-lca (bill of materials and "
-                                        "process energy from its parameter files) on the open background "
-                                        "inventory; secondary data; fossil carbon content not assessed (0).",
+                                        f"process energy from its parameter files) on "
+                                        f"{_background_text((fp.background or {}).get('name'))}; "
+                                        "secondary data; fossil carbon content not assessed (0).",
         **geography,
     }
     ident = uuid.uuid5(uuid.NAMESPACE_URL, f"green-lca:model:{company_id}:{code}:{pcf['referencePeriodEnd']}:"

@@ -426,7 +426,7 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         distribution=sum(d["score"] for d in distribution), distribution_lines=distribution,
         line_items=line_items(acc, built.activities), methodology=ind.methodology(m, project.calc.score_unit(m)),
         electricity_kwh=found.electricity_kwh, green_electricity_kwh=found.green_electricity_kwh,
-        recycled_unmodelled=found.recycled_unmodelled,
+        recycled_unmodelled=found.recycled_unmodelled, background=project.calc.background or None,
     )
 
 
