@@ -303,7 +303,7 @@ def test_pact_biogenic_uptake_is_not_counted_twice():
         method=("IPCC 2021", "climate change", "global warming potential (GWP100)"), complete=True,
         declared_unit="kg", declared_amount=1.0, total=10.0, mass_kg=1.0, fossil=8.0, biogenic_uptake=-2.0,
         reference_period=("2024-01-01", "2024-12-31"), primary_data_share=50.0, dqi={}, region="CN",
-        product="A/B", company="A", name="B", total_market_based=10.0)
+        product="A/B", company="A", name="B", total_market_based=10.0, background=None)
     pcf = pact.product_footprint(prof)["pcf"]
     assert float(pcf["pcfIncludingBiogenicUptake"]) == pytest.approx(10.0)  # the total, uptake included
     assert float(pcf["pcfExcludingBiogenicUptake"]) == pytest.approx(12.0)  # the uptake taken out
