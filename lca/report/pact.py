@@ -106,22 +106,30 @@ def product_footprint(profile) -> dict:
                       "geographicalDQR": decimal(profile.dqi["geographical"], "geographicalDQR"),
                       "temporalDQR": decimal(profile.dqi["temporal"], "temporalDQR")}
     pcf.update(_geography(profile.region))
-    ident = uuid.uuid5(uuid.NAMESPACE_URL, f"green-lca:{profile.product}:{pcf['referencePeriodEnd']}:"
-                                           f"{pcf['pcfExcludingBiogenicUptake']}")
+    comment = (f"computed by green-lca; location-based; market-based total "
+               f"{decimal(profile.total_market_based / n_units, 'market-based')} kg CO2e per {unit}; "
+               f"distribution (outbound transport, not included in the pcf fields) "
+               f"{decimal(getattr(profile, 'distribution', 0.0) / n_units, 'distribution')} kg CO2e per {unit}")
+    return _document(f"green-lca:{profile.product}", profile.company, company_id, profile.name, product_id,
+                     comment, pcf)
+
+
+def _document(key: str, company_name: str, company_id: str, product_name: str, product_code: str,
+              comment: str, pcf: dict) -> dict:
+    """The ProductFootprint around ``pcf``: a stable id (from ``key``, the period end and the figure), the
+    company and product URNs, status Active, created now (UTC)."""
+    ident = uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{pcf['referencePeriodEnd']}:{pcf['pcfExcludingBiogenicUptake']}")
     return {
         "id": str(ident),
         "specVersion": SPEC_VERSION,
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "status": "Active",
-        "companyName": profile.company,
+        "companyName": company_name,
         "companyIds": [f"urn:pact:company:customcode:buyer-assigned:{company_id}"],
-        "productDescription": profile.name,
-        "productIds": [f"urn:pact:product:customcode:buyer-assigned:{company_id}:{product_id}"],
-        "productNameCompany": profile.name,
-        "comment": f"computed by green-lca; location-based; market-based total "
-                   f"{decimal(profile.total_market_based / n_units, 'market-based')} kg CO2e per {unit}; "
-                   f"distribution (outbound transport, not included in the pcf fields) "
-                   f"{decimal(getattr(profile, 'distribution', 0.0) / n_units, 'distribution')} kg CO2e per {unit}",
+        "productDescription": product_name,
+        "productIds": [f"urn:pact:product:customcode:buyer-assigned:{company_id}:{product_code}"],
+        "productNameCompany": product_name,
+        "comment": comment,
         "pcf": pcf,
     }
 
@@ -183,19 +191,7 @@ def model_footprint(fp, period: tuple[str, str], company_id: str = "GREEN-LCA-MO
                                         "secondary data; fossil carbon content not assessed (0).",
         **geography,
     }
-    ident = uuid.uuid5(uuid.NAMESPACE_URL, f"green-lca:model:{company_id}:{code}:{pcf['referencePeriodEnd']}:"
-                                           f"{pcf['pcfExcludingBiogenicUptake']}")
-    return {
-        "id": str(ident),
-        "specVersion": SPEC_VERSION,
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "status": "Active",
-        "companyName": company_name,
-        "companyIds": [f"urn:pact:company:customcode:buyer-assigned:{company_id}"],
-        "productDescription": fp.target.name,
-        "productIds": [f"urn:pact:product:customcode:buyer-assigned:{company_id}:{code}"],
-        "productNameCompany": fp.target.name,
-        "comment": f"computed by green-lca from the product model {fp.target.name}; "
-                   f"{' | '.join(fp.method)}; modelled (secondary) data",
-        "pcf": pcf,
-    }
+    comment = f"computed by green-lca from the product model {fp.target.name}; {' | '.join(fp.method)}; " \
+              "modelled (secondary) data"
+    return _document(f"green-lca:model:{company_id}:{code}", company_name, company_id, fp.target.name, code,
+                     comment, pcf)
