@@ -13,6 +13,7 @@ results equal the in-process results for the same seed.
 from __future__ import annotations
 
 import atexit
+import os
 import re
 
 from .errors import InputError, LcaError
@@ -36,7 +37,8 @@ def parse(scheduler: str) -> tuple[str, object]:
                      "tcp://HOST:PORT (a running Dask scheduler)")
 
 
-CONNECT_TIMEOUT = 10.0  # seconds to reach a tcp:// scheduler and to wait for its first worker [s]
+# seconds to reach a tcp:// scheduler and to wait for its first worker [s] (environment: LCA_DASK_TIMEOUT)
+CONNECT_TIMEOUT = float(os.environ.get("LCA_DASK_TIMEOUT", "10"))
 TASKS_PER_WORKER = 4  # tasks per worker [-]: several chunks per task (less overhead), a short tail
 
 
