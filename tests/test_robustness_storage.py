@@ -181,7 +181,7 @@ def damage(project_dir: Path, db: str) -> set[str]:
 def base(project, tmp_path_factory, gwp100):
     """A copy of the session project holding ``extra`` version 1 (committed)."""
     d = tmp_path_factory.mktemp("storage") / "base"
-    project._activate()
+    project.activate()
     with project.lock():  # a quiet moment: nobody writes while we copy
         shutil.copytree(project.path, d, ignore=shutil.ignore_patterns("write.lock"))
     p = lca.open_project(d)
@@ -495,18 +495,18 @@ def test_submission_check_is_cached_by_file_stats_and_a_changed_file_is_caught(i
         raise AssertionError("the submissions were read although nothing changed")
 
     monkeypatch.setattr(store, "_stored_texts", no_reading)
-    assert store.is_current(p, p._activate())
+    assert store.is_current(p, p.activate())
     monkeypatch.undo()
     # a stored submission changed behind the project's back (valid JSON, other bytes): the stat
     # signature differs, the full check runs and finds the digest no longer matches
     f = next((d / store.SUBMISSIONS_DIR).glob("*.json"))
     f.write_text(f.read_text(encoding="utf-8") + " ", encoding="utf-8")
-    assert not store.is_current(p, p._activate())
+    assert not store.is_current(p, p.activate())
     # the cached result is not reused either when the database digest changes (a crash after the
     # database write and before the files were replaced): put the old files back, change the digest
     f.write_text(f.read_text(encoding="utf-8")[:-1], encoding="utf-8")
-    assert store.is_current(p, p._activate())
-    bd = p._activate()
+    assert store.is_current(p, p.activate())
+    bd = p.activate()
     meta = bd.databases[store.SUPPLIER_DB]
     meta[store.DIGEST_KEY] = "0" * 64
     bd.databases[store.SUPPLIER_DB] = meta

@@ -187,7 +187,7 @@ def import_release(project, dirpath, name: str, progress: bool = False, mapping=
     datasets_dir, master = _release_dirs(dirpath)
     flows = release_flows(master / "ElementaryExchanges.xml")
     release, system_model = _release_version(datasets_dir)
-    project._activate()
+    project.activate()
     from bw2io import SingleOutputEcospold2Importer
     from bw2io.strategies import link_biosphere_by_flow_uuid
 
@@ -329,7 +329,7 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
     names = _bw_project_names(base)
     if bw_project not in names:
         raise InputError(f"Brightway project {bw_project!r} is not in {base}; projects there: {sorted(names)}")
-    project._activate()
+    project.activate()
     try:
         with _quiet():
             bd.projects.change_base_directories(base, project_name=bw_project, update=False)
@@ -352,7 +352,7 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
         from .. import brightway
 
         brightway._ACTIVE[0] = None  # point bw2data back at this project
-        project._activate()
+        project.activate()
 
 
 def _bw_project_names(base: Path) -> set[str]:
@@ -411,7 +411,7 @@ def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta:
 
     tmp = name + TMP_SUFFIX
     with project.lock():
-        bd = project._activate()
+        bd = project.activate()
         have = {c for (c,) in AD.select(AD.code).where(AD.database == inventory.BIOSPHERE_DB).tuples()}
         new_flows = [f for c, f in flows.items() if c not in have]
         problems = _validate(tmp, data, have | set(flows))
@@ -477,7 +477,7 @@ def finish(project, tmp: str) -> None:
     """Complete (or roll back) the import of ``tmp``: the metadata after the swap, processing, state."""
     from bw2data.backends import ActivityDataset as AD
 
-    bd = project._activate()
+    bd = project.activate()
     state = project._state()
     swap = state.get(STATE_KEY) or {}
     swapped = swap.get("tmp") == tmp and not AD.select().where(AD.database == tmp).exists()
