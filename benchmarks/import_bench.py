@@ -87,7 +87,7 @@ def main(argv=None) -> dict:
         raise SystemExit(report.summary())
 
     # the bare Brightway write of the same activities
-    bd = proj._activate()
+    bd = proj.activate()
     built = store.linked(proj)
     bare = "bench_bare"
     data = {}

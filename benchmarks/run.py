@@ -147,7 +147,7 @@ def run(args, params: dict, pdir: Path, env: dict) -> int:
         warnings.simplefilter("ignore")
         proj = lca.open_project(pdir)
         write_s = synthetic.ensure(proj, params)
-    bd = proj._activate()
+    bd = proj.activate()
     import bw2calc as bc
     from bw2data.backends import ActivityDataset as AD
 

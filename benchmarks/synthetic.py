@@ -47,7 +47,7 @@ NEAR_MEDIAN = 30  # median distance [positions] of a "nearby" upstream supplier
 
 def gwp_flows(project) -> list[tuple[str, float]]:
     """(biosphere3 code, GWP100 factor) of every flow of the method, sorted by code."""
-    bd = project._activate()
+    bd = project.activate()
     from bw2data.backends import ActivityDataset as AD
 
     cfs = {}
@@ -126,7 +126,7 @@ def datasets(codes_cfs: list[tuple[str, float]], bio_codes: dict[str, str], n: i
 def ensure(project, params: dict, db: str = DB_NAME, log=print) -> float:
     """Write the synthetic database into ``project`` unless the same one is there; seconds spent writing."""
     marker = Path(project.path) / MARKER
-    bd = project._activate()
+    bd = project.activate()
     if db in bd.databases and marker.exists():
         try:
             if json.loads(marker.read_text()) == {"db": db, "version": STRUCTURE_VERSION, **params}:

@@ -4,7 +4,7 @@ A :class:`Calculator` belongs to one :class:`lca.project.Project` (``project.cal
 and is what every module that computes with a project uses -- the roll-up, the
 models, comparisons, uncertainty -- instead of the project's internals:
 
-- look-ups: :meth:`~Calculator.nodes` (every activity as a table),
+- look-ups: :meth:`~Calculator.nodes` (every activity as a table), :meth:`~Calculator.search`,
   :meth:`~Calculator.method`, :meth:`~Calculator.score_unit`,
   :meth:`~Calculator.split_methods`;
 - matrices and solves: :meth:`~Calculator.system` (the :class:`lca.engine.System`
@@ -119,6 +119,38 @@ class Calculator:
         """An :class:`~lca.results.ActivityRef` from a row of :meth:`nodes`."""
         return ActivityRef(ref=row["ref"], name=row["name"], product=row["product"],
                            location=row["location"], unit=row["unit"])
+
+    def search(self, text: str, limit: int = 10) -> list[ActivityRef]:
+        """Activities matching ``text`` (every word in name, product or ref; a material alias, English or Chinese)."""
+        nodes = self.nodes()
+        hits: list[str] = []
+        res = inventory.resolve_material(text)
+        if res.code:
+            hits.append(f"{inventory.BACKGROUND_DB}:{res.code}")
+        low = text.casefold().strip()
+        words = low.split()
+        mask = pd.Series(True, index=nodes.index)
+        hay = (nodes["name"].fillna("") + " " + nodes["product"].fillna("") + " " + nodes["ref"]).str.casefold()
+        for w in words:
+            mask &= hay.str.contains(w, regex=False)
+        found = nodes[mask].copy()
+        found["variant"] = found["code"].str.contains("@")
+        found = found.sort_values(["variant", "database", "code"])
+        hits.extend(found["ref"].tolist())
+        hits.extend(f"{inventory.BACKGROUND_DB}:{c}" for c in inventory.alias_codes(text))  # Chinese names
+        for code in res.suggestions:
+            c = inventory.aliases().get(code, code)
+            hits.append(f"{inventory.BACKGROUND_DB}:{c}")
+        by_ref = nodes.set_index("ref")
+        out, seen = [], set()
+        for ref in hits:
+            if ref in seen or ref not in by_ref.index:
+                continue
+            seen.add(ref)
+            out.append(self.ref_of(by_ref.loc[ref].to_dict() | {"ref": ref}))
+            if len(out) >= limit:
+                break
+        return out
 
     def method(self, method) -> tuple:
         """Short name (``GWP100``, ``GWP20``, ``EF3.1-climate``) or tuple -> Brightway method tuple."""

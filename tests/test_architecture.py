@@ -32,12 +32,12 @@ LCA = Path(__file__).resolve().parent.parent / "lca"
 # (layer, module patterns) in order: a module may import its own layer and the layers above it
 LAYERS = [
     ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
-                    "lca.brightway", "lca.pedigree", "lca.scheduler"]),
+                    "lca.brightway", "lca.pedigree", "lca.scheduler", "lca.locking"]),
     ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions"]),
     ("solver", ["lca.engine"]),
     ("results", ["lca.results", "lca.report", "lca.report.*"]),
     ("calculator", ["lca.calc"]),
-    ("project", ["lca.project"]),
+    ("project", ["lca.setup", "lca.integrity", "lca.project"]),
     ("built on the project", ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare",
                               "lca.uncertainty", "lca.sensitivity"]),
     ("shell", ["lca.demo", "lca.server", "lca.server.*", "lca.cli", "lca"]),
@@ -60,8 +60,6 @@ LONG_MODULES = {
     "lca.supply.rules": "one concept: the validation rules of the template (sheet, field, row and cross-row "
                         "checks); spec, parsing and records are in sheets, cells, records",
     "lca.supply.workbook": "one concept: the safe xlsx reader (zip and XML limits, the raw cell model)",
-    "lca.project": "one concept: the project store (set-up, lock, safe writes, integrity); "
-                   "issue-10 phase 2 moves locking out",
 }
 
 

@@ -70,7 +70,7 @@ def test_loop_consuming_more_than_it_produces_is_negative_supply(project, co2):
 def test_bad_amounts_never_reach_brightway(project, co2, amount):
     from bw2data.backends import ActivityDataset as AD
 
-    project._activate()
+    project.activate()
     data = [ds("num-bad", "good", bio=[(co2, 1.0)]), ds("num-bad", "bad", bio=[(co2, amount)])]
     with pytest.raises(lca.InputError, match=r"bad: amount") as exc:
         project.write_database("num-bad", data)
@@ -109,7 +109,7 @@ def test_bad_demand_amount(project, amount):
 
 @pytest.mark.parametrize("cf", [float("nan"), float("inf")])
 def test_non_finite_characterization_factor_is_an_error_not_zero(project, co2, cf):
-    bd = project._activate()
+    bd = project.activate()
     name = ("test robustness", "climate change", f"cf {cf}")
     method = bd.Method(name)
     method.register(unit="kg CO2-Eq")
