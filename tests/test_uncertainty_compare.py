@@ -12,6 +12,8 @@ from lca import cli
 from lca.cli import parse_target_amount
 from lca.models import battery_pack
 
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+
 
 def test_two_identical_targets_have_p_lower_one_half(project):
     n = 4000
