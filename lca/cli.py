@@ -201,6 +201,8 @@ def _add_background_commands(sub) -> None:
     a.add_argument("--mapping", metavar="FILE.csv", help="material mapping (default: the release's in "
                    "inventories/mappings)")
     a.add_argument("--release", help="ecoinvent release of a copied database, e.g. 3.10 (for its mapping)")
+    a.add_argument("--flow-map", metavar="FILE.csv", help="release_uuid,ecoinvent_uuid: the ecoinvent 3.9 flow "
+                   "whose IPCC 2021 / EF 3.1 factors a new release flow gets")
     a.add_argument("--json", action="store_true")
     for name in COMPUTING:
         if name in sub.choices and name != "demo":
@@ -220,7 +222,8 @@ def _background_command(args) -> int:
     proj = open_project(args.project)
     res = proj.import_background(args.dir, name=args.name, brightway_dir=args.brightway_dir,
                                  bw_project=args.bw_project, database=args.database, mapping=args.mapping,
-                                 release=args.release, progress=sys.stderr.isatty() or not args.json)
+                                 release=args.release, flow_map=args.flow_map,
+                                 progress=sys.stderr.isatty() or not args.json)
     if args.json:
         _out(dumps(res.to_dict()))
     else:

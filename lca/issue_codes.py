@@ -266,6 +266,10 @@ _ROWS = (
     ("inventory", "unlinked_exchange", "An exchange of an imported database links to nothing", "Link it (a "
      "mapping or a biosphere match) before writing the database; nothing was written.", "导入数据库中的交换未关联",
      "请在写入数据库前完成关联(映射或基本流匹配);未写入任何数据。"),
+    ("inventory", "uncharacterized_ghg", "A greenhouse gas of an imported release has no climate factor",
+     "Map it to its ecoinvent 3.9 flow (--flow-map FILE.csv) or use LCIA data that covers the release; nothing "
+     "was written.", "导入版本中的温室气体没有气候特征化因子",
+     "请将其映射到 ecoinvent 3.9 基本流(--flow-map FILE.csv),或使用覆盖该版本的 LCIA 数据;未写入任何数据。"),
     ("inventory", "unknown_flow", "An unknown elementary flow", "Use an alias of inventories/flows.csv.",
      "未知的基本流", "请使用 inventories/flows.csv 中的别名。"),
 )

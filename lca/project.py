@@ -274,7 +274,7 @@ class Project:
             try:
                 with brightway.quiet():
                     bd.Database(name).write({(d["database"], d["code"]): dict(d) for d in data},
-                                            searchable=True)
+                                            searchable=False)  # no full-text index: Project.search
                     for other in list(bd.databases):
                         if other != name and name in bd.databases[other].get("depends", []):
                             bd.Database(other).process()
@@ -440,7 +440,8 @@ class Project:
 
     # -- imported backgrounds (lca.background) ------------------------------------------
     def import_background(self, path=None, name: str | None = None, brightway_dir=None, bw_project=None,
-                          database=None, progress: bool = False, mapping=None, release: str | None = None):
+                          database=None, progress: bool = False, mapping=None, release: str | None = None,
+                          flow_map=None):
         """Import an ecoSpold2 release folder, or copy a database of another Brightway project.
 
         Parameters
@@ -457,6 +458,9 @@ class Project:
             Material mapping file (default: the release's in ``inventories/mappings``).
         release : str, optional
             The ecoinvent release of a copied database (``3.10``) if its metadata lacks it.
+        flow_map : path-like, optional
+            CSV ``release_uuid, ecoinvent_uuid, note``: the ecoinvent 3.9 flow whose factors a
+            release flow gets (default: the 3.9 flow of the same name, compartment and unit).
 
         Returns
         -------
@@ -471,7 +475,7 @@ class Project:
                                                progress=progress, mapping=mapping, release=release)
         if path is None or not name:
             raise InputError("import_background needs the release folder and a name (--name NAME)")
-        return bg_release.import_release(self, path, name, progress=progress, mapping=mapping)
+        return bg_release.import_release(self, path, name, progress=progress, mapping=mapping, flow_map=flow_map)
 
     def _backgrounds_info(self, bd) -> dict:
         from .background import release as bg_release

@@ -32,10 +32,14 @@ NEW_FLOWS = [
     ("1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d", "Synthetic resource, new in this release", "natural resource",
      "in ground"),
 ]
+# a release flow with a NEW UUID but the name, compartment and unit of a 3.9 flow (characterized as that flow)
+TWIN_FLOW = ("7c3e5b1a-2d4f-4e6a-9b8c-0d1e2f3a4b5c", "Carbon dioxide, fossil", "air", "urban air close to ground")
+# a greenhouse gas no 3.9 flow matches (no factor anywhere): an import must refuse it
+UNKNOWN_GHG = ("8d4f6c2b-3e5a-4f7b-8c9d-1e2f3a4b5c6d", "Ethene, tetrafluoro-, HFO-1114", "air", "unspecified")
 # climate-relevant flows (3.9 UUIDs) every dataset may emit, beside random others
 GHG_FLOWS = [
     "349b29d1-3e58-4c66-98b9-9d1a076efd2e",  # Carbon dioxide, fossil, air, unspecified
-    "f9749677-9c9f-4678-ab55-c607dfdc2cb9",  # Carbon dioxide, fossil, air, non-urban air or from high stacks
+    "f9749677-9c9f-4678-ab55-c607dfdc2cb9",  # Carbon dioxide, fossil, air, urban air close to ground
     "0795345f-c7ae-410c-ad25-1845784c75f5",  # Methane, fossil, air, unspecified
     "20185046-64bb-4c09-a8e7-e8a9e144ca98",  # Dinitrogen monoxide, air, unspecified
 ]
@@ -115,9 +119,14 @@ def _f(x: float) -> str:
 
 
 def write_release(root, entries: list[dict], n_tech: int = 12, n_bio: int = 19, seed: int = 0,
-                  loops: int = 3, progress=None) -> Release:
+                  loops: int = 3, progress=None, write_datasets: bool = True, extra_flows=()) -> Release:
     """Write a synthetic release of ``entries`` (dicts with filename, activity_name, reference_product,
-    geography and optionally unit) into ``root``; return the :class:`Release`."""
+    geography and optionally unit) into ``root``; return the :class:`Release`.
+
+    ``write_datasets=False``: only the numbers (and MasterData) of a release already written
+    with the same arguments (benchmarks reuse a 23,500-file release). ``extra_flows``: more flows
+    (uuid, name, compartment, subcompartment; kg) in MasterData, emitted like the GHGs (e.g.
+    :data:`TWIN_FLOW`: a 3.9 flow under a new UUID; :data:`UNKNOWN_GHG`)."""
     root = Path(root)
     (root / "datasets").mkdir(parents=True, exist_ok=True)
     (root / "MasterData").mkdir(exist_ok=True)
@@ -130,12 +139,12 @@ def write_release(root, entries: list[dict], n_tech: int = 12, n_bio: int = 19, 
         f'      <compartment xml:lang="en">{c}</compartment>\n'
         f'      <subcompartment xml:lang="en">{s}</subcompartment>\n    </compartment>\n'
         f'  </elementaryExchange>\n'
-        for u, n, c, s in NEW_FLOWS)
+        for u, n, c, s in list(NEW_FLOWS) + list(extra_flows))
     xml = base.replace("</validElementaryExchanges>", extra + "</validElementaryExchanges>")
     (root / "MasterData" / "ElementaryExchanges.xml").write_text(xml, encoding="utf-8")
     flows = {u: (n, un, c, s) for u, n, un, c, s in _flows_of(xml)}
     kg_flows = [u for u, (n, un, c, s) in flows.items() if un == "kg" and c != "natural resource"]
-    pick = GHG_FLOWS + [u for u, *_ in NEW_FLOWS]
+    pick = GHG_FLOWS + [u for u, *_ in NEW_FLOWS] + [u for u, *_ in extra_flows]
 
     ds = []
     for e in entries:
@@ -163,8 +172,9 @@ def write_release(root, entries: list[dict], n_tech: int = 12, n_bio: int = 19, 
     products = {}
     for j, d in enumerate(ds):
         products[d["product_id"]] = (d["product"], d["unit"])
-        _write_dataset(root / "datasets" / d["filename"], d, [(ds[i], a) for i, a in tech[j]],
-                       [(u, flows[u], a) for u, a in bio[j]])
+        if write_datasets:
+            _write_dataset(root / "datasets" / d["filename"], d, [(ds[i], a) for i, a in tech[j]],
+                           [(u, flows[u], a) for u, a in bio[j]])
         if progress and j % 1000 == 0:
             progress(j, n)
     inter = "".join(

@@ -49,6 +49,18 @@ def shipped_cfs(method):
     return out
 
 
+def shipped_cf_by_name(method, name, categories):
+    """The CF of the 3.9 flow named ``name`` in ``categories`` in bw2io's shipped data (0 if none)."""
+    import bw2io
+
+    fp = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+    with zipfile.ZipFile(fp) as zf:
+        data = json.load(io.TextIOWrapper(zf.open("data.json"), encoding="utf-8"))
+    m = next(m for m in data if tuple(m["name"]) == tuple(method))
+    return sum(float(e["amount"]) for e in m["exchanges"]
+               if e["name"] == name and list(e["categories"]) == list(categories))
+
+
 def release_entries(release, extra=30, seed=1):
     """The datasets a synthetic release needs: every mapped one (first listed location) + others."""
     lst = factory.official_list(release)
@@ -111,7 +123,7 @@ def test_chinese_grids_map_to_the_seven_grid_regions():
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
     root = tmp_path_factory.mktemp("release-3.10")
-    return factory.write_release(root, release_entries("3.10"), seed=2)
+    return factory.write_release(root, release_entries("3.10"), seed=2, extra_flows=[factory.TWIN_FLOW])
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +155,10 @@ def independent(release):
     for m in (GWP100, ("IPCC 2021", "climate change", "global warming potential (GWP20)"),
               ("EF v3.1", "climate change", "global warming potential (GWP100)")):
         cf = shipped_cfs(m)
+        # the release's CO2 under a new UUID: the factor of the 3.9 flow of the same name and compartment
+        u, nm, comp, sub = factory.TWIN_FLOW
+        cf[u] = shipped_cf_by_name(m, nm, [comp, sub])
+        assert cf[u] == 1.0  # kg CO2-Eq per kg fossil CO2, in every climate method
         c = np.array([cf.get(u, 0.0) for u in uuids])
         out[m] = spla.spsolve(A.T.tocsc(), B.T @ c)
     return out
@@ -157,7 +173,13 @@ def _code_of(d):
 def test_import_reports_the_release(imported, release):
     proj, res = imported
     assert res.datasets == len(release.datasets) and res.release == "3.10" and res.system_model == "cutoff"
-    assert {f["code"] for f in res.new_flows} <= {u for u, *_ in factory.NEW_FLOWS} and res.new_flows
+    assert {f["code"] for f in res.new_flows} <= {u for u, *_ in factory.NEW_FLOWS} | {factory.TWIN_FLOW[0]}
+    twin = next(f for f in res.new_flows if f["code"] == factory.TWIN_FLOW[0])
+    u, nm, comp, sub = factory.TWIN_FLOW  # its 3.9 flow, read from bw2io's own 3.9 list
+    want = [r[0] for r in factory._flows_of(factory.bw2io_flows_xml().read_text(encoding="utf-8-sig"))
+            if r[1:] == (nm, "kg", comp, sub)]
+    assert twin["characterized_as"] == want[0] == "f9749677-9c9f-4678-ab55-c607dfdc2cb9"
+    assert all(f["characterized_as"] is None for f in res.new_flows if f["code"] != factory.TWIN_FLOW[0])
     info = proj.info()
     assert NAME in info["backgrounds"] and info["backgrounds"][NAME]["datasets"] == len(release.datasets)
     assert not any(n.endswith(".importing") for n in info["databases"])
@@ -299,6 +321,61 @@ def test_unlinked_exchanges_are_refused_with_the_list(imported, release, tmp_pat
         proj.import_background(bad, name="ei-bad")
     assert exc.value.issues and release.datasets[0]["filename"] in str(exc.value)
     assert proj.info()["databases"] == before
+
+
+def test_a_greenhouse_gas_without_a_factor_is_refused_then_mapped(imported, proj_dir, tmp_path):
+    """A release flow that is a GHG by name, has a new UUID and no 3.9 flow of its name: refused with the
+    list and the fix (nothing written); with a flow map to a 3.9 flow it gets that flow's factors."""
+    proj = imported[0]
+    u, nm, comp, sub = factory.UNKNOWN_GHG
+    rel = factory.write_release(tmp_path / "ghg", factory.official_list("3.10")[:12], seed=4,
+                                extra_flows=[factory.UNKNOWN_GHG])
+    users = {d["filename"] for d, b in zip(rel.datasets, rel.bio) if any(f == u for f, _ in b)}
+    assert users
+    before = proj.info()["databases"]
+    with pytest.raises(lca.InputError, match="greenhouse gas") as exc:
+        proj.import_background(rel.root, name="ei-ghg")
+    msg = str(exc.value)
+    assert u in msg and nm in msg and "--flow-map" in msg and any(f in msg for f in users)
+    assert [i.code for i in exc.value.issues] == ["uncharacterized_ghg"]
+    assert proj.info()["databases"] == before and "ei-ghg" not in proj.info()["backgrounds"]
+
+    r14 = "Methane, tetrafluoro-, R-14"  # the 3.9 flow it is declared as (a test choice, not a claim)
+    code = next(r[0] for r in factory._flows_of(factory.bw2io_flows_xml().read_text(encoding="utf-8-sig"))
+                if r[1:] == (r14, "kg", "air", "unspecified"))
+    fmap = tmp_path / "flows.csv"
+    fmap.write_text(f"# HFO-1114 of the synthetic release\nrelease_uuid,ecoinvent_uuid,note\n{u},{code},test\n",
+                    encoding="utf-8")
+    res = proj.import_background(rel.root, name="ei-ghg", flow_map=fmap)
+    assert {f["code"]: f["characterized_as"] for f in res.new_flows}[u] == code
+    A, B, uuids = rel.matrices()
+    on = lca.open_project(proj_dir, background="ei-ghg")
+    for m, short in ((GWP100, "GWP100"), (("EF v3.1", "climate change", "global warming potential (GWP100)"),
+                                          "EF3.1-climate")):
+        cf = shipped_cfs(m)
+        cf[u] = shipped_cf_by_name(m, r14, ["air"])
+        assert cf[u] > 1000  # R-14's GWP100 (IPCC AR6: 7380)
+        want = spla.spsolve(A.T.tocsc(), B.T @ np.array([cf.get(f, 0.0) for f in uuids]))
+        s = on.footprints(method=short, database="ei-ghg")
+        got = np.array([s[f"ei-ghg:{_code_of(d)}"] for d in rel.datasets])
+        np.testing.assert_allclose(got, want, rtol=REL, atol=0)
+
+
+def test_methods_rewritten_after_the_import_are_refused_not_silently_zero(imported, proj_dir):
+    proj = imported[0]
+    bd = proj.activate()
+    method = bd.Method(GWP100)
+    rows = method.load()
+    twin_id = bd.get_node(database="biosphere3", code=factory.TWIN_FLOW[0]).id
+    assert any(r[0] == twin_id for r in rows)  # the release's CO2 (new UUID) has its factor
+    with proj.lock():
+        method.write([r for r in rows if r[0] != twin_id])  # as a rewrite from bw2io's 3.9 data would
+    try:
+        with pytest.raises(lca.InputError, match="lost their characterization factors"):
+            lca.open_project(proj_dir, background=NAME).footprint(lca.models.pv_module())
+    finally:
+        with proj.lock():
+            proj.activate().Method(GWP100).write(rows)
 
 
 def test_not_a_release_folder(imported, tmp_path):

@@ -36,6 +36,7 @@ from pathlib import Path
 from .. import inventory
 from ..errors import InputError, InputIssue, LcaError
 from ..units import FLOAT32_MAX, FLOAT32_TINY, float32_problem
+from . import flows as release_flows_mod
 
 TMP_SUFFIX = ".importing"
 META_KEY = "lca_background"  # key in the Brightway database metadata of an imported background
@@ -172,13 +173,17 @@ def _link_release_flows(db: list[dict], codes: set) -> list[dict]:
     return db
 
 
-def import_release(project, dirpath, name: str, progress: bool = False, mapping=None) -> BackgroundImport:
+def import_release(project, dirpath, name: str, progress: bool = False, mapping=None,
+                   flow_map=None) -> BackgroundImport:
     """Import the ecoSpold2 release in ``dirpath`` as background database ``name`` (see module docstring).
 
     ``mapping``: the material mapping file to use with it (default: the file of its release,
-    ``inventories/mappings/ecoinvent-<release>-<system model>.csv``)."""
+    ``inventories/mappings/ecoinvent-<release>-<system model>.csv``). ``flow_map``: a CSV
+    ``release_uuid, ecoinvent_uuid, note`` naming the ecoinvent 3.9 flow a release flow is
+    characterized as (:mod:`lca.background.flows`)."""
     start = time.perf_counter()
     name = check_name(name)
+    fmap = release_flows_mod.read_flow_map(flow_map) if flow_map else None
     datasets_dir, master = _release_dirs(dirpath)
     flows = release_flows(master / "ElementaryExchanges.xml")
     release, system_model = _release_version(datasets_dir)
@@ -197,10 +202,22 @@ def import_release(project, dirpath, name: str, progress: bool = False, mapping=
                           for s in imp.strategies]
         imp.apply_strategies(verbose=False)
     _refuse_unlinked(imp, datasets_dir, dropped)
-    used = {e["input"][1] for ds in imp.data for e in ds["exchanges"] if e.get("type") == "biosphere"}
+    used = _used_flows(imp.data)
     meta = {"kind": "ecospold2", "source": str(datasets_dir.parent.resolve()), "release": release,
             "system_model": system_model, "mapping": _mapping_path(mapping)}
-    return _install(project, name, imp.data, {c: flows[c] for c in used}, meta, start)
+    return _install(project, name, imp.data, {c: flows[c] for c in used}, meta, start, used=used,
+                    flow_map=fmap, flow_map_path=flow_map)
+
+
+def _used_flows(data: list[dict]) -> dict[str, list]:
+    """Biosphere flow code -> the files (or names) of the datasets that use it."""
+    used: dict[str, list] = {}
+    for ds in data:
+        where = ds.get("filename") or ds.get("name")
+        for e in ds.get("exchanges", []):
+            if e.get("type") == "biosphere":
+                used.setdefault(e["input"][1], []).append(where)
+    return used
 
 
 def _mapping_path(mapping) -> str | None:
@@ -295,9 +312,9 @@ def import_brightway(project, brightway_dir, bw_project: str, database: str, nam
     meta = {"kind": "brightway", "source": f"{Path(brightway_dir).expanduser().resolve()}::{bw_project}::{database}",
             "release": release or other.get("release"), "system_model": other.get("system_model") or "cutoff",
             "mapping": _mapping_path(mapping)}
-    used = {e["input"][1] for d in data for e in d["exchanges"] if e.get("type") == "biosphere"}
+    used = _used_flows(data)
     by_code = {code: f for (db, code), f in flows.items()}
-    return _install(project, name, data, {c: by_code[c] for c in used}, meta, start)
+    return _install(project, name, data, {c: by_code[c] for c in used}, meta, start, used=used)
 
 
 def _read_brightway(project, base: Path, bw_project: str, database: str):
@@ -388,7 +405,8 @@ def _validate(tmp: str, data: list[dict], flow_codes: set) -> list[str]:
     return problems
 
 
-def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta: dict, start: float) -> BackgroundImport:
+def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta: dict, start: float,
+             used: dict | None = None, flow_map=None, flow_map_path=None) -> BackgroundImport:
     from bw2data.backends import ActivityDataset as AD
 
     tmp = name + TMP_SUFFIX
@@ -401,14 +419,17 @@ def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta:
             more = f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
             raise InputError(f"refusing to import {name!r}; nothing was written: "
                              + "; ".join(problems[:MAX_LISTED]) + more)
+        # release flows that are not ecoinvent 3.9 flows: their twin (factors), or refused if a GHG
+        twins = release_flows_mod.twins(bd, AD, flows, used or {c: [] for c in flows}, flow_map, flow_map_path)
         if tmp in bd.databases or AD.select().where(AD.database == tmp).exists():
             _drop(bd, tmp)  # an earlier attempt's leftovers
         replaced = name in bd.databases
         n_exc = sum(len(d.get("exchanges", [])) for d in data)
         info = dict(meta, datasets=len(data), exchanges=n_exc,
                     imported=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                    new_flows=[{"code": f["code"], "name": f["name"], "categories": list(f.get("categories", ()))}
-                               for f in new_flows])
+                    new_flows=[{"code": f["code"], "name": f["name"], "categories": list(f.get("categories", ())),
+                                "characterized_as": twins.get(f["code"])} for f in new_flows],
+                    twins=twins)
         project._set_pending(tmp, True)
         try:
             with _quiet():
@@ -437,14 +458,17 @@ def _swap(bd, tmp: str, name: str, new_flows: list[dict]) -> None:
 
     rows = [{"database": inventory.BIOSPHERE_DB, "code": f["code"], "name": f["name"], "location": None,
              "product": None, "type": f.get("type", "emission"),
-             "data": {k: v for k, v in f.items() if k != "exchanges"} | {"database": inventory.BIOSPHERE_DB}}
+             "data": {k: v for k, v in f.items() if k != "exchanges"} | {"database": inventory.BIOSPHERE_DB,
+                                                                          release_flows_mod.MARK: True}}
             for f in new_flows]
     with sqlite3_lci_db.atomic():
         ED.delete().where(ED.output_database == name).execute()
         AD.delete().where(AD.database == name).execute()
         AD.update(database=name).where(AD.database == tmp).execute()
-        ED.update(output_database=name).where(ED.output_database == tmp).execute()
-        ED.update(input_database=name).where(ED.input_database == tmp).execute()
+        # one pass over the exchanges (only the temporary database's own exchanges link to it)
+        sqlite3_lci_db.execute_sql(
+            "UPDATE exchangedataset SET output_database = ?, input_database = CASE WHEN input_database = ? "
+            "THEN ? ELSE input_database END WHERE output_database = ?", (name, tmp, name, tmp))
         for i in range(0, len(rows), 500):
             AD.insert_many(rows[i:i + 500]).execute()
 
@@ -467,6 +491,9 @@ def finish(project, tmp: str) -> None:
             if tmp in bd.databases:
                 del bd.databases[tmp]  # its rows are now name's: this drops only the metadata
             bd.Database(name).process()
+            # the release's new flows get their ecoinvent 3.9 twins' factors (idempotent: redone on repair)
+            twins = swap["info"].get("twins") or {}
+            release_flows_mod.characterize(bd, AD, [{"code": c, "characterized_as": t} for c, t in twins.items()])
         else:
             _drop(bd, tmp)
     state = project._state()
