@@ -120,3 +120,23 @@ def test_pedigree_variances_are_the_ecoinvent_v3_factors():
     exact = math.sqrt((math.log(1.05) / 2) ** 2 + sum((math.log(ECOINVENT_V3_FACTORS[k][s - 1]) / 2) ** 2
                                                       for k, s in zip(keys, scores)))
     assert distributions.pedigree_sigma(list(scores)) == pytest.approx(exact, rel=0.03)
+
+
+def test_cell_energy_distributions_are_on_the_basis_of_the_value():
+    # Degen et al. 2023: LFP 37.5 kWh/kWh, lowest current LIB cell 20.3 (NMC900); studies cited there up to 55
+    lfp_value, lowest, upper = 37.5, 20.3, 55.0
+    chem = _doc("battery")["chemistry"]
+    assert (chem["LFP"]["cell_energy"]["dist"]["min"], chem["LFP"]["cell_energy"]["dist"]["max"]) == (lowest, upper)
+    for c, value in (("NMC811", 22.5), ("NCA", 22.5), ("NMC622", 26.25)):
+        e = chem[c]["cell_energy"]
+        assert e["value"] == value and e["dist"]["type"] == "triangular"
+        assert e["dist"]["min"] == lowest
+        assert e["dist"]["max"] == pytest.approx(value * upper / lfp_value, abs=0.05)  # per kg, like the value
+    # NMC811: triangular(20.3, mode 22.5, 33.0); median by hand: F(mode) = 2.2 / 12.7 < 1/2, so
+    # median = b - sqrt((b - a)(b - c) / 2) = 33 - sqrt(12.7 x 10.5 / 2) = 24.83
+    import numpy as np
+
+    d = chem["NMC811"]["cell_energy"]["dist"]
+    x = distributions.ppf(d, 22.5, (np.arange(20001) + 0.5) / 20001)
+    assert float(np.median(x)) == pytest.approx(33.0 - math.sqrt(12.7 * 10.5 / 2), abs=0.01)
+    assert float(np.mean(x < 22.5)) == pytest.approx(2.2 / 12.7, abs=1e-3)  # the value is the 17th percentile
