@@ -361,6 +361,23 @@ def test_a_greenhouse_gas_without_a_factor_is_refused_then_mapped(imported, proj
         np.testing.assert_allclose(got, want, rtol=REL, atol=0)
 
 
+def test_methods_rewritten_after_the_import_are_refused_not_silently_zero(imported, proj_dir):
+    proj = imported[0]
+    bd = proj.activate()
+    method = bd.Method(GWP100)
+    rows = method.load()
+    twin_id = bd.get_node(database="biosphere3", code=factory.TWIN_FLOW[0]).id
+    assert any(r[0] == twin_id for r in rows)  # the release's CO2 (new UUID) has its factor
+    with proj.lock():
+        method.write([r for r in rows if r[0] != twin_id])  # as a rewrite from bw2io's 3.9 data would
+    try:
+        with pytest.raises(lca.InputError, match="lost their characterization factors"):
+            lca.open_project(proj_dir, background=NAME).footprint(lca.models.pv_module())
+    finally:
+        with proj.lock():
+            proj.activate().Method(GWP100).write(rows)
+
+
 def test_not_a_release_folder(imported, tmp_path):
     with pytest.raises(lca.InputError, match="MasterData"):
         imported[0].import_background(tmp_path, name="x")

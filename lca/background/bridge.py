@@ -118,11 +118,27 @@ def known(bd, name: str) -> dict:
     return have[name]
 
 
+def _check_factors(bd, name: str, meta: dict) -> None:
+    """InputError if the release flows' factors (their 3.9 twins', :mod:`lca.background.flows`) are gone."""
+    from bw2data.backends import ActivityDataset as AD
+
+    from .flows import missing_factors
+
+    gone = missing_factors(bd, AD, meta.get("twins") or {})
+    if gone:
+        methods = sorted({" | ".join(m) for m, _ in gone})
+        raise InputError(f"{len({c for _, c in gone})} release flow(s) of background {name!r} lost their "
+                         f"characterization factors in {len(methods)} method(s) (e.g. {methods[0]}): the methods "
+                         f"were rewritten after the import. Import it again: lca background import "
+                         f"{meta.get('source', 'DIR')} --name {name}")
+
+
 def build(bd, name: str, nodes) -> Bridge:
     """The bridge datapackage for background ``name`` over the project's node table ``nodes``."""
     import bw_processing as bwp
 
     meta = known(bd, name)
+    _check_factors(bd, name, meta)
     path = meta.get("mapping") or str(mapping_file(meta.get("release"), meta.get("system_model")))
     rel = nodes[nodes["database"] == name]
     id_of = dict(zip(rel["code"], rel["id"]))

@@ -167,3 +167,20 @@ def characterize(bd, AD, new_flows: list[dict]) -> list[tuple]:
             method.write(rows + add)
             changed.append(m)
     return changed
+
+
+def missing_factors(bd, AD, twins: dict) -> list[tuple]:
+    """(method, release flow code) pairs whose twin has a factor in the method but the release flow not.
+
+    Empty after an import; not empty if the methods were rewritten from bw2io's data later."""
+    pairs = [(c, t) for c, t in (twins or {}).items() if t]
+    if not pairs:
+        return []
+    _, ids, _ = biosphere_index(AD)
+    out = []
+    for m in sorted(bd.methods):
+        if m[0] not in FAMILIES:
+            continue
+        have = {r[0] for r in bd.Method(m).load()}
+        out.extend((m, c) for c, t in pairs if ids.get(t) in have and ids.get(c) not in have)
+    return out
