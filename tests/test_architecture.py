@@ -57,9 +57,10 @@ FORBIDDEN = [
 MAX_LINES = 650
 # module -> why it may be longer than MAX_LINES
 LONG_MODULES = {
-    "lca.supply.rules": "one concept: the validation rules of the template (sheet, field, row and cross-row "
-                        "checks); spec, parsing and records are in sheets, cells, records",
-    "lca.supply.workbook": "one concept: the safe xlsx reader (zip and XML limits, the raw cell model)",
+    "lca.supply.workbook": "one concept: reading an untrusted .xlsx safely -- package checks (zip sniff, entry "
+                           "count, sizes), hardened XML (no DTD or entities), the parts (content types, rels, "
+                           "styles, shared strings) and the sheets streamed under one budget (_Budget, _Refusal "
+                           "shared by every step); it returns the raw cell model defined at its top",
 }
 
 
