@@ -11,8 +11,12 @@
    against the same bw2calc loop. Target >= 20x.
 3. Sobol with 50 parameters, N = 1024 (SALib design + analysis + vectorized evaluation
    of a 50-parameter linear-plus-interactions function). Target < 5 s on 2 cores.
-4. Dask LocalCluster with 2 workers vs 1 (cluster started and warmed up before timing),
-   background Monte Carlo. Target >= 1.6x. Also checks equal samples for 1 and 2 workers.
+4. Dask LocalCluster with 2 workers vs 1, background + foreground Monte Carlo of the pack at
+   n = 200 000 (about 100 chunks: several seconds per worker, so the chunks dominate and not
+   the task overhead). Cluster start and the job's scatter + warm-up are reported separately;
+   the ratio is of the compute times (best of 2 alternated runs). Target >= 1.6x; needs a quiet
+   machine (2 cores: run it when ``uptime`` shows a load below 0.5). Also checks equal samples
+   in-process and with 1 and 2 workers.
 
 Correctness in the same run: the static value of the sampler equals ``Project.footprint``
 (1e-6 relative) and the 1- and 2-worker samples are identical.
@@ -20,6 +24,7 @@ Correctness in the same run: the static value of the sampler equals ``Project.fo
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import sys
@@ -134,20 +139,35 @@ def run(args, pdir: Path) -> int:
     print(f"  (the LFP pack itself, {len(sens.names)} parameters, {sens.evaluations} evaluations: "
           f"{time.perf_counter() - t:.2f} s; top: {sens.ranked()[0]['parameter']} ST {sens.ranked()[0]['ST']:.2f})")
 
-    # -- 4. Dask 2 workers vs 1
-    n_d = 20_000 if quick else 100_000
+    # -- 4. Dask 2 workers vs 1: big enough that the chunks dominate (full: ~100 chunks, seconds per worker)
+    from lca import scheduler
+
+    n_d = 20_000 if quick else 200_000
     job, _ = mc.make_job(proj, [pack], [1.0], n_d, 3)
-    small = mc.Job(**{**job.__dict__, "n": 4096})
-    times, outs = {}, {}
+    t = time.perf_counter()
+    ref = mc.run(job)
+    t_in = time.perf_counter() - t
+    start, best, setup, outs = {}, {1: math.inf, 2: math.inf}, {}, {}
     for w in (1, 2):
-        mc.run(small, f"local:{w}")  # start the cluster, ship the code, warm the workers
         t = time.perf_counter()
-        outs[w] = mc.run(job, f"local:{w}")
-        times[w] = time.perf_counter() - t
-    same = bool(np.array_equal(outs[1], outs[2]))
+        scheduler.client(f"local:{w}")  # start the cluster (once per process)
+        start[w] = time.perf_counter() - t
+    reps = 1 if quick else 2
+    for _ in range(reps):  # alternate 1 and 2 workers; the best of the repeats is reported (shared machine)
+        for w in (1, 2):
+            tm = {}
+            outs[w] = mc.run(job, f"local:{w}", tm)
+            best[w] = min(best[w], tm["compute"])
+            setup[w] = tm["setup"]
+    same = bool(np.array_equal(outs[1], outs[2]) and np.array_equal(outs[1], ref))
     ok &= same
-    print(f"4 Dask LocalCluster, n={n_d}: 1 worker {times[1]:.2f} s, 2 workers {times[2]:.2f} s: "
-          f"{times[1] / times[2]:.2f}x   [target >= 1.6x]; samples equal: {same}")
+    print(f"4 Dask LocalCluster, background+foreground MC of the LFP pack, n={n_d} ({job.n_chunks} chunks of "
+          f"{mc.CHUNK}, {scheduler.TASKS_PER_WORKER} tasks per worker), best of {reps}: compute 1 worker "
+          f"{best[1]:.2f} s, 2 workers {best[2]:.2f} s: {best[1] / best[2]:.2f}x   [target >= 1.6x]; "
+          f"in-process {t_in:.2f} s")
+    print(f"  set-up (not in the ratio): cluster start 1 worker {start[1]:.2f} s, 2 workers {start[2]:.2f} s; "
+          f"scatter + warm-up {setup[1]:.2f} s / {setup[2]:.2f} s; samples equal (in-process, 1, 2 workers): {same}; "
+          f"load average at the end {os.getloadavg()[0]:.2f} (a ratio is meaningful below ~0.5 before the run)")
     print("all checks pass" if ok else "CHECK FAILED")
     return 0 if ok else 1
 

@@ -144,40 +144,46 @@ class Comparison:
         matplotlib.use("Agg", force=True)
         import matplotlib.pyplot as plt
 
+        from .report import fonts
+
         path = Path(path)
-        fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(self.labels) + 3), 5))
-        x = range(len(self.labels))
-        stages = self.stages or []
-        pos = [0.0] * len(self.labels)
-        neg = [0.0] * len(self.labels)
-        if stages:
-            for s in stages:
-                vals = list(self.frame[s])
-                bottoms = [pos[i] if v >= 0 else neg[i] for i, v in enumerate(vals)]
-                ax.bar(x, vals, bottom=bottoms, label=s[7:])
-                for i, v in enumerate(vals):
-                    if v >= 0:
-                        pos[i] += v
-                    else:
-                        neg[i] += v
-            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        else:
-            ax.bar(x, list(self.frame["total"]))
-        if self.samples is not None:  # 5th-95th percentile interval and median of each target
-            p5, p50, p95 = np.percentile(self.samples, [5, 50, 95], axis=1)
-            ax.errorbar(list(x), p50, yerr=[p50 - p5, p95 - p50], fmt="o", color="black", capsize=6,
-                        label="Monte Carlo median, 5-95 %")
-            if not stages:
-                ax.legend(fontsize=8)
-        ax.set_xticks(list(x))
-        ax.set_xticklabels([textwrap.fill(lbl.replace(", ", ",\n"), 28) if len(lbl) > 28 else lbl for lbl in self.labels], rotation=0,
-                           ha="center", fontsize=8)
-        ax.set_ylabel(self.score_unit)
-        ax.set_title(" | ".join(self.method[1:]) if len(self.method) > 1 else str(self.method), fontsize=9)
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
+        texts = list(self.labels) + [s[7:] for s in (self.stages or [])] + [str(m) for m in self.method]
+        style = {"font.family": "sans-serif", "font.sans-serif": fonts.font_for(texts),
+                 "axes.unicode_minus": False}  # Chinese labels drawn with a CJK font
+        with plt.rc_context(style):
+            fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(self.labels) + 3), 5))
+            x = range(len(self.labels))
+            stages = self.stages or []
+            pos = [0.0] * len(self.labels)
+            neg = [0.0] * len(self.labels)
+            if stages:
+                for s in stages:
+                    vals = list(self.frame[s])
+                    bottoms = [pos[i] if v >= 0 else neg[i] for i, v in enumerate(vals)]
+                    ax.bar(x, vals, bottom=bottoms, label=s[7:])
+                    for i, v in enumerate(vals):
+                        if v >= 0:
+                            pos[i] += v
+                        else:
+                            neg[i] += v
+                ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+            else:
+                ax.bar(x, list(self.frame["total"]))
+            if self.samples is not None:  # 5th-95th percentile interval and median of each target
+                p5, p50, p95 = np.percentile(self.samples, [5, 50, 95], axis=1)
+                ax.errorbar(list(x), p50, yerr=[p50 - p5, p95 - p50], fmt="o", color="black", capsize=6,
+                            label="Monte Carlo median, 5-95 %")
+                if not stages:
+                    ax.legend(fontsize=8)
+            ax.set_xticks(list(x))
+            ax.set_xticklabels([textwrap.fill(lbl.replace(", ", ",\n"), 28) if len(lbl) > 28 else lbl for lbl in self.labels], rotation=0,
+                               ha="center", fontsize=8)
+            ax.set_ylabel(self.score_unit)
+            ax.set_title(" | ".join(self.method[1:]) if len(self.method) > 1 else str(self.method), fontsize=9)
+            fig.tight_layout()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path, dpi=120)
+            plt.close(fig)
         return path
 
 

@@ -305,15 +305,12 @@ class Project:
     def info(self) -> dict:
         bd = self.activate()
         state = self._state()
-        import bw2calc
-        import bw2io
-
         return {
             "project": str(self.path),
             "brightway_dir": str(self.bw_dir),
             "brightway_project": BW_PROJECT,
             "versions": {"green-lca": _version(), "bw2data": bd.__version__ if hasattr(bd, "__version__") else "",
-                         "bw2calc": getattr(bw2calc, "__version__", ""), "bw2io": getattr(bw2io, "__version__", "")},
+                         "bw2calc": _version("bw2calc", ""), "bw2io": _version("bw2io", "")},  # not imported: ~0.3 s
             "solver": engine.SOLVER,
             "inventories_dir": str(inventory.inventories_dir()),
             "inventories_version": state.get("inventories_version"),
@@ -593,10 +590,11 @@ class Project:
         return hooks.query("sensitivity")(self, target, **options)
 
 
-def _version() -> str:
+def _version(dist: str = "green-lca", unknown: str = "0+unknown") -> str:
+    """The installed version of distribution ``dist`` (read from its metadata, without importing it)."""
     try:
         from importlib.metadata import version
 
-        return version("green-lca")
+        return version(dist)
     except Exception:
-        return "0+unknown"
+        return unknown

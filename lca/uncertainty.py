@@ -40,6 +40,7 @@ from .errors import InputError, LcaError
 from .results import Distribution
 
 CHUNK = 2048  # samples per chunk [-]: fixed, so the random streams do not depend on the workers
+BLOCK = 128  # samples per solve block inside a chunk [-] (speed only: results do not depend on it)
 STREAM_BACKGROUND, STREAM_PARAMS, STREAM_ROWS = 0, 1, 2
 MAX_SAMPLES = 10_000_000  # a larger n is refused (memory of the returned samples) [-]
 MODELS_DB = "models"
@@ -278,9 +279,22 @@ class BackgroundSampler:
         return _sample(self.dist, self.val, u, self.unc), _sample(self.bdist, self.bval, ub, self.bunc)
 
     def scores(self, seed: int, chunk: int, S: int, sampled: bool) -> np.ndarray:
-        """Scores of every upstream column (local order) for one chunk: (m, S) or (m, 1) when static."""
-        V, BV = self.values(seed, chunk, S, sampled)
-        return self.solve(V, BV)
+        """Scores of every upstream column (local order) for one chunk: (m, S) or (m, 1) when static.
+
+        The chunk's uniform numbers are drawn at once (the streams do not depend on blocking); the
+        inverse CDFs and the solve then run on blocks of :data:`BLOCK` samples, whose temporaries stay
+        in the CPU cache and below malloc's mmap threshold (the same numbers, 2-4x less time)."""
+        if not sampled or self.n_uncertain == 0:
+            return self.solve(self.val[:, None], self.bval[:, None])
+        rng = _rng(seed, STREAM_BACKGROUND, chunk)
+        u = rng.random((int(self.unc.sum()), S))
+        ub = rng.random((int(self.bunc.sum()), S))
+        z = np.empty((self.m, S))
+        for a in range(0, S, BLOCK):
+            b = min(S, a + BLOCK)
+            z[:, a:b] = self.solve(_sample(self.dist, self.val, u[:, a:b], self.unc),
+                                   _sample(self.bdist, self.bval, ub[:, a:b], self.bunc))
+        return z
 
 
 # -- targets ----------------------------------------------------------------------------------------
@@ -427,14 +441,16 @@ class Job:
                          else float(t[1].evaluate(z, {}, None, 1)[0]) for t in self.targets])
 
 
-def run(job: Job, scheduler=None) -> np.ndarray:
-    """All samples of ``job`` (targets x n), in-process or on a Dask scheduler (:mod:`lca.scheduler`)."""
+def run(job: Job, scheduler=None, timings: dict | None = None) -> np.ndarray:
+    """All samples of ``job`` (targets x n), in-process or on a Dask scheduler (:mod:`lca.scheduler`).
+
+    ``timings`` (optional dict) receives ``setup`` and ``compute`` [s] of a scheduler run."""
     if scheduler is None:
         parts = [job.run_chunk(k) for k in range(job.n_chunks)]
     else:
         from . import scheduler as sched
 
-        parts = sched.map_chunks(job, scheduler)
+        parts = sched.map_chunks(job, scheduler, timings)
     return np.concatenate(parts, axis=1)
 
 

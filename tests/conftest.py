@@ -39,27 +39,18 @@ def _set_up_once() -> Path:
 
 
 @pytest.fixture(scope="session")
-def project_dir() -> Path:
-    return _ROOT / "session-project"
-
-
-@pytest.fixture(scope="session")
-def project(project_dir):
+def session_project():
     """The one set-up project shared by the whole test session (a copy of the run's set-up)."""
     import lca
 
     template = _set_up_once()
-    shutil.copytree(template, project_dir, ignore=shutil.ignore_patterns("write.lock"))
-    return lca.open_project(project_dir)
-
-
-@pytest.fixture(scope="session")
-def gwp100():
-    return ("IPCC 2021", "climate change", "global warming potential (GWP100)")
+    d = _ROOT / "session-project"
+    shutil.copytree(template, d, ignore=shutil.ignore_patterns("write.lock"))
+    return lca.open_project(d)
 
 
 @pytest.fixture(scope="module")
-def module_project(project, tmp_path_factory):
+def module_project(session_project, tmp_path_factory):
     """A private copy of the session project for one test module: its writes never touch the shared one.
 
     Copied (not set up again) under the session project's lock, so it costs a file copy.
@@ -67,10 +58,34 @@ def module_project(project, tmp_path_factory):
     import lca
 
     d = tmp_path_factory.mktemp("module-project") / "project"
-    project.activate()
-    with project.lock():  # a quiet moment: nobody writes while we copy
-        shutil.copytree(project.path, d, ignore=shutil.ignore_patterns("write.lock"))
+    session_project.activate()
+    with session_project.lock():  # a quiet moment: nobody writes while we copy
+        shutil.copytree(session_project.path, d, ignore=shutil.ignore_patterns("write.lock"))
     return lca.open_project(d)
+
+
+@pytest.fixture(scope="module")
+def project(request):
+    """The project a test module works on.
+
+    A module that writes (imports workbooks, writes databases) says so with
+    ``WRITES_PROJECT = True`` and gets its own copy (:func:`module_project`), so no module
+    sees another's data; the others share the session project.
+    """
+    if getattr(request.module, "WRITES_PROJECT", False):
+        return request.getfixturevalue("module_project")
+    return request.getfixturevalue("session_project")
+
+
+@pytest.fixture(scope="module")
+def project_dir(project) -> Path:
+    """The directory of :func:`project` (for ``lca --project DIR`` calls)."""
+    return project.path
+
+
+@pytest.fixture(scope="session")
+def gwp100():
+    return ("IPCC 2021", "climate change", "global warming potential (GWP100)")
 
 
 def pytest_unconfigure(config):

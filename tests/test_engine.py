@@ -6,6 +6,8 @@ import pytest
 
 import lca
 
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+
 CO2_CF, CH4_CF = 1.0, 29.8  # IPCC 2021 GWP100 [kg CO2e/kg], AR6 WG1 Table 7.15
 
 # Amounts chosen exactly representable in float32 (Brightway stores matrices as float32).

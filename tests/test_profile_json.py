@@ -6,6 +6,8 @@ import pytest
 from lca import cli
 from lca.demo import examples_dir
 
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+
 
 def test_profile_json_has_footprint_keys_consistent_with_rollup(project, project_dir, capsys):
     files = sorted(examples_dir().glob("*.xlsx")) + sorted(examples_dir().glob("*.json"))

@@ -11,6 +11,8 @@ import pytest
 import lca
 from lca.results import dumps
 
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+
 
 def ds(db, code, production=1.0, tech=(), bio=()):
     exc = [{"input": (db, code), "amount": production, "type": "production"}]

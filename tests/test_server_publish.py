@@ -20,6 +20,8 @@ from lca.server import clients, store
 from lca.supply.demo import example_files
 from server_util import Server
 
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+
 PRODUCT = "GD-PACK/ESS-100"
 
 

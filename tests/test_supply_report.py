@@ -12,6 +12,8 @@ import pytest
 from lca import cli
 from lca.supply.fill import write_workbook
 
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+
 PERIOD = {"reporting_period_start": date(2024, 1, 1), "reporting_period_end": date(2024, 12, 31)}
 EVIL = '=HYPERLINK("http://evil.example","x")'
 

@@ -12,6 +12,8 @@ import openpyxl
 import numpy as np
 import pytest
 
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+
 sys.path.insert(0, str(Path(__file__).parent))
 from xlsx_factory import LAUGHS, NS, inline, sheet_xml, write_raw_xlsx, write_zip_bomb  # noqa: E402
 

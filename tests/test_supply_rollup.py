@@ -17,6 +17,8 @@ from lca.supply.fill import write_workbook
 
 import background_matrix
 
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+
 CH4, N2O, SF6 = 29.8, 273.0, 25200.0
 PERIOD = {"reporting_period_start": date(2024, 1, 1), "reporting_period_end": date(2024, 12, 31)}
 REL = 1e-6  # Brightway stores float32 (about 7 significant digits)

@@ -13,6 +13,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+
 sys.path.insert(0, str(Path(__file__).parent))
 from xlsx_factory import build  # noqa: E402
 

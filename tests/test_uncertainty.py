@@ -115,3 +115,21 @@ def test_same_seed_same_numbers_with_one_and_two_dask_workers(project):
     two = project.uncertainty(m, n=5000, seed=5, scheduler="local:2")
     assert np.array_equal(inproc.samples, one.samples)
     assert np.array_equal(one.samples, two.samples)
+
+
+def test_solve_blocks_and_task_groups_do_not_change_the_numbers(project, monkeypatch):
+    import lca.uncertainty as mc
+    from lca import scheduler
+
+    job, _ = make_job(project, [battery_pack("LFP", 60.0)], [1.0], 3000, 11)
+    monkeypatch.setattr(mc, "BLOCK", mc.CHUNK)  # one block per chunk: the unblocked computation
+    whole = run(job)
+    monkeypatch.setattr(mc, "BLOCK", 100)  # blocks that do not divide the chunk
+    assert np.array_equal(run(job), whole)
+    # tasks of several consecutive chunks: every chunk exactly once, in order, for any worker count
+    for n_chunks in (1, 2, 7, 98, 1000):
+        for workers in (1, 2, 3, 16):
+            g = scheduler.groups(n_chunks, workers)
+            assert [k for ks in g for k in ks] == list(range(n_chunks))
+            assert len(g) == min(n_chunks, 4 * workers)
+    assert scheduler.groups(98, 2)[0] == list(range(12))  # 98 chunks / 8 tasks: 12 or 13 each

@@ -12,6 +12,8 @@ from lca import cli
 from lca.cli import parse_target_amount
 from lca.models import battery_pack
 
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+
 
 def test_two_identical_targets_have_p_lower_one_half(project):
     n = 4000
@@ -126,3 +128,27 @@ def test_supplier_product_monte_carlo_uses_dqr_lognormals(project, tmp_path):
     e = list(pcf.biosphere())[0]
     # no DQR declared for PCF1: the table's DQR 3 row, GSD 1.11
     assert e["uncertainty type"] == 2 and math.exp(e["scale"]) == pytest.approx(distributions.dqr_gsd(3))
+
+
+def test_compare_chart_and_uncertainty_plots_draw_chinese_labels_with_a_cjk_font(project, tmp_path):
+    import warnings
+
+    from lca.report import fonts
+
+    cmp = project.compare([battery_pack("LFP", 60.0), battery_pack("NMC811", 60.0)], uncertainty=500, seed=1)
+    cmp.labels = ["磷酸铁锂 电池包", "三元 NMC811 电池包"]  # names as a Chinese supplier writes them
+    family = fonts.cjk_font()
+    assert family and all(fonts.missing_glyphs(family, t) == "" for t in cmp.labels)
+    sens = project.sensitivity(battery_pack("LFP", 60.0), n=64, seed=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = [cmp.plot(tmp_path / "c.png")]
+        from lca.report import uncertainty_plots
+
+        paths.append(uncertainty_plots.tornado(["电芯能耗", "能量密度"], [0.2, 0.5], [0.3, 0.6], "敏感性",
+                                               tmp_path / "t.png"))
+        paths.append(sens.plot(tmp_path / "s.png"))
+    glyph = [str(w.message) for w in caught if "glyph" in str(w.message).lower() or "missing from" in str(w.message)]
+    assert not glyph, glyph  # DejaVu Sans alone warns "Glyph ... missing from font(s) DejaVu Sans"
+    for p in paths:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
