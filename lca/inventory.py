@@ -6,7 +6,6 @@ only place that knows the file layout. Nothing here touches Brightway.
 """
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
 import math
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import pedigree
+from . import csvdata, pedigree
 from .errors import InputError, InputIssue
 from .paths import inventories_dir
 from .text import norm_name, strip
@@ -76,11 +75,10 @@ def flows() -> dict[str, Flow]:
 @lru_cache(maxsize=4)
 def _flows(version: str) -> dict[str, Flow]:
     out: dict[str, Flow] = {}
-    with open(inventories_dir() / "flows.csv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            flow = Flow(row["alias"], row["gas_code"], row["name"], tuple(row["categories"].split("::")))
-            out[flow.alias] = flow
-            out[flow.gas_code] = flow
+    for row in csvdata.rows(inventories_dir() / "flows.csv"):
+        flow = Flow(row["alias"], row["gas_code"], row["name"], tuple(row["categories"].split("::")))
+        out[flow.alias] = flow
+        out[flow.gas_code] = flow
     return out
 
 
@@ -244,11 +242,22 @@ def uncertainty_table() -> dict:
 
 @lru_cache(maxsize=4)
 def _uncertainty_table(version: str) -> dict:
-    path = inventories_dir() / "uncertainty.toml"
+    return read_toml(inventories_dir() / "uncertainty.toml")
+
+
+def read_toml(path: Path, what: str = "") -> dict:
+    """One TOML data file of ``inventories/`` (``what`` names it in messages, e.g. ``parameter file``).
+
+    Raises
+    ------
+    lca.InputError
+        The file is missing (reinstall) or not valid TOML (where, and why).
+    """
+    label = f"{what} {path}" if what else str(path)
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"{path} is missing; reinstall green-lca") from None
+        raise InputError(f"{label} is missing; reinstall green-lca") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path} is not valid TOML: {exc}") from None
 
@@ -281,9 +290,8 @@ def _aliases(version: str) -> dict[str, str]:
     path = inventories_dir() / "aliases.csv"
     if not path.exists():
         return out
-    with open(path, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            out[_norm(row["alias"])] = row["code"].strip()
+    for row in csvdata.rows(path):
+        out[_norm(row["alias"])] = row["code"].strip()
     return out
 
 

@@ -8,10 +8,10 @@ data only). Read once per process.
 """
 from __future__ import annotations
 
-import csv
 from functools import lru_cache
 from pathlib import Path
 
+from . import csvdata
 from .errors import LcaError
 from .paths import bundled_inventories_dir
 
@@ -35,14 +35,13 @@ def table(name: str) -> tuple[dict[str, str], ...]:
     """
     path = vocabulary_dir() / f"{name}.csv"
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+        _, rows = csvdata.read(path)
     except OSError as exc:
         raise LcaError(f"{path}: cannot read the vocabulary table ({exc}); reinstall green-lca") from exc
-    for n, row in enumerate(rows, start=2):
+    for n, row in rows:
         if None in row.values() or None in row:
             raise LcaError(f"{path}, line {n}: wrong number of columns; fix the file")
-    return tuple({k: v.strip() for k, v in row.items()} for row in rows)
+    return tuple({k: v.strip() for k, v in row.items()} for _, row in rows)
 
 
 def _number(row: dict[str, str], key: str, name: str) -> float | None:

@@ -378,6 +378,42 @@ def test_methods_rewritten_after_the_import_are_refused_not_silently_zero(import
             proj.activate().Method(GWP100).write(rows)
 
 
+@pytest.mark.parametrize("stop_in", ["_swap", "finish"])
+def test_an_import_stopped_before_or_after_its_commit_is_rolled_back_or_completed(imported, proj_dir, tmp_path,
+                                                                                   monkeypatch, stop_in):
+    """A new name is written as itself (no temporary copy): stopped before the commit that adds its new
+    flows, the next open drops it (databases as before); stopped after it, the next open completes it
+    (its scores equal the independent solve)."""
+    from lca.background import release as bg_release
+
+    extra = (f"9e5a7d3c-4f6b-4a8c-9d0e-2f3a4b5c6d7{len(stop_in)}", f"Synthetic flow, stop test {stop_in}", "water",
+             "unspecified")  # a flow new to the project: its insert is the commit of a direct write
+    rel = factory.write_release(tmp_path / "small", factory.official_list("3.10")[20:32], seed=6,
+                                extra_flows=[extra])
+    assert any(f == extra[0] for b in rel.bio for f, _ in b)
+    before = imported[0].info()
+    name = f"ei-stop-{stop_in.strip('_')}"
+
+    def stop(*a, **k):
+        raise KeyboardInterrupt  # as a kill would, between the steps (nothing after runs)
+
+    monkeypatch.setattr(bg_release, stop_in, stop)
+    with pytest.raises(KeyboardInterrupt):
+        lca.open_project(proj_dir).import_background(rel.root, name=name)
+    monkeypatch.undo()
+    after = lca.open_project(proj_dir).info()  # the next command repairs
+    assert not any(n.endswith(".importing") for n in after["databases"])
+    if stop_in == "_swap":
+        assert after["databases"] == before["databases"] and name not in after["backgrounds"]
+        return
+    assert name in after["backgrounds"]
+    A, B, uuids = rel.matrices()
+    cf = shipped_cfs(GWP100)
+    want = spla.spsolve(A.T.tocsc(), B.T @ np.array([cf.get(f, 0.0) for f in uuids]))
+    s = lca.open_project(proj_dir).footprints(database=name)
+    np.testing.assert_allclose([s[f"{name}:{_code_of(d)}"] for d in rel.datasets], want, rtol=REL, atol=0)
+
+
 def test_not_a_release_folder(imported, tmp_path):
     with pytest.raises(lca.InputError, match="MasterData"):
         imported[0].import_background(tmp_path, name="x")

@@ -17,13 +17,12 @@ An unmapped code is an :class:`lca.InputError` naming the material and the mappi
 """
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .. import inventory
+from .. import csvdata, inventory
 from ..errors import InputError
 
 MAPPING_COLUMNS = ("code", "activity", "product", "locations", "unit", "factor", "note")
@@ -81,13 +80,11 @@ def _read_mapping(path: str, _mtime: int) -> dict[str, Row]:
         raise InputError(f"mapping file {p} does not exist; the mappings green-lca ships: "
                          f"{', '.join(sorted(x.name for x in mappings_dir().glob('ecoinvent-*.csv')))}")
     out: dict[str, Row] = {}
-    with open(p, encoding="utf-8", newline="") as fh:
-        lines = [(i, ln) for i, ln in enumerate(fh, 1) if ln.strip() and not ln.lstrip().startswith("#")]
-    reader = csv.DictReader([ln for _, ln in lines])
-    missing = [c for c in MAPPING_COLUMNS if c not in (reader.fieldnames or [])]
+    fieldnames, records = csvdata.read(p)
+    missing = [c for c in MAPPING_COLUMNS if c not in fieldnames]
     if missing:
         raise InputError(f"{p}: missing column(s) {missing}; the columns are {', '.join(MAPPING_COLUMNS)}")
-    for (lineno, _), rec in zip(lines[1:], reader):
+    for lineno, rec in records:
         code = (rec["code"] or "").strip()
         try:
             factor = float(rec["factor"])
@@ -107,11 +104,8 @@ def _read_mapping(path: str, _mtime: int) -> dict[str, Row]:
 
 @lru_cache(maxsize=2)
 def _grid_table(path: str, _mtime: int) -> dict[str, tuple[str, str]]:
-    out = {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        for rec in csv.DictReader(ln for ln in fh if ln.strip() and not ln.startswith("#")):
-            out[rec["location"].strip()] = (rec["grid_region"].strip(), rec["note"].strip())
-    return out
+    return {rec["location"].strip(): (rec["grid_region"].strip(), rec["note"].strip())
+            for rec in csvdata.rows(path)}
 
 
 def grid_regions() -> dict[str, tuple[str, str]]:

@@ -16,12 +16,14 @@ leaves the project as it was:
 
 1. extract and link (no Brightway writes); unlinked exchanges are refused with their list;
 2. under the project's write lock: validate every dataset and exchange (types, finite
-   float32 amounts, every input exists); then write the database under a temporary name
-   (``NAME.importing``, marked pending in the project state; a killed writer leaves only
-   it, which the next command deletes);
-3. swap in one SQLite transaction: the temporary rows become ``NAME`` (replacing an older
-   ``NAME``) and the new flows join ``biosphere3``; the swap is recorded in the state first,
-   so a writer killed after the commit is completed by the next command; then process.
+   float32 amounts, every input exists); then write the database (marked pending in the
+   project state as ``NAME.importing``): under that temporary name when it replaces an older
+   ``NAME``, else as ``NAME`` itself (no rename pass over its exchanges); a killed writer
+   leaves only rows the next command deletes;
+3. commit in one SQLite transaction: the temporary rows become ``NAME`` (replacing the older
+   one) and the new flows join ``biosphere3``; what is written is recorded in the state
+   first, so a writer killed after the commit is completed by the next command, one killed
+   before it rolled back; then process, and give the new flows their factors.
 """
 from __future__ import annotations
 
@@ -423,23 +425,34 @@ def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta:
         twins = release_flows_mod.twins(bd, AD, flows, used or {c: [] for c in flows}, flow_map, flow_map_path)
         if tmp in bd.databases or AD.select().where(AD.database == tmp).exists():
             _drop(bd, tmp)  # an earlier attempt's leftovers
-        replaced = name in bd.databases
+        replaced = name in bd.databases or AD.select().where(AD.database == name).exists()
+        # nothing to replace: write NAME itself (a killed write is rolled back the same way), so
+        # no rename pass over its exchanges is needed; replacing: write NAME.importing, then swap
+        target = tmp if replaced else name
+        if not replaced:
+            _relabel(data, tmp, name)
         n_exc = sum(len(d.get("exchanges", [])) for d in data)
         info = dict(meta, datasets=len(data), exchanges=n_exc,
                     imported=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                     new_flows=[{"code": f["code"], "name": f["name"], "categories": list(f.get("categories", ())),
                                 "characterized_as": twins.get(f["code"])} for f in new_flows],
                     twins=twins)
-        project._set_pending(tmp, True)
+        project._set_pending(tmp, True)  # the marker of an import at work, also when writing NAME itself
         try:
+            if not replaced:  # recorded first: a killed write of NAME is then dropped by the next command
+                state = project._state()
+                state[STATE_KEY] = {"tmp": tmp, "name": name, "info": info, "direct": True}
+                project._save_state(state)
             with _quiet():
-                db = bd.Database(tmp)
-                db.register(format=meta["kind"], **{META_KEY: info})
-                db.write({(tmp, d["code"]): d for d in data}, process=False, searchable=False, check_typos=False)
-            state = project._state()
-            state[STATE_KEY] = {"tmp": tmp, "name": name, "info": info}
-            project._save_state(state)
-            _swap(bd, tmp, name, new_flows)
+                db = bd.Database(target)
+                db.register(format=meta["kind"], **({META_KEY: info} if replaced else {}))
+                db.write({(target, d["code"]): d for d in data}, process=False, searchable=False,
+                         check_typos=False)
+            if replaced:
+                state = project._state()
+                state[STATE_KEY] = {"tmp": tmp, "name": name, "info": info}
+                project._save_state(state)
+            _swap(bd, tmp, name, new_flows, rename=replaced)
             finish(project, tmp)
         except BaseException:
             project._forget()
@@ -450,8 +463,22 @@ def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta:
                                 seconds=round(time.perf_counter() - start, 3))
 
 
-def _swap(bd, tmp: str, name: str, new_flows: list[dict]) -> None:
-    """One SQLite transaction: drop old ``name``, rename ``tmp`` -> ``name``, add the new flows."""
+def _relabel(data: list[dict], old: str, new: str) -> None:
+    """Datasets of database ``old`` (and their own inputs) relabelled as database ``new``, in place."""
+    for d in data:
+        d["database"] = new
+        for e in d.get("exchanges", ()):
+            for k in ("input", "output"):
+                v = e.get(k)
+                if v and v[0] == old:
+                    e[k] = (new, v[1])
+
+
+def _swap(bd, tmp: str, name: str, new_flows: list[dict], rename: bool = True) -> None:
+    """One SQLite transaction: drop old ``name``, rename ``tmp`` -> ``name`` (``rename``), add the new flows.
+
+    Without ``rename`` (``name`` was written directly) only the flows are added: that commit is
+    what completes the import (:func:`finish`)."""
     from bw2data.backends import ActivityDataset as AD
     from bw2data.backends import ExchangeDataset as ED
     from bw2data.backends import sqlite3_lci_db
@@ -462,13 +489,14 @@ def _swap(bd, tmp: str, name: str, new_flows: list[dict]) -> None:
                                                                           release_flows_mod.MARK: True}}
             for f in new_flows]
     with sqlite3_lci_db.atomic():
-        ED.delete().where(ED.output_database == name).execute()
-        AD.delete().where(AD.database == name).execute()
-        AD.update(database=name).where(AD.database == tmp).execute()
-        # one pass over the exchanges (only the temporary database's own exchanges link to it)
-        sqlite3_lci_db.execute_sql(
-            "UPDATE exchangedataset SET output_database = ?, input_database = CASE WHEN input_database = ? "
-            "THEN ? ELSE input_database END WHERE output_database = ?", (name, tmp, name, tmp))
+        if rename:
+            ED.delete().where(ED.output_database == name).execute()
+            AD.delete().where(AD.database == name).execute()
+            AD.update(database=name).where(AD.database == tmp).execute()
+            # one pass over the exchanges (only the temporary database's own exchanges link to it)
+            sqlite3_lci_db.execute_sql(
+                "UPDATE exchangedataset SET output_database = ?, input_database = CASE WHEN input_database = ? "
+                "THEN ? ELSE input_database END WHERE output_database = ?", (name, tmp, name, tmp))
         for i in range(0, len(rows), 500):
             AD.insert_many(rows[i:i + 500]).execute()
 
@@ -480,22 +508,31 @@ def finish(project, tmp: str) -> None:
     bd = project.activate()
     state = project._state()
     swap = state.get(STATE_KEY) or {}
-    swapped = swap.get("tmp") == tmp and not AD.select().where(AD.database == tmp).exists()
+    if swap.get("tmp") == tmp and swap.get("direct"):  # NAME written itself: complete iff all committed
+        name, info = swap["name"], swap["info"]
+        codes = [f["code"] for f in info.get("new_flows") or ()]
+        flows_in = sum(AD.select().where((AD.database == inventory.BIOSPHERE_DB) & (AD.code << codes[i:i + 500]))
+                       .count() for i in range(0, len(codes), 500))
+        swapped = (AD.select().where(AD.database == name).count() == info["datasets"] and flows_in == len(codes))
+        source, drop = name, (None if swapped else name)
+    else:
+        swapped = swap.get("tmp") == tmp and not AD.select().where(AD.database == tmp).exists()
+        source, drop = tmp, (None if swapped else tmp)
     with _quiet():
         if swapped:
             name = swap["name"]
-            meta = dict(bd.databases.get(tmp) or {}, **{META_KEY: swap["info"]})
+            meta = dict(bd.databases.get(source) or {}, **{META_KEY: swap["info"]})
             meta.pop("processed", None)
             bd.databases[name] = meta
             bd.databases.flush()
-            if tmp in bd.databases:
+            if tmp in bd.databases and source == tmp:
                 del bd.databases[tmp]  # its rows are now name's: this drops only the metadata
             bd.Database(name).process()
             # the release's new flows get their ecoinvent 3.9 twins' factors (idempotent: redone on repair)
             twins = swap["info"].get("twins") or {}
             release_flows_mod.characterize(bd, AD, [{"code": c, "characterized_as": t} for c, t in twins.items()])
         else:
-            _drop(bd, tmp)
+            _drop(bd, drop)
     state = project._state()
     state.pop(STATE_KEY, None)
     project._save_state(state)

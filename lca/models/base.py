@@ -23,7 +23,6 @@ import copy
 import hashlib
 import json
 import math
-import tomllib
 from functools import lru_cache
 
 import numpy as np
@@ -39,13 +38,7 @@ BIOSPHERE_DB = inventory.BIOSPHERE_DB
 # -- parameter files ---------------------------------------------------------------------------
 @lru_cache(maxsize=8)
 def _parameters(name: str, version: str) -> dict:
-    path = inventory.inventories_dir() / "parameters" / f"{name}.toml"
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"parameter file {path} is missing; reinstall green-lca") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path} is not valid TOML: {exc}") from None
+    return inventory.read_toml(inventory.inventories_dir() / "parameters" / f"{name}.toml", "parameter file")
 
 
 def parameters(name: str, version: str | None = None) -> dict:

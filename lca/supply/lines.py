@@ -8,13 +8,12 @@ the linkers share.
 """
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from .. import inventory, units
+from .. import csvdata, inventory, units
 from ..errors import InputError, InputIssue
 
 SUPPLIER_DB = "suppliers"
@@ -97,9 +96,8 @@ def recycled_routes() -> dict[str, str]:
     path = inventory.inventories_dir() / "recycled_routes.csv"
     out: dict[str, str] = {}
     if path.exists():
-        with open(path, encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                out[row["code"].strip()] = row["recycled_code"].strip()
+        for row in csvdata.rows(path):
+            out[row["code"].strip()] = row["recycled_code"].strip()
     return out
 
 
