@@ -303,7 +303,7 @@ class Project:
             try:
                 with brightway.quiet():
                     bd.Database(name).write({(d["database"], d["code"]): dict(d) for d in data},
-                                            searchable=False)  # no full-text index: Project.search
+                                            searchable=False, check_typos=False)  # validated above; no FTS index
                     for other in list(bd.databases):
                         if other != name and name in bd.databases[other].get("depends", []):
                             bd.Database(other).process()
