@@ -9,6 +9,11 @@ and model definition they use). The job is scattered once to every worker
 (nothing unpicklable crosses the wire); a task computes several consecutive
 chunks. The chunks and their random streams are those of the in-process run, so
 results equal the in-process results for the same seed.
+
+Local workers run without Dask's statistical profiler and with glibc's default malloc thresholds (see
+:func:`_worker_config`). Workers of a ``tcp://`` cluster are started by their owner: for the
+same speed start them with ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` and without
+the nanny's ``MALLOC_TRIM_THRESHOLD_`` (``dask worker ADDRESS --no-nanny``).
 """
 from __future__ import annotations
 
@@ -44,8 +49,12 @@ TASKS_PER_WORKER = 4  # tasks per worker [-]: several chunks per task (less over
 
 def _worker_config():
     """Dask settings for the local workers: no statistical profiler (it samples every thread's stack
-    every 10 ms), single-threaded BLAS as Dask's own default."""
-    return {"distributed.worker.profile.enabled": False}
+    every 10 ms); and glibc's own malloc thresholds: Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_=65536``,
+    which also freezes the mmap threshold at 128 kB, so every solve block's temporaries (a few hundred
+    kB) were mapped, page-faulted and unmapped again: ~57 000 page faults per 20 chunks and up to 2x the
+    in-process time per chunk (measured, session 4). Single-threaded BLAS stays (Dask's default)."""
+    return {"distributed.worker.profile.enabled": False,
+            "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 
 def client(scheduler: str):
