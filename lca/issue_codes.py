@@ -72,7 +72,7 @@ _ROWS = (
      "工作簿链接了其他工作簿", "请粘贴数值,不要使用外部链接。"),
     ("file", "not_annotated", "No annotated copy could be written", "Open and save the file in Excel or WPS, "
      "or use the issue list of the import.", "无法生成批注副本", "请在 Excel 或 WPS 中打开并保存,或直接查看导入的问题列表。"),
-    # ---- sheets, headers, layout (lca/supply/rules.py)
+    # ---- sheets, headers, layout (lca/supply/layout.py)
     ("shape", "missing_sheet", "A required sheet is missing", "Use the template (lca template OUT.xlsx).",
      "缺少必需的工作表", "请使用模板(lca template OUT.xlsx)。"),
     ("shape", "unknown_sheet", "A sheet is not part of the template", "Rename it to a template sheet name or "
@@ -107,7 +107,7 @@ _ROWS = (
      "工作簿为空", "请填写供应商表和至少一个产品。"),
     ("shape", "no_products", "The Products sheet has no product", "Add at least one row below the header.",
      "产品表中没有产品", "请在表头下方至少添加一行产品。"),
-    # ---- cell values (lca/supply/cells.py, rules.py)
+    # ---- cell values (lca/supply/cells.py, fields.py)
     ("cell", "missing_value", "A required value is missing", "Fill in the cell (0 if there is none).",
      "缺少必填值", "请填写该单元格(没有则填 0)。"),
     ("cell", "not_a_number", "Not a number", "Enter a number such as 1.5, without a unit.",

@@ -55,9 +55,38 @@ def open_project(path: str | os.PathLike | None = None, setup: bool = True,
                  background: str | None = None) -> "Project":
     """Open (and on first use set up, offline) the project at ``path``.
 
-    ``path`` defaults to ``LCA_PROJECT``, then the per-user data directory. ``background``:
-    an imported background database (``lca background import``) that models and supplier
-    materials resolve to; default the open ``background``.
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The project directory [-], created if missing; default ``LCA_PROJECT``, then the
+        per-user data directory (:func:`default_path`).
+    setup : bool, default True
+        Set up what is missing or out of date (:mod:`lca.setup`: biosphere3, the IPCC 2021
+        and EF v3.1 methods bw2io ships, the background of ``inventories/``) and repair what
+        an interrupted write left; False opens without touching the directory.
+    background : str, optional
+        An imported background database [-] (``lca background import``) that models and
+        supplier materials resolve to; default the open ``background``.
+
+    Returns
+    -------
+    Project
+
+    Raises
+    ------
+    lca.InputError
+        ``background`` is not imported in this project (the message lists those that are).
+    lca.LockTimeout
+        Another process held the write lock longer than ``LCA_LOCK_TIMEOUT`` [s] during set-up.
+    lca.IntegrityError
+        The project is damaged beyond repair (move it aside and run ``lca init``).
+
+    References
+    ----------
+    .. [1] IPCC (2021). Climate Change 2021: The Physical Science Basis, AR6 WG1, Table 7.15
+       (GWP100, GWP20 of the ``IPCC 2021`` methods, :mod:`lca.methods`).
+    .. [2] European Commission (2022). Environmental Footprint 3.1 (the ``EF v3.1`` methods),
+       as shipped by bw2io in ``lcia_39_ecoinvent.zip``.
     """
     proj = Project(Path(path).expanduser() if path is not None else default_path(), background=background)
     if setup:
@@ -274,7 +303,7 @@ class Project:
             try:
                 with brightway.quiet():
                     bd.Database(name).write({(d["database"], d["code"]): dict(d) for d in data},
-                                            searchable=False)  # no full-text index: Project.search
+                                            searchable=False, check_typos=False)  # validated above; no FTS index
                     for other in list(bd.databases):
                         if other != name and name in bd.databases[other].get("depends", []):
                             bd.Database(other).process()

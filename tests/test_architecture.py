@@ -57,9 +57,10 @@ FORBIDDEN = [
 MAX_LINES = 650
 # module -> why it may be longer than MAX_LINES
 LONG_MODULES = {
-    "lca.supply.rules": "one concept: the validation rules of the template (sheet, field, row and cross-row "
-                        "checks); spec, parsing and records are in sheets, cells, records",
-    "lca.supply.workbook": "one concept: the safe xlsx reader (zip and XML limits, the raw cell model)",
+    "lca.supply.workbook": "one concept: reading an untrusted .xlsx safely -- package checks (zip sniff, entry "
+                           "count, sizes), hardened XML (no DTD or entities), the parts (content types, rels, "
+                           "styles, shared strings) and the sheets streamed under one budget (_Budget, _Refusal "
+                           "shared by every step); it returns the raw cell model defined at its top",
 }
 
 
@@ -220,3 +221,36 @@ def test_every_module_names_its_concept():
     missing = [m for m, p in MODULES.items()
                if p.stat().st_size and not ast.get_docstring(ast.parse(p.read_text(encoding="utf-8")))]
     assert not missing, f"modules without a docstring naming their concept: {missing}"
+
+
+def module_map() -> str:
+    """The module map of ``docs/architecture.md``: each layer's modules with their first docstring line."""
+    out = []
+    for layer, patterns in LAYERS:
+        out.append(f"\n### {layer}\n\n| module | concept |\n|---|---|")
+        for module, path in MODULES.items():
+            if _matches(module, patterns):
+                doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+                first = (doc.splitlines() or [""])[0].replace("|", "\\|")
+                out.append(f"| `{module}` | {first} |")
+    return "\n".join(out) + "\n"
+
+
+DOC = LCA.parent / "docs" / "architecture.md"
+MAP_START, MAP_END = "<!-- module map: python tests/test_architecture.py -->", "<!-- end of module map -->"
+
+
+def test_docs_architecture_lists_every_module_as_it_is():
+    text = DOC.read_text(encoding="utf-8")
+    current = text[text.index(MAP_START) + len(MAP_START):text.index(MAP_END)]
+    assert current.strip() == module_map().strip(), (
+        "docs/architecture.md's module map is stale: run `python tests/test_architecture.py` to rewrite it")
+
+
+if __name__ == "__main__":  # rewrite the module map of docs/architecture.md
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split(MAP_START)
+    tail = rest.split(MAP_END)[1]
+    DOC.write_text(head + MAP_START + "\n" + module_map() + "\n" + MAP_END + tail, encoding="utf-8")
+    print(f"wrote {DOC}")
+

@@ -133,3 +133,72 @@ def test_solve_blocks_and_task_groups_do_not_change_the_numbers(project, monkeyp
             assert [k for ks in g for k in ks] == list(range(n_chunks))
             assert len(g) == min(n_chunks, 4 * workers)
     assert scheduler.groups(98, 2)[0] == list(range(12))  # 98 chunks / 8 tasks: 12 or 13 each
+
+
+@pytest.mark.slow
+def test_monte_carlo_of_a_model_on_an_imported_background_samples_the_release(project, tmp_path):
+    """A model on an imported release (issue 12's ``background=``): the Monte Carlo samples the release's own
+    exchange distributions (as bw2io imports them from ecoSpold2) and nothing of the open background.
+
+    One release emission gets a lognormal (median = its amount, sigma 0.4); every other distribution is off
+    (the synthetic release carries none; foreground off). The footprint is linear in that emission:
+    F = F0 + D (e / e0 - 1), with D from two static footprints (emission x1 and x2), so the sampled
+    percentiles must be F0 + D (exp(sigma z_q) - 1)."""
+    import shutil
+
+    import bw2data as bd
+    from scipy.stats import norm
+
+    import ecospold_factory as factory
+    import lca
+    from test_background_release import release_entries
+
+    rel = factory.write_release(tmp_path / "rel", release_entries("3.10", extra=5), seed=2,
+                                extra_flows=[factory.TWIN_FLOW])
+    project.footprints()
+    dest = tmp_path / "project"
+    shutil.copytree(project.path, dest, ignore=shutil.ignore_patterns("write.lock"))
+    lca.open_project(dest).import_background(rel.root, name="ei-mc")
+    model = battery_pack("LFP", 60.0)
+    on = lca.open_project(dest, background="ei-mc")
+    f0 = on.footprint(model).total
+    # the release's largest fossil-CO2-like emission upstream of the model: try the biggest emissions first
+    on.activate()
+    db = bd.Database("ei-mc")
+    gwp = dict(bd.Method(on.method("GWP100")).load())
+    cands = sorted(((abs(e["amount"]) * gwp.get(e.input.id, 0.0), e) for a in db for e in a.biosphere()
+                    if gwp.get(e.input.id, 0.0) > 0), key=lambda t: -t[0])
+
+    def set_exchange(e, amount, sigma=None):
+        e["amount"] = amount
+        if sigma is not None:
+            e["uncertainty type"], e["loc"], e["scale"] = 2, float(np.log(amount)), sigma
+        e.save()
+        db.process()
+
+    chosen = None
+    for _, e in cands[:40]:
+        e0 = float(e["amount"])
+        set_exchange(e, 2 * e0)
+        d = lca.open_project(dest, background="ei-mc").footprint(model).total - f0
+        set_exchange(e, e0)
+        if d > 0.01 * f0:
+            chosen = (e, e0, d)
+            break
+    assert chosen, "no release emission upstream of the model contributes 1 %"
+    e, e0, dsc = chosen
+    sigma = 0.4
+    set_exchange(e, e0, sigma)
+    on = lca.open_project(dest, background="ei-mc")
+    n = 6000
+    dist = on.uncertainty(model, n=n, seed=3, foreground=False)
+    assert dist.static == pytest.approx(f0, rel=1e-6)
+    for q in (5, 25, 50, 75, 95):
+        want = f0 + dsc * (np.exp(sigma * norm.ppf(q / 100)) - 1)
+        # sampling error of a quantile: sqrt(q (1 - q) / n) / density, here < 0.03 sigma in z units
+        tol = dsc * sigma * np.exp(sigma * 1.645) * 0.05
+        assert dist.percentile(q) == pytest.approx(want, abs=tol), q
+    assert dist.median == pytest.approx(f0, abs=dsc * sigma * 0.05)  # lognormal amounts are medians
+    # background sampling off: no spread at all (the open background's own lognormals never come in)
+    still = on.uncertainty(model, n=200, seed=3, background=False, foreground=False)
+    assert np.ptp(still.samples) <= 1e-9 * abs(f0)

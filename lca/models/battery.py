@@ -79,7 +79,13 @@ def _resolved(version: str) -> dict:
 
 
 def chemistries() -> list[str]:
-    """Names of the chemistry sets in inventories/parameters/battery.toml."""
+    """The chemistry sets of ``inventories/parameters/battery.toml``.
+
+    Returns
+    -------
+    list of str
+        Their names [-], sorted (``LFP``, ``NMC811``, ...): the values ``battery_pack(chemistry=...)`` takes.
+    """
     return sorted(_data()["chemistry"])
 
 
@@ -349,5 +355,67 @@ class BatteryPack(Model):
 
 def battery_pack(chemistry: str = "LFP", capacity_kwh: float | None = None, region: str = "CN",
                  **params) -> BatteryPack:
-    """A battery pack model; footprint per kWh of capacity (``amount=capacity_kwh`` = the whole pack)."""
+    """A traction battery pack model: cell -> module -> pack, footprint per kWh of pack capacity.
+
+    The reference product is 1 kWh of nominal pack capacity; ``project.footprint(model,
+    amount=capacity_kwh)`` is the whole pack. Defaults come from the chemistry's named set
+    and ``[defaults]`` of ``inventories/parameters/battery.toml`` (each value there with
+    its unit, source and range).
+
+    Parameters
+    ----------
+    chemistry : str, default ``"LFP"``
+        Named set of battery.toml [-]: ``LFP`` (2022-2024 Chinese cell-to-pack production),
+        ``NMC811``, ``NMC622``, ``NCA`` (Dai et al. 2019 via premise), ``SIB-NMMT``
+        (sodium-ion, Zhang et al. 2024 via premise), ``LFP-premise2020`` (Crenna et al. 2021).
+    capacity_kwh : float, optional
+        Nominal pack capacity [kWh], > 0; default 60 kWh (a mid-size BEV pack, estimate).
+    region : str, default ``"CN"``
+        Grid location [-] of every step (``CN``, a province such as ``CN-SC``, ``DE`` ...).
+    **params
+        Overrides, each checked against its range:
+
+        - ``cathode_region``, ``cell_region``, ``pack_region`` [grid location]: per step.
+        - ``cell_energy_density`` [kWh/kg cell]: LFP 0.168 (BYD Blade), NMC811 0.28.
+        - ``cell_to_pack`` [kg cells/kg pack]: LFP 0.87 (module-free packs 85-90 %), NMC 0.726.
+        - ``cell_energy`` [kWh factory energy/kWh cell]: LFP 37.5 (Degen et al. 2023); other
+          Li-ion chemistries the same 6.3 kWh per kg of cell over their energy density.
+        - ``cell_heat_share`` [kWh natural-gas heat/kWh factory energy]: 0.52 (Degen & Schuette 2022).
+        - ``cell_electricity`` [kWh/kWh cell], ``cell_heat`` [MJ/kWh cell]: derived from the two
+          above unless given.
+        - ``lithium_route`` [``brine`` | ``spodumene``]: default spodumene (Istrate et al. 2024).
+        - ``graphite_synthetic_share`` [kg synthetic/kg graphite]: 0.85 (GGII 2022 shipments).
+        - ``recycled_al``, ``recycled_cu``, ``recycled_ni``, ``recycled_co``, ``recycled_li``
+          [kg recycled/kg]: 0 (primary only).
+        - ``casing`` [``aluminium`` | ``steel``].
+        - EU declaration: ``usable_share`` [kWh usable/kWh nominal] 0.9, ``cycles_per_year``
+          [full equivalent cycles/a] 60, ``service_years`` [a] 8.
+
+    Returns
+    -------
+    BatteryPack
+        The model; ``project.footprint(model)`` gives [kg CO2-Eq per kWh of capacity] with
+        GWP100, and ``extras`` per kg of pack and the EU declaration per kWh delivered.
+
+    Raises
+    ------
+    lca.InputError
+        An unknown chemistry, parameter or region, or a value outside its range.
+
+    References
+    ----------
+    .. [1] Degen, F., Winter, M., Bendig, D., Tübke, J. (2023). Energy consumption of current
+       and future production of lithium-ion and post lithium-ion battery cells. Nat. Energy
+       8:1284, doi:10.1038/s41560-023-01355-z.
+    .. [2] Degen, F., Schütte, M. (2022). Life cycle assessment of the energy consumption and
+       GHG emissions of state-of-the-art automotive battery cell production. J. Clean. Prod.
+       330:129798.
+    .. [3] Dai, Q., Kelly, J.C., Gaines, L., Wang, M. (2019). Life cycle analysis of lithium-ion
+       batteries for automotive applications. Batteries 5(2):48; as revised by Crenna, E. et
+       al. (2021), Resour. Conserv. Recycl. 170:105619 (via premise, BSD-3).
+    .. [4] Istrate, R. et al. (2024). Joule 8(11): most Chinese lithium chemicals are refined from
+       Australian spodumene (battery.toml ``lithium_route``).
+    .. [5] Regulation (EU) 2023/1542 (Batteries Regulation), Art. 7, and the JRC draft delegated
+       act on the carbon footprint of EV batteries (60 full equivalent cycles per year).
+    """
     return BatteryPack(chemistry=chemistry, capacity_kwh=capacity_kwh, region=region, **params)

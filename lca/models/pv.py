@@ -163,5 +163,54 @@ class PVModule(Model):
 
 def pv_module(technology: str = "PERC", construction: str = "glass-backsheet", region: str = "CN",
               **params) -> PVModule:
-    """A PV module model; footprint per kWp (extras per m2, per module, per kWh generated)."""
+    """A crystalline-silicon PV module model: MG-Si -> poly-Si -> ingot -> wafer -> cell -> module, per kWp.
+
+    The reference product is 1 kWp, i.e. ``1 / efficiency`` m2 of module at STC
+    (1 kW/m2). Quantities come from ``inventories/parameters/pv.toml`` (IEA PVPS / premise
+    inventories; each value with its unit, source and range).
+
+    Parameters
+    ----------
+    technology : {"PERC", "TOPCon", "HJT"}, default ``"PERC"``
+        Cell technology [-]: its own layers, silver, efficiency and wafer defaults.
+    construction : {"glass-backsheet", "glass-glass"}, default ``"glass-backsheet"``
+        Module construction [-].
+    region : str, default ``"CN"``
+        Grid location of every step [-]; with ``CN`` a step takes the province pv.toml gives
+        it (polysilicon: ``CN-XJ``, Xinjiang, 55 % of Chinese polysilicon in 2021).
+    **params
+        Overrides, each checked against its range:
+
+        - ``mgsi_region``, ``polysi_region``, ``ingot_region``, ``wafer_region``,
+          ``cell_region``, ``module_region`` [grid location]: per step.
+        - ``frame`` [bool]: aluminium frame (default True).
+        - ``efficiency`` [-], 0 < efficiency <= 1: module efficiency at STC (PERC 0.22,
+          Fraunhofer ISE 2023).
+        - ``power_w`` [W per module at STC]: 550 (estimate).
+        - ``wafer_thickness_um``, ``kerf_loss_um`` [um]: PERC 150 and 55 (ITRPV 2023).
+        - per kWh generated (``extras``): ``yield_kwh_per_kwp`` [kWh/kWp/a] 1300 (estimate),
+          ``lifetime_years`` [a] 30 and ``degradation`` [1/a, linear] 0.007 (IEA PVPS 2020).
+
+    Returns
+    -------
+    PVModule
+        The model; ``project.footprint(model)`` gives [kg CO2-Eq per kWp] with GWP100, and
+        ``extras`` per m2, per module and per kWh generated.
+
+    Raises
+    ------
+    lca.InputError
+        An unknown technology, construction, parameter or region, or a value outside its range.
+
+    References
+    ----------
+    .. [1] IEA PVPS Task 12 (2020). Life Cycle Inventories and Life Cycle Assessments of
+       Photovoltaic Systems, Report T12-19:2020 (via premise extracts).
+    .. [2] IEA PVPS Task 12 (2020). Methodology Guidelines on Life Cycle Assessment of
+       Photovoltaic (module lifetime 30 years, degradation 0.7 %/a).
+    .. [3] ITRPV, International Technology Roadmap for Photovoltaic, 14th/15th ed. (2023/2024):
+       wafer thickness and kerf loss (as recalled in pv.toml, marked there as not re-read).
+    .. [4] Mueller, A. et al. (2021). Sol. Energy Mater. Sol. Cells 230:111277 (published
+       comparison of module footprints by manufacturing location).
+    """
     return PVModule(technology=technology, construction=construction, region=region, **params)

@@ -214,5 +214,51 @@ class Vehicle(Model):
 
 
 def vehicle(powertrain: str = "BEV", size: str = "medium", battery=None, region: str = "CN", **params) -> Vehicle:
-    """A passenger car model; footprint per vehicle, by component."""
+    """A passenger car model: cradle-to-gate footprint per vehicle, by component.
+
+    Component masses, battery capacity and consumption are those of the size and
+    powertrain in ``inventories/parameters/vehicle.toml`` (premise/carculator vehicles,
+    each value with its unit, source and range).
+
+    Parameters
+    ----------
+    powertrain : {"BEV", "PHEV", "ICEV"}, default ``"BEV"``
+        Battery-electric, plug-in hybrid, or the gasoline car to compare with [-].
+    size : {"small", "medium", "large"}, default ``"medium"``
+        Vehicle size class [-] (e.g. medium BEV: glider 1350 kg, motor 89.9 kg, 48 kWh).
+    battery : BatteryPack, dict, or str, optional
+        The traction battery: a :func:`~lca.models.battery.battery_pack` model, a dict of its
+        parameters, or a chemistry name; default: ``battery_chemistry`` (LFP) with the size's
+        ``battery_kwh`` [kWh]. Ignored for an ICEV.
+    region : str, default ``"CN"``
+        Grid location of assembly and components [-] (``CN``, ``CN-SC``, ``DE`` ...).
+    **params
+        Overrides, each checked against its range:
+
+        - ``battery_kwh`` [kWh], ``battery_chemistry`` [name in battery.toml].
+        - ``glider_kg``, ``motor_kg``, ``powertrain_kg`` [kg].
+        - use stage, for ``extras``: ``use_grid`` [grid location], ``lifetime_km`` [km]
+          (200 000, carculator), ``consumption_kwh_per_km`` [kWh/km at the battery] (medium
+          BEV 0.1953), ``fuel_mj_per_km`` [MJ gasoline/km], ``charging_efficiency`` [kWh at
+          the battery/kWh from the grid] (0.9, estimate), ``phev_electric_share`` [km
+          electric/km] (0.4, estimate).
+
+    Returns
+    -------
+    Vehicle
+        The model; ``project.footprint(model)`` gives [kg CO2-Eq per vehicle] with GWP100,
+        by component; with a use stage, ``extras`` gives it per km and, for BEV and PHEV,
+        the break-even distance [km] against the ICEV of the same size.
+
+    Raises
+    ------
+    lca.InputError
+        An unknown powertrain, size, parameter or region, or a value outside its range.
+
+    References
+    ----------
+    .. [1] Sacchi, R., Bauer, C., Cox, B., Mutel, C. carculator (BSD-3), the vehicle model of
+       premise: vehicle masses, capacities and consumption via premise extracts
+       (shared/reference/figures.md). Compositions are estimates, labelled in vehicle.toml.
+    """
     return Vehicle(powertrain=powertrain, size=size, battery=battery, region=region, **params)

@@ -1,10 +1,16 @@
-"""Validation rules: a raw workbook checked against the template, all problems at once, into a Submission.
+"""Validation rules: a workbook's rows made into the template's records, with the cross-row and cross-sheet checks.
 
 :func:`validate` checks a :class:`~lca.supply.workbook.RawWorkbook` against
-:data:`lca.supply.sheets.SHEETS` (cells parsed by :mod:`lca.supply.cells`) and
-returns a :class:`~lca.supply.records.Submission` plus every problem found, each
-an :class:`lca.InputIssue` with sheet (the title as in the workbook), Excel row,
-column (the header key) and a code of the catalogue :mod:`lca.issue_codes`.
+:data:`lca.supply.sheets.SHEETS` and returns a :class:`~lca.supply.records.Submission`
+plus every problem found, each an :class:`lca.InputIssue` with sheet (the title as
+in the workbook), Excel row, column (the header key) and a code of the catalogue
+:mod:`lca.issue_codes`. The sheets and their rows are found and parsed by
+:mod:`lca.supply.layout` (cells by :mod:`lca.supply.fields` and
+:mod:`lca.supply.cells`); this module builds products, material, energy, transport
+and emission lines and declared PCFs from the rows, links them (ids unique,
+references to products and PCFs that exist, units convertible, materials
+resolvable) and checks across sheets (products without lines, mass balance, PCFs
+out of date).
 
 Example rows: a row whose ``product_id`` (or ``pcf_id`` in SupplierPCFs) is
 ``EXAMPLE`` or ``示例`` is the template's example and is skipped silently.
@@ -17,17 +23,15 @@ from datetime import date
 from typing import Callable
 
 from lca.errors import InputIssue
-from lca.issue_codes import CATALOGUE
-from lca.supply.cells import (Bad as _Bad, as_text as _as_text, is_placeholder as _is_placeholder, parse_date,
-                              parse_ef_unit, parse_enum, parse_gas, parse_number, parse_region)
+from lca.supply.fields import Ctx as _Ctx, Row as _Row
+from lca.supply.layout import (MAX_ROW_WARNINGS, locate_sheets as _locate_sheets, supplier as _supplier,
+                               table_rows as _table_rows)
 from lca.supply.records import (EmissionLine, EnergyLine, MaterialLine, Product, Resolution, Submission,
                                 SupplierInfo, SupplierPCF, TransportLine)
-from lca.supply.sheets import (EXAMPLE_IDS, ID_RULE as _ID, SHEETS, SUPPLIER_HEADER as _SUPPLIER_HEADER,
-                               TEMPLATE_VERSION, Column, SheetSpec, key_index as _key_index, match as _match,
-                               match_header, match_sheet)
-from lca.supply.workbook import Cell, RawRow, RawSheet, RawWorkbook, column_letter
-from lca.text import norm_key as _norm_key, norm_text as _norm_text
-from lca.units import CARRIERS, UNITS, convert, convert_carrier, dimension, is_convertible, normalize_unit
+from lca.supply.sheets import SHEETS
+from lca.supply.workbook import RawWorkbook
+from lca.text import norm_text as _norm_text
+from lca.units import CARRIERS, UNITS, convert, convert_carrier, dimension, is_convertible
 
 __all__ = ["validate", "validate_file", "dict_resolver", "MASS_TOLERANCE", "PCF_VALIDITY_YEARS", "MAX_ROW_WARNINGS"]
 
@@ -38,8 +42,6 @@ MASS_TOLERANCE = 0.5
 # A declared PCF older than this (its reference period ended this many years before the workbook's
 # period starts) is out of date: PACT v3 and the TfS guideline ask for an update at least every 3 years.
 PCF_VALIDITY_YEARS = 3
-# Per-row warnings (hidden rows) reported one by one; beyond this, one summary warning with the count.
-MAX_ROW_WARNINGS = 20
 
 
 # ---------------------------------------------------------------- resolvers
@@ -70,404 +72,6 @@ def dict_resolver(entries: dict[str, tuple[str, str]]) -> Callable[[str], Resolu
         return Resolution(None, None, tuple(close))
 
     return resolve
-
-
-# ---------------------------------------------------------------- validation context
-
-class _Ctx:
-    """Collects issues for one workbook."""
-
-    def __init__(self, raw: RawWorkbook, resolve: Callable[[str], Resolution]):
-        self.raw, self.resolve = raw, resolve
-        self.issues: list[InputIssue] = []
-        self.titles: dict[str, str] = {}
-        self.pcf_ids: set[str] = set()
-
-    def add(self, sheet: str | None, row: int | None, column: str | None, code: str, message: str,
-            severity: str = "error") -> None:
-        assert code in CATALOGUE, f"issue code {code!r} is not in lca/issue_codes.py"
-        self.issues.append(InputIssue(sheet, row, column, code, message, severity, self.raw.path))
-
-    @property
-    def has_errors(self) -> bool:
-        return any(i.severity == "error" for i in self.issues)
-
-
-class _Row:
-    """One data row being validated: typed values by column key; ``ok`` False after an error."""
-
-    def __init__(self, ctx: _Ctx, sheet: RawSheet, spec: SheetSpec, number: int, cells: dict[str, Cell]):
-        self.ctx, self.sheet, self.spec, self.number, self.cells = ctx, sheet, spec, number, cells
-        self.values: dict[str, object] = {}
-        self.ok = True
-
-    def error(self, key: str | None, code: str, message: str, severity: str = "error") -> None:
-        cell = self.cells.get(key) if key else None
-        where = f"{cell.coordinate} ({key}): " if cell else (f"row {self.number}, {key}: " if key else "")
-        self.ctx.add(self.sheet.title, self.number, key, code, where + message, severity)
-        if severity == "error":
-            self.ok = False
-
-    def get(self, key: str):
-        return self.values.get(key)
-
-
-def _cell_value(row: _Row, key: str, cell: Cell) -> object:
-    """The usable value of a cell after the formula/error rules, or raises _Bad."""
-    if cell.external:
-        raise _Bad("external_link", f"the formula ={cell.formula} takes its value from another workbook: "
-                                    "paste the value instead")
-    if cell.kind == "formula_nocache":
-        raise _Bad("formula_no_cache", f"the formula ={cell.formula} has no saved value: "
-                                       "open and save the file in Excel first")
-    if cell.kind == "error":
-        raise _Bad("error_cell", f"the cell holds the Excel error {cell.value}: fix the formula or enter the value")
-    if cell.formula is not None:
-        row.error(key, "formula_value", f"formula ={cell.formula or '(shared)'}: its saved value "
-                                        f"{_as_text(cell.value)!r} is used; check it, or paste values", "warning")
-    return cell.value
-
-
-def _parse_field(row: _Row, col: Column) -> None:
-    """Parse one column of a row into ``row.values[col.key]`` (None when blank); report problems."""
-    cell = row.cells.get(col.key)
-    if cell is None:
-        if col.need == "R":
-            row.error(col.key, "missing_value", f"{col.key} ({col.zh}) is required: fill it in")
-        row.values[col.key] = None
-        return
-    try:
-        value = _cell_value(row, col.key, cell)
-        if _is_placeholder(value) and not (col.type in ("region", "country") and _norm_text(value) == "na"):
-            if col.need == "R":
-                raise _Bad("missing_value", f"{value!r} is a placeholder, not a value: {col.key} ({col.zh}) "
-                                            "is required; enter it (0 if there is none)")
-            row.values[col.key] = None
-            return
-        row.values[col.key] = _convert(row, col, value)
-    except _Bad as bad:
-        row.error(col.key, bad.code, bad.message)
-        row.values[col.key] = None
-
-
-def _share(row: _Row, col: Column, value: object) -> float:
-    """A share cell in the column's scale: a percent-formatted cell or ``30%`` text is a percentage.
-
-    A plain number in a 0..100 column below 1 (0.55: a fraction typed into a percent field?) warns.
-    """
-    cell = row.cells.get(col.key)
-    percent = None  # [%] when the cell says it is a percentage
-    if cell is not None and cell.percent and isinstance(value, (int, float)) and not isinstance(value, bool):
-        percent = parse_number(value) * 100.0
-    elif isinstance(value, str) and _as_text(value).endswith(("%", "％")):
-        percent = parse_number(_as_text(value).rstrip("%％"))
-    if percent is not None:
-        x = percent / 100.0 if col.scale == "fraction" else percent
-    else:
-        x = parse_number(value)
-        if col.scale == "percent" and 0 < x < 1:
-            row.error(col.key, "share_below_one",
-                      f"{x:g} in {col.key} ({col.zh}), a percentage 0..100, is below 1 %: if you meant "
-                      f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)", "warning")
-    _check_range(x, col)
-    return x
-
-
-def _convert(row: _Row, col: Column, value: object) -> object:
-    t = col.type
-    if t == "number":
-        if col.scale:
-            return _share(row, col, value)
-        x = parse_number(value)
-        _check_range(x, col)
-        return x
-    if t == "date":
-        return parse_date(value)
-    if t == "enum":
-        return parse_enum(value, col.enum or "")
-    if t in ("region", "country"):
-        code = parse_region(value, countries_only=(t == "country"))
-        if code == "NA":
-            row.error(col.key, "ambiguous_na", "'NA' is read as Namibia; if you meant 'not available', "
-                                               "leave the cell empty", "warning")
-        return code
-    if t == "unit":
-        u = normalize_unit(value)
-        if u is None:
-            raise _Bad("unknown_unit", f"{_as_text(value)!r} is not a known unit: use one of {', '.join(UNITS)}")
-        return u
-    if t == "gas":
-        return parse_gas(value)
-    if t == "ef_unit":
-        kg, unit = parse_ef_unit(value)
-        return (kg, unit)
-    if t == "version":
-        try:
-            v = parse_number(value)
-        except _Bad:
-            v = None
-        if v != TEMPLATE_VERSION:
-            raise _Bad("unsupported_template_version",
-                       f"template_version {_as_text(value)!r} is not supported: this program reads version "
-                       f"{TEMPLATE_VERSION}; fill in a new template (lca template OUT.xlsx)")
-        return TEMPLATE_VERSION
-    text = _as_text(value)
-    if t == "id":
-        if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", text):
-            raise _Bad("bad_id", f"{text!r} is not a valid id: use {_ID}")
-    elif t == "line":
-        if len(text) > 64:
-            raise _Bad("bad_id", "line_id is longer than 64 characters")
-    elif t == "email":
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
-            row.error(col.key, "bad_email", f"{text!r} does not look like an e-mail address", "warning")
-    elif len(text) > 1000:
-        raise _Bad("text_too_long", f"text of {len(text)} characters: keep it under 1000")
-    return text
-
-
-def _check_range(x: float, col: Column) -> None:
-    if col.min is not None and (x <= col.min if col.min_open else x < col.min):
-        op = ">" if col.min_open else ">="
-        raise _Bad("negative_value" if x < 0 else "out_of_range",
-                   f"{x:g} is not allowed: {col.key} must be {op} {col.min:g}")
-    if col.max is not None and x > col.max:
-        hint = ""
-        if col.scale == "fraction" and x <= 100:
-            hint = f" (a share, 0..1: {x:g}% is {x / 100:g}; or format the cell as a percentage)"
-        raise _Bad("out_of_range", f"{x:g} is above the maximum {col.max:g} of {col.key}{hint}")
-
-
-# ---------------------------------------------------------------- sheets
-
-def _sheet_checks(ctx: _Ctx, sheet: RawSheet, spec: SheetSpec) -> None:
-    """Workbook-shape findings for a data sheet: hidden rows/columns, merged cells."""
-    title = sheet.title
-    if sheet.header_hidden:
-        ctx.add(title, 1, None, "hidden_header",
-                "the header row 1 is hidden but names the columns: unhide it to check the headers", "warning")
-    hidden = [r.number for r in sheet.rows if r.hidden]
-    for n in hidden[:MAX_ROW_WARNINGS]:
-        ctx.add(title, n, None, "hidden_row", f"row {n} is hidden but is read as data: unhide it to check it",
-                "warning")
-    if len(hidden) > MAX_ROW_WARNINGS:
-        more = hidden[MAX_ROW_WARNINGS:]
-        ctx.add(title, more[0], None, "hidden_row",
-                f"{len(more)} more hidden rows are read as data (rows {', '.join(map(str, more[:5]))}"
-                f"{', ...' if len(more) > 5 else ''}; {len(hidden)} in all): unhide all rows "
-                "(select the sheet, Format > Unhide Rows) to check them", "warning")
-    for lo, hi in sheet.hidden_columns[:50]:
-        ctx.add(title, None, None, "hidden_column",
-                f"columns {column_letter(lo)}..{column_letter(hi)} are hidden: unhide them to check them", "warning")
-    for r1, c1, r2, c2 in sheet.merged:
-        ref = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
-        if r2 >= 2:
-            ctx.add(title, max(r1, 2), None, "merged_cells",
-                    f"cells {ref} are merged: only the first holds a value; unmerge them and fill every cell")
-        else:
-            ctx.add(title, 1, None, "merged_cells", f"header cells {ref} are merged: unmerge them", "warning")
-
-
-def _map_headers(ctx: _Ctx, sheet: RawSheet, spec: SheetSpec) -> dict[int, str]:
-    """Column number -> key; reports duplicate, unknown and missing columns."""
-    title = sheet.title
-    mapping: dict[int, str] = {}
-    seen: dict[str, int] = {}
-    for col in sorted(sheet.header):
-        cell = sheet.header[col]
-        key = match_header(_as_text(cell.value), spec) if cell.kind == "text" else None
-        if key is None:
-            ctx.add(title, 1, None, "unknown_column",
-                    f"{cell.coordinate}: column {_as_text(cell.value)!r} is not part of the {spec.key} sheet and "
-                    f"is ignored (columns: {', '.join(c.key for c in spec.columns)})", "warning")
-            continue
-        if key in seen:
-            ctx.add(title, 1, key, "duplicate_header",
-                    f"{cell.coordinate}: column {key} also appears in {column_letter(seen[key])}1: keep one")
-            continue
-        seen[key] = col
-        mapping[col] = key
-    data_cols = {c for r in sheet.rows for c in r.cells}
-    for col in sorted(data_cols - set(sheet.header))[:20]:
-        ctx.add(title, 1, None, "unnamed_column",
-                f"column {column_letter(col)} has data but no header: it is ignored", "warning")
-    for c in spec.columns:
-        if c.need == "R" and c.key not in seen:
-            ctx.add(title, 1, c.key, "missing_column",
-                    f"required column {c.key} ({c.zh}) is missing: add it to row 1")
-    return mapping
-
-
-def _is_example(cells: dict[str, Cell], spec: SheetSpec) -> bool:
-    if not spec.example_column:
-        return False
-    cell = cells.get(spec.example_column)
-    return cell is not None and cell.kind == "text" and _norm_text(str(cell.value)) in EXAMPLE_IDS
-
-
-def _same_as_example(cell: Cell, col: Column) -> bool:
-    example = col.example
-    if example is None or example == "":
-        return False
-    if isinstance(example, (int, float)) and cell.kind == "number":
-        return float(cell.value) == float(example)
-    return cell.kind == "text" and _norm_text(str(cell.value)) == _norm_text(str(example))
-
-
-def _example_row(ctx: _Ctx, sheet: RawSheet, spec: SheetSpec, number: int, cells: dict[str, Cell]) -> None:
-    """The template's example row is skipped, unless data was typed into it: then it is an error naming the row."""
-    changed = [key for key, cell in cells.items() if key != spec.example_column
-               and not _same_as_example(cell, spec.column(key))]
-    if changed:
-        ex = _as_text(cells[spec.example_column].value)
-        ctx.add(sheet.title, number, changed[0], "example_row",
-                f"row {number} is the template's example row ({spec.example_column} {ex}) but holds data of its "
-                f"own ({', '.join(changed)}): example rows are never imported; give the row your own "
-                f"{spec.example_column} (or delete the example row)")
-
-
-def _table_rows(ctx: _Ctx, sheet: RawSheet, spec: SheetSpec) -> list[_Row]:
-    """Parse every data row of a table sheet into typed values."""
-    _sheet_checks(ctx, sheet, spec)
-    mapping = _map_headers(ctx, sheet, spec)
-    if any(i.code == "missing_column" and i.sheet == sheet.title for i in ctx.issues):
-        return []
-    rows = []
-    columns = spec.columns
-    for raw in sheet.rows:
-        cells = {mapping[c]: cell for c, cell in raw.cells.items() if c in mapping}
-        if not cells:
-            continue
-        if _is_example(cells, spec):
-            _example_row(ctx, sheet, spec, raw.number, cells)
-            continue
-        row = _Row(ctx, sheet, spec, raw.number, cells)
-        values = row.values
-        for col in columns:
-            if col.key not in cells and col.need != "R":
-                values[col.key] = None  # what _parse_field does for an empty optional cell, without the call
-            else:
-                _parse_field(row, col)
-        rows.append(row)
-    return rows
-
-
-def _supplier(ctx: _Ctx, sheet: RawSheet | None) -> tuple[SupplierInfo | None, bool]:
-    """(SupplierInfo or None, blank) from the field/value Supplier sheet."""
-    spec = SHEETS["Supplier"]
-    if sheet is None:  # reported by validate (a required sheet)
-        return None, False
-    _sheet_checks(ctx, sheet, spec)
-    value_col, rows = 2, list(sheet.rows)
-    hidx = {_norm_key(a): k for k, alts in _SUPPLIER_HEADER.items() for a in alts}
-    head = {c: _match(_as_text(cell.value), hidx) for c, cell in sheet.header.items()}
-    if head.get(1) != "field":
-        if sheet.header:
-            rows.insert(0, RawRow(1, sheet.header))  # no header row: row 1 is a field
-    else:
-        value_col = next((c for c, h in head.items() if h == "value"), 2)
-    fields: dict[str, Cell] = {}
-    row_of: dict[str, int] = {}
-    index = _key_index(spec.columns)
-    for raw in rows:
-        label = raw.cells.get(1)
-        if label is None:
-            if raw.cells:
-                ctx.add(sheet.title, raw.number, None, "unknown_field",
-                        f"row {raw.number} has a value but no field name in column A: it is ignored", "warning")
-            continue
-        key = _match(_as_text(label.value), index)
-        if key is None:
-            ctx.add(sheet.title, raw.number, None, "unknown_field",
-                    f"{label.coordinate}: field {_as_text(label.value)!r} is not part of the Supplier sheet "
-                    "and is ignored", "warning")
-            continue
-        if key in row_of:
-            ctx.add(sheet.title, raw.number, key, "duplicate_field",
-                    f"{label.coordinate}: field {key} is also in row {row_of[key]}: keep one")
-            continue
-        row_of[key] = raw.number
-        if value_col in raw.cells:
-            fields[key] = raw.cells[value_col]
-    blank = not any(k != "template_version" for k in fields)
-    if blank:
-        return None, True
-    values: dict[str, object] = {}
-    ok = True
-    for col in spec.columns:
-        r = _Row(ctx, sheet, spec, row_of.get(col.key, 0) or None, {col.key: fields[col.key]} if col.key in fields else {})
-        if col.key not in row_of and col.need == "R":
-            ctx.add(sheet.title, None, col.key, "missing_value",
-                    f"field {col.key} ({col.zh}) is missing: add a row with it in column A and its value in "
-                    f"column {column_letter(value_col)}")
-            ok = False
-            continue
-        _parse_field(r, col)
-        ok &= r.ok
-        values[col.key] = r.values.get(col.key)
-    start, end = values.get("reporting_period_start"), values.get("reporting_period_end")
-    if isinstance(start, date) and isinstance(end, date) and end <= start:
-        ctx.add(sheet.title, row_of.get("reporting_period_end"), "reporting_period_end", "bad_period",
-                f"the reporting period ends ({end}) before it starts ({start}): check both dates")
-        ok = False
-    if not ok:
-        return None, False
-    return SupplierInfo(
-        company_name=values["company_name"], company_id=values["company_id"], country=values["country"],
-        reporting_period_start=start, reporting_period_end=end, green_factory=values.get("green_factory"),
-        contact_email=values.get("contact_email"), template_version=TEMPLATE_VERSION), False
-
-
-def _header_of(sheet: RawSheet) -> str | None:
-    """The data sheet whose required columns (or, for Supplier, at least 3 field names) a sheet's row 1 holds."""
-    texts = [_as_text(c.value) for c in sheet.header.values() if c.kind == "text"]
-    fits = []
-    for spec in SHEETS.values():
-        if spec.layout == "fields":
-            labels = [_as_text(r.cells[1].value) for r in sheet.rows if 1 in r.cells and r.cells[1].kind == "text"]
-            index = _key_index(spec.columns)
-            if len({_match(t, index) for t in labels + texts[:1]} - {None}) >= 3:
-                fits.append(spec.key)
-            continue
-        keys = {match_header(t, spec) for t in texts}
-        required = {c.key for c in spec.columns if c.need == "R"}
-        if required <= keys:
-            fits.append(spec.key)
-    return fits[0] if len(fits) == 1 else None
-
-
-def _misnamed(ctx: _Ctx, title: str, sheet: RawSheet) -> bool:
-    """A sheet with a data sheet's header but another name is an error (its rows would be silently lost)."""
-    key = _header_of(sheet)
-    if key is None:
-        return False
-    spec = SHEETS[key]
-    ctx.add(title, None, None, "misnamed_sheet",
-            f"sheet {title!r} has the columns of the {spec.key} ({spec.zh}) sheet but not its name, so none of its "
-            f"rows would be read: rename the sheet to {spec.key} or {spec.zh} (one sheet per kind)")
-    return True
-
-
-def _locate_sheets(ctx: _Ctx) -> dict[str, RawSheet]:
-    found: dict[str, RawSheet] = {}
-    for title, sheet in ctx.raw.sheets.items():
-        key = match_sheet(title)
-        if key == "Instructions":
-            continue
-        if key is None and _misnamed(ctx, title, sheet):
-            continue
-        if key is None:
-            ctx.add(title, None, None, "unknown_sheet",
-                    f"sheet {title!r} is not part of the template and is ignored "
-                    f"(sheets: {', '.join(f'{s.key}/{s.zh}' for s in SHEETS.values())})", "warning")
-            continue
-        if key in found:
-            ctx.add(title, None, None, "duplicate_sheet",
-                    f"sheet {title!r} and sheet {found[key].title!r} are both the {key} sheet: keep one")
-            continue
-        found[key] = sheet
-        ctx.titles[key] = title
-    return found
 
 
 # ---------------------------------------------------------------- records from rows

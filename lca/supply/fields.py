@@ -1,0 +1,190 @@
+"""Field rules: one cell of a template row read into its typed value, with the issues it raises.
+
+:class:`Ctx` collects the issues of one workbook; :class:`Row` is one data row
+being validated. :func:`parse_field` applies a column's rules of
+:data:`lca.supply.sheets.SHEETS` to its cell: formula and error cells,
+placeholders, required values, the column's type (numbers and shares with their
+range, dates, enumerations, regions, units, gases, ids, e-mail addresses, the
+template version). Whole sheets are :mod:`lca.supply.layout`'s, the records and
+cross-row checks :mod:`lca.supply.rules`'.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from lca.errors import InputIssue
+from lca.issue_codes import CATALOGUE
+from lca.supply.cells import (Bad as _Bad, as_text as _as_text, is_placeholder as _is_placeholder, parse_date,
+                              parse_ef_unit, parse_enum, parse_gas, parse_number, parse_region)
+from lca.supply.records import Resolution
+from lca.supply.sheets import ID_RULE as _ID, TEMPLATE_VERSION, Column, SheetSpec
+from lca.supply.workbook import Cell, RawSheet, RawWorkbook
+from lca.text import norm_text as _norm_text
+from lca.units import UNITS, normalize_unit
+
+__all__ = ["Ctx", "Row", "parse_field"]
+
+
+class Ctx:
+    """Collects issues for one workbook."""
+
+    def __init__(self, raw: RawWorkbook, resolve: Callable[[str], Resolution]):
+        self.raw, self.resolve = raw, resolve
+        self.issues: list[InputIssue] = []
+        self.titles: dict[str, str] = {}
+        self.pcf_ids: set[str] = set()
+
+    def add(self, sheet: str | None, row: int | None, column: str | None, code: str, message: str,
+            severity: str = "error") -> None:
+        assert code in CATALOGUE, f"issue code {code!r} is not in lca/issue_codes.py"
+        self.issues.append(InputIssue(sheet, row, column, code, message, severity, self.raw.path))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.severity == "error" for i in self.issues)
+
+
+class Row:
+    """One data row being validated: typed values by column key; ``ok`` False after an error."""
+
+    def __init__(self, ctx: Ctx, sheet: RawSheet, spec: SheetSpec, number: int, cells: dict[str, Cell]):
+        self.ctx, self.sheet, self.spec, self.number, self.cells = ctx, sheet, spec, number, cells
+        self.values: dict[str, object] = {}
+        self.ok = True
+
+    def error(self, key: str | None, code: str, message: str, severity: str = "error") -> None:
+        cell = self.cells.get(key) if key else None
+        where = f"{cell.coordinate} ({key}): " if cell else (f"row {self.number}, {key}: " if key else "")
+        self.ctx.add(self.sheet.title, self.number, key, code, where + message, severity)
+        if severity == "error":
+            self.ok = False
+
+    def get(self, key: str):
+        return self.values.get(key)
+
+
+def _cell_value(row: Row, key: str, cell: Cell) -> object:
+    """The usable value of a cell after the formula/error rules, or raises _Bad."""
+    if cell.external:
+        raise _Bad("external_link", f"the formula ={cell.formula} takes its value from another workbook: "
+                                    "paste the value instead")
+    if cell.kind == "formula_nocache":
+        raise _Bad("formula_no_cache", f"the formula ={cell.formula} has no saved value: "
+                                       "open and save the file in Excel first")
+    if cell.kind == "error":
+        raise _Bad("error_cell", f"the cell holds the Excel error {cell.value}: fix the formula or enter the value")
+    if cell.formula is not None:
+        row.error(key, "formula_value", f"formula ={cell.formula or '(shared)'}: its saved value "
+                                        f"{_as_text(cell.value)!r} is used; check it, or paste values", "warning")
+    return cell.value
+
+
+def parse_field(row: Row, col: Column) -> None:
+    """Parse one column of a row into ``row.values[col.key]`` (None when blank); report problems."""
+    cell = row.cells.get(col.key)
+    if cell is None:
+        if col.need == "R":
+            row.error(col.key, "missing_value", f"{col.key} ({col.zh}) is required: fill it in")
+        row.values[col.key] = None
+        return
+    try:
+        value = _cell_value(row, col.key, cell)
+        if _is_placeholder(value) and not (col.type in ("region", "country") and _norm_text(value) == "na"):
+            if col.need == "R":
+                raise _Bad("missing_value", f"{value!r} is a placeholder, not a value: {col.key} ({col.zh}) "
+                                            "is required; enter it (0 if there is none)")
+            row.values[col.key] = None
+            return
+        row.values[col.key] = _convert(row, col, value)
+    except _Bad as bad:
+        row.error(col.key, bad.code, bad.message)
+        row.values[col.key] = None
+
+
+def _share(row: Row, col: Column, value: object) -> float:
+    """A share cell in the column's scale: a percent-formatted cell or ``30%`` text is a percentage.
+
+    A plain number in a 0..100 column below 1 (0.55: a fraction typed into a percent field?) warns.
+    """
+    cell = row.cells.get(col.key)
+    percent = None  # [%] when the cell says it is a percentage
+    if cell is not None and cell.percent and isinstance(value, (int, float)) and not isinstance(value, bool):
+        percent = parse_number(value) * 100.0
+    elif isinstance(value, str) and _as_text(value).endswith(("%", "％")):
+        percent = parse_number(_as_text(value).rstrip("%％"))
+    if percent is not None:
+        x = percent / 100.0 if col.scale == "fraction" else percent
+    else:
+        x = parse_number(value)
+        if col.scale == "percent" and 0 < x < 1:
+            row.error(col.key, "share_below_one",
+                      f"{x:g} in {col.key} ({col.zh}), a percentage 0..100, is below 1 %: if you meant "
+                      f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)", "warning")
+    _check_range(x, col)
+    return x
+
+
+def _convert(row: Row, col: Column, value: object) -> object:
+    t = col.type
+    if t == "number":
+        if col.scale:
+            return _share(row, col, value)
+        x = parse_number(value)
+        _check_range(x, col)
+        return x
+    if t == "date":
+        return parse_date(value)
+    if t == "enum":
+        return parse_enum(value, col.enum or "")
+    if t in ("region", "country"):
+        code = parse_region(value, countries_only=(t == "country"))
+        if code == "NA":
+            row.error(col.key, "ambiguous_na", "'NA' is read as Namibia; if you meant 'not available', "
+                                               "leave the cell empty", "warning")
+        return code
+    if t == "unit":
+        u = normalize_unit(value)
+        if u is None:
+            raise _Bad("unknown_unit", f"{_as_text(value)!r} is not a known unit: use one of {', '.join(UNITS)}")
+        return u
+    if t == "gas":
+        return parse_gas(value)
+    if t == "ef_unit":
+        kg, unit = parse_ef_unit(value)
+        return (kg, unit)
+    if t == "version":
+        try:
+            v = parse_number(value)
+        except _Bad:
+            v = None
+        if v != TEMPLATE_VERSION:
+            raise _Bad("unsupported_template_version",
+                       f"template_version {_as_text(value)!r} is not supported: this program reads version "
+                       f"{TEMPLATE_VERSION}; fill in a new template (lca template OUT.xlsx)")
+        return TEMPLATE_VERSION
+    text = _as_text(value)
+    if t == "id":
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", text):
+            raise _Bad("bad_id", f"{text!r} is not a valid id: use {_ID}")
+    elif t == "line":
+        if len(text) > 64:
+            raise _Bad("bad_id", "line_id is longer than 64 characters")
+    elif t == "email":
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+            row.error(col.key, "bad_email", f"{text!r} does not look like an e-mail address", "warning")
+    elif len(text) > 1000:
+        raise _Bad("text_too_long", f"text of {len(text)} characters: keep it under 1000")
+    return text
+
+
+def _check_range(x: float, col: Column) -> None:
+    if col.min is not None and (x <= col.min if col.min_open else x < col.min):
+        op = ">" if col.min_open else ">="
+        raise _Bad("negative_value" if x < 0 else "out_of_range",
+                   f"{x:g} is not allowed: {col.key} must be {op} {col.min:g}")
+    if col.max is not None and x > col.max:
+        hint = ""
+        if col.scale == "fraction" and x <= 100:
+            hint = f" (a share, 0..1: {x:g}% is {x / 100:g}; or format the cell as a percentage)"
+        raise _Bad("out_of_range", f"{x:g} is above the maximum {col.max:g} of {col.key}{hint}")
