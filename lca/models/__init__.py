@@ -14,14 +14,42 @@ __all__ = ["MODELS", "MODELS_DB", "Model", "BatteryPack", "Vehicle", "PVModule",
 
 
 def get_model(name: str, **params):
-    """The model ``name`` (``battery_pack``, ``vehicle``, ``pv_module``) with ``params``."""
+    """The model ``name`` built with ``params`` (what ``lca footprint --model NAME --set KEY=VALUE`` uses).
+
+    Parameters
+    ----------
+    name : {"battery_pack", "vehicle", "pv_module"}
+        The model [-].
+    **params
+        Its parameters, each with the unit its function documents
+        (:func:`~lca.models.battery.battery_pack` [kWh, kWh/kg, ...],
+        :func:`~lca.models.vehicle.vehicle` [kg, km, kWh/km, ...],
+        :func:`~lca.models.pv.pv_module` [W, um, kWh/kWp/a, ...]).
+
+    Returns
+    -------
+    lca.models.Model
+
+    Raises
+    ------
+    lca.InputError
+        An unknown model name (the valid ones are listed), or a parameter the model refuses.
+    """
     if name not in MODELS:
         raise InputError(f"unknown model {name!r}; valid models: {sorted(MODELS)}")
     return MODELS[name](**params)
 
 
 def demo_models() -> list[tuple[str, Model]]:
-    """(label, model) pairs that ``lca demo`` builds and prints."""
+    """The models ``lca demo`` builds and prints.
+
+    Returns
+    -------
+    list of (str, lca.models.Model)
+        (label, model): a 60 kWh LFP pack made in Sichuan [per kWh], a 75 kWh NMC811 pack made in
+        Inner Mongolia [per kWh], a medium BEV with a 60 kWh LFP pack [per vehicle], a TOPCon
+        glass-glass module of the Chinese chain [per kWp].
+    """
     return [
         ("LFP pack, 60 kWh, made in Sichuan", battery_pack("LFP", 60.0, region="CN-SC")),
         ("NMC811 pack, 75 kWh, made in Inner Mongolia", battery_pack("NMC811", 75.0, region="CN-NM")),

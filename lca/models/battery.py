@@ -79,7 +79,13 @@ def _resolved(version: str) -> dict:
 
 
 def chemistries() -> list[str]:
-    """Names of the chemistry sets in inventories/parameters/battery.toml."""
+    """The chemistry sets of ``inventories/parameters/battery.toml``.
+
+    Returns
+    -------
+    list of str
+        Their names [-], sorted (``LFP``, ``NMC811``, ...): the values ``battery_pack(chemistry=...)`` takes.
+    """
     return sorted(_data()["chemistry"])
 
 
