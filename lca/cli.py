@@ -229,7 +229,9 @@ def _background_command(args) -> int:
     else:
         _out(f"imported {res.name}: {res.datasets} datasets, {res.exchanges} exchanges from {res.source} "
              f"(release {res.release or 'unknown'}, {res.system_model or 'unknown system model'}) in "
-             f"{res.seconds:.1f} s; {len(res.new_flows)} new elementary flow(s) added to biosphere3")
+             f"{res.seconds:.1f} s; {len(res.new_flows)} new elementary flow(s) added to biosphere3 "
+             f"({sum(1 for f in res.new_flows if f.get('characterized_as'))} characterized as their ecoinvent "
+             "3.9 flow)")
     return 0
 
 

@@ -244,6 +244,9 @@ def test_cn_province_resolves_to_its_grid_region_and_says_so(on_release):
     assert d["background"]["cn_grid_regions"] == {"CN-SC": "CN-SWG"}
     used = {u["code"]: u for u in d["background"]["datasets"]}
     assert used["electricity-cn-sc"]["location"] == "CN-SWG"
+    # the result says how: the grid region's market from the sourced table, not a provincial mix
+    assert "cn-grid-regions.csv" in d["background"]["cn_grid_method"]
+    assert "not a provincial mix" in d["background"]["cn_grid_method"]
 
 
 def test_example_supply_chain_on_the_release(imported, on_release, release, independent):

@@ -104,7 +104,8 @@ class Bridge:
                 if loc in table:
                     regions[loc] = u["location"]
         return {"name": self.name, "mapping": self.mapping, "cn_grid_regions": regions,
-                "cn_grid_method": "province -> grid region table (inventories/mappings/cn-grid-regions.csv)",
+                "cn_grid_method": "the grid region's electricity market (not a provincial mix), by the province -> "
+                                  "grid region table inventories/mappings/cn-grid-regions.csv",
                 "datasets": used}
 
 
