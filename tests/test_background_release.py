@@ -249,6 +249,7 @@ def test_cn_province_resolves_to_its_grid_region_and_says_so(on_release):
     assert "not a provincial mix" in d["background"]["cn_grid_method"]
 
 
+@pytest.mark.slow  # large import: imports the example supply chain
 def test_example_supply_chain_on_the_release(imported, on_release, release, independent):
     proj = imported[0]
     files = sorted(glob.glob(str(ROOT / "examples" / "*.xlsx")) + glob.glob(str(ROOT / "examples" / "*.pact.json")))
@@ -289,6 +290,7 @@ def test_example_supply_chain_on_the_release(imported, on_release, release, inde
     assert "background" not in proj.profile("GD-PACK/ESS-100").to_dict()
 
 
+@pytest.mark.slow  # large import: a second (partial) import
 def test_unmapped_material_names_it_and_the_mapping_file(imported, release, proj_dir, tmp_path):
     proj = imported[0]
     mapping = tmp_path / "partial.csv"
@@ -310,6 +312,7 @@ def test_unknown_background_lists_the_imported_ones(imported, proj_dir):
         lca.open_project(proj_dir, background="no-such-release")
 
 
+@pytest.mark.slow  # large import: a second import
 def test_unlinked_exchanges_are_refused_with_the_list(imported, release, tmp_path):
     proj = imported[0]
     bad = tmp_path / "bad"
@@ -326,6 +329,7 @@ def test_unlinked_exchanges_are_refused_with_the_list(imported, release, tmp_pat
     assert proj.info()["databases"] == before
 
 
+@pytest.mark.slow  # large import: two more imports
 def test_a_greenhouse_gas_without_a_factor_is_refused_then_mapped(imported, proj_dir, tmp_path):
     """A release flow that is a GHG by name, has a new UUID and no 3.9 flow of its name: refused with the
     list and the fix (nothing written); with a flow map to a 3.9 flow it gets that flow's factors."""
@@ -364,6 +368,7 @@ def test_a_greenhouse_gas_without_a_factor_is_refused_then_mapped(imported, proj
         np.testing.assert_allclose(got, want, rtol=REL, atol=0)
 
 
+@pytest.mark.slow  # large import: rewrites the methods
 def test_methods_rewritten_after_the_import_are_refused_not_silently_zero(imported, proj_dir):
     proj = imported[0]
     bd = proj.activate()
@@ -381,6 +386,7 @@ def test_methods_rewritten_after_the_import_are_refused_not_silently_zero(import
             proj.activate().Method(GWP100).write(rows)
 
 
+@pytest.mark.slow  # large import: a second import, stopped
 @pytest.mark.parametrize("stop_in", ["_swap", "finish"])
 def test_an_import_stopped_before_or_after_its_commit_is_rolled_back_or_completed(imported, proj_dir, tmp_path,
                                                                                    monkeypatch, stop_in):
@@ -494,6 +500,7 @@ def test_killed_import_leaves_the_project_as_it_was(imported, proj_dir, tmp_path
     assert snapshot() == before  # the next command repaired: no ei-killed, nothing else changed
 
 
+@pytest.mark.slow  # large import: a second import, by the CLI
 def test_cli_background_import_and_footprint(imported, proj_dir, release, capsys):
     from lca.cli import main
 
