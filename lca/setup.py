@@ -12,7 +12,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from . import brightway, inventory
+from . import brightway, inventory, method_data
 from .errors import IntegrityError
 from .methods import METHOD_FAMILIES
 
@@ -165,35 +165,8 @@ def write_method(bd, name: tuple, cfs: list[tuple], flow_ids: dict[tuple, int], 
     if unknown:
         raise IntegrityError(f"method {name}: flows {unknown[:5]} are not in biosphere3 "
                              f"({len(unknown)} in all); run `lca init` to rebuild the project")
-    method = _known_flows_method(bd)(name)
-    method.known = set(flow_ids.values())
-    method.register(**metadata)
-    method.write([(flow_ids[key], amount) for key, amount in cfs])
-
-
-_METHOD_CLASS: list = []
-
-
-def _known_flows_method(bd):
-    """``bw2data.Method`` whose rows name node ids checked against ``self.known`` (no query per row)."""
-    if not _METHOD_CLASS:
-        from bw2data import config, geomapping
-        from bw2data.utils import as_uncertainty_dict
-
-        class KnownFlowsMethod(bd.Method):
-            known: set = frozenset()
-
-            def process(self, **extra_metadata):
-                self._global_col = geomapping[config.global_location]  # KeyError as in bw2data's process
-                super().process(**extra_metadata)
-
-            def process_row(self, row):
-                if len(row) >= 3 or row[0] not in self.known:  # regionalized or unknown: bw2data's own path
-                    return super().process_row(row)
-                return {**as_uncertainty_dict(row[1]), "row": row[0], "col": self._global_col}
-
-        _METHOD_CLASS.append(KnownFlowsMethod)
-    return _METHOD_CLASS[0]
+    method_data.write_rows(bd, name, [(flow_ids[key], amount) for key, amount in cfs], set(flow_ids.values()),
+                           **metadata)
 
 
 def write_background(project) -> None:

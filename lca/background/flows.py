@@ -25,7 +25,7 @@ import csv
 import re
 from pathlib import Path
 
-from .. import inventory
+from .. import inventory, method_data
 from ..errors import InputError, InputIssue
 
 FAMILIES = ("IPCC 2021", "EF v3.1")  # the method families given the twins' factors (lca.methods.METHOD_FAMILIES)
@@ -155,6 +155,7 @@ def characterize(bd, AD, new_flows: list[dict]) -> list[tuple]:
         return []
     _, ids, _ = biosphere_index(AD)
     pairs = [(ids[c], ids[t]) for c, t in pairs if c in ids and t in ids]
+    known = set(ids.values())
     changed = []
     for m in sorted(bd.methods):
         if m[0] not in FAMILIES:
@@ -164,7 +165,7 @@ def characterize(bd, AD, new_flows: list[dict]) -> list[tuple]:
         by_flow = {r[0]: r for r in rows}
         add = [(new,) + by_flow[twin][1:] for new, twin in pairs if twin in by_flow and new not in by_flow]
         if add:
-            method.write(rows + add)
+            method_data.write_rows(bd, m, rows + add, known)  # no query per factor
             changed.append(m)
     return changed
 
