@@ -25,7 +25,7 @@ def read(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
     Parameters
     ----------
     path : str or pathlib.Path
-        A UTF-8 CSV file.
+        A UTF-8 CSV file (a byte-order mark, as spreadsheet programs write, is skipped).
 
     Returns
     -------
@@ -41,7 +41,7 @@ def read(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
     OSError
         The file cannot be read (the caller names the fix).
     """
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
         lines = [(n, line) for n, line in enumerate(fh, 1) if _is_data(line)]
     reader = csv.DictReader([line for _, line in lines])
     records = list(reader)

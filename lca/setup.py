@@ -132,15 +132,11 @@ def biosphere_ids() -> dict[tuple, int]:
 
 
 def write_method(bd, name: tuple, cfs: list[tuple], flow_ids: dict[tuple, int], **metadata) -> None:
-    """Register and write LCIA method ``name``: what ``bw2data.Method.write`` does, without a query per CF.
+    """Register and write LCIA method ``name`` from flow keys, by node id (:func:`lca.method_data.write_rows`).
 
-    ``bw2data.Method.write`` looks every flow up twice, one SQL query each time
-    (``get_node`` for the key, then ``get_id`` again for the id while processing);
-    15,132 CFs made that ~30,000 queries and most of a fresh set-up. Here the flow
-    keys become node ids through ``flow_ids`` (one query for all, :func:`biosphere_ids`)
-    and processing checks the ids against that set. The intermediate data and the
-    processed datapackage are the ones ``Method.write`` makes from the same CFs
-    (tests/test_setup.py compares them).
+    The keys become node ids through ``flow_ids`` (one query for all, :func:`biosphere_ids`),
+    so no factor costs an SQL query; tests/test_setup.py compares the result with
+    ``bw2data.Method.write`` of the same CFs.
 
     Parameters
     ----------

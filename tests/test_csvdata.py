@@ -43,3 +43,16 @@ def test_the_shipped_tables_read_through_it():
     rows = mapping.read_mapping(shipped)
     assert min(r.line for r in rows.values()) == first_data
     assert len(vocabulary.table("units")) == len(csvdata.rows(vocabulary.vocabulary_dir() / "units.csv")) > 5
+
+
+def test_a_flow_map_saved_by_a_spreadsheet_reads_and_a_bad_line_is_named(tmp_path):
+    from lca.background import flows
+
+    p = tmp_path / "map.csv"
+    # Excel's "CSV UTF-8" starts with a byte-order mark; the header must still be recognized
+    p.write_bytes("release_uuid,ecoinvent_uuid,note\r\n# from the change report\r\nr-1,e-1,renamed\r\n"
+                  .encode("utf-8-sig"))
+    assert flows.read_flow_map(p) == {"r-1": "e-1"}
+    p.write_text("release_uuid,ecoinvent_uuid\nr-1,e-1\n\nr-2,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"map\.csv, line 4: give both"):
+        flows.read_flow_map(p)

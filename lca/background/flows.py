@@ -21,14 +21,14 @@ without a twin (no climate relevance) are imported and reported (``new_flows``,
 """
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
-from .. import inventory, method_data
+from .. import csvdata, inventory, method_data
 from ..errors import InputError, InputIssue
+from ..methods import METHOD_FAMILIES
 
-FAMILIES = ("IPCC 2021", "EF v3.1")  # the method families given the twins' factors (lca.methods.METHOD_FAMILIES)
+FAMILIES = METHOD_FAMILIES  # the method families given the twins' factors
 MARK = "lca_release_flow"  # key in a biosphere3 node's data: the flow was added by a release import
 # greenhouse gases by name (air emissions): IPCC AR6 WG1 Table 7.SM.7 substance classes
 GHG_NAME = re.compile(
@@ -62,16 +62,15 @@ def read_flow_map(path) -> dict[str, str]:
     p = Path(path).expanduser()
     if not p.is_file():
         raise InputError(f"flow map {p} does not exist; give a CSV with columns release_uuid, ecoinvent_uuid, note")
-    out: dict[str, str] = {}
-    with p.open(encoding="utf-8-sig", newline="") as fh:
-        lines = [(n, line) for n, line in enumerate(fh, 1) if line.strip() and not line.lstrip().startswith("#")]
-    rows = list(csv.reader([line for _, line in lines]))
-    if not rows or [c.strip() for c in rows[0][:2]] != ["release_uuid", "ecoinvent_uuid"]:
+    header, records = csvdata.read(p)
+    if [c.strip() for c in header[:2]] != ["release_uuid", "ecoinvent_uuid"]:
         raise InputError(f"{p}: the first row must be the header release_uuid,ecoinvent_uuid[,note]")
-    for (n, _), row in zip(lines[1:], rows[1:]):
-        if len(row) < 2 or not row[0].strip() or not row[1].strip():
+    out: dict[str, str] = {}
+    for n, rec in records:
+        release_uuid, ecoinvent_uuid = (str(rec.get(k) or "").strip() for k in header[:2])
+        if not release_uuid or not ecoinvent_uuid:
             raise InputError(f"{p}, line {n}: give both release_uuid and ecoinvent_uuid")
-        out[row[0].strip()] = row[1].strip()
+        out[release_uuid] = ecoinvent_uuid
     return out
 
 
