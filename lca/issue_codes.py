@@ -225,6 +225,14 @@ _ROWS = (
      "the inputs (TfS: more than 20 % apart).", "自报碳足迹与计算值不符", "请核对数据与输入(TfS:相差超过 20%)。"),
     ("import", "not_solved", "The product's footprint could not be computed", "See the message.",
      "无法计算产品碳足迹", "请查看说明。"),
+    ("import", "company_mismatch", "The file is another company's data", "Upload the workbook of the company "
+     "the request is addressed to (its company_id), as the portal's template is prefilled.", "文件属于其他企业",
+     "请上传本次数据请求所针对企业(企业编号)的工作簿,可使用门户中预填的模板。"),
+    ("import", "requested_product_missing", "A requested product is not in the file", "Add a row for each "
+     "requested product_id on the Products sheet.", "文件中缺少所请求的产品", "请在产品表中为每个请求的产品编号填写一行。"),
+    ("import", "upload_refused", "The upload is not a workbook or PACT file, or too large", "Upload the .xlsx "
+     "template (or a PACT .json file) within the size limit.", "上传的文件不是工作簿或 PACT 文件,或文件过大",
+     "请在大小限制内上传 .xlsx 模板(或 PACT .json 文件)。"),
     # ---- PACT JSON (lca/supply/pact_in.py)
     ("pact", "too_large", "The file or one of its parts is too large", "Send a smaller file (PACT JSON: at most "
      "5 MB and 1000 footprints).", "文件或其部件过大", "请发送较小的文件(PACT JSON:不超过 5 MB、1000 条碳足迹)。"),

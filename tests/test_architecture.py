@@ -40,7 +40,7 @@ LAYERS = [
     ("project", ["lca.setup", "lca.integrity", "lca.project"]),
     ("built on the project", ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare",
                               "lca.uncertainty", "lca.sensitivity"]),
-    ("shell", ["lca.demo", "lca.server", "lca.server.*", "lca.cli", "lca"]),
+    ("shell", ["lca.demo", "lca.server", "lca.server.*", "lca.portal", "lca.portal.*", "lca.cli", "lca"]),
 ]
 
 # (importer patterns, imported patterns, why): arrows the layers alone would allow

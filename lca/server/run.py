@@ -19,7 +19,7 @@ log = logging.getLogger("lca.server")
 
 def serve(project_path, host: str = "127.0.0.1", port: int = 8443, cert: str | None = None,
           key: str | None = None, dev_cert: bool = False, token_ttl: int | None = None,
-          token_rate: int | None = None, echo=print) -> None:
+          token_rate: int | None = None, echo=print, portal: bool = True) -> None:
     """Serve ``project_path``'s published footprints until interrupted."""
     import uvicorn
 
@@ -41,6 +41,10 @@ def serve(project_path, host: str = "127.0.0.1", port: int = 8443, cert: str | N
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     app = create_app(project_path, token_ttl=token_ttl, token_rate=token_rate or TOKEN_RATE,
                      default_host=f"{host}:{port}")
+    if portal:  # the supplier portal under /portal/ (lca.portal), beside the API
+        from ..portal.app import with_portal
+
+        app = with_portal(app, project_path, default_host=f"{host}:{port}")
     config = uvicorn.Config(app, host=host, port=int(port), ssl_certfile=cert, ssl_keyfile=key,
                             proxy_headers=False, server_header=False, log_level="info",
                             timeout_keep_alive=15, limit_concurrency=512, h11_max_incomplete_event_size=16384)
