@@ -222,9 +222,14 @@ def by_token(project_path, token: str) -> dict:
     raise LinkRefused("unknown")
 
 
-def link_valid(rec: dict) -> bool:
-    return bool(rec.get("token_sha256")) and not rec.get("revoked") and rec["state"] != "withdrawn" and (
-        rec.get("expires") is None or _now() <= rec["expires"])
+def link_refusal(project_path, rid: str) -> str | None:
+    """None while request ``rid``'s link works, else why not: ``revoked`` (or withdrawn, unknown) or ``expired``."""
+    rec = _load(project_path)["requests"].get(rid or "")
+    if rec is None or not rec.get("token_sha256") or rec.get("revoked") or rec["state"] == "withdrawn":
+        return "revoked"
+    if rec.get("expires") is not None and _now() > rec["expires"]:
+        return "expired"
+    return None
 
 
 def view(rec: dict, today: date | None = None) -> dict:

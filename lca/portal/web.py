@@ -128,10 +128,10 @@ def page(portal: Portal, kind: str | None = None, write: bool = False):
                     return ctx.forbidden()
                 from . import datarequests as dr
 
-                origin = dr.get(portal.path, s.rid)
-                if origin is None or not dr.link_valid(origin):
+                why = dr.link_refusal(portal.path, s.rid)
+                if why:  # the link that opened this session was revoked or expired: the session ends
                     portal.sessions.end(s.sid)
-                    why = "revoked" if origin is None or origin.get("revoked") else "expired"
+                    ctx.set_session(portal.sessions.new(lang=s.lang))
                     return ctx.message(ctx.t.link_refused.format(why=ctx.t["why_" + why]), 403)
             if request.method == "POST":
                 form = await request.form(max_files=1, max_fields=50, max_part_size=MAX_UPLOAD + 1024)
