@@ -52,6 +52,8 @@ def register(sub) -> None:
     s.add_argument("--token-ttl", type=int, default=3600, metavar="S", help="access token lifetime [s]")
     s.add_argument("--token-rate", type=int, default=30, metavar="N",
                    help="token requests per minute per client address")
+    s.add_argument("--no-portal", action="store_true", help="serve the PACT API only, without the supplier "
+                   "portal under /portal/")
     s.set_defaults(handler=serve)
 
 
@@ -67,7 +69,8 @@ def serve(args) -> int:
     from ..server.run import serve as _serve
 
     _serve(_server_dir(args), host=args.host, port=args.port, cert=args.cert, key=args.key, dev_cert=args.dev_cert,
-           token_ttl=args.token_ttl, token_rate=args.token_rate, echo=lambda t: print(t, file=sys.stderr))
+           token_ttl=args.token_ttl, token_rate=args.token_rate, echo=lambda t: print(t, file=sys.stderr),
+           portal=not args.no_portal)
     return 0
 
 
