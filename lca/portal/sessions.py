@@ -7,9 +7,10 @@ supplier who opened an invitation link (bound to that request's company). A
 restart or ``logout`` ends it; sessions expire after :data:`SESSION_TTL`
 seconds (idle :data:`IDLE_TTL`). Each session has its own random CSRF token,
 required (constant-time compare) in every form that changes something. Failed
-logins are counted per client address and per user name: after
-:data:`MAX_FAILURES` within :data:`FAILURE_WINDOW` seconds, logins from there
-(or for that name) are refused until the window passes.
+logins are counted per user name and per client address: after
+:data:`MAX_FAILURES` for a name (:data:`MAX_ADDRESS_FAILURES` from an
+address) within :data:`FAILURE_WINDOW` seconds, logins for that name (from
+that address) are refused until the window passes.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from dataclasses import dataclass, field
 COOKIE = "lca_portal"
 SESSION_TTL = 8 * 3600  # [s] longest session
 IDLE_TTL = 3600  # [s] a session unused this long ends
-MAX_FAILURES = 5  # failed logins per address or name per window
+MAX_FAILURES = 5  # failed logins per user name per window
+MAX_ADDRESS_FAILURES = 20  # failed logins per client address per window (offices share an address)
 FAILURE_WINDOW = 900  # [s]
 MAX_SESSIONS = 20000
 
@@ -96,7 +98,7 @@ class Sessions:
             for k in keys:
                 recent = [t for t in self._fail.get(k, []) if now - t < FAILURE_WINDOW]
                 self._fail[k] = recent
-                if len(recent) >= MAX_FAILURES:
+                if len(recent) >= (MAX_ADDRESS_FAILURES if k.startswith("addr:") else MAX_FAILURES):
                     wait = max(wait, FAILURE_WINDOW - (now - recent[0]))
         return wait
 

@@ -1,0 +1,240 @@
+"""The supplier portal against a real `lca serve` process: accounts, requests, uploads, review, and security.
+
+Security (issue 20): CSRF on every form, supplier strings escaped, a CSP without inline script, one
+supplier's link never reaching another's requests or files (403), the upload size limit, revoked and
+expired links refused, no stack trace; and the command line (`lca users`, `lca requests`) on the same API.
+"""
+from __future__ import annotations
+
+import json
+import re
+import stat
+
+import httpx
+import pytest
+
+from lca.portal import datarequests as dr
+from portal_util import XSS, client, csrf_of, lca, lca_json, login, supplier, upload, workbook_data, write
+from server_util import Server
+
+WRITES_PROJECT = True
+
+
+@pytest.fixture(scope="module")
+def env(project_dir, tmp_path_factory):
+    d = project_dir
+    team = lca_json(d, "users", "add", "tess", "--json")
+    viewer = lca_json(d, "users", "add", "vic", "--role", "viewer", "--json")
+    rita = lca_json(d, "users", "add", "rita", "--json")
+    srv = Server(d)
+    base = srv.url
+    a = lca_json(d, "requests", "add", "PT-CO", "--product", "P1", "--period", "2024-01-01:2024-12-31",
+                 "--due", "2030-01-31", "--base-url", base, "--json")
+    b = lca_json(d, "requests", "add", "OTHER-CO", "--product", "Q1", "--period", "2024-01-01:2024-12-31",
+                 "--due", "2030-01-31", "--base-url", base, "--json")
+    files = tmp_path_factory.mktemp("portal-files")
+    yield {"dir": d, "srv": srv, "team": team, "viewer": viewer, "rita": rita, "a": a, "b": b, "files": files}
+    log = srv.log()
+    srv.stop()
+    assert "Traceback" not in log, log[-3000:]
+
+
+def test_users_store_only_salted_scrypt_hashes(env):
+    rows = lca_json(env["dir"], "users", "list", "--json")["users"]
+    assert {(r["name"], r["role"]) for r in rows} >= {("tess", "team"), ("vic", "viewer")}
+    path = env["dir"] / "portal" / "users.json"
+    text = path.read_text()
+    assert env["team"]["password"] not in text and env["viewer"]["password"] not in text
+    rec = json.loads(text)["users"]["tess"]
+    assert rec["n"] == 2 ** 14 and len(bytes.fromhex(rec["salt"])) == 16 and len(bytes.fromhex(rec["hash"])) == 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    import hashlib
+    assert hashlib.scrypt(env["team"]["password"].encode(), salt=bytes.fromhex(rec["salt"]), n=rec["n"],
+                          r=rec["r"], p=rec["p"], dklen=32).hex() == rec["hash"]
+
+
+def test_request_link_token_is_hashed_and_listed(env):
+    rows = {r["id"]: r for r in lca_json(env["dir"], "requests", "list", "--json")["requests"]}
+    a = rows[env["a"]["id"]]
+    assert a["state"] == "sent" and a["company_id"] == "PT-CO" and a["products"] == ["P1"] and not a["overdue"]
+    token = env["a"]["link"].rsplit("/", 1)[1]
+    assert len(token) >= 43
+    stored = (env["dir"] / "portal" / "requests.json").read_text()
+    assert token not in stored and dr.token_hash(token) in stored
+    past = lca_json(env["dir"], "requests", "add", "PT-CO", "--product", "P9", "--period", "2024-01-01:2024-12-31",
+                    "--due", "2025-01-31", "--json")
+    rows = {r["id"]: r for r in lca_json(env["dir"], "requests", "list", "--json")["requests"]}
+    assert rows[past["id"]]["overdue"] is True
+
+
+def test_login_cookie_rate_limit_and_logout(env):
+    srv = env["srv"]
+    c = client(srv)
+    r = c.get("/portal/login")
+    cookie = r.headers["set-cookie"]
+    assert all(x in cookie for x in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/portal"))
+    csrf = csrf_of(r.text)
+    for _ in range(5):
+        bad = c.post("/portal/login", data={"csrf": csrf, "user": "rita", "password": "wrong"})
+        assert bad.status_code == 401 and "Traceback" not in bad.text
+    blocked = c.post("/portal/login", data={"csrf": csrf, "user": "rita", "password": env["rita"]["password"]})
+    assert blocked.status_code == 429  # even the right password, while the name is blocked
+    c2 = login(srv, "vic", env["viewer"]["password"])
+    old = c2.cookies.get("lca_portal")
+    page = c2.get("/portal/team/requests")
+    r = c2.post("/portal/logout", data={"csrf": csrf_of(page.text)})
+    assert r.url.path == "/portal/login"
+    again = client(srv)
+    again.cookies.set("lca_portal", old, domain="127.0.0.1", path="/portal")
+    assert again.get("/portal/team/").status_code == 303  # the old session ended
+
+
+def test_csrf_required_and_every_form_has_a_token(env):
+    srv = env["srv"]
+    c = login(srv, "tess", env["team"]["password"])
+    form = {"company_id": "X-CO", "products": "A", "start": "2024-01-01", "end": "2024-12-31", "due": "2030-01-01"}
+    assert c.post("/portal/team/requests", data=form).status_code == 403
+    assert c.post("/portal/team/requests", data={**form, "csrf": "forged"}).status_code == 403
+    assert not any(r["company_id"] == "X-CO" for r in dr.listing(env["dir"]))
+    for path in ("/portal/team/", "/portal/team/requests", f"/portal/team/requests/{env['a']['id']}"):
+        html = c.get(path).text
+        forms = re.findall(r"<form[^>]*method=\"post\"[^>]*>.*?</form>", html, flags=re.S)
+        assert forms
+        for f in forms:
+            assert re.search(r'name="csrf" value="[^"]{20,}"', f), f[:200]
+
+
+def test_csp_without_inline_script(env):
+    srv = env["srv"]
+    c = login(srv, "tess", env["team"]["password"])
+    for path in ("/portal/login", "/portal/team/", "/portal/team/requests"):
+        r = c.get(path)
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in csp and r.headers["x-content-type-options"] == "nosniff"
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", r.text), "inline script"
+        assert not re.search(r"\son[a-z]+=", r.text), "inline event handler"
+    js = c.get("/portal/static/plotly.min.js")
+    assert js.status_code == 200 and len(js.content) > 1_000_000 and "javascript" in js.headers["content-type"]
+
+
+def test_supplier_sees_only_its_own_company(env, tmp_path):
+    srv = env["srv"]
+    sa, r = supplier(srv, env["a"]["link"])
+    assert r.status_code == 200 and r.url.path == f"/portal/supplier/r/{env['a']['id']}"
+    sb, _ = supplier(srv, env["b"]["link"])
+    wb = write(tmp_path / "other.xlsx", workbook_data("OTHER-CO", product="Q1"))
+    assert upload(sb, env["b"]["id"], wb).status_code == 200
+    up = dr.get(env["dir"], env["b"]["id"])["uploads"][0]
+    rid_b = env["b"]["id"]
+    for path in (f"/portal/supplier/r/{rid_b}", f"/portal/supplier/r/{rid_b}/template.xlsx?lang=en",
+                 f"/portal/supplier/r/{rid_b}/file/{up['file']}", f"/portal/supplier/r/{rid_b}/file/{up['annotated']}",
+                 "/portal/team/", "/portal/team/requests", f"/portal/team/requests/{rid_b}"):
+        assert sa.get(path).status_code == 403, path
+    page = sa.get(f"/portal/supplier/r/{env['a']['id']}")
+    posted = sa.post(f"/portal/supplier/r/{rid_b}/submit", data={"csrf": csrf_of(page.text), "n": "1"})
+    assert posted.status_code == 403
+    assert "OTHER-CO" not in sa.get("/portal/supplier/").text
+    # a file of another company uploaded through A's link: refused, cannot be submitted
+    res = upload(sa, env["a"]["id"], wb)
+    assert res.status_code == 200 and "company_mismatch" not in res.text  # the code is shown by its title
+    rec = dr.get(env["dir"], env["a"]["id"])
+    assert rec["uploads"][-1]["ok"] is False
+    report = json.loads((env["dir"] / "portal" / "requests" / env["a"]["id"] / f"upload-{rec['uploads'][-1]['n']}.json")
+                        .read_text())
+    assert [e["code"] for e in report["errors"]] == ["company_mismatch"]
+    n = rec["uploads"][-1]["n"]
+    assert sa.post(f"/portal/supplier/r/{env['a']['id']}/submit",
+                   data={"csrf": csrf_of(page.text), "n": str(n)}).status_code == 400
+
+
+def test_supplier_strings_are_escaped(env, tmp_path):
+    srv = env["srv"]
+    sa, _ = supplier(srv, env["a"]["link"])
+    data = workbook_data(name=XSS)
+    data["Materials"][0]["material"] = '<img src=x onerror="alert(2)">'
+    r = upload(sa, env["a"]["id"], write(tmp_path / f"{XSS}.xlsx", data))
+    assert r.status_code == 200
+    assert "<img src=x" not in r.text and "&lt;img src=x onerror=" in r.text
+    assert "<script>alert" not in r.text
+
+
+def test_upload_size_limit_and_non_workbooks(env):
+    srv = env["srv"]
+    sa, page = supplier(srv, env["a"]["link"])
+    before = len(dr.get(env["dir"], env["a"]["id"])["uploads"])
+    big = b"PK\x03\x04" + b"\0" * (6 * 2 ** 20)
+    r = sa.post(f"/portal/supplier/r/{env['a']['id']}/upload", data={"csrf": csrf_of(page.text)},
+                files={"file": ("big.xlsx", big, "application/octet-stream")})
+    assert r.status_code == 413 and "Traceback" not in r.text
+    r = sa.post(f"/portal/supplier/r/{env['a']['id']}/upload", data={"csrf": csrf_of(page.text)},
+                files={"file": ("x.xlsx", b"company,amount\nA,1\n", "text/csv")})
+    assert r.status_code == 200
+    rec = dr.get(env["dir"], env["a"]["id"])
+    assert len(rec["uploads"]) == before + 1 and rec["uploads"][-1]["ok"] is False
+    assert rec["uploads"][-1].get("file") is None  # never stored, never handed to a reader
+    broken = sa.post(f"/portal/supplier/r/{env['a']['id']}/upload", content=b"--x\r\nnonsense",
+                     headers={"content-type": "multipart/form-data; boundary=x"})
+    assert broken.status_code in (400, 403) and "Traceback" not in broken.text
+
+
+def test_revoked_and_expired_links_are_refused(env):
+    srv, d = env["srv"], env["dir"]
+    res = lca_json(d, "requests", "add", "REV-CO", "--product", "R1", "--period", "2024-01-01:2024-12-31",
+                   "--due", "2030-01-31", "--base-url", srv.url, "--json")
+    c, r = supplier(srv, res["link"])
+    assert r.status_code == 200
+    lca(d, "requests", "revoke", res["id"])
+    assert c.get(f"/portal/supplier/r/{res['id']}").status_code == 403  # the open session ends too
+    assert supplier(srv, res["link"])[1].status_code == 403
+    exp = lca_json(d, "requests", "add", "EXP-CO", "--product", "E1", "--period", "2024-01-01:2024-12-31",
+                   "--due", "2030-01-31", "--base-url", srv.url, "--json")
+    dr.update(d, exp["id"], lambda rec: rec.update(expires=1))
+    r = supplier(srv, exp["link"])[1]
+    assert r.status_code == 403 and ("expired" in r.text or "过期" in r.text)
+    assert supplier(srv, res["link"][:-4] + "AAAA")[1].status_code == 403
+
+
+def test_viewer_reads_but_cannot_change(env):
+    c = login(env["srv"], "vic", env["viewer"]["password"])
+    page = c.get("/portal/team/requests")
+    assert page.status_code == 200 and 'id="create"' not in page.text
+    r = c.post("/portal/team/requests", data={"csrf": csrf_of(page.text), "company_id": "V-CO", "products": "A",
+                                              "start": "2024-01-01", "end": "2024-12-31", "due": "2030-01-01"})
+    assert r.status_code == 403
+
+
+def test_review_accept_imports_and_decline_needs_reason(env, tmp_path):
+    srv, d = env["srv"], env["dir"]
+    sa, _ = supplier(srv, env["a"]["link"])
+    upload(sa, env["a"]["id"], write(tmp_path / "good.xlsx", workbook_data()))
+    rec = dr.get(d, env["a"]["id"])
+    n = rec["uploads"][-1]["n"]
+    assert rec["uploads"][-1]["ok"], rec["uploads"][-1]
+    page = sa.get(f"/portal/supplier/r/{env['a']['id']}?u={n}")
+    sa.post(f"/portal/supplier/r/{env['a']['id']}/submit", data={"csrf": csrf_of(page.text), "n": str(n)})
+    assert dr.get(d, env["a"]["id"])["state"] == "submitted"
+    c = login(srv, "tess", env["team"]["password"])
+    page = c.get(f"/portal/team/requests/{env['a']['id']}")
+    assert dr.get(d, env["a"]["id"])["state"] == "in_review"
+    r = c.post(f"/portal/team/requests/{env['a']['id']}/decline", data={"csrf": csrf_of(page.text), "reason": " "})
+    assert r.status_code == 400 and dr.get(d, env["a"]["id"])["state"] == "in_review"
+    r = c.post(f"/portal/team/requests/{env['a']['id']}/decline",
+               data={"csrf": csrf_of(page.text), "reason": f"period {XSS} wrong"})
+    assert dr.get(d, env["a"]["id"])["state"] == "declined"
+    mine = sa.get(f"/portal/supplier/r/{env['a']['id']}").text
+    assert "period &lt;script&gt;alert(1)&lt;/script&gt; wrong" in mine
+    # resubmit, then accept through the command line: imported, the company listed by `lca suppliers`
+    sa.post(f"/portal/supplier/r/{env['a']['id']}/submit", data={"csrf": csrf_of(mine), "n": str(n)})
+    out = lca_json(d, "requests", "review", env["a"]["id"], "--accept", "--json")
+    assert out["state"] == "accepted" and out["decision"]["products"] == ["PT-CO/P1"]
+    assert "PT-CO" in lca(d, "suppliers")
+
+
+def test_no_portal_serves_the_api_only(env):
+    srv = Server(env["dir"], "--no-portal")
+    try:
+        r = httpx.get(srv.url + "/portal/login", verify=srv.ssl)
+        assert r.status_code == 404 and r.json()["code"] == "NotFound"
+    finally:
+        srv.stop()
