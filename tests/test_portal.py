@@ -238,3 +238,22 @@ def test_no_portal_serves_the_api_only(env):
         assert r.status_code == 404 and r.json()["code"] == "NotFound"
     finally:
         srv.stop()
+
+
+def test_prefilled_template(env, tmp_path):
+    from openpyxl import load_workbook
+
+    from lca.supply.sheets import SHEETS
+
+    sa, _ = supplier(env["srv"], env["b"]["link"])
+    for lang, sheet in (("zh", "供应商"), ("en", "Supplier")):
+        r = sa.get(f"/portal/supplier/r/{env['b']['id']}/template.xlsx?lang={lang}")
+        assert r.status_code == 200 and r.content[:2] == b"PK"
+        (tmp_path / f"t-{lang}.xlsx").write_bytes(r.content)
+        wb = load_workbook(tmp_path / f"t-{lang}.xlsx")
+        keys = [c.key for c in SHEETS["Supplier"].columns]
+        ws = wb[sheet]
+        assert ws.cell(keys.index("company_id") + 2, 2).value == "OTHER-CO"
+        assert str(ws.cell(keys.index("reporting_period_start") + 2, 2).value)[:10] == "2024-01-01"
+        prod = wb.worksheets[2]
+        assert prod.cell(3, 1).value == "Q1"
