@@ -124,8 +124,10 @@ def test_supplier_sees_only_its_own_company(env, tmp_path):
     assert r.status_code == 200 and r.url.path == f"/portal/supplier/r/{env['a']['id']}"
     sb, _ = supplier(srv, env["b"]["link"])
     wb = write(tmp_path / "other.xlsx", workbook_data("OTHER-CO", product="Q1"))
-    assert upload(sb, env["b"]["id"], wb).status_code == 200
+    assert upload(sb, env["b"]["id"], write(tmp_path / "o.xlsx", workbook_data("OTHER-CO", product="Q1",
+                                                                             gas="XYZ"))).status_code == 200
     up = dr.get(env["dir"], env["b"]["id"])["uploads"][0]
+    assert up["ok"] is False and sb.get(f"/portal/supplier/r/{env['b']['id']}/file/{up['annotated']}").content[:2] == b"PK"
     rid_b = env["b"]["id"]
     for path in (f"/portal/supplier/r/{rid_b}", f"/portal/supplier/r/{rid_b}/template.xlsx?lang=en",
                  f"/portal/supplier/r/{rid_b}/file/{up['file']}", f"/portal/supplier/r/{rid_b}/file/{up['annotated']}",

@@ -19,6 +19,7 @@ from .web import Guard, Portal, _plain, log, routes
 def create_portal(project_path, default_host: str = "localhost"):
     """The portal's ASGI app (paths under ``/portal``)."""
     portal = Portal(project_path, default_host)
+    portal.warm()
 
     async def not_found(request, exc):
         return _plain(404, "not found")

@@ -15,6 +15,7 @@ import functools
 import logging
 import re
 import secrets
+import threading
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -50,14 +51,26 @@ class Portal:
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(["html"], default=True), auto_reload=False)
         self._project = None
+        self._opening = threading.Lock()
 
     def project(self):
-        """The Brightway project (opened on first use, never set up here)."""
-        if self._project is None:
-            import lca
+        """The Brightway project (opened once, never set up here; :meth:`warm` opens it at start)."""
+        with self._opening:
+            if self._project is None:
+                import lca
 
-            self._project = lca.open_project(self.path, setup=False)
-        return self._project
+                self._project = lca.open_project(self.path, setup=False)
+            return self._project
+
+    def warm(self) -> None:
+        """Open the project in a background thread, so the first page or upload does not wait for it."""
+        def run():
+            try:
+                self.project()
+            except Exception as exc:  # noqa: BLE001 -- a page that needs it reports the problem then
+                log.info("portal: the project could not be opened yet (%s)", type(exc).__name__)
+
+        threading.Thread(target=run, name="portal-warm", daemon=True).start()
 
     def base_url(self, request: Request) -> str:
         host = request.headers.get("host", "")

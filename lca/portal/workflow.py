@@ -67,9 +67,8 @@ def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
         stored = folder / f"upload-{n}.{'xlsx' if kind == 'xlsx' else 'pact.json'}"
         files.write_bytes(stored, data)
         record["file"] = stored.name
-        annotated = folder / f"upload-{n}.annotated.xlsx"
         with _project_lock:
-            rep = project.import_files([stored], dry_run=True, annotate=annotated if kind == "xlsx" else None)
+            rep = project.import_files([stored], dry_run=True)
         errors, warnings = list(rep.errors), list(rep.warnings)
         mine = [p for p in rep.products if p.split("/", 1)[0] == rec["company_id"]]
         others = sorted({p.split("/", 1)[0] for p in rep.products} - {rec["company_id"]})
@@ -86,8 +85,10 @@ def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
                                                "warning", stored.name))
         report = {"ok": not errors, "lang": rep.lang, "products": mine if not errors else [],
                   "errors": errors, "warnings": warnings}
-        if annotated.is_file():
-            record["annotated"] = annotated.name
+        whole_file = any(issue_codes.CATALOGUE.get(i.code) is not None and issue_codes.CATALOGUE[i.code].area == "file"
+                         for i in errors)  # refused by the safe reader as a whole: never handed to openpyxl
+        if kind == "xlsx" and (errors or warnings) and not whole_file:
+            record["annotated"] = f"upload-{n}.annotated.xlsx"  # written when first downloaded
     lang = report["lang"]
     out = {"ok": report["ok"], "lang": lang, "products": report["products"],
            "errors": [_issue_dict(i, lang) for i in report["errors"]],
@@ -112,11 +113,31 @@ def upload_report(project_path, rid: str, n: int) -> dict | None:
 def upload_file(project_path, rid: str, name: str) -> Path | None:
     """The path of a stored file of request ``rid`` named as in its upload record, or None."""
     rec = dr.get(project_path, rid)
-    names = {u.get(k) for u in (rec or {}).get("uploads", []) for k in ("file", "annotated")} - {None}
-    if name not in names:
+    up = next((u for u in (rec or {}).get("uploads", []) if name in (u.get("file"), u.get("annotated"))), None)
+    if up is None:
         return None
     path = dr.upload_dir(project_path, rid) / name
+    if name == up.get("annotated") and not path.is_file():
+        _annotate(project_path, rid, up, path)
     return path if path.is_file() else None
+
+
+def _annotate(project_path, rid: str, up: dict, out: Path) -> None:
+    """The annotated copy of an upload (:func:`lca.supply.annotate.annotate`), made on its first download:
+    the upload's check answers sooner, and a clean workbook needs none."""
+    from ..supply.annotate import annotate
+
+    report = upload_report(project_path, rid, up["n"]) or {}
+    fields = ("sheet", "row", "column", "code", "message", "severity", "file")
+    issues = [InputIssue(*(i.get(k) for k in fields)) for i in report.get("errors", []) + report.get("warnings", [])]
+    tmp = out.with_name(f".{out.stem}.{threading.get_ident()}.tmp.xlsx")
+    try:
+        annotate(dr.upload_dir(project_path, rid) / up["file"], issues, tmp, report.get("lang"))
+        tmp.replace(out)
+    except InputError:
+        pass  # openpyxl cannot open it: the page's issue list is the same
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def submit(project_path, rid: str, n: int, by: str | None = None) -> dict:
