@@ -259,3 +259,18 @@ def test_prefilled_template(env, tmp_path):
         assert str(ws.cell(keys.index("reporting_period_start") + 2, 2).value)[:10] == "2024-01-01"
         prod = wb.worksheets[2]
         assert prod.cell(3, 1).value == "Q1"
+
+
+def test_draft_then_send_from_the_page(env):
+    srv, d = env["srv"], env["dir"]
+    draft = lca_json(d, "requests", "add", "DRAFT-CO", "--product", "D1", "--period", "2024-01-01:2024-12-31",
+                     "--due", "2030-01-31", "--draft", "--json")
+    assert draft["link"] is None and dr.get(d, draft["id"])["state"] == "draft"
+    c = login(srv, "tess", env["team"]["password"])
+    page = c.get(f"/portal/team/requests/{draft['id']}")
+    r = c.post(f"/portal/team/requests/{draft['id']}/send", data={"csrf": csrf_of(page.text)})
+    link = re.search(r'id="invite-link" value="([^"]+)"', r.text).group(1)
+    assert link.startswith(srv.url + "/portal/s/") and dr.get(d, draft["id"])["state"] == "sent"
+    assert supplier(srv, link)[1].status_code == 200 and dr.get(d, draft["id"])["state"] == "opened"
+    r = c.post(f"/portal/team/requests/{draft['id']}/send", data={"csrf": csrf_of(page.text)})
+    assert supplier(srv, link)[1].status_code == 403  # a new link replaces the old one

@@ -9,7 +9,9 @@ tier, supplier, material, stage, gas and region, and the shares: covered by
 accepted supplier data (the part of the total whose supplier company has an
 accepted portal request), primary data, green factory, green electricity and
 recycled content (as the profile defines them). Results are cached per
-product until the stored submissions or the accepted requests change.
+product until the stored submissions or the accepted requests change; the
+product list shows the figures of the products computed so far
+(:func:`cached_views`), computing one takes a click.
 """
 from __future__ import annotations
 
@@ -95,6 +97,14 @@ def profile_view(project, ref: str) -> dict:
             _cache.clear()
         _cache[key] = out
     return out
+
+
+def cached_views(project, refs) -> dict:
+    """``{ref: view}`` of the profiles already computed for the current data (the product list's columns)."""
+    accepted = accepted_companies(project.path)
+    sig = _signature(project)
+    with _lock:
+        return {r: _cache[k] for r in refs if (k := ("profile", str(project.path), r, sig, accepted)) in _cache}
 
 
 def report_files(project, ref: str, folder) -> dict:

@@ -81,6 +81,10 @@ _WORDS = {
     "total": ("Total", "总量"),
     "supplier_share": ("Covered by accepted supplier data", "已接受供应商数据覆盖"),
     "primary_share": ("Primary data", "初级数据"),
+    "supplier_short": ("Accepted", "已接受"), "primary_short": ("Primary", "初级"),
+    "shares_hint": ("Shares of each product's total: covered by accepted supplier data, and primary data "
+                    "(shown once the product's profile was opened).",
+                    "各产品总量中已接受供应商数据覆盖的比例与初级数据比例(打开该产品的碳足迹后显示)。"),
     "green_factory": ("Green factory", "绿色工厂"),
     "green_electricity": ("Green electricity", "绿色电力"),
     "recycled": ("Recycled content", "再生材料"),

@@ -50,10 +50,11 @@ def routes(portal) -> list[Route]:
         prof = None
         if ref and any(p["ref"] == ref for p in prods):
             prof = await run_in_threadpool(dashboard.profile_view, project, ref)
+        views = dashboard.cached_views(project, [p["ref"] for p in rows])
         queue = [r for r in dr.listing(portal.path) if r["state"] in ("submitted", "in_review")]
         return ctx.render("team_dashboard.html", counts=counts, states=dr.STATES, products=rows, page_no=n,
                           pages=pages, ref=ref, prof=prof, queue=queue[:20], n_queue=len(queue),
-                          dims=dashboard.DIMENSIONS)
+                          dims=dashboard.DIMENSIONS, views=views)
 
     @page(portal, "team")
     async def requests_page(ctx, request):
