@@ -102,19 +102,25 @@ class BlockTriangular:
     If the labels are ever not topological, the whole matrix becomes one block (a general LU).
     """
 
-    def __init__(self, A: sp.spmatrix, product_row: np.ndarray):
-        from scipy.sparse.csgraph import connected_components
-
+    def __init__(self, A: sp.spmatrix, product_row: np.ndarray, labels: np.ndarray | None = None):
         n = A.shape[1]
         self.product_row = np.asarray(product_row)
         M = sp.csr_matrix(A)[self.product_row, :]
-        _, lab = connected_components(M, directed=True, connection="strong")
         coo = M.tocoo()
-        if np.any(lab[coo.row] < lab[coo.col]):  # not topological: one general block
-            lab = np.zeros(n, dtype=np.int64)
+        lab = None if labels is None else np.asarray(labels, dtype=np.int64)
+        # labels kept from an earlier factorization of the same matrix (lca.cache) are used if they
+        # still order it block-triangularly; otherwise (and the first time) they are computed
+        if lab is None or lab.shape != (n,) or (n and (lab.min() < 0 or np.any(lab[coo.row] < lab[coo.col]))):
+            from scipy.sparse.csgraph import connected_components
+
+            _, lab = connected_components(M, directed=True, connection="strong")
+            if np.any(lab[coo.row] < lab[coo.col]):  # not topological: one general block
+                lab = np.zeros(n, dtype=np.int64)
+        self.labels = lab
         order = np.argsort(lab, kind="stable")
         size = np.bincount(lab)[lab[order]]  # size of each position's SCC
         P = M[order][:, order].tocsr()
+        PT = P.T.tocsr()  # rows of P^T = columns of P: each segment's "below" part by a row slice
         self.order = order
         self.segments: list[tuple[int, int, sp.csr_matrix, sp.csr_matrix, object]] = []
         start = 0
@@ -128,7 +134,7 @@ class BlockTriangular:
             rows = P[start:stop]
             D = rows[:, start:stop]
             left = rows[:, :start].tocsr()  # M x = d: this segment's rows, earlier columns
-            below = P[stop:, start:stop].T.tocsr()  # M^T z = e: this segment's columns, later rows
+            below = PT[start:stop][:, stop:].tocsr()  # M^T z = e: this segment's columns, later rows
             if size[start] == 1:
                 block = _SuperLUBlock(D, triangular=True)
             elif HAVE_PARDISO and stop - start >= PARDISO_MIN_BLOCK:
@@ -185,10 +191,40 @@ class System:
     _btf: object = field(default=None, repr=False)  # BlockTriangular factorization of A, kept
     _norms: object = field(default=None, repr=False)  # infinity norms of A and A^T
     _diag: object = field(default=None, repr=False)  # net production of each activity
+    # SCC labels of A (lca.cache keeps them); on_factorized(labels) is called after a new factorization
+    labels: object = field(default=None, repr=False)
+    on_factorized: object = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
         return self.A.shape[1]
+
+    # -- the arrays of a system (lca.cache stores them) -----------------------------------
+    def to_arrays(self) -> dict:
+        """The matrices and index arrays as plain numpy arrays (:meth:`from_arrays` inverts it)."""
+        return {"A_data": self.A.data, "A_indices": self.A.indices, "A_indptr": self.A.indptr,
+                "A_shape": np.asarray(self.A.shape, dtype=np.int64),
+                "B_data": self.B.data, "B_indices": self.B.indices, "B_indptr": self.B.indptr,
+                "B_shape": np.asarray(self.B.shape, dtype=np.int64),
+                "activity_ids": self.activity_ids, "flow_ids": self.flow_ids, "product_row": self.product_row}
+
+    ARRAYS = ("A_data", "A_indices", "A_indptr", "A_shape", "B_data", "B_indices", "B_indptr", "B_shape",
+              "activity_ids", "flow_ids", "product_row")
+
+    @classmethod
+    def from_arrays(cls, d: dict) -> "System":
+        """A system from :meth:`to_arrays`; ValueError if the arrays do not form one."""
+        A = sp.csc_matrix((d["A_data"], d["A_indices"], d["A_indptr"]), shape=tuple(int(x) for x in d["A_shape"]))
+        B = sp.csr_matrix((d["B_data"], d["B_indices"], d["B_indptr"]), shape=tuple(int(x) for x in d["B_shape"]))
+        A.check_format(full_check=True)
+        B.check_format(full_check=True)
+        n = A.shape[1]
+        act, flows, prow = (np.asarray(d[k], dtype=np.int64) for k in ("activity_ids", "flow_ids", "product_row"))
+        if A.shape[0] != n or B.shape[1] != n or act.shape != (n,) or prow.shape != (n,) \
+                or flows.shape != (B.shape[0],) or (n and (prow.min() < 0 or prow.max() >= n)):
+            raise ValueError("the stored arrays do not form a product system")
+        return cls(A=A, B=B, activity_ids=act, flow_ids=flows, product_row=prow,
+                   col_of=dict(zip(act.tolist(), range(n))), row_of_flow=dict(zip(flows.tolist(), range(len(flows)))))
 
     def reset_factorization(self) -> None:
         """Forget the kept factorizations (benchmarks; the matrices are unchanged)."""
@@ -199,7 +235,11 @@ class System:
     # -- factorization -------------------------------------------------------------------
     def _solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
         if self._btf is None:  # one factorization, kept for every demand and for the adjoint
-            self._btf = BlockTriangular(self.A, self.product_row)
+            self._btf = BlockTriangular(self.A, self.product_row, labels=self.labels)
+            fresh = self.labels is None or not np.array_equal(self.labels, self._btf.labels)
+            self.labels = self._btf.labels
+            if fresh and self.on_factorized is not None:
+                self.on_factorized(self.labels)
         return self._btf.solve(rhs, transposed)
 
     def solve(self, demand: np.ndarray) -> np.ndarray:

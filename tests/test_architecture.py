@@ -32,12 +32,13 @@ LCA = Path(__file__).resolve().parent.parent / "lca"
 # (layer, module patterns) in order: a module may import its own layer and the layers above it
 LAYERS = [
     ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
-                    "lca.brightway", "lca.pedigree", "lca.scheduler", "lca.locking", "lca.csvdata", "lca.method_data"]),
+                    "lca.brightway", "lca.pedigree", "lca.scheduler", "lca.locking", "lca.csvdata", "lca.method_data",
+                    "lca.fingerprints"]),
     ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions"]),
-    ("solver", ["lca.engine"]),
+    ("solver", ["lca.engine", "lca.cache"]),
     ("results", ["lca.results", "lca.report", "lca.report.*"]),
     ("calculator", ["lca.calc"]),
-    ("project", ["lca.setup", "lca.integrity", "lca.project"]),
+    ("project", ["lca.setup", "lca.integrity", "lca.outside", "lca.project"]),
     ("built on the project", ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare",
                               "lca.uncertainty", "lca.sensitivity"]),
     ("shell", ["lca.demo", "lca.server", "lca.server.*", "lca.cli", "lca"]),
