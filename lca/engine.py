@@ -29,12 +29,13 @@ import scipy.sparse as sp
 
 from .errors import LcaError
 
-try:  # pypardiso: MKL's PARDISO, fast on x86_64
-    from pypardiso import PyPardisoSolver
+# pypardiso (MKL's PARDISO, fast on x86_64) is imported only when a loop needs it: its import
+# searches the file system for MKL (~0.25-0.7 s of every cold start otherwise)
+try:
+    import importlib.util
 
-    HAVE_PARDISO = True
-except Exception:  # pragma: no cover - platform without MKL
-    PyPardisoSolver = None
+    HAVE_PARDISO = importlib.util.find_spec("pypardiso") is not None
+except Exception:  # pragma: no cover
     HAVE_PARDISO = False
 
 SOLVER = ("block-triangular (SCC) + SuperLU" + (", PARDISO for large loops" if HAVE_PARDISO else ""))
@@ -76,6 +77,8 @@ class _PardisoBlock:
     """A large loop factorized by PARDISO; the transposed solve reuses the factors (iparm(12))."""
 
     def __init__(self, D: sp.csr_matrix):
+        from pypardiso import PyPardisoSolver
+
         D = sp.csr_matrix(D)
         D.sort_indices()
         self.solver = PyPardisoSolver()
@@ -88,6 +91,21 @@ class _PardisoBlock:
 
     def free(self) -> None:
         self.solver.free_memory(everything=True)
+
+
+def _csr_where(P: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """The entries of CSR matrix ``P`` where ``keep`` (one flag per stored entry), as CSR of the same shape."""
+    rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
+    counts = np.bincount(rows[keep], minlength=P.shape[0])
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return sp.csr_matrix((P.data[keep], P.indices[keep], indptr), shape=P.shape)
+
+
+def _row_range(P: sp.csr_matrix, start: int, stop: int, col_offset: int = 0, ncols: int | None = None) -> sp.csr_matrix:
+    """Rows ``start:stop`` of CSR matrix ``P`` (columns shifted by ``-col_offset``), cut from its arrays."""
+    a, b = int(P.indptr[start]), int(P.indptr[stop])
+    return sp.csr_matrix((P.data[a:b], P.indices[a:b] - col_offset, P.indptr[start:stop + 1] - a),
+                         shape=(stop - start, P.shape[1] if ncols is None else ncols))
 
 
 class BlockTriangular:
@@ -120,21 +138,32 @@ class BlockTriangular:
         order = np.argsort(lab, kind="stable")
         size = np.bincount(lab)[lab[order]]  # size of each position's SCC
         P = M[order][:, order].tocsr()
-        PT = P.T.tocsr()  # rows of P^T = columns of P: each segment's "below" part by a row slice
+        P.sort_indices()
         self.order = order
-        self.segments: list[tuple[int, int, sp.csr_matrix, sp.csr_matrix, object]] = []
-        start = 0
-        while start < n:
+        # segments: runs of activities outside loops (triangular), each loop its own
+        bounds = [0]
+        while bounds[-1] < n:
+            start = bounds[-1]
             stop = start + 1
             if size[start] == 1:
                 while stop < n and size[stop] == 1:
                     stop += 1
             else:
                 stop = start + int(size[start])
-            rows = P[start:stop]
-            D = rows[:, start:stop]
-            left = rows[:, :start].tocsr()  # M x = d: this segment's rows, earlier columns
-            below = PT[start:stop][:, stop:].tocsr()  # M^T z = e: this segment's columns, later rows
+            bounds.append(stop)
+        seg = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))  # segment of each position
+        # split P into its diagonal blocks and the rest (L, strictly block-lower); every part is
+        # then a contiguous row range of a CSR matrix, cut without scipy's indexing (one per segment)
+        rows = np.repeat(np.arange(n), np.diff(P.indptr))
+        inside = seg[rows] == seg[P.indices]
+        Dall = _csr_where(P, inside)
+        L = _csr_where(P, ~inside)
+        LT = L.T.tocsr()  # rows of L^T = columns of L: each segment's "below" part
+        self.segments: list[tuple[int, int, sp.csr_matrix, sp.csr_matrix, object]] = []
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            D = _row_range(Dall, start, stop, col_offset=start, ncols=stop - start)
+            left = _row_range(L, start, stop)  # M x = d: this segment's rows, earlier columns (x = 0 beyond)
+            below = _row_range(LT, start, stop)  # M^T z = e: this segment's columns, later rows
             if size[start] == 1:
                 block = _SuperLUBlock(D, triangular=True)
             elif HAVE_PARDISO and stop - start >= PARDISO_MIN_BLOCK:
@@ -142,7 +171,6 @@ class BlockTriangular:
             else:
                 block = _SuperLUBlock(D, triangular=False)
             self.segments.append((start, stop, left, below, block))
-            start = stop
         self.largest_block = int(np.bincount(lab).max()) if n else 0
 
     def solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
@@ -150,17 +178,17 @@ class BlockTriangular:
         out = np.empty(n)
         if not transposed:  # A x = d  <=>  M x = d[product_row]
             d = rhs[self.product_row][self.order]
-            x = np.empty(n)
+            x = np.zeros(n)
             for start, stop, left, _, block in self.segments:
-                r = d[start:stop] - left @ x[:start] if start else d[start:stop]
+                r = d[start:stop] - left @ x if left.nnz else d[start:stop]
                 x[start:stop] = block.solve(r, False)
             out[self.order] = x
             return out
         # A^T y = e  <=>  M^T z = e with y[product_row] = z
         e = rhs[self.order]
-        z = np.empty(n)
+        z = np.zeros(n)
         for start, stop, _, below, block in reversed(self.segments):
-            r = e[start:stop] - below @ z[stop:] if stop < n else e[start:stop]
+            r = e[start:stop] - below @ z if below.nnz else e[start:stop]
             z[start:stop] = block.solve(r, True)
         zz = np.empty(n)
         zz[self.order] = z
