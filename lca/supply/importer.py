@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import inventory, issue_codes
-from ..errors import InputError, InputIssue, LcaError
+from ..errors import InputError, InputIssue, LcaError, Severity
 from . import link, pact_in, store
 
 
@@ -108,15 +108,15 @@ def read_file(path: Path, resolve=None) -> FileResult:
 
         sub, issues = rules.validate_file(path, resolve or resolver())
     except InputError as exc:
-        issues = exc.issues or [InputIssue(None, None, None, "unreadable", str(exc), "error", name)]
+        issues = exc.issues or [InputIssue(None, None, None, "unreadable", str(exc), Severity.ERROR, name)]
         return FileResult([], _with_file(issues, name), accepted=False)
     issues = _with_file(issues, name)
-    if sub.is_empty and not any(i.severity == "error" for i in issues):
+    if sub.is_empty and not any(i.severity == Severity.ERROR for i in issues):
         issues = [i for i in issues if i.code != "blank_workbook"]  # reported as the error below
         issues.append(InputIssue("Supplier", None, None, "nothing_to_import",
                                  f"{name} is a blank template: fill in the Supplier sheet and at least "
-                                 "one product, then import it again", "error", name))
-    if any(i.severity == "error" for i in issues) or sub.is_empty:
+                                 "one product, then import it again", Severity.ERROR, name))
+    if any(i.severity == Severity.ERROR for i in issues) or sub.is_empty:
         return FileResult([], issues)
     return FileResult([store.to_record(sub)], issues)
 
@@ -172,14 +172,14 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
         report.files.append(str(path))
         if not path.is_file():
             report.errors.append(InputIssue(None, None, None, "not_found",
-                                            f"{path} does not exist or is not a file", "error", path.name))
+                                            f"{path} does not exist or is not a file", Severity.ERROR, path.name))
     readable = [p for p in paths if p.is_file()]
     for path, result in zip(readable, read_files(readable, resolver())):
         recs, issues = result
         if not getattr(result, "accepted", True):
             refused.add(path)
         for i in issues:
-            (report.errors if i.severity == "error" else report.warnings).append(i)
+            (report.errors if i.severity == Severity.ERROR else report.warnings).append(i)
         for rec in recs:
             records.append((path, rec))
     seen: dict[str, Path] = {}
@@ -189,7 +189,7 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
             report.errors.append(InputIssue(
                 link.sheet_title(rec, "Supplier"), None, "company_id", "duplicate_company",
                 f"company_id {cid!r} is also in {seen[cid].name}: import one workbook per company "
-                "(a company's workbook replaces its previous data)", "error", path.name))
+                "(a company's workbook replaces its previous data)", Severity.ERROR, path.name))
         seen[cid] = path
     if not report.errors and records:
         with project.lock():  # link and write against one stored state
@@ -201,8 +201,8 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
             built = store.build(project, [current[c] for c in sorted(current)])
             new_files = {rec.get("source_file") for _, rec in records}
             for i in built.issues:
-                if i.file in new_files or i.severity == "error":
-                    (report.errors if i.severity == "error" else report.warnings).append(i)
+                if i.file in new_files or i.severity == Severity.ERROR:
+                    (report.errors if i.severity == Severity.ERROR else report.warnings).append(i)
             new_refs = [f"{rec['supplier']['company_id']}/{p['product_id']}"
                         for _, rec in records for p in rec.get("products", [])]
             for ref in new_refs:
@@ -212,7 +212,7 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
                         link.sheet_title(rec, "Materials"), u.get("row"), "reference", "unresolved_reference",
                         f"{u['reference']} is {u['reason']}: {ref} gets no total until it is imported; "
                         "import that supplier's workbook (any order works) or fix the reference",
-                        "warning", rec.get("source_file")))
+                        Severity.WARNING, rec.get("source_file")))
             if not report.errors:
                 report.products = new_refs
                 if not dry_run:
@@ -261,7 +261,7 @@ def _declared_checks(project, refs: list[str], built, records) -> list[InputIssu
     def issue(ref, code, message):
         rec = _record_of(records, ref)
         return InputIssue(link.sheet_title(rec, "Products"), _product_row(records, ref), "declared_pcf_kgco2e",
-                          code, message, "warning", rec.get("source_file"))
+                          code, message, Severity.WARNING, rec.get("source_file"))
 
     try:
         scores = project.footprints("GWP100", database=store.SUPPLIER_DB)
@@ -307,7 +307,7 @@ def _removed_products(stored: dict[str, dict], records) -> list[InputIssue]:
                     link.sheet_title(rec, "Products"), None, "product_id", "product_removed",
                     f"this workbook no longer has product {p['product_id']!r} (removed or renamed), but "
                     f"{', '.join(users)} reference {ref}: they lose that input and get no total until it is back; "
-                    "keep the product_id, or ask those buyers to change their reference", "warning", path.name))
+                    "keep the product_id, or ask those buyers to change their reference", Severity.WARNING, path.name))
     return out
 
 
@@ -327,7 +327,7 @@ def _annotate(paths, report: ImportReport, refused: set, out: Path, lang: str | 
             report.warnings.append(InputIssue(
                 None, None, None, "not_annotated",
                 f"no annotated copy of {p.name}: the reader refused the file (see its error); fix that and "
-                "import it again with --annotate", "warning", p.name))
+                "import it again with --annotate", Severity.WARNING, p.name))
             continue
         try:
             ann.annotate(p, by_name.get(p.name, []), target, lang)
@@ -337,7 +337,7 @@ def _annotate(paths, report: ImportReport, refused: set, out: Path, lang: str | 
                 None, None, None, "not_annotated",
                 f"no annotated copy of {p.name} written to {target}: {why or type(exc).__name__}; the issues "
                 "listed here are the same: fix them in the workbook, or choose another --annotate path",
-                "warning", p.name))
+                Severity.WARNING, p.name))
             continue
         written.append(str(target))
     return written

@@ -33,7 +33,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .. import inventory
-from ..errors import InputError, IntegrityError, LcaError
+from ..errors import InputError, IntegrityError, LcaError, Severity
 from . import lines, link
 
 SUPPLIER_DB = link.SUPPLIER_DB
@@ -199,7 +199,7 @@ def commit(project, records: list[dict], built: link.Built | None = None) -> lin
                 current[rec["supplier"]["company_id"]] = rec
             built = build(project, [current[c] for c in sorted(current)])
         texts.update(new_texts)
-        errors = [i for i in built.issues if i.severity == "error"]
+        errors = [i for i in built.issues if i.severity == Severity.ERROR]
         if errors:
             raise InputError(f"{len(errors)} problem(s) linking the submissions; nothing was written",
                              errors)
@@ -267,7 +267,7 @@ def withdraw(project, company_id: str) -> list[str]:
         rest = {cid: text for cid, text in texts.items() if cid != company_id}
         records = _records_of(project, rest)
         built = build(project, [records[c] for c in sorted(records)])
-        errors = [i for i in built.issues if i.severity == "error"]
+        errors = [i for i in built.issues if i.severity == Severity.ERROR]
         if errors:
             raise InputError(f"withdrawing {company_id} leaves {len(errors)} problem(s) linking the other "
                              "submissions; nothing was changed", errors)
@@ -292,7 +292,7 @@ def rebuild(project) -> link.Built:
         texts = _stored_texts(project)
         records = _records_of(project, texts)
         built = build(project, [records[c] for c in sorted(records)])
-        errors = [i for i in built.issues if i.severity == "error"]
+        errors = [i for i in built.issues if i.severity == Severity.ERROR]
         if errors:
             raise LcaError("the stored submissions no longer link against the background inventory: "
                            + "; ".join(str(i) for i in errors[:10])
