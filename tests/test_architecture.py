@@ -32,7 +32,8 @@ LCA = Path(__file__).resolve().parent.parent / "lca"
 # (layer, module patterns) in order: a module may import its own layer and the layers above it
 LAYERS = [
     ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
-                    "lca.brightway", "lca.pedigree", "lca.scheduler", "lca.locking", "lca.csvdata", "lca.method_data"]),
+                    "lca.brightway", "lca.pedigree", "lca.scheduler", "lca.locking", "lca.csvdata", "lca.method_data",
+                    "lca.state"]),
     ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions"]),
     ("solver", ["lca.engine"]),
     ("results", ["lca.results", "lca.report", "lca.report.*"]),
