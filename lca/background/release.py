@@ -353,7 +353,7 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
     finally:
         from .. import brightway
 
-        brightway._ACTIVE[0] = None  # point bw2data back at this project
+        brightway.forget_pointing()  # point bw2data back at this project
         project.activate()
 
 

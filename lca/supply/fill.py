@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from .sheets import SHEETS, TEMPLATE_VERSION
-from .template import _header as _head  # the template's header text (key, 中文 or key | 中文)
+from .template import header as _head  # the template's header text (key, 中文 or key | 中文)
 
 
 def _put(ws, row: int, col: int, value) -> None:
