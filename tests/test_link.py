@@ -36,7 +36,8 @@ def linked(project, tmp_path, *books, lang="en"):
     records, issues = [], []
     for i, data in enumerate(books):
         path = write_workbook(tmp_path / f"b{i}.xlsx", data, lang)
-        recs, found = importer.read_file(path, importer.resolver())
+        read = importer.read_file(path, importer.resolver())
+        recs, found = read.records, read.issues
         records += recs
         issues += found
     return link.build(records, inventory.load_background(), project.biosphere_codes()), issues

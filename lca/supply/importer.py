@@ -81,19 +81,15 @@ def resolver():
     return resolve
 
 
-class FileResult(tuple):
-    """``(records, issues)`` of one file, plus ``accepted``: False when the safe reader refused the
-    file as a whole (a zip bomb, a DTD, not a workbook...), so nothing else may open it."""
+@dataclass(frozen=True)
+class FileResult:
+    """What reading one file gave: ``records`` to store, ``issues``, and ``accepted``: False when the
+    safe reader refused the file as a whole (a zip bomb, a DTD, not a workbook...), so nothing else
+    may open it."""
 
-    accepted: bool
-
-    def __new__(cls, records, issues, accepted: bool = True):
-        self = super().__new__(cls, (records, issues))
-        self.accepted = accepted
-        return self
-
-    def __reduce__(self):  # back from a worker process with ``accepted``
-        return FileResult, (self[0], self[1], self.accepted)
+    records: list
+    issues: list
+    accepted: bool = True
 
 
 def read_file(path: Path, resolve=None) -> FileResult:
@@ -139,7 +135,7 @@ def _workers(n_files: int) -> int:
     return max(1, min(limit, os.cpu_count() or 1, n_files))
 
 
-def read_files(paths: list[Path], resolve) -> list[tuple[list[dict], list[InputIssue]]]:
+def read_files(paths: list[Path], resolve) -> list[FileResult]:
     """``read_file`` of each path, in order; by forked worker processes when there are many files.
 
     A worker that dies (killed, out of memory) makes the whole read fall back to this process,
@@ -175,12 +171,11 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
                                             f"{path} does not exist or is not a file", Severity.ERROR, path.name))
     readable = [p for p in paths if p.is_file()]
     for path, result in zip(readable, read_files(readable, resolver())):
-        recs, issues = result
-        if not getattr(result, "accepted", True):
+        if not result.accepted:
             refused.add(path)
-        for i in issues:
+        for i in result.issues:
             (report.errors if i.severity == Severity.ERROR else report.warnings).append(i)
-        for rec in recs:
+        for rec in result.records:
             records.append((path, rec))
     seen: dict[str, Path] = {}
     for path, rec in records:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, IntegrityError, LcaError, Severity
+from ..files import atomic_write_text, write_beside
 from . import lines, link
 
 SUPPLIER_DB = link.SUPPLIER_DB
@@ -155,7 +156,7 @@ def _stored_texts(project) -> dict[str, str]:
     if not d.is_dir():
         return {}
     out = {}
-    for path in sorted(d.glob("*.json")):
+    for path in sorted(d.glob("[!.]*.json")):  # not the hidden temporaries of a write
         try:
             out[path.stem] = path.read_text(encoding="utf-8")
         except (OSError, ValueError) as exc:
@@ -208,12 +209,9 @@ def commit(project, records: list[dict], built: link.Built | None = None) -> lin
         staged = []
         try:
             for cid, text in new_texts.items():
-                tmp = d / f".{cid}.json.new"
-                with open(tmp, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                staged.append((tmp, d / f"{cid}.json"))
+                final = d / f"{cid}.json"
+                staged.append((write_beside(final, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8")),
+                               final))
             _write(project, built, _digest(texts))
             for tmp, final in staged:
                 os.replace(tmp, final)
@@ -310,7 +308,7 @@ def _stat_signature(project) -> list:
     if not d.is_dir():
         return []
     out = []
-    for p in sorted(d.glob("*.json")):
+    for p in sorted(d.glob("[!.]*.json")):
         st = p.stat()
         out.append([p.name, st.st_size, st.st_mtime_ns, st.st_ino])
     return out
@@ -338,12 +336,11 @@ def is_current(project, bd) -> bool:
     texts = _stored_texts(project)
     ok = have == (_digest(texts) if texts else None)
     if ok and have is not None and _stat_signature(project) == sig:  # unchanged while we read them
-        tmp = checked.with_name(f".{CHECKED_FILE}.{os.getpid()}")
         try:
-            tmp.write_text(json.dumps({"digest": have, "files": sig, "link": link_signature()}), encoding="utf-8")
-            os.replace(tmp, checked)
+            atomic_write_text(checked, json.dumps({"digest": have, "files": sig, "link": link_signature()}),
+                              fsync=False)
         except OSError:  # a read-only project: the full check runs each time
-            tmp.unlink(missing_ok=True)
+            pass
     return ok
 
 
