@@ -3,7 +3,7 @@
 Every test writes its own workbook (lca.supply.fill), reads it with the
 importer's reader and links the records with :func:`lca.supply.link.build`,
 then checks the Brightway exchanges and line table against numbers written by
-hand. Roll-up figures are in tests/test_profile_trust.py.
+hand. Roll-up figures are in tests/test_profile_figures.py.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Review findings on the supply import: refused files are never annotated, every issue names its place
+"""Issues of a supply import: refused files are never annotated, every issue names its place
 (in the workbook's own sheet titles) and its fix, and the shared helpers and limits are used."""
 from __future__ import annotations
 
