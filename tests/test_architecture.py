@@ -15,7 +15,7 @@ an arrow). Fails on:
   module, ``from module import _name`` (a seam an import graph cannot see), unless
   :data:`PRIVATE_USES_ALLOWED` names the issue that removes it.
 
-The layers follow ``spec/architecture.md``: foundations (errors, units, method
+The layers follow ``docs/architecture.md``: foundations (errors, units, method
 tables, files, Brightway activation, hooks), data (inventories), the solver, the
 results and their writers, the calculator, the project, then what is built on a
 project (supplier workbooks, product models, comparisons) and finally the shells
@@ -53,7 +53,7 @@ LAYERS = [
 FORBIDDEN = [
     (["lca.supply", "lca.supply.*", "lca.models", "lca.models.*"],
      ["lca.report", "lca.report.*", "lca.cli", "lca.server", "lca.server.*"],
-     "inputs do not write reports or call the CLI (spec/architecture.md)"),
+     "inputs do not write reports or call the CLI (docs/architecture.md)"),
     (["lca.report", "lca.report.*"], ["lca.results", "lca.calc", "lca.project"],
      "writers read result objects by their attributes; results.py delegates to them"),
     (["lca.project", "lca.calc"], ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare"],

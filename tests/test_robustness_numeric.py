@@ -1,4 +1,4 @@
-"""Numeric guards (robustness.md, "Solving" and float32 rows): errors naming the activities, never nan or 0.
+"""Numeric guards (solving, float32 limits): errors naming the activities, never nan or 0.
 
 Each case writes its own small database into the session project; expected values by hand.
 """

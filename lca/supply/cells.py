@@ -2,7 +2,7 @@
 
 Each parser raises :class:`Bad` (a stable issue code and a message with the fix)
 for a value that cannot be read unambiguously; the rules of
-``shared/spec/supplier-workbook.md`` (dot decimals only, ISO dates, the
+``docs/supplier-workbook.md`` (dot decimals only, ISO dates, the
 vocabularies of :mod:`lca.supply.sheets`) live here, nothing about rows or sheets.
 """
 from __future__ import annotations
