@@ -146,7 +146,7 @@ def test_lfp_named_sets_share_the_bill_of_materials_and_differ_in_their_paramete
     assert kwh_old == pytest.approx(25.0 + per_kg_cell / 0.16 + (1 / 0.16 / 0.73 - 1 / 0.16) * bop, rel=1e-9)
 
 
-# -- published results (each cited in its test) -------------------------------------
+# -- published results (each cited in its test) -------------------------------------------------
 def test_chinese_nmc811_pack_within_peiseler_2024(project):
     # Peiseler et al. 2024, Nat. Commun., doi 10.1038/s41467-024-54634-y: NMC811 59 / 74 / 115 kg CO2e/kWh
     per_kwh = project.footprint(battery_pack("NMC811", 60.0, region="CN")).total
