@@ -15,7 +15,10 @@ _EXPORTS = {
     "open_project": "lca.project", "Project": "lca.project",
     "ActivityRef": "lca.results", "Footprint": "lca.results", "CarbonProfile": "lca.results",
     "Distribution": "lca.results",
-    "LcaError": "lca.errors", "InputError": "lca.errors", "InputIssue": "lca.errors", "LockTimeout": "lca.errors",
+    **{name: "lca.errors" for name in (
+        "CellError", "EventError", "InputError", "InputIssue", "IntegrityError", "LcaError", "LockTimeout",
+        "NonSquareSystemError", "ProductSystemError", "ProjectDamagedError", "QueryError", "RequestError",
+        "Severity", "SingularSystemError", "UnknownIssueCode")},
     "models": "lca.models", "units": "lca.units", "supply": "lca.supply",
     "Comparison": "lca.compare", "ImportReport": "lca.supply.importer",
 }
@@ -23,7 +26,8 @@ _EXPORTS = {
 __all__ = [
     "open_project", "Project", "ActivityRef", "Footprint", "LcaError", "InputError",
     "InputIssue", "LockTimeout", "models", "units", "CarbonProfile", "ImportReport", "Comparison",
-    "Distribution",
+    "Distribution", "IntegrityError", "ProjectDamagedError", "Severity", "CellError", "RequestError", "QueryError",
+    "EventError", "ProductSystemError", "NonSquareSystemError", "SingularSystemError", "UnknownIssueCode",
 ]
 
 

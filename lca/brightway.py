@@ -96,6 +96,11 @@ def _gc_frozen():
         gc.unfreeze()
 
 
+def forget_pointing() -> None:
+    """Forget where bw2data points: the next :func:`point_at` points it again (after code that moved it)."""
+    _ACTIVE[0] = None
+
+
 def points_at(bw_dir: Path) -> bool:
     """True if bw2data is imported and points at ``bw_dir``."""
     return _ACTIVE[0] == Path(bw_dir) and "bw2data" in sys.modules

@@ -23,8 +23,8 @@ def _now(project) -> dict:
     return fingerprints.current(project.bw_dir, project_setup.BW_PROJECT)
 
 
-def record(project) -> dict:
-    """The fingerprints to record when the write lock is released.
+def record(project, before: dict | None) -> dict:
+    """The fingerprints to record when the write lock is released (``before``: when it was taken).
 
     Those of the databases whose fingerprint changed while the lock was held (green-lca
     wrote them) replace the recorded ones; a database deleted meanwhile is dropped; the
@@ -32,10 +32,10 @@ def record(project) -> dict:
     recorded none yet (made by an earlier green-lca) records every database as it is.
     """
     now = _now(project)
-    recorded = project._state().get("fingerprints")
+    recorded = project.state.get("fingerprints")
     if recorded is None:
         return now
-    before = project._fp_before or {}
+    before = before or {}
     out = {n: v for n, v in recorded.items() if not (n in before and n not in now)}
     out.update(fingerprints.written_during(before, now))
     return out
@@ -43,7 +43,7 @@ def record(project) -> dict:
 
 def modified(project) -> list[dict]:
     """``[{"database": name, "since": ISO time of the change or None if deleted}]``, oldest first."""
-    return fingerprints.changed_outside(project._state().get("fingerprints"), _now(project))
+    return fingerprints.changed_outside(project.state.get("fingerprints"), _now(project))
 
 
 def warnings(project) -> list[str]:
@@ -92,7 +92,7 @@ def repair(project) -> list[dict]:
                 how = "rewritten from inventories/"
             elif name == inventory.BIOSPHERE_DB:
                 project_setup.write_biosphere(project)
-                project._bump(methods=project_setup.write_methods(bd, rewrite=True))
+                project.state.bump(methods=project_setup.write_methods(bd, rewrite=True))
                 how = "rewritten from bw2io's biosphere3 (and the methods)"
             elif hooks.database(name) is not None:
                 hooks.database(name).rebuild(project)
