@@ -5,10 +5,18 @@ import os
 import sys
 from datetime import datetime, timezone
 
+from pathlib import Path
+
 from .common import dumps, out, project
-from .server import _server_dir
 
 DEFAULT_URL = "https://127.0.0.1:8443"
+
+
+def _server_dir(args) -> Path:
+    """The project directory (the portal's files; only `requests review --accept` opens its Brightway data)."""
+    from ..project import default_path
+
+    return (Path(args.project).expanduser() if args.project else default_path()).resolve()
 
 
 def register(sub) -> None:

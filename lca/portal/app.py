@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
 from . import supplier, team
-from .web import Guard, Portal, _plain, log, routes
+from .web import Guard, Portal, plain_page, log, routes
 
 
 def create_portal(project_path, default_host: str = "localhost"):
@@ -22,17 +22,17 @@ def create_portal(project_path, default_host: str = "localhost"):
     portal.warm()
 
     async def not_found(request, exc):
-        return _plain(404, "not found")
+        return plain_page(404, "not found")
 
     async def http_error(request, exc):
         status = getattr(exc, "status_code", 400)
-        return _plain(status if 400 <= status < 500 else 400, "bad request")
+        return plain_page(status if 400 <= status < 500 else 400, "bad request")
 
     async def internal(request, exc):
         ref = secrets.token_hex(6)
         log.error("portal internal error %s: %s on %s %s", ref, type(exc).__name__, request.method,
                   request.url.path[:200])
-        return _plain(500, f"internal error (reference {ref}); nothing was changed")
+        return plain_page(500, f"internal error (reference {ref}); nothing was changed")
 
     app = Starlette(routes=routes(portal) + team.routes(portal) + supplier.routes(portal),
                     exception_handlers={404: not_found, HTTPException: http_error, Exception: internal})

@@ -20,7 +20,7 @@ import threading
 
 from ..errors import LcaError
 from . import datarequests as dr
-from .workflow import _project_lock
+from .workflow import project_lock
 
 DIMENSIONS = ("tier", "supplier", "material", "stage", "gas", "region")
 _cache: dict = {}
@@ -44,7 +44,7 @@ def products(project) -> list[dict]:
     with _lock:
         if key in _cache:
             return _cache[key]
-    with _project_lock:
+    with project_lock:
         rows = submissions(project)
     out = [{"ref": f"{r['company_id']}/{p}", "company_id": r["company_id"], "company_name": r["company_name"],
             "product_id": p, "period": [r["reporting_period_start"], r["reporting_period_end"]]}
@@ -74,7 +74,7 @@ def profile_view(project, ref: str) -> dict:
             return _cache[key]
     names = {p["company_name"]: p["company_id"] for p in products(project)}
     try:
-        with _project_lock:
+        with project_lock:
             prof = project.profile(ref)
     except LcaError as exc:
         return {"ref": ref, "error": str(exc).splitlines()[0][:500]}
@@ -111,7 +111,7 @@ def report_files(project, ref: str, folder) -> dict:
     """Write the product's Excel report and PACT JSON into ``folder``; ``{"excel": path, "pact": path}``."""
     from ..results import dumps
 
-    with _project_lock:
+    with project_lock:
         prof = project.profile(ref)
         safe = ref.replace("/", "_")
         excel = prof.to_excel(folder / f"{safe}.xlsx")

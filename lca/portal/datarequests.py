@@ -97,7 +97,8 @@ def parse_period(text: str) -> tuple[str, str]:
     return a.isoformat(), b.isoformat()
 
 
-def _event(rec: dict, state: str, by: str | None, reason: str | None = None) -> None:
+def record_event(rec: dict, state: str, by: str | None, reason: str | None = None) -> None:
+    """Set ``rec``'s state and append it to its history (the caller holds the lock and stores ``rec``)."""
     rec["state"] = state
     rec["updated"] = _now()
     entry = {"state": state, "at": rec["updated"], "by": by}
@@ -137,11 +138,11 @@ def add(project_path, company_id: str, products: list[str], period: str, due: st
     rec = {"id": rid, "company_id": company_id, "products": list(dict.fromkeys(products)), "period": [start, end],
            "due": due_day.isoformat(), "created": _now(), "created_by": by, "uploads": [], "submitted": None,
            "decision": None, "token_sha256": None, "expires": None, "revoked": False}
-    _event(rec, "draft", by)
+    record_event(rec, "draft", by)
     link = None
     if not draft:
         link = _issue_token(rec, base_url)
-        _event(rec, "sent", by)
+        record_event(rec, "sent", by)
     with files.locked(project_path):
         data = copy.deepcopy(_load(project_path))
         data["requests"][rid] = rec
@@ -171,7 +172,7 @@ def send(project_path, rid: str, by: str | None = None, base_url: str = "https:/
             raise InputError(f"request {rid} is {rec['state']}: create a new request instead")
         out["link"] = _issue_token(rec, base_url)
         if rec["state"] == "draft":
-            _event(rec, "sent", by)
+            record_event(rec, "sent", by)
 
     update(project_path, rid, change)
     return {"id": rid, "link": out["link"]}
@@ -182,7 +183,7 @@ def revoke(project_path, rid: str, by: str | None = None) -> dict:
     def change(rec):
         rec["revoked"] = True
         if rec["state"] != "withdrawn":
-            _event(rec, "withdrawn", by)
+            record_event(rec, "withdrawn", by)
 
     return update(project_path, rid, change)
 
@@ -194,7 +195,7 @@ def transition(project_path, rid: str, state: str, by: str | None = None, reason
         if allowed_from and rec["state"] not in allowed_from:
             raise InputError(f"request {rid} is {rec['state'].replace('_', ' ')}: it cannot become "
                              f"{state.replace('_', ' ')} now")
-        _event(rec, state, by, reason)
+        record_event(rec, state, by, reason)
 
     return update(project_path, rid, change)
 

@@ -247,10 +247,10 @@ class Guard:
         limit = MAX_UPLOAD + 64 * 1024 if path.endswith("/upload") else MAX_FORM
         headers = scope.get("headers", [])
         if sum(len(k) + len(v) + 4 for k, v in headers) > MAX_HEADERS:
-            return await _plain(431, "request headers too large")(scope, receive, send)
+            return await plain_page(431, "request headers too large")(scope, receive, send)
         for k, v in headers:
             if k == b"content-length" and (not v.isdigit() or int(v) > limit):
-                return await _plain(413, f"request body larger than {limit // 1024} KiB")(scope, receive, send)
+                return await plain_page(413, f"request body larger than {limit // 1024} KiB")(scope, receive, send)
         seen = 0
 
         async def limited_receive():
@@ -266,18 +266,18 @@ class Guard:
             await self.app(scope, limited_receive, send_wrapper)
         except _TooLarge:
             if not started:
-                await _plain(413, f"request body larger than {limit // 1024} KiB")(scope, receive, send)
+                await plain_page(413, f"request body larger than {limit // 1024} KiB")(scope, receive, send)
         except Exception as exc:  # noqa: BLE001 -- the last resort: no trace leaves the process
             if not started:
                 ref = secrets.token_hex(6)
                 log.error("portal internal error %s: %s on %s %s", ref, type(exc).__name__, scope.get("method"),
                           path[:200])
-                await _plain(500, f"internal error (reference {ref}); nothing was changed")(scope, receive, send)
+                await plain_page(500, f"internal error (reference {ref}); nothing was changed")(scope, receive, send)
 
 
 class _TooLarge(Exception):
     pass
 
 
-def _plain(status: int, text: str) -> Response:
+def plain_page(status: int, text: str) -> Response:
     return HTMLResponse(f"<!doctype html><title>{status}</title><p>{text}</p>", status_code=status, headers=HEADERS)

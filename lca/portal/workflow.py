@@ -26,7 +26,7 @@ from . import files
 
 MAX_UPLOAD = 5 * 2 ** 20  # [bytes] largest upload accepted (a 10,000-line workbook is ~0.5 MB)
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_project_lock = threading.Lock()  # one Brightway operation at a time in a server process
+project_lock = threading.Lock()  # one Brightway operation at a time in a server process
 
 
 def kind_of(data: bytes) -> str | None:
@@ -67,7 +67,7 @@ def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
         stored = folder / f"upload-{n}.{'xlsx' if kind == 'xlsx' else 'pact.json'}"
         files.write_bytes(stored, data)
         record["file"] = stored.name
-        with _project_lock:
+        with project_lock:
             rep = project.import_files([stored], dry_run=True)
         errors, warnings = list(rep.errors), list(rep.warnings)
         mine = [p for p in rep.products if p.split("/", 1)[0] == rec["company_id"]]
@@ -99,7 +99,7 @@ def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
     def change(r):
         r["uploads"].append(record)
         if r["state"] in ("draft", "sent"):
-            dr._event(r, "opened", None)
+            dr.record_event(r, "opened", None)
 
     dr.update(project.path, rid, change)
     return {**record, "report": out}
@@ -150,7 +150,7 @@ def submit(project_path, rid: str, n: int, by: str | None = None) -> dict:
             raise InputError(f"request {rid} is withdrawn")
         rec["submitted"] = up["n"]
         rec["decision"] = None
-        dr._event(rec, "submitted", by)
+        dr.record_event(rec, "submitted", by)
 
     return dr.update(project_path, rid, change)
 
@@ -173,7 +173,7 @@ def accept(project, rid: str, by: str | None = None) -> dict:
                          "accepted")
     up = next(u for u in rec["uploads"] if u["n"] == rec["submitted"])
     path = dr.upload_dir(project.path, rid) / up["file"]
-    with _project_lock:
+    with project_lock:
         report = project.import_files([path])
     if not report.ok:
         raise InputError(f"request {rid}: the import refused the submission (nothing written):\n"
@@ -185,7 +185,7 @@ def accept(project, rid: str, by: str | None = None) -> dict:
     def change(r):
         r["decision"] = {"accepted": True, "reason": None, "by": by, "at": int(time.time()),
                          "products": list(report.products)}
-        dr._event(r, "accepted", by)
+        dr.record_event(r, "accepted", by)
 
     return dr.update(project.path, rid, change)
 
@@ -203,7 +203,7 @@ def decline(project_path, rid: str, reason: str, by: str | None = None) -> dict:
             raise InputError(f"request {rid} is {r['state'].replace('_', ' ')}: only a submitted request can be "
                              "declined")
         r["decision"] = {"accepted": False, "reason": reason, "by": by, "at": int(time.time())}
-        dr._event(r, "declined", by, reason)
+        dr.record_event(r, "declined", by, reason)
 
     return dr.update(project_path, rid, change)
 
