@@ -4,8 +4,8 @@ The dashboard counts requests by state (and overdue), lists the supplied
 products (paged) and shows one product's carbon profile with interactive
 breakdowns (plotly, from the package's static route) and its coverage shares
 (:mod:`lca.portal.dashboard`). The request pages create, send and withdraw
-requests; the review page shows the submission's validation and plausibility
-flags and accepts (imports atomically) or declines (reason required) through
+requests; the review page shows the submission's validation, plausibility
+flags and what it changes (:mod:`lca.portal.changes`) and accepts (imports atomically) or declines (reason required) through
 :mod:`lca.portal.workflow`, the same API as ``lca requests``. A ``viewer``
 may read every page but change nothing.
 """
@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from ..errors import LcaError
-from . import dashboard
+from . import changes, dashboard
 from . import datarequests as dr
 from . import workflow
 from .web import XLSX, page
@@ -92,7 +92,10 @@ def routes(portal) -> list[Route]:
         shown = next((u for u in rec["uploads"] if u["n"] == rec.get("submitted")), None) or (
             rec["uploads"][-1] if rec["uploads"] else None)
         report = workflow.upload_report(portal.path, rid, shown["n"]) if shown else None
-        return ctx.render("team_request.html", r=rec, link=None, report=report, upload=shown)
+        ch = None
+        if rec.get("submitted") and rec["state"] in ("in_review", "submitted", "accepted"):
+            ch = await run_in_threadpool(changes.changes, portal.project(), rid)
+        return ctx.render("team_request.html", r=rec, link=None, report=report, upload=shown, ch=ch)
 
     async def _act(ctx, request, action):
         rid = request.path_params["rid"]
