@@ -274,3 +274,27 @@ def test_draft_then_send_from_the_page(env):
     assert supplier(srv, link)[1].status_code == 200 and dr.get(d, draft["id"])["state"] == "opened"
     r = c.post(f"/portal/team/requests/{draft['id']}/send", data={"csrf": csrf_of(page.text)})
     assert supplier(srv, link)[1].status_code == 403  # a new link replaces the old one
+
+
+def test_review_shows_the_effect_of_a_resubmission(env, tmp_path):
+    pytest.importorskip("lca.supply.history", reason="submission history (issue 24) is not merged yet")
+    srv, d = env["srv"], env["dir"]
+    rid = env["a"]["id"]
+    if dr.get(d, rid)["state"] != "accepted":
+        pytest.skip("needs the accepted first submission of test_review_accept_imports_and_decline_needs_reason")
+    before = lca_json(d, "profile", "PT-CO/P1", "--json")["total"]
+    sa, _ = supplier(srv, env["a"]["link"])
+    r = upload(sa, rid, write(tmp_path / "v2.xlsx", workbook_data(amount=0.8)))
+    n = dr.get(d, rid)["uploads"][-1]["n"]
+    sa.post(f"/portal/supplier/r/{rid}/submit", data={"csrf": csrf_of(r.text), "n": str(n)})
+    c = login(srv, "tess", env["team"]["password"])
+    page = c.get(f"/portal/team/requests/{rid}")
+    m = re.search(r'<td>PT-CO/P1</td><td data-value="([^"]+)"', page.text)
+    assert m, page.text[page.text.find('id="changes"'):][:1500]
+    shown = float(m.group(1))
+    c.post(f"/portal/team/requests/{rid}/accept", data={"csrf": csrf_of(page.text)})
+    assert dr.get(d, rid)["state"] == "accepted"
+    after = lca_json(d, "profile", "PT-CO/P1", "--json")["total"]
+    assert after > before and abs(shown - (after - before)) <= 1e-6 * abs(after - before), (shown, before, after)
+    accepted = c.get(f"/portal/team/requests/{rid}").text
+    assert "Lines changed" in accepted and "amount 0.5 → 0.8" in accepted
