@@ -7,6 +7,7 @@ tests/artifacts/portal/). Skipped, saying why, where Chromium or chromedriver is
 """
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import pytest
@@ -107,6 +108,10 @@ def test_the_whole_loop_in_a_browser(env, tmp_path):
         team.get(srv.url + f"/portal/team/requests/{rid}")
         _wait(team, "#submission")
         assert team.find_element(By.ID, "state").text == "in review"
+        if importlib.util.find_spec("lca.supply.history"):  # issue 24: what the submission changes
+            effect = {tr.find_elements(By.TAG_NAME, "td")[0].text: tr.find_elements(By.TAG_NAME, "td")[1]
+                      for tr in team.find_elements(By.CSS_SELECTOR, "#effect tbody tr")}
+            assert f"{COMPANY}/{PRODUCT}" in effect, team.find_element(By.ID, "changes").text
         bu.shot(team, "08-team-review")
         team.find_element(By.ID, "accept").click()
         _wait(team, "#decision")
@@ -120,6 +125,9 @@ def test_the_whole_loop_in_a_browser(env, tmp_path):
         shown = float(total_el.get_attribute("data-value"))
         expected = lca_json(d, "profile", f"{COMPANY}/{PRODUCT}", "--json")["total"]
         assert math.isclose(shown, expected, rel_tol=1e-9), (shown, expected)
+        if importlib.util.find_spec("lca.supply.history"):  # a first submission's effect is its whole total
+            assert math.isclose(float(effect[f"{COMPANY}/{PRODUCT}"].get_attribute("data-value")), expected,
+                                rel_tol=1e-6)
         assert team.find_element(By.ID, "supplier_share").text == "100.0 %"  # its only supplier: accepted
         cells = [td.text for td in team.find_elements(By.CSS_SELECTOR, "#products td")]
         assert XSS in cells  # the supplier's company name, as text
