@@ -16,7 +16,7 @@
     var values = rows.map(function (r) { return r.score; });
     Plotly.react(el, [{type: "bar", orientation: "h", x: values.slice().reverse(), y: labels.slice().reverse(),
                        hovertemplate: "%{y}: %{x:.4g} " + unit + "<extra></extra>", marker: {color: "#2e7d32"}}],
-                 {font: {family: "system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', LcaCJK, sans-serif"},
+                 {font: {family: "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', LcaCJK, system-ui, sans-serif"},
                   margin: {l: 200, r: 20, t: 10, b: 40}, height: 60 + 28 * Math.max(rows.length, 3),
                   xaxis: {title: {text: unit}}, yaxis: {automargin: true}},
                  {displaylogo: false, responsive: true});
