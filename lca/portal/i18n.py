@@ -64,7 +64,7 @@ _WORDS = {
     "accepted_note": ("Accepted.", "已接受。"),
     "declined_note": ("Declined. Reason:", "已退回。原因:"),
     "resubmit": ("You may upload a corrected file and submit again.", "您可以上传修正后的文件并重新提交。"),
-    "review": ("Review", "审核"),
+    "review": ("Review", "审核"), "request": ("Request", "数据请求"),
     "submission": ("Submission", "提交的文件"),
     "validation": ("Validation", "校验"),
     "plausibility": ("Warnings and plausibility flags", "警告与合理性提示"),
