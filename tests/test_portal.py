@@ -298,3 +298,19 @@ def test_review_shows_the_effect_of_a_resubmission(env, tmp_path):
     assert after > before and abs(shown - (after - before)) <= 1e-6 * abs(after - before), (shown, before, after)
     accepted = c.get(f"/portal/team/requests/{rid}").text
     assert "Lines changed" in accepted and "amount 0.5 → 0.8" in accepted
+
+
+def test_pact_json_upload_and_its_company(env, project):
+    """A PACT v3 file goes through the same check; the request's company must be the footprint's."""
+    from pathlib import Path
+
+    from lca.portal import workflow
+
+    data = (Path(__file__).resolve().parent.parent / "examples" / "05-bms-shenzhen.pact.json").read_bytes()
+    d = env["dir"]
+    mine = dr.add(d, "SZ-BMS", ["BMS-16S"], "2024-01-01:2024-12-31", "2030-01-31")
+    up = workflow.check_upload(project, mine["id"], "bms.pact.json", data)
+    assert up["ok"] and up["report"]["products"] == ["SZ-BMS/BMS-16S"] and up["file"].endswith(".pact.json")
+    theirs = dr.add(d, "NOT-BMS", ["BMS-16S"], "2024-01-01:2024-12-31", "2030-01-31")
+    up = workflow.check_upload(project, theirs["id"], "bms.pact.json", data)
+    assert not up["ok"] and [e["code"] for e in up["report"]["errors"]] == ["company_mismatch"]
