@@ -342,7 +342,9 @@ def methodology(rs, eol_detail: dict) -> list[str]:
            f"End of life ({e['method']}): mass x R2 x (recycling electricity, sulfuric acid, sodium hydroxide per kg)"
            + (" - mass x (1 - A) x R2 x credit" if e["method"] == "cff" else "") + f"; {e['clause']}",
            f"Primary data required for: {', '.join(rs.primary_required)} ({rs.primary['clause']})",
-           "Stages: " + "; ".join(f"{k.name} -> {k.stage}" for k in rs.kinds.values())]
+           "Stages: " + "; ".join(f"{k.name} -> {k.stage}" for k in rs.kinds.values()),
+           "Battery passport: no carbonFootprintPerformanceClass -- the performance classes of Art. 7(2) have no "
+           "adopted class boundaries yet, so none is assigned"]
     drafts = sorted(s for s in rs.statuses if s != "regulation")
     if drafts:
         out.append(f"Values with status {', '.join(drafts)} are not adopted law: see the rule file's clauses")

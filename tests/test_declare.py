@@ -285,3 +285,79 @@ def test_uncertainty_percentiles_and_seed(project, base):
     assert u["p5"] < d.per_kwh < u["p95"]
     again = project.declare(base, rules="eu-2024-draft", uncertainty=2000, seed=7, **LIFE)
     assert again.uncertainty["p50"] == u["p50"]
+
+
+def test_passport_validates_against_the_schema(project, base, tmp_path):
+    import jsonschema
+
+    schema = json.loads((RULES.parent / "schemas" / "battery-passport-carbon-footprint.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    d = project.declare(base, rules="eu-2024-draft", **LIFE)
+    pp = d.to_passport()
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(pp)
+    assert pp["batteryCarbonFootprint"] == pytest.approx(d.per_kwh, rel=1e-12)
+    assert pp["absoluteCarbonFootprint"] == pytest.approx(d.total_kgco2e, rel=1e-12)
+    stages = {x["lifecycleStage"]: x["carbonFootprint"] for x in pp["carbonFootprintPerLifecycleStage"]}
+    assert stages == pytest.approx({"RawMaterialExtraction": d.stages["raw_material_acquisition"],
+                                    "MainProduction": d.stages["main_production"],
+                                    "Distribution": d.stages["distribution"], "Recycling": d.stages["end_of_life"]})
+    assert "carbonFootprintPerformanceClass" not in pp  # no class boundaries adopted: none invented
+    bad = dict(pp, carbonFootprintPerformanceClass="A", extra=1)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(dict(pp, carbonFootprintPerLifecycleStage=[{"lifecycleStage": "Use",
+                                                                        "carbonFootprint": 1.0}] * 4), schema)
+
+
+def test_verifier_package_lines_sum_to_the_total(project, base, tmp_path):
+    from openpyxl import load_workbook
+
+    d = project.declare(base, rules="jrc-2023", uncertainty=500, seed=1, **LIFE)
+    path = d.to_excel(tmp_path / "package.xlsx", lang="both")
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Declaration", "Lines", "Electricity", "Primary data", "Methodology", "Warnings"]
+    ws = wb["Lines"]
+    head = [c.value for c in ws[1]]
+    col = head.index("declared [kg CO2e] | 申报值 [kg CO2e]") + 1
+    stage_col = head.index("stage | 阶段") + 1
+    values, by_stage = [], {}
+    for r in range(2, ws.max_row + 1):
+        first = ws.cell(r, 1).value
+        if first is None or str(first).startswith("sum of the lines"):
+            break
+        values.append(ws.cell(r, col).value)
+        key = ws.cell(r, stage_col).value.split(" | ")[0]
+        by_stage[key] = by_stage.get(key, 0.0) + ws.cell(r, col).value
+    assert sum(values) == pytest.approx(d.total_kgco2e, rel=1e-9)
+    assert {k: v / E for k, v in by_stage.items()} == pytest.approx(d.stages, rel=1e-9)
+    el = wb["Electricity"]
+    assert el.max_row - 1 == len(d.electricity) == 7
+    decl = {str(r[0].value).split(" | ")[0]: r[1].value for r in wb["Declaration"].iter_rows(min_row=2)}
+    assert decl["carbon footprint per kWh delivered"] == pytest.approx(d.per_kwh)
+    assert decl["p95"] == pytest.approx(d.uncertainty["p95"])
+
+
+def test_cli_declare(project_dir, base, tmp_path):
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", *args],
+                              capture_output=True, text=True, timeout=600)
+
+    pp = tmp_path / "passport.json"
+    r = run(base, "--rules", "eu-2024-draft", "--usable-kwh", "60", "--vehicle-category", "M1", "--service-years",
+            "8", "--uncertainty", "1000", "--seed", "3", "--json", "--passport", str(pp), "--excel",
+            str(tmp_path / "p.xlsx"))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["lifetime_energy_kwh"] == pytest.approx(E) and out["uncertainty"]["n"] == 1000
+    assert json.loads(pp.read_text())["batteryCarbonFootprint"] == pytest.approx(out["per_kwh"])
+    r = run(base, "--rules", "nope", "--usable-kwh", "60", "--vehicle-category", "M1", "--service-years", "8")
+    assert r.returncode == 2 and "cn-miit-2025, eu-2024-draft, jrc-2023" in r.stderr and not r.stdout
+    r = run(base, "--rules", "eu-2024-draft", "--vehicle-category", "M1", "--service-years", "8")
+    assert r.returncode == 2 and "--usable-kwh" in r.stderr
+    r = run("--model", "battery_pack", "--rules", "eu-2024-draft", "--usable-kwh", "54", "--vehicle-category",
+            "M1", "--service-years", "8", "--lang", "zh")
+    assert r.returncode == 2 and "--draft" in r.stderr
