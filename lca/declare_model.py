@@ -57,22 +57,33 @@ def declare_model(project, model, rs, m, energy, life, warnings, draft, n, seed)
                 continue
             amount = supply * float(e["amount"])
             where = f"{d['name']}: {e.get('material') or e['input'][1]}"
+            rule = f"kinds.{kind}"
             if e["type"] == "technosphere":
                 code = e["input"][1]
                 linked = amount * ctx.score(code)
-                value, rule = linked, f"kinds.{kind}"
-                if ctx.bg.datasets.get(code, {}).get("grid"):
-                    line = _ModelLine(d["code"], where, code, ctx.bg.datasets[code]["location"], amount)
-                    value, entry, e_terms = electricity_value(ctx, line, amount)
-                    entry["company"] = "model"
-                    electricity.append(entry)
-                    rule = entry["rule"]
-                    terms.append((("code", code), -amount))
-                    terms += [(("code", cc) if cc else None, coef) for cc, coef in e_terms]
+                linked_term = (("code", code), -amount)
             else:
                 row = ctx.lookup.flow_row(e["flow_alias"])
-                linked = value = amount * (float(c[row]) if row is not None else 0.0)
-                rule = f"kinds.{kind}"
+                linked = amount * (float(c[row]) if row is not None else 0.0)
+                linked_term = (None, -linked)
+            value = linked
+            sourcing = e.get("sourcing")
+            is_grid = e["type"] == "technosphere" and ctx.bg.datasets.get(e["input"][1], {}).get("grid")
+            if sourcing or is_grid:
+                kwh = supply * float(e.get("kwh", e["amount"]))
+                grid_code = e.get("grid_code") or e["input"][1]
+                line = _ModelLine(d["code"], where, grid_code, ctx.bg.datasets[grid_code]["location"], kwh)
+                line.sourcing = sourcing or "grid"
+                if e.get("supplier_ef") is not None:
+                    line.mb_ef = float(e["supplier_ef"])
+                elif e["type"] == "technosphere":
+                    line.mb_input = e["input"]
+                value, entry, e_terms = electricity_value(ctx, line, kwh)
+                entry["company"] = "model"
+                electricity.append(entry)
+                rule = entry["rule"]
+                terms.append(linked_term)
+                terms += [(("code", cc) if cc else None, coef) for cc, coef in e_terms]
             items.append({"product": d["code"], "company": "model", "where": where, "line_kind": "model",
                           "kind": kind, "stage": rs.kinds[kind].stage, "rule": rule, "clause": rs.kinds[kind].clause,
                           "typed": str(e.get("material") or ""), "material": d.get("stage"), "supplier": "",

@@ -361,3 +361,32 @@ def test_cli_declare(project_dir, base, tmp_path):
     r = run("--model", "battery_pack", "--rules", "eu-2024-draft", "--usable-kwh", "54", "--vehicle-category",
             "M1", "--service-years", "8", "--lang", "zh")
     assert r.returncode == 2 and "--draft" in r.stderr
+
+
+def test_plant_primary_data_in_the_battery_model(project, s):
+    import lca
+
+    base_m = lca.models.battery_pack("LFP", 60)
+    plant = lca.models.battery_pack("LFP", 60, cell_onsite_share=0.2, cell_grid_factor=0.3)
+    kwh = base_m.params["cell_electricity"]  # kWh of cell-plant electricity per kWh of capacity
+    diff = project.footprint(plant).total - project.footprint(base_m).total
+    assert diff == pytest.approx(kwh * (0.2 * s["electricity-solar-pv"] + 0.8 * 0.3 - s["electricity-cn"]), rel=1e-5)
+    # the declaration sees the plant's lines with their sourcing; EU draft: grid at the national mix
+    d = project.declare(plant, rules="eu-2024-draft", draft=True, **LIFE)
+    cell = {e["sourcing"]: e for e in d.electricity if "cell" in e["product"] and e["kwh"] > 0}
+    assert cell["grid"]["kwh"] == pytest.approx(0.8 * kwh * 60, rel=1e-6)  # supply from float32 matrices
+    assert cell["grid"]["factor"] == pytest.approx(s["electricity-cn"], rel=REL)  # supplier factor not accepted
+    assert cell["onsite_renewable"]["factor"] == pytest.approx(s["electricity-solar-pv"], rel=REL)
+    # a Sichuan hydro plant: the EU draft values every grid and contract kWh at the national mix
+    sc = lca.models.battery_pack("LFP", 60, plant="sichuan-lfp-hydro")
+    assert sc.params["cell_ppa_share"] == 0.8 and sc.params["cell_region"] == "CN-SC"
+    assert project.footprint(sc).total < project.footprint(base_m).total
+    eu_sc = project.declare(sc, rules="eu-2024-draft", draft=True, **LIFE)
+    eu_base = project.declare(base_m, rules="eu-2024-draft", draft=True, **LIFE)
+    assert eu_sc.per_kwh == pytest.approx(eu_base.per_kwh, rel=1e-6)
+    cn_sc = project.declare(sc, rules="cn-miit-2025", draft=True, **LIFE)
+    assert cn_sc.per_kwh < eu_sc.per_kwh
+    with pytest.raises(InputError, match="exceeds 1"):
+        lca.models.battery_pack("LFP", 60, cell_ppa_share=0.7, cell_certificate_share=0.4)
+    with pytest.raises(InputError, match="plant set"):
+        lca.models.battery_pack("LFP", 60, plant="nowhere")
