@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .results import _finite_tree, dumps
+from .results import dumps, finite
 
 STAGES = ("raw_material_acquisition", "main_production", "distribution", "end_of_life")
 PASSPORT_STAGES = {"raw_material_acquisition": "RawMaterialExtraction", "main_production": "MainProduction",
                    "distribution": "Distribution", "end_of_life": "Recycling"}
+
+
+def finite_tree(obj):
+    """``obj`` with every float checked finite (:func:`lca.results.finite`), keys as text."""
+    if isinstance(obj, dict):
+        return {str(k): finite_tree(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_tree(v) for v in obj]
+    if isinstance(obj, float):
+        return finite(obj, "a value of the declaration")
+    return obj
 
 
 @dataclass
@@ -64,7 +75,7 @@ class Declaration:
             "battery": self.battery, "unit": "kg CO2e per kWh of total energy delivered over the service life",
             "lines": self.lines, "methodology": self.methodology,
         }
-        return _finite_tree(d)
+        return finite_tree(d)
 
     def to_json(self, indent: int | None = None) -> str:
         return dumps(self.to_dict(), indent=indent)

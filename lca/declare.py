@@ -32,11 +32,12 @@ from . import hooks
 from . import rules as rulesets
 from .declaration import STAGES, Declaration
 from .declare_model import declare_model
-from .declare_values import (Context, _cross_check, _positive, activity_kinds, check_primary, electricity_value,
+from .declare_values import (Context, cross_check, positive, activity_kinds, check_primary, electricity_value,
                              end_of_life, is_electricity, lifetime_energy, line_kind, methodology, sample)
 from .errors import InputError
 
 BATTERY_UNITS = ("piece", "kWh")
+NOT_CRADLE_TO_GATE = ("supplier_product", "distribution")  # link lines and outbound legs, as lca.supply.rollup
 
 # -- the declaration ---------------------------------------------------------------------------------
 def declare(project, target, rules="eu-2024-draft", *, usable_kwh=None, cycles_per_year=None,
@@ -93,7 +94,7 @@ def _battery(meta: dict, root: str, capacity_kwh, norm: float) -> tuple[float, d
             warnings.append("capacity_kwh is ignored: the pack is declared per piece (one pack)")
         battery_declared = 1.0
     elif capacity_kwh is not None:
-        battery_declared = _positive("capacity_kwh", "--capacity-kwh", capacity_kwh)
+        battery_declared = positive("capacity_kwh", "--capacity-kwh", capacity_kwh)
     else:
         battery_declared = float(meta["declared_amount"])
         warnings.append(f"{root} is declared per kWh: one battery taken as its declared amount "
@@ -123,7 +124,7 @@ def _declare_imported(project, product, rs, m, energy, life, warnings, capacity_
     pcf_ok, _, _ = rollup.characterizable(chain, m, allow_incomplete=False)
     warnings += rollup.check_loops(chain)
     solved = rollup.solve(project, built, chain, m)
-    values = line_values(project, m, chain.lines(exclude=rollup._NOT_CRADLE_TO_GATE), pcf_ok)
+    values = line_values(project, m, chain.lines(exclude=NOT_CRADLE_TO_GATE), pcf_ok)
     acc = rollup.accumulate(chain, rollup.tiers(project, chain, solved), values, built.activities)
     ctx = Context(project, rs, m)
     akinds = activity_kinds(rs, chain, built.activities, kinds)
@@ -163,7 +164,7 @@ def _declare_imported(project, product, rs, m, energy, life, warnings, capacity_
     primary, w = check_primary(rs, chain, built.activities, akinds, items, draft)
     warnings += w
     total = sum(it["kgco2e"] for it in items)
-    _cross_check(ctx, terms, total, root)
+    cross_check(ctx, terms, total, root)
     by_stage = {s: 0.0 for s in STAGES}
     for it in items:
         by_stage[it["stage"]] += it["kgco2e"]

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import inventory
 from .declaration import STAGES, Declaration
-from .declare_values import Context, _cross_check, electricity_value, end_of_life, methodology, sample
+from .declare_values import Context, cross_check, electricity_value, end_of_life, methodology, sample
 from .errors import InputError
 
 STEP_KINDS = {"raw materials": "raw_material", "cathode": "active_material", "anode": "active_material",
@@ -125,7 +125,7 @@ def declare_model(project, model, rs, m, energy, life, warnings, draft, n, seed)
     if abs(model_sum - linked_total) > 1e-6 * max(1.0, abs(linked_total)):
         raise InputError(f"internal check failed: the {name} model's lines sum to {model_sum!r} but its footprint is "
                          f"{linked_total!r}; please report this")
-    _cross_check(ctx, terms, total, name)
+    cross_check(ctx, terms, total, name)
     by_stage = {s: 0.0 for s in STAGES}
     for it in items:
         by_stage[it["stage"]] += it["kgco2e"]

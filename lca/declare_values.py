@@ -20,7 +20,7 @@ CHECK_REL = 1e-6  # the declaration's linear terms vs its line sum (same scores;
 
 
 # -- 1. lifetime energy -----------------------------------------------------------------------------
-def _positive(name: str, option: str, val, lo_open=True) -> float:
+def positive(name: str, option: str, val, lo_open=True) -> float:
     try:
         x = float(val)
     except (TypeError, ValueError):
@@ -37,13 +37,13 @@ def lifetime_energy(rs, usable_kwh=None, cycles_per_year=None, vehicle_category=
     if usable_kwh is None:
         raise InputError("usable_kwh (--usable-kwh) is missing: give the battery's usable energy capacity at the "
                          f"beginning of life [kWh] ({rs.lifetime['clause']})")
-    usable = _positive("usable_kwh", "--usable-kwh", usable_kwh)
+    usable = positive("usable_kwh", "--usable-kwh", usable_kwh)
     cats = ", ".join(sorted(rs.cycles_per_year))
     if cycles_per_year is not None and vehicle_category is not None:
         raise InputError("give either cycles_per_year (--cycles-per-year) or vehicle_category (--vehicle-category), "
                          "not both")
     if cycles_per_year is not None:
-        cycles = _positive("cycles_per_year", "--cycles-per-year", cycles_per_year)
+        cycles = positive("cycles_per_year", "--cycles-per-year", cycles_per_year)
         cyc_src = {"value": cycles, "source": "given by the declarant", "clause": rs.lifetime["clause"]}
     elif vehicle_category is not None:
         cat = str(vehicle_category).strip().upper()
@@ -58,7 +58,7 @@ def lifetime_energy(rs, usable_kwh=None, cycles_per_year=None, vehicle_category=
         raise InputError("cycles_per_year (--cycles-per-year) or vehicle_category (--vehicle-category) is missing: "
                          f"give the full equivalent cycles per year, or a vehicle category of {rs.name} ({cats})")
     if service_years is not None:
-        years = _positive("service_years", "--service-years", service_years)
+        years = positive("service_years", "--service-years", service_years)
         yr_src = {"value": years, "source": "given by the declarant", "rule": rs.lifetime["service_years_rule"]}
     elif rs.service_years_default.value > 0:
         years = rs.service_years_default.value
@@ -73,7 +73,7 @@ def lifetime_energy(rs, usable_kwh=None, cycles_per_year=None, vehicle_category=
             "usable_kwh": usable, "cycles_per_year": cyc_src, "service_years": yr_src, "cycle_life": None,
             "full_cycles": full_cycles}
     if cycle_life is not None:
-        cl = _positive("cycle_life", "--cycle-life", cycle_life)
+        cl = positive("cycle_life", "--cycle-life", cycle_life)
         life["cycle_life"] = cl
         if rs.cycle_life_caps and cl < full_cycles:
             warnings.append(f"cycle_life {cl:g} < cycles_per_year x service_years = {full_cycles:g}: the lifetime "
@@ -280,13 +280,13 @@ def _after(kind: str, than: str) -> bool:
     return kind in order and than in order and order.index(kind) > order.index(than)
 
 
-def _col(ctx: Context, key) -> int:
+def col_of(ctx: Context, key) -> int:
     return key[1] if key[0] == "col" else ctx.col(key[1])
 
 
-def _cross_check(ctx: Context, terms, total: float, root: str) -> None:
+def cross_check(ctx: Context, terms, total: float, root: str) -> None:
     """The declared total as a linear function of activity scores equals the line sum (else a bug)."""
-    lin = sum(coef * (float(ctx.scores[_col(ctx, key)]) if key else 1.0) for key, coef in terms)
+    lin = sum(coef * (float(ctx.scores[col_of(ctx, key)]) if key else 1.0) for key, coef in terms)
     if not math.isclose(lin, total, rel_tol=CHECK_REL, abs_tol=1e-9):
         raise LcaError(f"internal check failed: the declaration of {root} sums to {total!r} line by line but "
                        f"{lin!r} from the solved scores; please report this")
@@ -308,7 +308,7 @@ def sample(ctx: Context, terms, energy: float, n: int, seed) -> tuple[dict, np.n
     cols: dict[int, float] = {}
     for key, coef in terms:
         if key is not None:
-            c = _col(ctx, key)
+            c = col_of(ctx, key)
             cols[c] = cols.get(c, 0.0) + coef
     calc = ctx.project.calc
     bg = mc.BackgroundSampler(mc.entries_of(ctx.project), calc.characterization(ctx.method), sorted(cols))
