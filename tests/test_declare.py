@@ -390,3 +390,17 @@ def test_plant_primary_data_in_the_battery_model(project, s):
         lca.models.battery_pack("LFP", 60, cell_ppa_share=0.7, cell_certificate_share=0.4)
     with pytest.raises(InputError, match="plant set"):
         lca.models.battery_pack("LFP", 60, plant="nowhere")
+
+
+def test_verifier_package_writes_supplier_text_as_text(project, base, tmp_path):
+    from openpyxl import load_workbook
+
+    d = project.declare(base, rules="eu-2024-draft", **LIFE)
+    evil = "=HYPERLINK(\"http://x\",\"click\")"
+    d.lines[0]["company"] = evil
+    d.electricity[0]["company"] = "+1+1"
+    wb = load_workbook(d.to_excel(tmp_path / "p.xlsx", lang="zh"))
+    assert wb.sheetnames[0] == "声明"
+    cell = wb["明细"].cell(2, 1)
+    assert cell.value == evil and cell.data_type == "s"
+    assert wb["电力"].cell(2, 1).data_type == "s"

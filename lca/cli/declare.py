@@ -26,7 +26,7 @@ def register(sub) -> None:
     s.add_argument("--seed", type=int)
     s.add_argument("--lang", choices=("zh", "en", "both"), default="en")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--excel", metavar="OUT.xlsx", help="the verifier's package")
+    s.add_argument("--excel", metavar="OUT.xlsx", help="the verifier's package (English | 中文)")
     s.add_argument("--passport", metavar="OUT.json", help="battery passport carbon-footprint attributes")
     s.set_defaults(handler=declare)
 
@@ -53,7 +53,7 @@ def declare(args) -> int:
         kinds=_kinds(args.kind))
     text = dumps(d.to_dict())  # refuses NaN before anything is written
     if args.excel:
-        d.to_excel(args.excel, lang="both" if args.lang == "both" else args.lang)
+        d.to_excel(args.excel, lang="both")  # the verifier's package is always bilingual
     if args.passport:
         from ..files import atomic_write_text
 
