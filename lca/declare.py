@@ -146,6 +146,10 @@ def _declare_imported(project, product, rs, m, energy, life, warnings, capacity_
             terms.append((("code", line.input[1]), -weight * line.kwh))  # ... minus its grid as linked ...
             terms += [(("code", c) if c else None, coef) for c, coef in e_terms]  # ... plus the rule's factor
         items.append(_item(line, kind, rs, company, weight, linked, value, rule))
+        if line.kind == "supplier_pcf" and rs.kinds[kind].stage != "raw_material_acquisition":
+            warnings.append(f"{line.activity} {line.where}: the declared PCF of '{line.typed}' ({kind}) counts whole in "
+                            f"{rs.kinds[kind].stage}; its upstream materials cannot be split out of a declared figure "
+                            "(ask the supplier for its workbook)")
     dist_lines = [x for x in chain.by_activity.get(root, []) if x.kind == "distribution"]
     for d, line in zip(distribution_values(project, m, dist_lines, chain.norm * f), dist_lines):
         items.append(_item(line, "distribution", rs, meta["company_name"], d["t_km"], d["score"], d["score"],
