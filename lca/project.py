@@ -618,22 +618,7 @@ class Project:
 
     @_snapshot
     def declare(self, target, rules="eu-2024-draft", **options):
-        """Battery carbon footprint declaration under a rule set (:func:`lca.declare.declare`).
-
-        Parameters
-        ----------
-        target : str or model
-            ``COMPANY_ID/PRODUCT_ID`` of an imported pack, or a ``battery_pack`` model.
-        rules : str
-            Rule set name (``cn-miit-2025``, ``eu-2024-draft``, ``jrc-2023``) or a rule file path.
-        **options
-            ``usable_kwh``, ``cycles_per_year`` or ``vehicle_category``, ``service_years``, ``cycle_life``,
-            ``capacity_kwh``, ``draft``, ``uncertainty``, ``seed``, ``kinds``.
-
-        Returns
-        -------
-        lca.declaration.Declaration
-        """
+        """Battery carbon footprint declaration under a rule set -> Declaration (:func:`lca.declare.declare`)."""
         return hooks.query("declare")(self, target, rules, **options)
 
     @_snapshot
