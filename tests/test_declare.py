@@ -404,3 +404,18 @@ def test_verifier_package_writes_supplier_text_as_text(project, base, tmp_path):
     cell = wb["明细"].cell(2, 1)
     assert cell.value == evil and cell.data_type == "s"
     assert wb["电力"].cell(2, 1).data_type == "s"
+
+
+def test_process_kinds_can_be_named(project, base):
+    with pytest.raises(InputError, match="no cell_production process found .*--kind COMPANY/PRODUCT=cell_production"):
+        project.declare(base, rules="eu-2024-draft", kinds={"D-CELL/cell": "other_supplier_product"}, **LIFE)
+    with pytest.raises(InputError, match="not in the supply chain"):
+        project.declare(base, rules="eu-2024-draft", kinds={"NOPE/x": "cell_production"}, **LIFE)
+    with pytest.raises(InputError, match="not a process kind"):
+        project.declare(base, rules="eu-2024-draft", kinds={"D-CELL/cell": "cells"}, **LIFE)
+    # naming the cell maker a component supplier moves its lines to raw material acquisition
+    d = project.declare(base, rules="eu-2024-draft", kinds={"D-CELL/cell": "other_supplier_product"}, draft=True,
+                        **LIFE)
+    ref = project.declare(base, rules="eu-2024-draft", **LIFE)
+    assert d.per_kwh == pytest.approx(ref.per_kwh, rel=1e-12)
+    assert d.stages["main_production"] < ref.stages["main_production"]
