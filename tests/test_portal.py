@@ -314,3 +314,23 @@ def test_pact_json_upload_and_its_company(env, project):
     theirs = dr.add(d, "NOT-BMS", ["BMS-16S"], "2024-01-01:2024-12-31", "2030-01-31")
     up = workflow.check_upload(project, theirs["id"], "bms.pact.json", data)
     assert not up["ok"] and [e["code"] for e in up["report"]["errors"]] == ["company_mismatch"]
+
+
+def test_declaration_download_equals_lca_declare(env, project, tmp_path):
+    d = env["dir"]
+    data = workbook_data("BAT-CO", product="PACK")
+    data["Products"][0].update(declared_unit="kWh", declared_amount=1, mass_kg=6)
+    report = project.import_files([write(tmp_path / "bat.xlsx", data)])
+    assert report.ok, report.summary()
+    c = login(env["srv"], "tess", env["team"]["password"])
+    args = {"usable_kwh": "1", "cycles_per_year": "300", "service_years": "10", "draft": "1"}
+    r = c.get("/portal/team/declaration", params={"product": "BAT-CO/PACK", "rules": "eu-2024-draft", "fmt": "json",
+                                                 **args})
+    assert r.status_code == 200, r.text[-800:]
+    want = lca_json(d, "declare", "BAT-CO/PACK", "--rules", "eu-2024-draft", "--usable-kwh", "1",
+                    "--cycles-per-year", "300", "--service-years", "10", "--draft", "--json")
+    assert r.json()["total_kgco2e"] == pytest.approx(want["total_kgco2e"], rel=1e-12)
+    bad = c.get("/portal/team/declaration", params={"product": "BAT-CO/PACK", "rules": "eu-2024-draft",
+                                                   "fmt": "json", "usable_kwh": "x"})
+    assert bad.status_code == 400 and "usable_kwh" in bad.text and "Traceback" not in bad.text
+    assert c.get("/portal/team/declaration", params={"product": "NOPE/X"}).status_code == 404

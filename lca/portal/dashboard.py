@@ -8,7 +8,8 @@ same numbers as ``lca profile``) and returns the total, the breakdowns by
 tier, supplier, material, stage, gas and region, and the shares: covered by
 accepted supplier data (the part of the total whose supplier company has an
 accepted portal request), primary data, green factory, green electricity and
-recycled content (as the profile defines them). Results are cached per
+recycled content (as the profile defines them); :func:`declaration_file`
+writes a battery product's declaration (``lca declare``) for download. Results are cached per
 product until the stored submissions or the accepted requests change; the
 product list shows the figures of the products computed so far
 (:func:`cached_views`), computing one takes a click.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import math
 import threading
+from pathlib import Path
 
 from ..errors import LcaError
 from . import datarequests as dr
@@ -118,3 +120,34 @@ def report_files(project, ref: str, folder) -> dict:
         pact = folder / f"{safe}.pact.json"
         pact.write_text(dumps(prof.to_pact(), indent=2), encoding="utf-8")
     return {"excel": excel, "pact": pact}
+
+
+def declaration_file(project, ref: str, form: dict, folder, lang: str) -> Path:
+    """The battery declaration of product ``ref`` (:meth:`lca.Project.declare`, as ``lca declare``) under the
+    rule set and use figures of ``form``, written as Excel (``fmt=xlsx``) or JSON into ``folder``."""
+    from ..errors import InputError
+
+    def number(key):
+        text = str(form.get(key) or "").strip()
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            raise InputError(f"{key} {text!r}: give a number") from None
+
+    options = {"usable_kwh": number("usable_kwh"), "cycles_per_year": number("cycles_per_year"),
+               "service_years": number("service_years"),
+               "vehicle_category": (str(form.get("vehicle_category") or "").strip() or None),
+               "draft": form.get("draft") == "1"}
+    with project_lock:
+        dec = project.declare(ref, str(form.get("rules") or "eu-2024-draft"),
+                              **{k: v for k, v in options.items() if v not in (None, False)})
+    safe = ref.replace("/", "_")
+    if form.get("fmt") == "json":
+        out = Path(folder) / f"{safe}.declaration.json"
+        out.write_text(dec.to_json(indent=1), encoding="utf-8")
+    else:
+        out = Path(folder) / f"{safe}.declaration.xlsx"
+        dec.to_excel(out, lang="zh" if lang == "zh" else "en")
+    return out

@@ -52,7 +52,9 @@ def routes(portal) -> list[Route]:
             prof = await run_in_threadpool(dashboard.profile_view, project, ref)
         views = dashboard.cached_views(project, [p["ref"] for p in rows])
         queue = [r for r in dr.listing(portal.path) if r["state"] in ("submitted", "in_review")]
-        return ctx.render("team_dashboard.html", counts=counts, states=dr.STATES, products=rows, page_no=n,
+        from ..rules import known
+
+        return ctx.render("team_dashboard.html", rule_sets=known(), counts=counts, states=dr.STATES, products=rows, page_no=n,
                           pages=pages, ref=ref, prof=prof, queue=queue[:20], n_queue=len(queue),
                           dims=dashboard.DIMENSIONS, views=views)
 
@@ -152,8 +154,25 @@ def routes(portal) -> list[Route]:
         resp.background = BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)
         return resp
 
+    @page(portal, "team")
+    async def declaration(ctx, request):
+        ref = request.query_params.get("product", "")
+        if not any(p["ref"] == ref for p in dashboard.products(portal.project())):
+            return ctx.message(ctx.t.not_found, 404)
+        tmp = Path(tempfile.mkdtemp(prefix="lca-portal-"))
+        try:
+            out = await run_in_threadpool(dashboard.declaration_file, portal.project(), ref,
+                                          dict(request.query_params), tmp, ctx.lang)
+        except LcaError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return ctx.message(str(exc).splitlines()[0], 400)
+        resp = ctx.file(out, out.name, "application/json" if out.suffix == ".json" else XLSX)
+        resp.background = BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)
+        return resp
+
     return [
         Route("/portal/team/", home, methods=["GET"]),
+        Route("/portal/team/declaration", declaration, methods=["GET"]),
         Route("/portal/team/requests", requests_page, methods=["GET"]),
         Route("/portal/team/requests", create, methods=["POST"]),
         Route("/portal/team/requests/{rid}", show, methods=["GET"]),
