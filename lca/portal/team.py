@@ -64,6 +64,8 @@ def routes(portal) -> list[Route]:
         rows = dr.listing(portal.path)
         if state == "overdue":
             rows = [r for r in rows if r["overdue"]]
+        elif state == "queue":  # the review queue: submitted and in review
+            rows = [r for r in rows if r["state"] in ("submitted", "in_review")]
         elif state in dr.STATES:
             rows = [r for r in rows if r["state"] == state]
         shown, n, pages = _paged(rows, request)
