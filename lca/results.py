@@ -39,6 +39,7 @@ class ActivityRef:
         return db, code
 
     def to_dict(self) -> dict:
+        """The one JSON shape of a target (``target`` of every result's ``to_dict``)."""
         return {"ref": self.ref, "name": self.name, "product": self.product,
                 "location": self.location, "unit": self.unit}
 
@@ -90,8 +91,7 @@ class Footprint:
         proc = self.by_process if top is None else self.by_process.head(top)
         flow = self.by_flow if top is None else self.by_flow.head(top)
         return {
-            "target": {"ref": self.target.ref, "name": self.target.name, "unit": self.target.unit,
-                       "location": self.target.location},
+            "target": self.target.to_dict(),
             "amount": finite(self.amount, f"amount of {self.target.ref}"),
             "method": list(self.method),
             "score_unit": self.score_unit,
@@ -206,7 +206,8 @@ class CarbonProfile:
     def to_dict(self) -> dict:
         total = finite(self.total, "total")
         return {
-            "target": {"ref": self.product, "name": self.name, "unit": self.declared_unit,
+            # the one shape of a target (ActivityRef.to_dict), and whose product it is
+            "target": {**ActivityRef(self.product, self.name, self.name, self.region, self.declared_unit).to_dict(),
                        "company": self.company},
             "amount": finite(self.declared_amount, "declared_amount"),
             "method": list(self.method),
