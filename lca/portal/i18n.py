@@ -57,6 +57,8 @@ _WORDS = {
     "team_ok": ("Validation passed: no errors.", "校验通过:没有错误。"),
     "sheet": ("Sheet", "工作表"), "row": ("Row", "行"), "column": ("Column", "列"), "problem": ("Problem", "问题"),
     "fix": ("Fix", "修改方法"),
+    "more_issues": ("... and {n} more of this kind: every one is marked in the annotated copy.",
+                    "……另有 {n} 条同类问题:标注后的副本中标出了全部问题。"),
     "annotated": ("Download the annotated copy", "下载标注后的副本"),
     "submit": ("Submit this file", "提交此文件"),
     "submitted_note": ("Submitted: the team will review it.", "已提交:等待审核。"),
