@@ -175,6 +175,7 @@ def test_upload_size_limit_and_non_workbooks(env):
     rec = dr.get(env["dir"], env["a"]["id"])
     assert len(rec["uploads"]) == before + 1 and rec["uploads"][-1]["ok"] is False
     assert rec["uploads"][-1].get("file") is None  # never stored, never handed to a reader
+    assert sa.get("/portal/supplier/?" + "x" * 5000).status_code == 414
     broken = sa.post(f"/portal/supplier/r/{env['a']['id']}/upload", content=b"--x\r\nnonsense",
                      headers={"content-type": "multipart/form-data; boundary=x"})
     assert broken.status_code in (400, 403) and "Traceback" not in broken.text

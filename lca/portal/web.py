@@ -32,6 +32,7 @@ log = logging.getLogger("lca.portal")
 HERE = Path(__file__).resolve().parent
 MAX_FORM = 64 * 1024  # [bytes] largest body of a form without a file
 MAX_HEADERS = 16384
+MAX_QUERY = 4096
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer",
@@ -227,7 +228,7 @@ def routes(portal: Portal) -> list[Route]:
 
 
 class Guard:
-    """ASGI middleware of the portal: header and body limits, and the last-resort error page (no trace)."""
+    """ASGI middleware of the portal: query, header and body limits, and the last-resort error page (no trace)."""
 
     def __init__(self, app):
         self.app = app
@@ -245,6 +246,8 @@ class Guard:
 
         path = scope.get("path", "")
         limit = MAX_UPLOAD + 64 * 1024 if path.endswith("/upload") else MAX_FORM
+        if len(scope.get("query_string", b"")) > MAX_QUERY:
+            return await plain_page(414, "query string too long")(scope, receive, send)
         headers = scope.get("headers", [])
         if sum(len(k) + len(v) + 4 for k, v in headers) > MAX_HEADERS:
             return await plain_page(431, "request headers too large")(scope, receive, send)
