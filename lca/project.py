@@ -513,6 +513,19 @@ class Project:
             out[name]["new_flows"] = len(meta.get("new_flows") or [])
         return out
 
+    def backgrounds(self) -> list[dict]:
+        """The open background and the imported ones (:func:`lca.background.manage.listing`)."""
+        from .background import manage
+
+        return manage.listing(self)
+
+    def remove_background(self, name: str) -> dict:
+        """Delete imported background ``name`` atomically; refused while anything links to it
+        (:func:`lca.background.manage.remove`)."""
+        from .background import manage
+
+        return manage.remove(self, name)
+
     def _check_background(self) -> None:
         """InputError listing the backgrounds if ``self.background`` is not imported here."""
         if self.background:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, InputIssue, LcaError
-from ..units import FLOAT32_MAX, FLOAT32_TINY, float32_problem
+from . import checks
 from . import flows as release_flows_mod
 
 TMP_SUFFIX = ".importing"
@@ -390,11 +390,7 @@ def _validate(tmp: str, data: list[dict], flow_codes: set) -> list[str]:
             kind, inp = e.get("type"), tuple(e.get("input") or ())
             if kind not in EXCHANGE_TYPES:
                 problems.append(f"{d.get('name')!r}: exchange type {kind!r} is not one of {sorted(EXCHANGE_TYPES)}")
-            prob = float32_problem(e.get("amount"))
-            if prob:
-                problems.append(f"{d.get('name')!r} ({d.get('filename', d.get('code'))}): amount {e.get('amount')!r} "
-                                f"of {e.get('name')!r} is not a finite number within the float32 range "
-                                f"(|x| <= {FLOAT32_MAX:g}, 0 or |x| >= {FLOAT32_TINY:g})")
+            # amounts and spreads: lca.background.checks (naming the dataset and the exchange)
             if kind == "biosphere":
                 if inp[:1] != (inventory.BIOSPHERE_DB,) or inp[1] not in flow_codes:
                     problems.append(f"{d.get('name')!r}: biosphere input {inp} is not an elementary flow")
@@ -421,6 +417,8 @@ def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta:
             more = f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
             raise InputError(f"refusing to import {name!r}; nothing was written: "
                              + "; ".join(problems[:MAX_LISTED]) + more)
+        # production, self-consumption, solvability on its own, amounts, spreads (lca.background.checks)
+        checks.refuse(name, checks.check(tmp, data, flows))
         # release flows that are not ecoinvent 3.9 flows: their twin (factors), or refused if a GHG
         twins = release_flows_mod.twins(bd, AD, flows, used or {c: [] for c in flows}, flow_map, flow_map_path)
         if tmp in bd.databases or AD.select().where(AD.database == tmp).exists():

@@ -1,0 +1,207 @@
+"""Backgrounds that cannot poison the project: every refusal of lca.background.checks (nothing written, the
+project still answering every footprint, checked against a plain scipy solve), list and remove.
+
+Bad databases are written by bw2data itself in another Brightway directory (a subprocess, as a user's
+project is) and copied with ``import_background(brightway_dir=...)``; the ecoSpold2 path is a synthetic
+release (tests/ecospold_factory.py) with one file edited."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse.linalg as spla
+import scipy.sparse as sp
+
+import ecospold_factory as factory
+import lca
+
+WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
+CO2 = "349b29d1-3e58-4c66-98b9-9d1a076efd2e"  # Carbon dioxide, fossil, air, unspecified (ecoinvent 3.9 UUID)
+CH4 = "0795345f-c7ae-410c-ad25-1845784c75f5"  # Methane, fossil, air, unspecified
+GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
+
+# the good database: a -> b (0.5), b -> c (0.2), c -> b (0.1): a loop b <-> c
+GOOD = {
+    "a": {"tech": {"b": 0.5}, "bio": {CO2: 1.0}},
+    "b": {"tech": {"c": 0.2}, "bio": {CO2: 2.0, CH4: 0.01}},
+    "c": {"tech": {"b": 0.1}, "bio": {CO2: 0.3}},
+}
+# each bad database: (datasets, issue code, words the message must hold)
+BAD = {
+    "zero-prod": ({"p": {"production": 0.0, "bio": {CO2: 1.0}}}, "bad_production", ["reference amount of 0"]),
+    "neg-prod": ({"p": {"production": -1.0, "bio": {CO2: 1.0}}}, "bad_production", ["negative reference amount"]),
+    "self-eater": ({"p": {"tech": {"p": 1.2}, "bio": {CO2: 1.0}}}, "self_consumption",
+                   ["technosphere input 'src p'", "amount 1.2 kilogram", "net production is -0.2"]),
+    "loop": ({"p": {"tech": {"q": 1.0}}, "q": {"tech": {"p": 1.0}, "bio": {CO2: 1.0}}}, "singular_block",
+             ["loop of 2 datasets", "'src p'", "'src q'"]),
+    "loop-neg": ({"p": {"tech": {"q": 2.0}}, "q": {"tech": {"p": 1.0}, "bio": {CO2: 1.0}}}, "singular_block",
+                 ["consumes more than it produces"]),
+    "nan-amount": ({"p": {"tech": {"q": float("nan")}}, "q": {"bio": {CO2: 1.0}}}, "bad_amount",
+                   ["technosphere input 'src q' (bad-nan-amount:q), amount nan kilogram", "not a finite number"]),
+    "nan-spread": ({"p": {"bio": {CO2: 1.0}, "spread": float("nan")}}, "bad_spread",
+                   ["biosphere input 'Carbon dioxide, fossil'", "uncertainty scale nan", "not a finite number"]),
+    "neg-spread": ({"p": {"bio": {CO2: 1.0}, "spread": -0.3}}, "bad_spread", ["uncertainty scale -0.3", "negative"]),
+}
+
+SCRIPT = r"""
+import json, math, sys
+import bw2data as bd
+spec = json.loads(sys.argv[1])
+bd.projects.set_current("src")
+bd.Database("bio-src").write({("bio-src", CO2): {"name": "Carbon dioxide, fossil", "categories": ("air",),
+                                                 "unit": "kilogram", "type": "emission"},
+                              ("bio-src", CH4): {"name": "Methane, fossil", "categories": ("air",),
+                                                 "unit": "kilogram", "type": "emission"}}, process=False)
+for db, datasets in spec.items():
+    data = {}
+    for code, d in datasets.items():
+        exc = [{"input": (db, code), "amount": d.get("production", 1.0), "type": "production"}]
+        exc += [{"input": (db, c), "amount": a, "type": "technosphere"} for c, a in d.get("tech", {}).items()]
+        for f, a in d.get("bio", {}).items():
+            e = {"input": ("bio-src", f), "amount": a, "type": "biosphere"}
+            if "spread" in d:
+                e.update({"uncertainty type": 2, "loc": math.log(a), "scale": d["spread"]})
+            exc.append(e)
+        data[(db, code)] = {"name": f"src {code}", "unit": "kilogram", "location": "GLO",
+                            "reference product": code, "type": "process", "exchanges": exc}
+    bd.Database(db).write(data, process=False)
+""".replace("CO2", repr(CO2)).replace("CH4", repr(CH4))
+
+
+def shipped_cfs(method):
+    """flow code -> CF from bw2io's shipped LCIA data (read here, not through the project)."""
+    import io
+    import zipfile
+    from pathlib import Path
+
+    import bw2io
+
+    fp = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+    with zipfile.ZipFile(fp) as zf:
+        data = json.load(io.TextIOWrapper(zf.open("data.json"), encoding="utf-8"))
+    m = next(m for m in data if tuple(m["name"]) == tuple(method))
+    return {e["input"][1]: float(e["amount"]) for e in m["exchanges"]}
+
+
+CFS = shipped_cfs(GWP100)
+assert CFS[CO2] == 1.0 and 27 < CFS[CH4] < 31  # IPCC AR6 GWP100 of fossil methane: 29.8
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """A Brightway directory with project ``src``: the good database and every bad one (bw2data writes them)."""
+    base = tmp_path_factory.mktemp("other-bw")
+    spec = {"good": GOOD} | {k: v[0] for k, v in BAD.items()}
+    subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(spec).replace("NaN", "NaN")],
+                   env=dict(os.environ, BRIGHTWAY2_DIR=str(base)), check=True, capture_output=True)
+    return base
+
+
+def scipy_scores(datasets: dict) -> dict:
+    """GWP100 of one unit of each dataset by a plain scipy solve of the hand-made matrices."""
+    codes = list(datasets)
+    n = len(codes)
+    A = sp.lil_matrix((n, n))
+    g = np.zeros(n)
+    for j, c in enumerate(codes):
+        A[j, j] += datasets[c].get("production", 1.0)
+        for s, a in datasets[c].get("tech", {}).items():
+            A[codes.index(s), j] -= a
+        for f, a in datasets[c].get("bio", {}).items():
+            g[j] += a * CFS[f]
+    y = spla.spsolve(sp.csc_matrix(A).T, g)
+    return dict(zip(codes, y))
+
+
+@pytest.fixture(scope="module")
+def with_good(project, source):
+    res = project.import_background(name="good", brightway_dir=source, bw_project="src", database="good")
+    assert res.datasets == 3
+    return project
+
+
+def snapshot(project):
+    info = project.info()
+    return info["databases"], sorted(info["backgrounds"])
+
+
+@pytest.mark.parametrize("db", list(BAD))
+def test_each_refusal_names_dataset_and_exchange_and_writes_nothing(with_good, source, db):
+    project = with_good
+    before = snapshot(project)
+    _, code, words = BAD[db]
+    with pytest.raises(lca.InputError) as exc:
+        project.import_background(name=f"bad-{db}", brightway_dir=source, bw_project="src", database=db)
+    msg = str(exc.value)
+    assert code in {i.code for i in exc.value.issues}, msg
+    assert "nothing was written" in msg and "'src p'" in msg  # the dataset, by name
+    for w in words:
+        assert w in msg, (w, msg)
+    assert snapshot(project) == before  # nothing stored
+    # the project still answers every footprint; the good background's equal a plain scipy solve
+    scores = project.footprints()
+    assert np.all(np.isfinite(scores.values)) and len(scores) > 100
+    want = scipy_scores(GOOD)
+    for c in GOOD:
+        assert scores[f"good:{c}"] == pytest.approx(want[c], rel=1e-6)
+    bg = project.footprints(database="background")
+    assert bg["background:electricity-cn"] > 0.5
+
+
+def test_the_good_database_equals_the_scipy_solve(with_good):
+    want = scipy_scores(GOOD)
+    got = with_good.footprints(database="good")
+    assert {k.split(":")[1]: v for k, v in got.items()} == pytest.approx(want, rel=1e-6)
+    assert with_good.footprint("good:a").total == pytest.approx(want["a"], rel=1e-6)
+
+
+def test_release_with_a_self_consuming_dataset_is_refused(with_good, tmp_path):
+    """The ecoSpold2 path runs the same checks: a dataset that buys 1.5 of its own product per unit."""
+    rel = factory.write_release(tmp_path / "rel", factory.official_list("3.10")[:8], seed=3)
+    d = rel.datasets[2]
+    path = rel.root / "datasets" / d["filename"]
+    text = path.read_text(encoding="utf-8")
+    own = (f'      <intermediateExchange id="5d1c0c44-1111-4222-8333-944455556666" unitId="x" '
+           f'intermediateExchangeId="{d["product_id"]}" activityLinkId="{d["activity_id"]}" amount="1.5">\n'
+           f'        <name xml:lang="en">{d["product"]}</name>\n        <unitName xml:lang="en">kg</unitName>\n'
+           '        <inputGroup>5</inputGroup>\n      </intermediateExchange>\n')
+    path.write_text(text.replace("    </flowData>", own + "    </flowData>", 1), encoding="utf-8")
+    before = snapshot(with_good)
+    with pytest.raises(lca.InputError) as exc:
+        with_good.import_background(rel.root, name="ei-self")
+    msg = str(exc.value)
+    assert "self_consumption" in msg and d["filename"] in msg and d["activity"] in msg and "amount 1.5" in msg
+    assert snapshot(with_good) == before
+
+
+def test_list_and_remove(with_good, source):
+    project = with_good
+    names = [b["name"] for b in project.backgrounds()]
+    assert names[0] == "background" and "good" in names
+    good = next(b for b in project.backgrounds() if b["name"] == "good")
+    assert good["datasets"] == 3 and good["kind"] == "brightway"
+    # a foreground that links to it: removal refused, naming the activity
+    project.write_database("fg-on-good", [{
+        "database": "fg-on-good", "code": "widget", "name": "widget on good", "unit": "kilogram",
+        "location": "CN", "type": "process", "exchanges": [
+            {"input": ("fg-on-good", "widget"), "amount": 1.0, "type": "production"},
+            {"input": ("good", "a"), "amount": 2.0, "type": "technosphere"}]}])
+    assert project.footprint("fg-on-good:widget").total == pytest.approx(2 * scipy_scores(GOOD)["a"], rel=1e-6)
+    with pytest.raises(lca.InputError, match=r"fg-on-good:widget \(widget on good\)"):
+        project.remove_background("good")
+    assert "good" in project.info()["backgrounds"]
+    with pytest.raises(lca.InputError, match="cannot be removed"):
+        project.remove_background("background")
+    with pytest.raises(lca.InputError, match="not imported"):
+        project.remove_background("nope")
+    project.delete_database("fg-on-good")
+    res = project.remove_background("good")
+    assert res == {"name": "good", "datasets": 3}
+    info = project.info()
+    assert "good" not in info["backgrounds"] and "good" not in info["databases"]
+    assert np.all(np.isfinite(project.footprints().values))
+    # and it can be imported again
+    project.import_background(name="good", brightway_dir=source, bw_project="src", database="good")
+    assert project.footprints(database="good")["good:a"] == pytest.approx(scipy_scores(GOOD)["a"], rel=1e-6)
