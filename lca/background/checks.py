@@ -59,7 +59,7 @@ def exchange_label(e: dict, inputs: dict) -> str:
     return f"{e.get('type')} input {name!r} ({code}), amount {e.get('amount')!r} {unit}".rstrip()
 
 
-def _issue(code: str, d: dict, message: str) -> InputIssue:
+def _issue(code: str, message: str, d: dict) -> InputIssue:
     return InputIssue(sheet=None, row=None, column=None, code=code, message=message,
                       file=str(d.get("filename") or d.get("code")))
 
@@ -91,9 +91,9 @@ def _dataset_issues(database: str, d: dict, inputs: dict) -> list[InputIssue]:
         amount = e.get("amount")
         prob = float32_problem(amount)
         if prob:
-            out.append(_issue("bad_amount", d, f"dataset {ds}: {exchange_label(e, inputs)}: {prob} (a finite "
+            out.append(_issue("bad_amount", f"dataset {ds}: {exchange_label(e, inputs)}: {prob} (a finite "
                                                f"number within the float32 range: |x| <= {FLOAT32_MAX:g}, 0 or "
-                                               f"|x| >= {FLOAT32_TINY:g}); correct it in the source"))
+                                               f"|x| >= {FLOAT32_TINY:g}); correct it in the source", d))
             continue
         out += _spread_issues(d, e, ds, inputs)
         same = tuple(e.get("input") or ()) == own
@@ -107,23 +107,23 @@ def _dataset_issues(database: str, d: dict, inputs: dict) -> list[InputIssue]:
     if prods and not any(float32_problem(e.get("amount")) for e in prods):
         label = exchange_label(prods[0], inputs).replace("production input", "reference product", 1)
         if production == 0:
-            out.append(_issue("bad_production", d, f"dataset {ds}: {label}: a reference amount of 0 makes "
+            out.append(_issue("bad_production", f"dataset {ds}: {label}: a reference amount of 0 makes "
                                                    "nothing (the product system would be singular); give the "
-                                                   "amount the dataset makes"))
+                                                   "amount the dataset makes", d))
         elif production < 0:
-            out.append(_issue("bad_production", d, f"dataset {ds}: {label}: a negative reference amount "
+            out.append(_issue("bad_production", f"dataset {ds}: {label}: a negative reference amount "
                                                    "(ecoinvent's convention for a waste treatment) is not "
                                                    "supported: green-lca's solver needs a positive net "
                                                    "production; remove the dataset or model the treatment as a "
-                                                   "service with a positive reference amount"))
+                                                   "service with a positive reference amount", d))
         elif self_use >= production:
             e = next(e for e in d["exchanges"] if e.get("type") in ("technosphere", "substitution")
                      and tuple(e.get("input") or ()) == own)
-            out.append(_issue("self_consumption", d, f"dataset {ds}: {exchange_label(e, inputs)} of its own "
+            out.append(_issue("self_consumption", f"dataset {ds}: {exchange_label(e, inputs)} of its own "
                                                      f"product, {self_use:g} in all, is not less than its "
                                                      f"production {production:g}: the net production is "
                                                      f"{production - self_use:g} (the product system would be "
-                                                     "singular or negative); correct the amounts"))
+                                                     "singular or negative); correct the amounts", d))
     return out
 
 
@@ -137,8 +137,8 @@ def _spread_issues(d: dict, e: dict, ds: str, inputs: dict) -> list[InputIssue]:
         kind = -1
     where = f"dataset {ds}: {exchange_label(e, inputs)}"
     if kind not in UNCERTAINTY_TYPES:
-        return [_issue("bad_spread", d, f"{where}: uncertainty type {e.get('uncertainty type')!r} is not a "
-                                        "stats_arrays distribution (0-12); correct or remove it")]
+        return [_issue("bad_spread", f"{where}: uncertainty type {e.get('uncertainty type')!r} is not a "
+                                        "stats_arrays distribution (0-12); correct or remove it", d)]
     out = []
     for key in SPREAD_FIELDS[kind]:
         v = e.get(key)
@@ -149,15 +149,15 @@ def _spread_issues(d: dict, e: dict, ds: str, inputs: dict) -> list[InputIssue]:
         except (TypeError, ValueError):
             x = math.nan
         if not math.isfinite(x) or (key in ("scale", "shape") and x < 0):
-            out.append(_issue("bad_spread", d, f"{where}: uncertainty {key} {v!r} (distribution type {kind}) is "
+            out.append(_issue("bad_spread", f"{where}: uncertainty {key} {v!r} (distribution type {kind}) is "
                                                f"{'negative' if math.isfinite(x) else 'not a finite number'}; "
                                                "give a finite, non-negative spread or remove the distribution "
-                                               "(it is not replaced by a fixed value)"))
+                                               "(it is not replaced by a fixed value)", d))
     lo, hi = e.get("minimum"), e.get("maximum")
     if kind in (4, 5, 7) and lo is not None and hi is not None and not out:
         if float(lo) > float(hi):
-            out.append(_issue("bad_spread", d, f"{where}: uncertainty minimum {lo!r} is above the maximum "
-                                               f"{hi!r}; correct the bounds"))
+            out.append(_issue("bad_spread", f"{where}: uncertainty minimum {lo!r} is above the maximum "
+                                               f"{hi!r}; correct the bounds", d))
     return out
 
 
@@ -211,9 +211,9 @@ def _solvability(database: str, data: list[dict]) -> list[InputIssue]:
         if why:
             names = [dataset_label(data[i]) for i in idx[:MAX_NAMED]]
             more = f" (and {len(idx) - MAX_NAMED} more)" if len(idx) > MAX_NAMED else ""
-            out.append(_issue("singular_block", data[int(idx[0])],
+            out.append(_issue("singular_block",
                               f"the loop of {len(idx)} datasets {', '.join(names)}{more} has no unique solution: "
-                              f"{why}; correct the amounts of the exchanges between them"))
+                              f"{why}; correct the amounts of the exchanges between them", data[int(idx[0])]))
     return out
 
 
