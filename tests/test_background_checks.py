@@ -205,3 +205,17 @@ def test_list_and_remove(with_good, source):
     # and it can be imported again
     project.import_background(name="good", brightway_dir=source, bw_project="src", database="good")
     assert project.footprints(database="good")["good:a"] == pytest.approx(scipy_scores(GOOD)["a"], rel=1e-6)
+
+
+def test_cli_list_and_remove(with_good, source, capsys):
+    from lca.cli import main
+
+    p = str(with_good.path)
+    with_good.import_background(name="good-cli", brightway_dir=source, bw_project="src", database="good")
+    assert main(["--project", p, "background", "list", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["good-cli"]["datasets"] == 3 and rows["background"]["kind"] == "open"
+    assert main(["--project", p, "background", "remove", "good-cli"]) == 0
+    assert "removed background good-cli (3 datasets)" in capsys.readouterr().out
+    assert main(["--project", p, "background", "remove", "good-cli"]) == 2
+    assert "not imported" in capsys.readouterr().err
