@@ -150,7 +150,7 @@ def write_profile(profile, path: Path) -> Path:
     _declared(wb, d, title)
     from . import trail_sheets  # every background dataset that contributes, and the own direct lines
 
-    trail_sheets.write(wb, d, title)
+    trail_sheets.write(wb, d, title, put=put, table=_table, finish=_finish, bi=bi, number=NUMBER, percent=PERCENT)
     return atomic_write(path, wb.save)
 
 
