@@ -282,6 +282,12 @@ _ROWS = (
     ("inventory", "bad_spread", "An uncertainty distribution with a NaN, infinite or negative spread",
      "Give a finite, non-negative spread or remove the distribution; nothing was written.",
      "不确定性分布的离散参数为 NaN、无穷或负数", "请填写有限的非负离散参数,或删除该分布;未写入任何数据。"),
+    ("inventory", "unreadable_dataset", "A dataset of a release that bw2io cannot read",
+     "Correct the file or leave it out of datasets/; nothing was written.", "导入版本中 bw2io 无法读取的数据集",
+     "请修正该文件或将其移出 datasets/;未写入任何数据。"),
+    ("inventory", "unknown_release", "A release whose version is unknown or has no material mapping",
+     "Give --release X.Y (the release it is) or --mapping FILE.csv.", "版本未知或没有物料映射的数据库版本",
+     "请用 --release X.Y 指明版本,或用 --mapping FILE.csv 提供映射。"),
     ("inventory", "unknown_flow", "An unknown elementary flow", "Use an alias of inventories/flows.csv.",
      "未知的基本流", "请使用 inventories/flows.csv 中的别名。"),
 )

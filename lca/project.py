@@ -483,7 +483,8 @@ class Project:
         mapping : path-like, optional
             Material mapping file (default: the release's in ``inventories/mappings``).
         release : str, optional
-            The ecoinvent release of a copied database (``3.10``) if its metadata lacks it.
+            The ecoinvent release (``3.10``) of a copied database whose metadata lacks it, or of a release
+            folder whose files carry no version (its material mapping is that release's).
         flow_map : path-like, optional
             CSV ``release_uuid, ecoinvent_uuid, note``: the ecoinvent 3.9 flow whose factors a
             release flow gets (default: the 3.9 flow of the same name, compartment and unit).
@@ -501,7 +502,8 @@ class Project:
                                                progress=progress, mapping=mapping, release=release)
         if path is None or not name:
             raise InputError("import_background needs the release folder and a name (--name NAME)")
-        return bg_release.import_release(self, path, name, progress=progress, mapping=mapping, flow_map=flow_map)
+        return bg_release.import_release(self, path, name, progress=progress, mapping=mapping, flow_map=flow_map,
+                                         release=release)
 
     def _backgrounds_info(self, bd) -> dict:
         from .background import release as bg_release

@@ -219,3 +219,88 @@ def test_cli_list_and_remove(with_good, source, capsys):
     assert "removed background good-cli (3 datasets)" in capsys.readouterr().out
     assert main(["--project", p, "background", "remove", "good-cli"]) == 2
     assert "not imported" in capsys.readouterr().err
+
+
+# -- release import: degenerate and unreadable datasets, unknown versions (lca.background.readable) -------------
+def small_release(tmp_path, edit=None, index=1):
+    """A synthetic 3.10 release of 8 datasets; ``edit(text) -> text`` applied to dataset ``index``'s file."""
+    rel = factory.write_release(tmp_path / "rel", factory.official_list("3.10")[:8], seed=3)
+    d = rel.datasets[index]
+    if edit:
+        p = rel.root / "datasets" / d["filename"]
+        p.write_text(edit(p.read_text(encoding="utf-8")), encoding="utf-8")
+    return rel, d
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda t: t.replace('amount="1" productionVolumeAmount', 'amount="0" productionVolumeAmount', 1),
+     ["reference amount of 0", "amount 0.0"]),
+    (lambda t: t[:t.index("      <intermediateExchange")]  # the reference product's exchange left out
+     + t[t.index("</intermediateExchange>\n") + len("</intermediateExchange>\n"):],
+     ["has no reference product"]),
+])
+def test_a_degenerate_release_dataset_is_an_input_error_naming_the_file(with_good, tmp_path, capsys, edit, words):
+    rel, d = small_release(tmp_path, edit)
+    before = snapshot(with_good)
+    with pytest.raises(lca.InputError) as exc:
+        with_good.import_background(rel.root, name="ei-degenerate")
+    msg = str(exc.value)
+    assert d["filename"] in msg and d["activity"] in msg and "nothing was written" in msg, msg
+    for w in words:
+        assert w in msg, msg
+    assert snapshot(with_good) == before
+    from lca.cli import main  # the command line: exit 2, the message, no traceback
+
+    assert main(["--project", str(with_good.path), "background", "import", str(rel.root), "--name", "x"]) == 2
+    err = capsys.readouterr().err
+    assert d["filename"] in err and "Traceback" not in err
+
+
+def test_a_strategy_failure_names_the_files_that_cause_it(tmp_path):
+    from lca.background import readable
+
+    class Importer:  # as bw2io's: apply_strategies over self.data; a KeyError on one bad dataset
+        strategies = []
+
+        def __init__(self, data):
+            self.data = data
+
+        def apply_strategies(self, verbose=False):
+            for ds in self.data:
+                ds["code"] = ds["flow"]
+
+    imp = Importer([{"name": "ok", "flow": "f1", "filename": "a.spold"},
+                    {"name": "broken", "location": "GLO", "filename": "b.spold"}])
+    with pytest.raises(lca.InputError) as exc:
+        readable.apply_strategies(imp, tmp_path)
+    assert [i.file for i in exc.value.issues] == ["b.spold"] and "KeyError" in str(exc.value)
+
+
+def test_a_release_without_version_asks_for_release(with_good, tmp_path):
+    def strip(t):
+        return t.replace('majorRelease="3" minorRelease="10"', "")
+
+    rel = factory.write_release(tmp_path / "nov", factory.official_list("3.10")[:8], seed=3)
+    for d in rel.datasets:
+        p = rel.root / "datasets" / d["filename"]
+        p.write_text(strip(p.read_text(encoding="utf-8")), encoding="utf-8")
+    before = snapshot(with_good)
+    with pytest.raises(lca.InputError, match=r"could not be read.*--release X\.Y.*3\.10"):
+        with_good.import_background(rel.root, name="ei-nov")
+    assert snapshot(with_good) == before
+    with pytest.raises(lca.InputError, match=r"release 3\.12 .*no material mapping"):
+        with_good.import_background(rel.root, name="ei-nov", release="3.12")
+    res = with_good.import_background(rel.root, name="ei-nov", release="3.10")
+    assert res.release == "3.10" and with_good.info()["backgrounds"]["ei-nov"]["release"] == "3.10"
+    with_good.remove_background("ei-nov")
+
+
+def test_a_model_on_a_background_without_release_names_the_mapping_it_needs(with_good, source):
+    with_good.import_background(name="good-norel", brightway_dir=source, bw_project="src", database="good")
+    on = lca.open_project(with_good.path, background="good-norel")
+    with pytest.raises(lca.InputError) as exc:
+        on.footprint(lca.models.pv_module())
+    msg = str(exc.value)
+    assert "ecoinvent-<release>-cutoff.csv" in msg and "--release X.Y" in msg and "--mapping" in msg
+    assert "None" not in msg.replace("unknown (not recorded)", "")
+    with_good.remove_background("good-norel")

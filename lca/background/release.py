@@ -37,7 +37,7 @@ from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, InputIssue, LcaError
-from . import checks
+from . import checks, readable
 from . import flows as release_flows_mod
 
 TMP_SUFFIX = ".importing"
@@ -176,7 +176,7 @@ def _link_release_flows(db: list[dict], codes: set) -> list[dict]:
 
 
 def import_release(project, dirpath, name: str, progress: bool = False, mapping=None,
-                   flow_map=None) -> BackgroundImport:
+                   flow_map=None, release: str | None = None) -> BackgroundImport:
     """Import the ecoSpold2 release in ``dirpath`` as background database ``name`` (see module docstring).
 
     ``mapping``: the material mapping file to use with it (default: the file of its release,
@@ -188,7 +188,9 @@ def import_release(project, dirpath, name: str, progress: bool = False, mapping=
     fmap = release_flows_mod.read_flow_map(flow_map) if flow_map else None
     datasets_dir, master = _release_dirs(dirpath)
     flows = release_flows(master / "ElementaryExchanges.xml")
-    release, system_model = _release_version(datasets_dir)
+    detected, system_model = _release_version(datasets_dir)
+    # no version, or one without a mapping: ask for --release / --mapping (lca.background.readable)
+    release = readable.settle_release(detected, release, mapping, system_model, datasets_dir.parent)
     project.activate()
     from bw2io import SingleOutputEcospold2Importer
     from bw2io.strategies import link_biosphere_by_flow_uuid
@@ -202,7 +204,8 @@ def import_release(project, dirpath, name: str, progress: bool = False, mapping=
                           if getattr(s, "func", None) is link_biosphere_by_flow_uuid
                           else (_recording(s, dropped) if getattr(s, "__name__", "") in DELETING_STRATEGIES else s)
                           for s in imp.strategies]
-        imp.apply_strategies(verbose=False)
+        readable.refuse_degenerate(imp.data, datasets_dir)  # reference amount 0: named by file
+        readable.apply_strategies(imp, datasets_dir)  # a strategy that fails: the files that make it fail
     _refuse_unlinked(imp, datasets_dir, dropped)
     used = _used_flows(imp.data)
     meta = {"kind": "ecospold2", "source": str(datasets_dir.parent.resolve()), "release": release,
