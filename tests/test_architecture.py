@@ -33,8 +33,8 @@ LCA = Path(__file__).resolve().parent.parent / "lca"
 LAYERS = [
     ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
                     "lca.brightway", "lca.pedigree", "lca.scheduler", "lca.locking", "lca.csvdata", "lca.method_data"]),
-    ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions"]),
-    ("solver", ["lca.engine"]),
+    ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions", "lca.spreads"]),
+    ("solver", ["lca.engine", "lca.negative_supply"]),
     ("results", ["lca.results", "lca.report", "lca.report.*"]),
     ("calculator", ["lca.calc"]),
     ("project", ["lca.setup", "lca.integrity", "lca.project"]),

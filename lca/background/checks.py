@@ -31,14 +31,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import InputError, InputIssue
+from ..spreads import SPREAD_FIELDS
 from ..units import FLOAT32_MAX, FLOAT32_TINY, float32_problem
 
 MAX_NAMED = 10  # datasets of a singular block named in its message
 RESIDUAL_TOL = 1e-6  # ||D x - 1|| / ||1|| accepted for a block's own solve [-]
-# stats_arrays distribution ids -> the spread fields they need
-SPREAD_FIELDS = {2: ("scale",), 3: ("scale",), 4: ("minimum", "maximum"), 5: ("minimum", "maximum"),
-                 6: (), 7: ("minimum", "maximum"), 8: ("scale", "shape"), 9: ("scale", "shape"),
-                 10: ("shape",), 11: ("scale", "shape"), 12: ("scale", "shape")}
 UNCERTAINTY_TYPES = {0, 1} | set(SPREAD_FIELDS)
 
 
