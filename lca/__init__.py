@@ -5,6 +5,7 @@ on the project (:mod:`lca.supply`, :mod:`lca.models`, :mod:`lca.compare`), which
 register their derived databases and queries with it (:mod:`lca.hooks`).
 """
 from . import compare as _compare  # noqa: F401  (registers Project.compare)
+from . import exports as _exports  # noqa: F401  (registers Project.export)
 from . import sensitivity as _sensitivity  # noqa: F401  (registers Project.sensitivity)
 from . import uncertainty as _uncertainty  # noqa: F401  (registers Project.uncertainty)
 from . import models, supply, units

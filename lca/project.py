@@ -528,6 +528,11 @@ class Project:
 
         return manage.remove(self, name)
 
+    def export(self, database: str, fmt: str, out) -> dict:
+        """Write ``database`` as ``olca-jsonld`` (a zip openLCA imports) or ``bw-excel`` (bw2io's Excel) to
+        ``out`` (:func:`lca.exports.export`)."""
+        return hooks.query("export")(self, database, fmt, out)
+
     def _check_background(self) -> None:
         """InputError listing the backgrounds if ``self.background`` is not imported here."""
         if self.background:
