@@ -82,6 +82,7 @@ class Footprint:
     extras: dict = field(default_factory=dict)
     background: dict = field(default_factory=dict)  # an imported background: its name, mapping, datasets used
     notes: list = field(default_factory=list)  # e.g. avoided burdens (lca.negative_supply)
+    warnings: list[str] = field(default_factory=list)  # e.g. a database changed outside green-lca
 
     @property
     def unit(self) -> str | None:
@@ -108,6 +109,7 @@ class Footprint:
             "extras": _finite_tree(self.extras),
             **({"background": self.background} if self.background else {}),
             **({"notes": list(self.notes)} if self.notes else {}),
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
     def to_json(self, indent: int | None = None) -> str:

@@ -11,7 +11,7 @@ elementary flows an import added to ``biosphere3`` stay (other databases may use
 """
 from __future__ import annotations
 
-from .. import brightway, inventory
+from .. import brightway, hooks, inventory
 from ..errors import InputError
 from .release import TMP_SUFFIX, backgrounds
 
@@ -76,3 +76,7 @@ def remove(project, name: str) -> dict:
             project._forget()
         project._set_pending(name, False)
     return {"name": name, "datasets": datasets}
+
+
+hooks.provide("backgrounds", listing)  # Project.backgrounds / remove_background answer through these (lca.hooks)
+hooks.provide("remove_background", remove)
