@@ -47,7 +47,7 @@ def brightway_exchanges(project, database: str) -> set:
     return out
 
 
-@pytest.mark.parametrize("database", ["background", "suppliers", "models"])
+@pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow), "suppliers", "models"])
 def test_olca_jsonld_round_trip_gives_the_same_exchanges(filled, tmp_path, database):
     import olca_schema as o
     from olca_schema import zipio
@@ -130,7 +130,7 @@ def test_olca_zip_solved_on_its_own_gives_the_project_footprint(filled, tmp_path
     assert set(res["databases"]) == {"suppliers", "background"}
 
 
-@pytest.mark.parametrize("database", ["background", "suppliers", "models"])
+@pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow), "suppliers", "models"])
 def test_bw_excel_round_trip_gives_the_same_exchanges(filled, tmp_path, database):
     from bw2io import ExcelImporter
 

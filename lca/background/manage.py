@@ -68,13 +68,13 @@ def remove(project, name: str) -> dict:
                              "re-link those first (withdraw the supplier, delete the database); nothing was "
                              "changed")
         datasets = have[name].get("datasets")
-        project._set_pending(name, True)  # a removal stopped half-way is completed by the next command
+        project.state.set_pending(name, True)  # a removal stopped half-way is completed by the next command
         try:
             with brightway.quiet():
                 del bd.databases[name]
         finally:
-            project._forget()
-        project._set_pending(name, False)
+            project.forget_caches()
+        project.state.set_pending(name, False)
     return {"name": name, "datasets": datasets}
 
 
