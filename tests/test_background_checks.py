@@ -45,6 +45,10 @@ BAD = {
     "neg-spread": ({"p": {"bio": {CO2: 1.0}, "spread": -0.3}}, "bad_spread", ["uncertainty scale -0.3", "negative"]),
 }
 
+# a foreground that links to a background of its own (base2, as GOOD), and one that is refused
+LINKED = {"base2": GOOD, "fg2": {"w": {"ext": {"base2:a": 2.0}, "bio": {CO2: 0.5}}},
+          "fg2-bad": {"w": {"ext": {"base2:a": 2.0}, "production": 0.0}}}
+
 SCRIPT = r"""
 import json, math, sys
 import bw2data as bd
@@ -59,6 +63,8 @@ for db, datasets in spec.items():
     for code, d in datasets.items():
         exc = [{"input": (db, code), "amount": d.get("production", 1.0), "type": "production"}]
         exc += [{"input": (db, c), "amount": a, "type": "technosphere"} for c, a in d.get("tech", {}).items()]
+        exc += [{"input": tuple(k.split(":")), "amount": a, "type": "technosphere"}
+                for k, a in d.get("ext", {}).items()]
         for f, a in d.get("bio", {}).items():
             e = {"input": ("bio-src", f), "amount": a, "type": "biosphere"}
             if "spread" in d:
@@ -93,7 +99,7 @@ assert CFS[CO2] == 1.0 and 27 < CFS[CH4] < 31  # IPCC AR6 GWP100 of fossil metha
 def source(tmp_path_factory):
     """A Brightway directory with project ``src``: the good database and every bad one (bw2data writes them)."""
     base = tmp_path_factory.mktemp("other-bw")
-    spec = {"good": GOOD} | {k: v[0] for k, v in BAD.items()}
+    spec = {"good": GOOD} | {k: v[0] for k, v in BAD.items()} | LINKED
     subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(spec).replace("NaN", "NaN")],
                    env=dict(os.environ, BRIGHTWAY2_DIR=str(base)), check=True, capture_output=True)
     return base
@@ -304,3 +310,25 @@ def test_a_model_on_a_background_without_release_names_the_mapping_it_needs(with
     assert "ecoinvent-<release>-cutoff.csv" in msg and "--release X.Y" in msg and "--mapping" in msg
     assert "None" not in msg.replace("unknown (not recorded)", "")
     with_good.remove_background("good-norel")
+
+
+def test_a_database_imported_with_the_databases_it_links_to(with_good, source):
+    project = with_good
+    with pytest.raises(lca.InputError, match="--with-linked"):
+        project.import_background(name="fg2", brightway_dir=source, bw_project="src", database="fg2")
+    before = snapshot(project)
+    with pytest.raises(lca.InputError, match="reference amount of 0"):
+        project.import_background(name="fg2-bad", brightway_dir=source, bw_project="src", database="fg2-bad",
+                                  with_linked=True)
+    assert snapshot(project) == before  # base2, copied first, was removed again
+    res = project.import_background(name="fg2", brightway_dir=source, bw_project="src", database="fg2",
+                                    with_linked=True)
+    assert res.linked == ["base2"] and res.datasets == 1
+    want = scipy_scores(GOOD)
+    assert project.footprint("fg2:w").total == pytest.approx(2 * want["a"] + 0.5, rel=1e-6)
+    assert project.footprints(database="base2")["base2:b"] == pytest.approx(want["b"], rel=1e-6)
+    with pytest.raises(lca.InputError, match=r"fg2:w"):
+        project.remove_background("base2")  # fg2 links to it
+    project.remove_background("fg2")
+    project.remove_background("base2")
+    assert snapshot(project) == before

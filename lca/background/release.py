@@ -62,6 +62,7 @@ class BackgroundImport:
     exchanges: int
     new_flows: list[dict] = field(default_factory=list)  # flows added to biosphere3 (no LCIA factor)
     replaced: bool = False  # an older database of that name was replaced
+    linked: list = field(default_factory=list)  # databases copied with it, dependencies first (--with-linked)
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -278,12 +279,14 @@ def _refuse_unlinked(imp, where: Path, dropped=()) -> None:
 
 # -- a database of another Brightway project ----------------------------------------------------
 def import_brightway(project, brightway_dir, bw_project: str, database: str, name: str | None = None,
-                     progress: bool = False, mapping=None, release: str | None = None) -> BackgroundImport:
+                     progress: bool = False, mapping=None, release: str | None = None,
+                     links: dict | None = None) -> BackgroundImport:
     """Copy database ``database`` of Brightway project ``bw_project`` in ``brightway_dir`` (read only).
 
     Its biosphere exchanges link by flow code (the ecoinvent UUID) to ``biosphere3``; flows
     the project lacks are added from the source project's biosphere database. Exchanges
-    from any other database of the source project are refused (copy those first).
+    from any other database of the source project are refused (copy those first), unless ``links``
+    maps that database to the project database it was copied as (:mod:`lca.background.linked`).
     """
     start = time.perf_counter()
     name = check_name(name or database)
@@ -301,6 +304,8 @@ def import_brightway(project, brightway_dir, bw_project: str, database: str, nam
                 e["input"] = (tmp, icode)
             elif (idb, icode) in flows:
                 e["input"] = (inventory.BIOSPHERE_DB, icode)
+            elif idb in (links or {}):
+                e["input"] = (links[idb], icode)
             else:
                 bad.setdefault(idb, []).append(f"{act.get('name')} <- {icode}")
             exs.append(e)
@@ -313,13 +318,14 @@ def import_brightway(project, brightway_dir, bw_project: str, database: str, nam
         raise InputError(f"{database} in {brightway_dir} ({bw_project}) links to other databases "
                          f"({', '.join(sorted(bad))}) that green-lca does not copy; nothing was written. Copy "
                          "a database that links only to itself and its biosphere (e.g. premise's output "
-                         "written as one database)", issues)
+                         "written as one database), or copy it with the databases it links to: --with-linked", issues)
     meta = {"kind": "brightway", "source": f"{Path(brightway_dir).expanduser().resolve()}::{bw_project}::{database}",
             "release": release or other.get("release"), "system_model": other.get("system_model") or "cutoff",
             "mapping": _mapping_path(mapping)}
     used = _used_flows(data)
     by_code = {code: f for (db, code), f in flows.items()}
-    return _install(project, name, data, {c: by_code[c] for c in used}, meta, start, used=used)
+    return _install(project, name, data, {c: by_code[c] for c in used}, meta, start, used=used,
+                    others=set((links or {}).values()))
 
 
 def _read_brightway(project, base: Path, bw_project: str, database: str):
@@ -331,7 +337,7 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
                          "(the one BRIGHTWAY2_DIR points at)")
     if base.resolve() == Path(project.bw_dir).resolve():
         raise InputError(f"{base} is this project's own Brightway directory; give another project's")
-    names = _bw_project_names(base)
+    names = bw_project_names(base)
     if bw_project not in names:
         raise InputError(f"Brightway project {bw_project!r} is not in {base}; projects there: {sorted(names)}")
     project.activate()
@@ -360,7 +366,7 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
         project.activate()
 
 
-def _bw_project_names(base: Path) -> set[str]:
+def bw_project_names(base: Path) -> set[str]:
     """Project names in a Brightway base directory's ``projects.db``, read without bw2data (which would create one)."""
     import sqlite3
 
@@ -378,7 +384,7 @@ def _bw_project_names(base: Path) -> set[str]:
 
 
 # -- validate, write under a temporary name, swap ------------------------------------------------
-def _validate(tmp: str, data: list[dict], flow_codes: set) -> list[str]:
+def _validate(tmp: str, data: list[dict], flow_codes: set, others: set = frozenset()) -> list[str]:
     own = set()
     problems = [] if data else ["the release has no datasets"]
     for d in data:
@@ -397,7 +403,7 @@ def _validate(tmp: str, data: list[dict], flow_codes: set) -> list[str]:
             if kind == "biosphere":
                 if inp[:1] != (inventory.BIOSPHERE_DB,) or inp[1] not in flow_codes:
                     problems.append(f"{d.get('name')!r}: biosphere input {inp} is not an elementary flow")
-            elif inp[:1] != (tmp,) or inp[1] not in own:
+            elif (inp[:1] != (tmp,) or inp[1] not in own) and inp not in others:
                 problems.append(f"{d.get('name')!r}: input {inp} is not a dataset of this database")
             prod += kind == "production"
         if prod != 1:
@@ -407,7 +413,7 @@ def _validate(tmp: str, data: list[dict], flow_codes: set) -> list[str]:
 
 
 def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta: dict, start: float,
-             used: dict | None = None, flow_map=None, flow_map_path=None) -> BackgroundImport:
+             used: dict | None = None, flow_map=None, flow_map_path=None, others=()) -> BackgroundImport:
     from bw2data.backends import ActivityDataset as AD
 
     tmp = name + TMP_SUFFIX
@@ -415,7 +421,8 @@ def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta:
         bd = project.activate()
         have = {c for (c,) in AD.select(AD.code).where(AD.database == inventory.BIOSPHERE_DB).tuples()}
         new_flows = [f for c, f in flows.items() if c not in have]
-        problems = _validate(tmp, data, have | set(flows))
+        linked = {(db, c) for db in others for (c,) in AD.select(AD.code).where(AD.database == db).tuples()}
+        problems = _validate(tmp, data, have | set(flows), linked)
         if problems:
             more = f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
             raise InputError(f"refusing to import {name!r}; nothing was written: "
