@@ -288,6 +288,9 @@ _ROWS = (
     ("inventory", "unknown_release", "A release whose version is unknown or has no material mapping",
      "Give --release X.Y (the release it is) or --mapping FILE.csv.", "版本未知或没有物料映射的数据库版本",
      "请用 --release X.Y 指明版本,或用 --mapping FILE.csv 提供映射。"),
+    ("inventory", "multi_output", "A dataset with several products", "Allocate it by a stated rule: --allocate "
+     "economic (price property) or --allocate mass (mass property); nothing was written.", "多产出数据集",
+     "请按明确的规则分配:--allocate economic(价格属性)或 --allocate mass(质量属性);未写入任何数据。"),
     ("inventory", "unknown_flow", "An unknown elementary flow", "Use an alias of inventories/flows.csv.",
      "未知的基本流", "请使用 inventories/flows.csv 中的别名。"),
 )

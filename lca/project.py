@@ -473,7 +473,7 @@ class Project:
     # -- imported backgrounds (lca.background) ------------------------------------------
     def import_background(self, path=None, name: str | None = None, brightway_dir=None, bw_project=None,
                           database=None, progress: bool = False, mapping=None, release: str | None = None,
-                          flow_map=None, with_linked: bool = False):
+                          flow_map=None, with_linked: bool = False, allocate: str | None = None):
         """Import an ecoSpold2 release folder, or copy a database of another Brightway project.
 
         Parameters
@@ -482,9 +482,9 @@ class Project:
             The release folder (``datasets/`` + ``MasterData/``).
         name : str
             The background's database name (``--background NAME`` later).
-        brightway_dir, bw_project, database, with_linked : optional
-            Copy ``database`` of project ``bw_project`` in Brightway base directory ``brightway_dir``
-            (``with_linked``: with the databases it links to, :mod:`lca.background.linked`).
+        brightway_dir, bw_project, database, with_linked, allocate : optional
+            Copy ``database`` of project ``bw_project`` in ``brightway_dir`` (``with_linked``: with the databases
+            it links to; ``allocate``: ``economic``/``mass`` for multi-output datasets; :mod:`lca.background`).
         progress : bool
             A progress bar on stderr while reading datasets.
         mapping : path-like, optional
@@ -505,7 +505,7 @@ class Project:
             if not (bw_project and database):
                 raise InputError("copying from a Brightway directory needs --bw-project P and --database DB")
             copy = linked.import_with_linked if with_linked else bg_release.import_brightway
-            return copy(self, brightway_dir, bw_project, database, name, progress, mapping, release)
+            return copy(self, brightway_dir, bw_project, database, name, progress, mapping, release, allocate=allocate)
         if path is None or not name:
             raise InputError("import_background needs the release folder and a name (--name NAME)")
         return bg_release.import_release(self, path, name, progress, mapping, flow_map, release)

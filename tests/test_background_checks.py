@@ -47,7 +47,11 @@ BAD = {
 
 # a foreground that links to a background of its own (base2, as GOOD), and one that is refused
 LINKED = {"base2": GOOD, "fg2": {"w": {"ext": {"base2:a": 2.0}, "bio": {CO2: 0.5}}},
-          "fg2-bad": {"w": {"ext": {"base2:a": 2.0}, "production": 0.0}}}
+          "fg2-bad": {"w": {"ext": {"base2:a": 2.0}, "production": 0.0}},
+          # a dataset making 1 kg of m (price 3) and 2 kg of coprod (price 1) from 1 kg x (4 kg CO2) and 1 kg CO2
+          "multi": {"m": {"tech": {"x": 1.0}, "bio": {CO2: 1.0}, "price": 3.0,
+                          "coproducts": {"coprod": {"amount": 2.0, "price": 1.0}}},
+                    "x": {"bio": {CO2: 4.0}}}}
 
 SCRIPT = r"""
 import json, math, sys
@@ -62,6 +66,12 @@ for db, datasets in spec.items():
     data = {}
     for code, d in datasets.items():
         exc = [{"input": (db, code), "amount": d.get("production", 1.0), "type": "production"}]
+        if "price" in d:
+            exc[0]["properties"] = {"price": {"amount": d["price"], "unit": "EUR"}}
+        for c, p in d.get("coproducts", {}).items():
+            exc.append({"input": (db, c), "amount": p["amount"], "type": "production", "name": c, "unit": "kilogram",
+                        "properties": {"price": {"amount": p["price"], "unit": "EUR"}}})
+            data[(db, c)] = {"name": c, "unit": "kilogram", "location": "GLO", "type": "product", "exchanges": []}
         exc += [{"input": (db, c), "amount": a, "type": "technosphere"} for c, a in d.get("tech", {}).items()]
         exc += [{"input": tuple(k.split(":")), "amount": a, "type": "technosphere"}
                 for k, a in d.get("ext", {}).items()]
@@ -332,3 +342,19 @@ def test_a_database_imported_with_the_databases_it_links_to(with_good, source):
     project.remove_background("fg2")
     project.remove_background("base2")
     assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("rule, m, coprod", [("economic", 0.6 * 4 + 0.6, (0.4 * 4 + 0.4) / 2),
+                                             ("mass", (4 + 1) / 3, (2 / 3 * 5) / 2)])
+def test_multi_output_datasets_are_allocated_by_a_stated_rule_or_refused(with_good, source, rule, m, coprod):
+    project = with_good
+    before = snapshot(project)
+    with pytest.raises(lca.InputError, match="--allocate economic") as exc:
+        project.import_background(name="multi", brightway_dir=source, bw_project="src", database="multi")
+    assert "'src m'" in str(exc.value) and "coprod" in str(exc.value)
+    assert snapshot(project) == before
+    project.import_background(name="multi", brightway_dir=source, bw_project="src", database="multi", allocate=rule)
+    s = project.footprints(database="multi")
+    # by hand: shares economic 3/(3+2), 2/(3+2); mass 1/(1+2), 2/(1+2) of x and the CO2
+    assert s["multi:m"] == pytest.approx(m, rel=1e-6) and s["multi:coprod"] == pytest.approx(coprod, rel=1e-6)
+    project.remove_background("multi")

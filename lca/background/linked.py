@@ -79,7 +79,7 @@ def order(graph: dict[str, list[str]], root: str) -> list[str]:
 
 
 def import_with_linked(project, brightway_dir, bw_project: str, database: str, name: str | None = None,
-                       progress: bool = False, mapping=None, release: str | None = None):
+                       progress: bool = False, mapping=None, release: str | None = None, allocate=None):
     """Copy ``database`` and the databases it links to (see module docstring); the import of ``database``,
     its ``linked`` listing the others (dependencies first)."""
     from .release import backgrounds, import_brightway
@@ -97,7 +97,8 @@ def import_with_linked(project, brightway_dir, bw_project: str, database: str, n
                 continue  # copied from the same source before: linked to as it is
             links = {d: names[d] for d in graph[db]}
             done.append(import_brightway(project, base, bw_project, db, name=names[db], progress=progress,
-                                         mapping=mapping if db == database else None, release=release, links=links))
+                                         mapping=mapping if db == database else None, release=release, links=links,
+                                         allocate=allocate))
             if not done[-1].replaced:
                 fresh.append(done[-1].name)
     except BaseException:

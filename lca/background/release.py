@@ -37,7 +37,7 @@ from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, InputIssue, LcaError
-from . import checks, readable
+from . import allocation, checks, readable
 from . import flows as release_flows_mod
 
 TMP_SUFFIX = ".importing"
@@ -280,7 +280,7 @@ def _refuse_unlinked(imp, where: Path, dropped=()) -> None:
 # -- a database of another Brightway project ----------------------------------------------------
 def import_brightway(project, brightway_dir, bw_project: str, database: str, name: str | None = None,
                      progress: bool = False, mapping=None, release: str | None = None,
-                     links: dict | None = None) -> BackgroundImport:
+                     links: dict | None = None, allocate: str | None = None) -> BackgroundImport:
     """Copy database ``database`` of Brightway project ``bw_project`` in ``brightway_dir`` (read only).
 
     Its biosphere exchanges link by flow code (the ecoinvent UUID) to ``biosphere3``; flows
@@ -319,6 +319,7 @@ def import_brightway(project, brightway_dir, bw_project: str, database: str, nam
                          f"({', '.join(sorted(bad))}) that green-lca does not copy; nothing was written. Copy "
                          "a database that links only to itself and its biosphere (e.g. premise's output "
                          "written as one database), or copy it with the databases it links to: --with-linked", issues)
+    data = allocation.allocate(data, tmp, allocate)  # multi-output: split by the stated rule, else refused
     meta = {"kind": "brightway", "source": f"{Path(brightway_dir).expanduser().resolve()}::{bw_project}::{database}",
             "release": release or other.get("release"), "system_model": other.get("system_model") or "cutoff",
             "mapping": _mapping_path(mapping)}

@@ -19,6 +19,8 @@ def register(sub) -> None:
     a.add_argument("--brightway-dir", metavar="D", help="Brightway base directory to copy from")
     a.add_argument("--bw-project", metavar="P", help="project in --brightway-dir")
     a.add_argument("--database", metavar="DB", help="database of --bw-project to copy")
+    a.add_argument("--allocate", choices=["economic", "mass"], help="split multi-output datasets of a copied "
+                   "database by this rule (the products' price or mass property)")
     a.add_argument("--with-linked", action="store_true", help="copy --database with the databases of --bw-project "
                    "it links to (dependencies first; all or nothing)")
     a.add_argument("--mapping", metavar="FILE.csv", help="material mapping (default: the release's in "
@@ -49,6 +51,7 @@ def import_background(args) -> int:
     res = proj.import_background(args.dir, name=args.name, brightway_dir=args.brightway_dir,
                                  bw_project=args.bw_project, database=args.database, mapping=args.mapping,
                                  release=args.release, flow_map=args.flow_map, with_linked=args.with_linked,
+                                 allocate=args.allocate,
                                  progress=sys.stderr.isatty() or not args.json)
     if args.json:
         out(dumps(res.to_dict()))
