@@ -483,8 +483,7 @@ class Project:
         name : str
             The background's database name (``--background NAME`` later).
         brightway_dir, bw_project, database, with_linked, allocate : optional
-            Copy ``database`` of project ``bw_project`` in ``brightway_dir`` (``with_linked``: with the databases
-            it links to; ``allocate``: ``economic``/``mass`` for multi-output datasets; :mod:`lca.background`).
+            Copy ``database`` of ``bw_project`` in ``brightway_dir``; ``with_linked``, ``allocate``: :mod:`lca.background`.
         progress : bool
             A progress bar on stderr while reading datasets.
         mapping : path-like, optional
@@ -519,10 +518,6 @@ class Project:
                                                    "datasets", "exchanges", "imported")}
             out[name]["new_flows"] = len(meta.get("new_flows") or [])
         return out
-
-    def backgrounds(self) -> list[dict]:
-        """The open background and the imported ones (:func:`lca.background.manage.listing`)."""
-        return hooks.query("backgrounds")(self)
 
     def remove_background(self, name: str) -> dict:
         """Delete imported background ``name``, refused while anything links to it (:mod:`lca.background.manage`)."""
@@ -628,6 +623,11 @@ class Project:
         lca.results.Distribution
         """
         return hooks.query("uncertainty")(self, target, n=n, seed=seed, scheduler=scheduler, **options)
+
+    @_snapshot
+    def declare(self, target, rules="eu-2024-draft", **options):
+        """Battery carbon footprint declaration under a rule set -> Declaration (:func:`lca.declare.declare`)."""
+        return hooks.query("declare")(self, target, rules, **options)
 
     @_snapshot
     def sensitivity(self, target, **options):

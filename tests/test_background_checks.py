@@ -194,9 +194,9 @@ def test_release_with_a_self_consuming_dataset_is_refused(with_good, tmp_path):
 
 def test_list_and_remove(with_good, source):
     project = with_good
-    names = [b["name"] for b in project.backgrounds()]
+    names = list(project.info()["backgrounds"])
     assert names[0] == "background" and "good" in names
-    good = next(b for b in project.backgrounds() if b["name"] == "good")
+    good = project.info()["backgrounds"]["good"]
     assert good["datasets"] == 3 and good["kind"] == "brightway"
     # a foreground that links to it: removal refused, naming the activity
     project.write_database("fg-on-good", [{

@@ -1,7 +1,6 @@
-"""The backgrounds of a project: listing them, and removing one nothing depends on (atomically, under the lock).
+"""Removing an imported background nothing depends on, atomically under the project's lock.
 
-``lca background list`` shows the open background and every imported one with its
-source, release and size. ``lca background remove NAME`` deletes an imported background
+``lca background remove NAME`` deletes an imported background
 under the project's write lock; it is refused while anything links to it (an activity of
 another database -- a model, a supplier product, a foreground imported with it -- with an
 exchange from it), naming those activities. The removal is marked pending in the project
@@ -15,20 +14,7 @@ from .. import brightway, hooks, inventory
 from ..errors import InputError
 from .release import TMP_SUFFIX, backgrounds
 
-FIELDS = ("kind", "source", "release", "system_model", "mapping", "datasets", "exchanges", "imported")
 MAX_NAMED = 10
-
-
-def listing(project) -> list[dict]:
-    """The open background and every imported one: ``{name, kind, source, release, ..., datasets}``."""
-    bd = project.activate()
-    out = [{"name": inventory.BACKGROUND_DB, "kind": "open", "source": str(inventory.inventories_dir()),
-            "release": None, "system_model": None, "mapping": None,
-            "datasets": len(bd.Database(inventory.BACKGROUND_DB)) if inventory.BACKGROUND_DB in bd.databases else 0,
-            "exchanges": None, "imported": None}]
-    for name, meta in backgrounds(bd).items():
-        out.append({"name": name} | {k: meta.get(k) for k in FIELDS})
-    return out
 
 
 def dependents(bd, name: str) -> list[tuple[str, str, str]]:
@@ -78,5 +64,4 @@ def remove(project, name: str) -> dict:
     return {"name": name, "datasets": datasets}
 
 
-hooks.provide("backgrounds", listing)  # Project.backgrounds / remove_background answer through these (lca.hooks)
-hooks.provide("remove_background", remove)
+hooks.provide("remove_background", remove)  # Project.remove_background answers through this (lca.hooks)

@@ -65,10 +65,11 @@ def import_background(args) -> int:
 
 
 def list_backgrounds(args) -> int:
-    """``lca background list [--json]``: ``[{name, kind, source, release, system_model, mapping, datasets, ...}]``."""
+    """``lca background list [--json]``: ``[{name, kind, source, release, system_model, mapping, datasets, ...}]``
+    (``Project.info()["backgrounds"]``)."""
     from ..project import open_project
 
-    rows = open_project(args.project).backgrounds()
+    rows = [{"name": name, **meta} for name, meta in open_project(args.project).info()["backgrounds"].items()]
     if args.json:
         out(dumps(rows))
     else:
