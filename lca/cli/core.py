@@ -125,6 +125,8 @@ def print_footprint(fp, top: int) -> None:
         out(f"    {r.score:>12.4g}  {r.flow} ({r.categories})")
     for k, v in fp.extras.items():
         out(f"  {k}: {v}")
+    for note in getattr(fp, "notes", ()):  # e.g. avoided burdens (lca.negative_supply)
+        out(f"  note: {note}")
     for w in getattr(fp, "warnings", ()):
         print(f"lca: warning: {w}", file=sys.stderr)
 
