@@ -33,6 +33,20 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 RETRIES_S = (1.0, 3.0, 9.0)  # [s] waits before the 2nd, 3rd, 4th delivery attempt
 
 
+MAX_DEPTH = 32  # levels of JSON nesting in an event (a ProductFootprint needs about 6)
+
+
+def depth(obj) -> int:
+    """How deeply ``obj`` (parsed JSON) nests lists and objects (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        o, d = stack.pop()
+        if isinstance(o, (dict, list)):
+            deepest = max(deepest, d)
+            stack.extend((v, d + 1) for v in (o.values() if isinstance(o, dict) else o))
+    return deepest
+
+
 class EventError(ValueError):
     """An event the host refuses; ``code`` is the PACT error code (BadRequest or NotImplemented)."""
 

@@ -9,17 +9,14 @@ atomically, so the server (a reader that never locks) sees whole documents only.
 Republishing a product whose footprint changed stores a new footprint whose
 ``precedingPfIds`` lists the earlier ones and marks those ``Deprecated``;
 republishing an unchanged footprint stores nothing (only its access list is
-updated). :class:`FootprintIndex` is the server's view: reloaded when the
-directory changes, with each document pre-serialized.
+updated, and only when given explicitly). Each record carries ``seq``, its
+place in the order of publication (stable paging, :mod:`lca.server.index`).
 """
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -81,6 +78,11 @@ def check_footprint(doc: dict) -> list[str]:
     if len(geo) != 1:
         problems.append("pcf needs exactly one of geographyCountry, geographyCountrySubdivision, "
                         f"geographyRegionOrSubregion (has {', '.join(geo) or 'none'})")
+    if not problems:
+        try:
+            Keys.of(doc)
+        except ValueError as exc:  # QueryError: a date the filters cannot place
+            problems.append(str(exc))
     return problems
 
 
@@ -106,10 +108,18 @@ def _records(d: Path) -> list[dict]:
     return out
 
 
-def publish(project_path, doc: dict, access: list[str] | None = None, source: dict | None = None) -> dict:
+KEEP = "keep"  # publish(access=KEEP): a republished product keeps the access list it has
+
+
+def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, source: dict | None = None) -> dict:
     """Store ``doc`` (a ProductFootprint) for the server; see the module docstring.
 
-    Returns ``{"id", "status", "precedingPfIds", "deprecated", "unchanged", "access"}``.
+    ``access``: a list of client names restricts the footprint to them, ``None``
+    makes it public, :data:`KEEP` (the default) keeps the access list of the
+    product's current version (public for a product published the first time).
+    Publishes are serialized by ``pact/write.lock``; a product left with two Active
+    versions by an interrupted version change is repaired first (:func:`repair`).
+    Returns ``{"id", "status", "precedingPfIds", "deprecated", "unchanged", "access", "repaired"}``.
     Raises :class:`~lca.errors.InputError` if ``doc`` is not a valid PACT v3 footprint.
     """
     problems = check_footprint(doc)
@@ -118,18 +128,25 @@ def publish(project_path, doc: dict, access: list[str] | None = None, source: di
     root = files.pact_dir(project_path)
     d = root / FOOTPRINTS
     d.mkdir(exist_ok=True, mode=0o700)
-    access = sorted(set(access)) if access else None
+    if access != KEEP:
+        access = sorted(set(access)) if access else None
     with files.locked(root):
         records = _records(d)
+        repaired = _repair(d, records)
         product = {str(x).lower() for x in doc["productIds"]}
         same = [r for r in records if product & {str(x).lower() for x in r["footprint"]["productIds"]}]
-        same.sort(key=lambda r: (r["footprint"]["created"], r["published"]))
+        same.sort(key=_age)
+        if access == KEEP:  # the access list of the current version (the newest Active one, else the newest)
+            current = ([r for r in same if r["footprint"]["status"] == "Active"] or same)[-1:]
+            access = current[0].get("access") if current else None
         for r in same:
             if r["footprint"]["status"] == "Active" and _content(r["footprint"]) == _content(doc):
-                r["access"] = access
-                files.write_json(d / f"{r['footprint']['id']}.json", r)
+                if r.get("access") != access:
+                    r["access"] = access
+                    files.write_json(d / f"{r['footprint']['id']}.json", r)
                 return {"id": r["footprint"]["id"], "status": "Active", "unchanged": True, "deprecated": [],
-                        "precedingPfIds": r["footprint"].get("precedingPfIds", []), "access": access}
+                        "precedingPfIds": r["footprint"].get("precedingPfIds", []), "access": access,
+                        "repaired": repaired}
         new = dict(doc)
         known = {r["footprint"]["id"] for r in records}
         if new["id"] in known:  # same derived id, other content: a new version needs a new id
@@ -139,16 +156,43 @@ def publish(project_path, doc: dict, access: list[str] | None = None, source: di
         if preceding:
             new["precedingPfIds"] = preceding
         new = {k: new[k] for k in sorted(new, key=_order)}
-        rec = {"footprint": new, "access": access, "source": source or {}, "published": utc_now()}
-        files.write_json(d / f"{new['id']}.json", rec)
+        seq = max((int(r.get("seq") or 0) for r in records), default=0) + 1
+        rec = {"footprint": new, "access": access, "source": source or {}, "published": utc_now(), "seq": seq}
+        files.write_json(d / f"{new['id']}.json", rec)  # 1st write: the new version (Active)
         deprecated = []
-        for r in same:
+        for r in same:  # 2nd write(s): the earlier versions Deprecated (repaired if interrupted here)
             if r["footprint"]["status"] != "Deprecated":
                 r["footprint"]["status"] = "Deprecated"
                 files.write_json(d / f"{r['footprint']['id']}.json", r)
                 deprecated.append(r["footprint"]["id"])
     return {"id": new["id"], "status": "Active", "unchanged": False, "deprecated": deprecated,
-            "precedingPfIds": preceding, "access": access}
+            "precedingPfIds": preceding, "access": access, "repaired": repaired}
+
+
+def _age(rec: dict) -> tuple:
+    return (int(rec.get("seq") or 0), rec["footprint"]["created"], rec["published"])
+
+
+def _repair(d: Path, records: list[dict]) -> list[str]:
+    """Deprecate the Active versions a newer Active version names in ``precedingPfIds`` (a version
+    change interrupted between its two writes); the caller holds the lock. Returns the ids changed."""
+    active = {r["footprint"]["id"]: r for r in records if r["footprint"]["status"] == "Active"}
+    superseded = {p for r in active.values() for p in r["footprint"].get("precedingPfIds", ()) if p in active}
+    for pf_id in sorted(superseded):
+        r = active[pf_id]
+        r["footprint"]["status"] = "Deprecated"
+        files.write_json(d / f"{pf_id}.json", r)
+        log.warning("repaired an interrupted version change: %s is Deprecated (a newer version names it)", pf_id)
+    return sorted(superseded)
+
+
+def repair(project_path) -> list[str]:
+    """Repair interrupted version changes under ``PROJECT/pact`` (see :func:`_repair`); the ids changed."""
+    d = Path(project_path) / files.PACT_DIR / FOOTPRINTS
+    if not d.is_dir():
+        return []
+    with files.locked(d.parent):
+        return _repair(d, _records(d))
 
 
 def _order(key: str) -> int:
@@ -162,7 +206,7 @@ def published(project_path) -> list[dict]:
     """Every stored record (``footprint``, ``access``, ``source``, ``published``), oldest first."""
     d = Path(project_path) / files.PACT_DIR / FOOTPRINTS
     recs = _records(d) if d.is_dir() else []
-    return sorted(recs, key=lambda r: (r["footprint"]["created"], r["published"]))
+    return sorted(recs, key=_age)
 
 
 def save_event(project_path, kind: str, event: dict, client: str) -> Path:
@@ -179,60 +223,3 @@ def events(project_path, kind: str = EVENTS) -> list[dict]:
     """Stored events of ``kind`` (``events`` or ``outbox``), oldest first."""
     d = Path(project_path) / files.PACT_DIR / kind
     return [files.read_json(p) for p in _json_files(d)] if d.is_dir() else []
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One servable footprint: the document, its JSON bytes, match keys and access list."""
-
-    id: str
-    doc: dict
-    body: bytes
-    keys: Keys
-    access: frozenset | None
-
-
-class FootprintIndex:
-    """The server's read-only view of ``PROJECT/pact/footprints``, reloaded when it changes.
-
-    A file that cannot be parsed is left out (logged by name), so one damaged record
-    does not take the others offline; a missing or unreadable directory raises.
-    """
-
-    def __init__(self, project_path):
-        self.dir = Path(project_path) / files.PACT_DIR / FOOTPRINTS
-        self._stamp = None
-        self.entries: list[Entry] = []
-        self.by_id: dict[str, Entry] = {}
-
-    def current(self) -> "FootprintIndex":
-        try:
-            st = os.stat(self.dir)
-            stamp = (st.st_mtime_ns, st.st_ino, st.st_nlink)
-        except FileNotFoundError:
-            stamp = None
-        if stamp != self._stamp:
-            self._load(stamp)
-        return self
-
-    def _load(self, stamp) -> None:
-        entries = []
-        if stamp is not None:
-            for p in sorted(os.scandir(self.dir), key=lambda e: e.name):
-                if not p.name.endswith(".json") or p.name.startswith("."):
-                    continue
-                try:
-                    with open(p.path, "rb") as fh:
-                        rec = json.loads(fh.read())
-                    doc = rec["footprint"]
-                    if check_footprint(doc):
-                        raise ValueError("not a valid ProductFootprint")
-                    access = rec.get("access")
-                    entries.append(Entry(doc["id"], doc, json.dumps(doc, ensure_ascii=False).encode("utf-8"),
-                                         Keys.of(doc), frozenset(access) if access else None))
-                except (OSError, ValueError, KeyError, TypeError) as exc:
-                    log.warning("skipping damaged footprint record %s (%s)", p.name, type(exc).__name__)
-        entries.sort(key=lambda e: (e.doc["created"], e.id), reverse=True)  # newest first, stable
-        self.entries = entries
-        self.by_id = {e.id: e for e in entries}
-        self._stamp = stamp
