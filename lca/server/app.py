@@ -22,8 +22,10 @@ reference and the exception type only (no trace, no secrets).
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import re
@@ -40,9 +42,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import events as ev
-from . import store
+from . import outbox, store
 from .clients import Registry
 from .filters import DEFAULT_LIMIT, QueryError, parse_query
+from .inbox import Inbox
 from .index import FootprintIndex, decode_cursor, encode_cursor, page
 
 log = logging.getLogger("lca.server")
@@ -174,6 +177,7 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
     index.refresh()
     bucket = TokenBucket(token_rate)
     event_bucket = TokenBucket(EVENT_RATE)
+    inbox = Inbox(project_path)  # stored events: size limit, per-client quota, retention
 
     def base_url(request: Request) -> str:
         host = request.headers.get("host", "")
@@ -301,7 +305,12 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
             log.info("RequestCreated %s from %s: answering %s", event["id"][:80], client.name,
                      reply["type"][len(ev.PREFIX):])
             return Response(b"", status_code=200, headers=_HEADERS, background=task)
+        status, why, retry = inbox.admit(client.name, len(json.dumps(event, ensure_ascii=False).encode("utf-8")))
+        if status:
+            return error("BadRequest", why, status, {"retry-after": str(retry)} if retry else None)
         await run_in_threadpool(store.save_event, project_path, store.EVENTS, event, client.name)
+        if inbox.prune_due():
+            await run_in_threadpool(inbox.prune)
         log.info("stored %s %s from %s", event["type"][len(ev.PREFIX):], event["id"][:80], client.name)
         return Response(b"", status_code=200, headers=_HEADERS)
 
@@ -337,6 +346,17 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
         Route("/3/events", post_event, methods=["POST"]),
         Route("/2/{rest:path}", v2, methods=["GET", "POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed,
-                                                       HTTPException: http_error, Exception: internal})
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        task = asyncio.get_running_loop().create_task(outbox.sweeper(project_path))  # PACT retry schedule
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    # extra routes and mounts (e.g. a web portal) go into `routes` here: they are served behind the
+    # same Limits middleware and, in `lca serve`, the same connection guard (lca.server.guard)
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={404: not_found, 405: not_allowed, HTTPException: http_error,
+                                        Exception: internal})
     return Limits(app, max_body)

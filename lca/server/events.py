@@ -7,7 +7,8 @@ RequestFulfilled event carrying the matching footprints the requester may see, o
 RequestRejected event (``NotFound``) when there are none. The answer goes to the
 requester's event endpoint (``BASE/3/events`` of the client's ``events_url``), with
 a bearer token from the partner's token endpoint when ``events_auth`` is set;
-undeliverable answers are kept in ``PROJECT/pact/outbox/``. Published,
+undeliverable answers are retried on the PACT schedule and kept in
+``PROJECT/pact/outbox/`` meanwhile (:mod:`lca.server.outbox`). Published,
 RequestFulfilled and RequestRejected events from partners are stored in
 ``PROJECT/pact/events/``.
 """
@@ -17,6 +18,7 @@ import asyncio
 import logging
 import re
 import ssl
+import time
 import uuid
 
 from . import store
@@ -30,7 +32,6 @@ REJECTED = PREFIX + "RequestRejectedEvent.3"
 PUBLISHED = PREFIX + "PublishedEvent.3"
 TYPES = (CREATED, FULFILLED, REJECTED, PUBLISHED)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-RETRIES_S = (1.0, 3.0, 9.0)  # [s] waits before the 2nd, 3rd, 4th delivery attempt
 
 
 MAX_DEPTH = 32  # levels of JSON nesting in an event (a ProductFootprint needs about 6)
@@ -112,36 +113,51 @@ def answer(request: dict, entries: list, source: str) -> dict:
                      "error": {"code": "NotFound", "message": "no footprint matches the request's criteria"}}}
 
 
-async def deliver(project_path, client, event: dict, retries=RETRIES_S) -> bool:
-    """Send ``event`` to ``client``'s event endpoint; keep it in the outbox if that fails. True if sent."""
+async def send_once(client, event: dict) -> tuple[bool, str]:
+    """One attempt to POST ``event`` to ``client``'s event endpoint: ``(True, "")`` or ``(False, why)``."""
     rec = client.record
     url = rec.get("events_url")
     if not url:
-        store.save_event(project_path, store.OUTBOX, event, client.name)
-        log.info("answer %s to %s kept in the outbox (the client has no events_url)", event["id"], client.name)
-        return False
+        return False, "the client has no events_url"
     import httpx
 
     verify = ssl.create_default_context(cafile=rec["events_ca"]) if rec.get("events_ca") else True
-    last = ""
-    for attempt, wait in enumerate((0.0, *retries)):
-        if wait:
-            await asyncio.sleep(wait)
-        try:
-            async with httpx.AsyncClient(verify=verify, timeout=10.0) as http:
-                headers = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
-                auth = rec.get("events_auth")
-                if auth:
-                    headers["Authorization"] = "Bearer " + await _token(http, url, auth)
-                r = await http.post(url + "/3/events", json=event, headers=headers)
-            if r.status_code == 200:
-                log.info("delivered %s (%s) to %s", event["type"][len(PREFIX):], event["id"], client.name)
-                return True
-            last = f"HTTP {r.status_code}"
-        except Exception as exc:  # network, TLS, the partner's token endpoint: retried, then kept
-            last = type(exc).__name__
-    store.save_event(project_path, store.OUTBOX, event, client.name)
-    log.warning("could not deliver %s to %s (%s); kept in the outbox", event["id"], client.name, last)
+    try:
+        async with httpx.AsyncClient(verify=verify, timeout=10.0) as http:
+            headers = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
+            auth = rec.get("events_auth")
+            if auth:
+                headers["Authorization"] = "Bearer " + await _token(http, url, auth)
+            r = await http.post(url + "/3/events", json=event, headers=headers)
+        if 200 <= r.status_code < 300:
+            return True, ""
+        return False, f"HTTP {r.status_code}"
+    except Exception as exc:  # network, TLS, the partner's token endpoint: retried, then kept
+        return False, type(exc).__name__
+
+
+async def deliver(project_path, client, event: dict, attempts: int | None = None) -> bool:
+    """Send ``event`` to ``client``'s event endpoint, retrying on the PACT schedule
+    (:mod:`lca.server.outbox`) for ``attempts`` attempts; then keep it in the outbox. True if sent."""
+    from . import outbox
+
+    attempts = outbox.IN_PROCESS_ATTEMPTS if attempts is None else attempts
+    first = time.time()
+    if not client.record.get("events_url"):
+        await asyncio.to_thread(outbox.keep, project_path, client.name, event, 0, first, "no events_url")
+        log.info("answer %s to %s kept in the outbox (the client has no events_url)", event["id"], client.name)
+        return False
+    why = ""
+    for n in range(attempts):
+        if n:
+            await asyncio.sleep(outbox.wait_after(n - 1))
+        ok, why = await send_once(client, event)
+        if ok:
+            log.info("delivered %s (%s) to %s", event["type"][len(PREFIX):], event["id"], client.name)
+            return True
+    await asyncio.to_thread(outbox.keep, project_path, client.name, event, attempts, first, why)
+    log.warning("could not deliver %s to %s (%s); kept in the outbox for `lca events resend` and the "
+                "server's retries", event["id"], client.name, why)
     return False
 
 
