@@ -167,8 +167,11 @@ class _TooLarge(HTTPException):
 
 
 def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOKEN_RATE,
-               max_body: int = MAX_BODY, default_host: str = "localhost"):
-    """The ASGI application serving ``project_path``'s published footprints."""
+               max_body: int = MAX_BODY, default_host: str = "localhost", inbox_limits: dict | None = None):
+    """The ASGI application serving ``project_path``'s published footprints.
+
+    ``inbox_limits``: keyword arguments of :class:`~lca.server.inbox.Inbox` (event size, quota, retention).
+    """
     from .clients import TOKEN_TTL_S
 
     registry = Registry(project_path, token_ttl=token_ttl or TOKEN_TTL_S)
@@ -177,7 +180,7 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
     index.refresh()
     bucket = TokenBucket(token_rate)
     event_bucket = TokenBucket(EVENT_RATE)
-    inbox = Inbox(project_path)  # stored events: size limit, per-client quota, retention
+    inbox = Inbox(project_path, **(inbox_limits or {}))  # stored events: size limit, per-client quota, retention
 
     def base_url(request: Request) -> str:
         host = request.headers.get("host", "")

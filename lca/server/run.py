@@ -21,7 +21,7 @@ def serve(project_path, host: str = "127.0.0.1", port: int = 8443, cert: str | N
           key: str | None = None, dev_cert: bool = False, token_ttl: int | None = None,
           token_rate: int | None = None, echo=print, header_timeout: float | None = None,
           body_timeout: float | None = None, per_address: int | None = None,
-          max_connections: int | None = None) -> None:
+          max_connections: int | None = None, inbox_limits: dict | None = None) -> None:
     """Serve ``project_path``'s published footprints until interrupted.
 
     The limits default to those of :mod:`lca.server.guard` (``None`` keeps the default);
@@ -51,7 +51,7 @@ def serve(project_path, host: str = "127.0.0.1", port: int = 8443, cert: str | N
               if v is not None}
     guard = Guard(**limits)
     app = create_app(project_path, token_ttl=token_ttl, token_rate=token_rate or TOKEN_RATE,
-                     default_host=f"{host}:{port}")
+                     default_host=f"{host}:{port}", inbox_limits=inbox_limits)
     # extra routes and mounts (e.g. a web portal) are added to `app` here, before the guard wraps
     # the connections: every route is served through the same guarded protocol and limits
     config = uvicorn.Config(app, host=host, port=int(port), ssl_certfile=cert, ssl_keyfile=key,
