@@ -26,6 +26,7 @@ def _m49() -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
     return countries, {sub: reg for sub, reg in countries.values()}
 
 
+@lru_cache(maxsize=4096)
 def containing(value: str) -> frozenset:
     """``value`` (lower-cased) and every geography that contains it, lower-cased."""
     v = str(value).strip().lower()

@@ -69,7 +69,7 @@ def _entry(path: str) -> Entry:
     with open(path, "rb") as fh:
         rec = json.loads(fh.read())
     doc = rec["footprint"]
-    if check_footprint(doc):
+    if check_footprint(doc, dates=False):
         raise ValueError("not a valid ProductFootprint")
     access = rec.get("access")
     return Entry(doc["id"], doc, json.dumps(doc, ensure_ascii=False).encode("utf-8"), Keys.of(doc),

@@ -50,8 +50,12 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def check_footprint(doc: dict) -> list[str]:
-    """The problems that make ``doc`` an invalid PACT v3 ProductFootprint (empty if none)."""
+def check_footprint(doc: dict, dates: bool = True) -> list[str]:
+    """The problems that make ``doc`` an invalid PACT v3 ProductFootprint (empty if none).
+
+    ``dates``: also check that the filters can place its validity period (:class:`Keys`)
+    (the server's index builds the keys itself and skips the check).
+    """
     problems = [f"missing {k}" for k in REQUIRED if k not in doc]
     if problems:
         return problems
@@ -78,7 +82,7 @@ def check_footprint(doc: dict) -> list[str]:
     if len(geo) != 1:
         problems.append("pcf needs exactly one of geographyCountry, geographyCountrySubdivision, "
                         f"geographyRegionOrSubregion (has {', '.join(geo) or 'none'})")
-    if not problems:
+    if dates and not problems:
         try:
             Keys.of(doc)
         except ValueError as exc:  # QueryError: a date the filters cannot place
