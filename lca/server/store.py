@@ -28,6 +28,7 @@ log = logging.getLogger("lca.server")
 FOOTPRINTS = "footprints"
 EVENTS = "events"
 OUTBOX = "outbox"
+CATALOG = "catalog.json"
 _VOLATILE = ("id", "created", "status", "precedingPfIds")  # not part of a footprint's content
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -99,9 +100,10 @@ def _json_files(d: Path) -> list[Path]:
     return sorted(p for p in d.glob("*.json") if not p.name.startswith("."))
 
 
-def _records(d: Path) -> list[dict]:
+def _records(d: Path, names: list[str] | None = None) -> list[dict]:
+    """The readable records of ``d`` (or of the files ``names`` in it)."""
     out = []
-    for p in _json_files(d):
+    for p in (_json_files(d) if names is None else [d / n for n in names]):
         try:
             rec = files.read_json(p)
         except ValueError:  # damaged: the server skips it too; publishing goes on without it
@@ -110,6 +112,29 @@ def _records(d: Path) -> list[dict]:
         if isinstance(rec, dict) and isinstance(rec.get("footprint"), dict):
             out.append(rec)
     return out
+
+
+def _catalog(root: Path, records: list[dict] | None = None) -> dict:
+    """``pact/catalog.json``: ``{"seq": last publication number, "files": [record file names],
+    "products": {lower-cased product id: [file names]}}``, so a publish reads only its product's
+    records. Rebuilt from the records when it does not list exactly the files there (a crash
+    between a record's write and the catalog's, or records copied in by hand). Caller holds the lock."""
+    d = root / FOOTPRINTS
+    names = sorted(p.name for p in _json_files(d))
+    cat = files.read_json(root / CATALOG, default=None)
+    try:
+        if sorted(cat["files"]) == names and isinstance(cat["seq"], int) and isinstance(cat["products"], dict):
+            return cat
+    except (TypeError, KeyError):
+        pass
+    cat = {"seq": 0, "files": names, "products": {}}
+    for rec in (_records(d) if records is None else records):
+        name = f"{rec['footprint'].get('id')}.json"
+        cat["seq"] = max(cat["seq"], int(rec.get("seq") or 0))
+        for p in {str(x).lower() for x in rec["footprint"].get("productIds") or ()}:
+            cat["products"].setdefault(p, []).append(name)
+    files.write_json(root / CATALOG, cat)
+    return cat
 
 
 KEEP = "keep"  # publish(access=KEEP): a republished product keeps the access list it has
@@ -135,10 +160,11 @@ def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, sour
     if access != KEEP:
         access = sorted(set(access)) if access else None
     with files.locked(root):
-        records = _records(d)
-        repaired = _repair(d, records)
+        cat = _catalog(root)
         product = {str(x).lower() for x in doc["productIds"]}
-        same = [r for r in records if product & {str(x).lower() for x in r["footprint"]["productIds"]}]
+        names = sorted({n for p in product for n in cat["products"].get(p, ())})
+        same = [r for r in _records(d, names) if product & {str(x).lower() for x in r["footprint"]["productIds"]}]
+        repaired = _repair(d, same)
         same.sort(key=_age)
         if access == KEEP:  # the access list of the current version (the newest Active one, else the newest)
             current = ([r for r in same if r["footprint"]["status"] == "Active"] or same)[-1:]
@@ -152,23 +178,27 @@ def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, sour
                         "precedingPfIds": r["footprint"].get("precedingPfIds", []), "access": access,
                         "repaired": repaired}
         new = dict(doc)
-        known = {r["footprint"]["id"] for r in records}
-        if new["id"] in known:  # same derived id, other content: a new version needs a new id
+        if (d / f"{new['id']}.json").exists():  # same derived id, other content: a new version needs a new id
             new["id"] = str(uuid.uuid4())
         new["status"] = "Active"
         preceding = [r["footprint"]["id"] for r in same]
         if preceding:
             new["precedingPfIds"] = preceding
         new = {k: new[k] for k in sorted(new, key=_order)}
-        seq = max((int(r.get("seq") or 0) for r in records), default=0) + 1
+        seq = cat["seq"] + 1
         rec = {"footprint": new, "access": access, "source": source or {}, "published": utc_now(), "seq": seq}
         files.write_json(d / f"{new['id']}.json", rec)  # 1st write: the new version (Active)
+        cat["seq"], name = seq, f"{new['id']}.json"
+        cat["files"].append(name)
+        for p in product:
+            cat["products"].setdefault(p, []).append(name)
         deprecated = []
         for r in same:  # 2nd write(s): the earlier versions Deprecated (repaired if interrupted here)
             if r["footprint"]["status"] != "Deprecated":
                 r["footprint"]["status"] = "Deprecated"
                 files.write_json(d / f"{r['footprint']['id']}.json", r)
                 deprecated.append(r["footprint"]["id"])
+        files.write_json(root / CATALOG, cat)  # last: a crash before it makes the next publish rebuild it
     return {"id": new["id"], "status": "Active", "unchanged": False, "deprecated": deprecated,
             "precedingPfIds": preceding, "access": access, "repaired": repaired}
 
@@ -191,12 +221,19 @@ def _repair(d: Path, records: list[dict]) -> list[str]:
 
 
 def repair(project_path) -> list[str]:
-    """Repair interrupted version changes under ``PROJECT/pact`` (see :func:`_repair`); the ids changed."""
+    """Repair interrupted version changes under ``PROJECT/pact`` (see :func:`_repair`) and bring the
+    catalog up to date (the server calls this at start-up); the ids changed."""
     d = Path(project_path) / files.PACT_DIR / FOOTPRINTS
     if not d.is_dir():
         return []
     with files.locked(d.parent):
-        return _repair(d, _records(d))
+        records = _records(d)
+        changed = _repair(d, records)
+        names = sorted(p.name for p in _json_files(d))
+        cat = files.read_json(d.parent / CATALOG, default=None)
+        if not isinstance(cat, dict) or sorted(cat.get("files") or []) != names:
+            _catalog(d.parent, records)
+        return changed
 
 
 def _order(key: str) -> int:
