@@ -281,8 +281,13 @@ def main(argv=None) -> dict:
             return json.loads(outp)
 
         busy = asyncio.run(_load_with(lport, ctx, paths, token, max(1, n // 2), seconds, lengths, publish))
-        gr2 = httpx.get(url + f"/3/footprints/{new['id']}", headers=hdr, verify=ctx)
-        assert gr2.status_code == 200 and gr2.json()["data"]["status"] == "Deprecated", "publication not served"
+        end = time.monotonic() + 30  # the index catches up in a worker thread
+        while True:
+            gr2 = httpx.get(url + f"/3/footprints/{new['id']}", headers=hdr, verify=ctx)
+            if gr2.status_code == 200 and gr2.json()["data"]["status"] == "Deprecated":
+                break
+            assert time.monotonic() < end, f"publication not served: {gr2.status_code} {gr2.text[:200]}"
+            time.sleep(0.1)
         q_lat = sorted(x for r in quiet for x in r["lat"])
         b_lat = sorted(x for r in busy[:2] for x in r["lat"])
         out["publish_under_load"] = {

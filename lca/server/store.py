@@ -14,7 +14,9 @@ place in the order of publication (stable paging, :mod:`lca.server.index`).
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import uuid
 from datetime import datetime, timezone
@@ -120,21 +122,30 @@ def _catalog(root: Path, records: list[dict] | None = None) -> dict:
     records. Rebuilt from the records when it does not list exactly the files there (a crash
     between a record's write and the catalog's, or records copied in by hand). Caller holds the lock."""
     d = root / FOOTPRINTS
-    names = sorted(p.name for p in _json_files(d))
-    cat = files.read_json(root / CATALOG, default=None)
+    names = _names(d)
     try:
-        if sorted(cat["files"]) == names and isinstance(cat["seq"], int) and isinstance(cat["products"], dict):
+        cat = files.read_json(root / CATALOG, default=None)
+        if set(cat["files"]) == names and isinstance(cat["seq"], int) and isinstance(cat["products"], dict):
             return cat
-    except (TypeError, KeyError):
+    except (TypeError, KeyError, ValueError):
         pass
-    cat = {"seq": 0, "files": names, "products": {}}
+    cat = {"seq": 0, "files": sorted(names), "products": {}}
     for rec in (_records(d) if records is None else records):
         name = f"{rec['footprint'].get('id')}.json"
         cat["seq"] = max(cat["seq"], int(rec.get("seq") or 0))
         for p in {str(x).lower() for x in rec["footprint"].get("productIds") or ()}:
             cat["products"].setdefault(p, []).append(name)
-    files.write_json(root / CATALOG, cat)
+    _write_catalog(root, cat)
     return cat
+
+
+def _names(d: Path) -> set:
+    """The record file names of ``d`` (not a writer's hidden temporary files)."""
+    return {n for n in os.listdir(d) if n.endswith(".json") and not n.startswith(".")}
+
+
+def _write_catalog(root: Path, cat: dict) -> None:
+    files.write_bytes(root / CATALOG, json.dumps(cat, separators=(",", ":")).encode("utf-8"))
 
 
 KEEP = "keep"  # publish(access=KEEP): a republished product keeps the access list it has
@@ -198,7 +209,7 @@ def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, sour
                 r["footprint"]["status"] = "Deprecated"
                 files.write_json(d / f"{r['footprint']['id']}.json", r)
                 deprecated.append(r["footprint"]["id"])
-        files.write_json(root / CATALOG, cat)  # last: a crash before it makes the next publish rebuild it
+        _write_catalog(root, cat)  # last: a crash before it makes the next publish rebuild it
     return {"id": new["id"], "status": "Active", "unchanged": False, "deprecated": deprecated,
             "precedingPfIds": preceding, "access": access, "repaired": repaired}
 
@@ -229,10 +240,7 @@ def repair(project_path) -> list[str]:
     with files.locked(d.parent):
         records = _records(d)
         changed = _repair(d, records)
-        names = sorted(p.name for p in _json_files(d))
-        cat = files.read_json(d.parent / CATALOG, default=None)
-        if not isinstance(cat, dict) or sorted(cat.get("files") or []) != names:
-            _catalog(d.parent, records)
+        _catalog(d.parent, records)  # rebuilt from these records if it does not match the files
         return changed
 
 
