@@ -5,8 +5,9 @@ every servable footprint as an :class:`Entry` (document, pre-serialized JSON,
 match keys, access list), in publication order (``seq``, then publication time
 and id: a new footprint always sorts after every existing one, a changed
 status or access list keeps its place), with a map by id. When the directory
-changes, only the files whose inode changed (writers replace files by rename)
-are read again, in a worker thread; a request waits at most
+changes, only the files the writers name in the journal
+``pact/footprints.log`` are read again (all files' inodes are compared when a
+change comes without a journal entry), in a worker thread; a request waits at most
 ``FRESH_WAIT_S`` for that and is otherwise answered from the previous
 snapshot, so a publication never stalls the event loop. A file that cannot be
 parsed is left out (logged by name); a missing directory is an empty store, an
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from . import files
 from .filters import Keys, QueryError
-from .store import FOOTPRINTS, check_footprint
+from .store import FOOTPRINTS, JOURNAL, check_footprint
 
 log = logging.getLogger("lca.server")
 FRESH_WAIT_S = 0.02  # [s] a request waits this long at most for a refresh before using the previous snapshot
@@ -86,6 +87,7 @@ class FootprintIndex:
         self._stamp = None
         self._files: dict[str, tuple[int, Entry | None]] = {}  # file name -> (inode, entry or None if damaged)
         self._lock = threading.Lock()
+        self._jino, self._jpos = None, 0  # the journal's inode and how far it was read
         self._task: asyncio.Future | None = None
 
     def _dir_stamp(self):
@@ -98,43 +100,102 @@ class FootprintIndex:
         return (st.st_mtime_ns, st.st_ino, st.st_nlink)
 
     def refresh(self, stamp=None) -> Snapshot:
-        """Bring the snapshot up to date (blocking: reads the changed files); return it."""
+        """Bring the snapshot up to date (blocking: reads the changed files); return it.
+
+        The files to read again are those the writers named in the journal since the last
+        refresh; when the directory changed without a journal entry (a file added, removed
+        or replaced by hand) or the journal was restarted, every file's inode is compared.
+        """
         with self._lock:
             stamp = self._dir_stamp() if stamp is None else stamp
             if stamp is not None and stamp == self._stamp:
                 return self.snapshot
-            seen: dict[str, tuple[int, Entry | None]] = {}
-            if stamp is not None:
-                for de in os.scandir(self.dir):
-                    if not de.name.endswith(".json") or de.name.startswith("."):
-                        continue
-                    ino = de.inode()
-                    old = self._files.get(de.name)
-                    if old is not None and old[0] == ino:
-                        seen[de.name] = old
-                        continue
-                    try:
-                        seen[de.name] = (ino, _entry(de.path))
-                    except FileNotFoundError:  # replaced or removed since the listing: next refresh
-                        continue
-                    except (OSError, ValueError, KeyError, TypeError) as exc:
-                        log.warning("skipping damaged footprint record %s (%s)", de.name, type(exc).__name__)
-                        seen[de.name] = (ino, None)
-            self.snapshot = self._rebuild(seen)
-            self._files = seen
+            if stamp is None:
+                self._files, self.snapshot, self._stamp = {}, EMPTY, None
+                return self.snapshot
+            changed = self._journal()
+            if not changed or not self._files:  # no journal, or a change it does not name (by hand): scan all
+                self._full_scan()
+            else:
+                self._update(changed)
             self._stamp = stamp
             return self.snapshot
 
-    def _rebuild(self, seen: dict) -> Snapshot:
-        old = self._files
-        gone = [e for n, (i, e) in old.items() if e is not None and seen.get(n, (None,))[0] != i]
-        new = [e for n, (i, e) in seen.items() if e is not None and old.get(n, (None,))[0] != i]
-        if not gone and not new:
-            return self.snapshot
-        if len(gone) + len(new) > 64 or not self.snapshot.entries:  # many changes: sort afresh
-            entries = sorted((e for _, e in seen.values() if e is not None), key=lambda e: e.key)
-            by_id = {e.id: e for e in entries}
-            return Snapshot(tuple(entries), [e.key for e in entries], by_id)
+    def _journal(self) -> set | None:
+        """Names written since the last read of the journal, or None if it cannot tell (then: full scan)."""
+        path = self.dir.parent / JOURNAL
+        try:
+            with open(path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if st.st_ino != self._jino or st.st_size < self._jpos:
+                    self._jino, self._jpos = st.st_ino, st.st_size
+                    return None
+                fh.seek(self._jpos)
+                data = fh.read(st.st_size - self._jpos)
+        except FileNotFoundError:
+            self._jino, self._jpos = None, 0
+            return None
+        end = data.rfind(b"\n") + 1  # a line still being written is read next time
+        self._jpos += end
+        return {n for n in data[:end].decode("ascii", "replace").split("\n") if n}
+
+    def _read(self, name: str, ino: int):
+        try:
+            return (ino, _entry(str(self.dir / name)))
+        except FileNotFoundError:  # replaced or removed since the listing: next refresh
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("skipping damaged footprint record %s (%s)", name, type(exc).__name__)
+            return (ino, None)
+
+    def _full_scan(self) -> None:
+        seen: dict[str, tuple[int, Entry | None]] = {}
+        for de in os.scandir(self.dir):
+            if not de.name.endswith(".json") or de.name.startswith("."):
+                continue
+            ino = de.inode()
+            old = self._files.get(de.name)
+            if old is not None and old[0] == ino:
+                seen[de.name] = old
+                continue
+            got = self._read(de.name, ino)
+            if got is not None:
+                seen[de.name] = got
+        entries = sorted((e for _, e in seen.values() if e is not None), key=lambda e: e.key)
+        self.snapshot = Snapshot(tuple(entries), [e.key for e in entries], {e.id: e for e in entries})
+        self._files = seen
+
+    def _update(self, changed: set) -> None:
+        gone, new = [], []
+        for n in changed:
+            if not n.endswith(".json") or n.startswith(".") or "/" in n:
+                continue
+            old = self._files.get(n)
+            try:
+                ino = os.stat(self.dir / n).st_ino
+            except FileNotFoundError:  # removed
+                if old is not None:
+                    del self._files[n]
+                    if old[1] is not None:
+                        gone.append(old[1])
+                continue
+            if old is not None and old[0] == ino:
+                continue
+            got = self._read(n, ino)
+            if got is None:
+                continue
+            if old is not None and old[1] is not None:
+                gone.append(old[1])
+            self._files[n] = got
+            if got[1] is not None:
+                new.append(got[1])
+        if len(gone) + len(new) > 256:  # many changes: sort afresh
+            entries = sorted((e for _, e in self._files.values() if e is not None), key=lambda e: e.key)
+            self.snapshot = Snapshot(tuple(entries), [e.key for e in entries], {e.id: e for e in entries})
+        elif gone or new:
+            self.snapshot = self._apply(gone, new)
+
+    def _apply(self, gone: list, new: list) -> Snapshot:
         entries, keys, by_id = list(self.snapshot.entries), list(self.snapshot.keys), dict(self.snapshot.by_id)
         for e in gone:
             i = bisect.bisect_left(keys, e.key)

@@ -31,6 +31,8 @@ FOOTPRINTS = "footprints"
 EVENTS = "events"
 OUTBOX = "outbox"
 CATALOG = "catalog.json"
+JOURNAL = "footprints.log"  # names of the record files written, one a line (for the server's index)
+MAX_JOURNAL_BYTES = 4 * 1024 * 1024
 _VOLATILE = ("id", "created", "status", "precedingPfIds")  # not part of a footprint's content
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -139,6 +141,24 @@ def _catalog(root: Path, records: list[dict] | None = None) -> dict:
     return cat
 
 
+def _write_record(d: Path, rec: dict) -> None:
+    """Write one record (atomically) and note its file name in the journal ``pact/footprints.log``, which
+    the server's index reads to update only what changed (:mod:`lca.server.index`). Caller holds the lock."""
+    name = f"{rec['footprint']['id']}.json"
+    files.write_json(d / name, rec)
+    journal = d.parent / JOURNAL
+    try:
+        if journal.stat().st_size > MAX_JOURNAL_BYTES:  # start a new one: the index rescans once
+            files.write_bytes(journal, b"")
+    except FileNotFoundError:
+        pass
+    fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, (name + "\n").encode("ascii"))
+    finally:
+        os.close(fd)
+
+
 def _names(d: Path) -> set:
     """The record file names of ``d`` (not a writer's hidden temporary files)."""
     return {n for n in os.listdir(d) if n.endswith(".json") and not n.startswith(".")}
@@ -184,7 +204,7 @@ def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, sour
             if r["footprint"]["status"] == "Active" and _content(r["footprint"]) == _content(doc):
                 if r.get("access") != access:
                     r["access"] = access
-                    files.write_json(d / f"{r['footprint']['id']}.json", r)
+                    _write_record(d, r)
                 return {"id": r["footprint"]["id"], "status": "Active", "unchanged": True, "deprecated": [],
                         "precedingPfIds": r["footprint"].get("precedingPfIds", []), "access": access,
                         "repaired": repaired}
@@ -198,7 +218,7 @@ def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, sour
         new = {k: new[k] for k in sorted(new, key=_order)}
         seq = cat["seq"] + 1
         rec = {"footprint": new, "access": access, "source": source or {}, "published": utc_now(), "seq": seq}
-        files.write_json(d / f"{new['id']}.json", rec)  # 1st write: the new version (Active)
+        _write_record(d, rec)  # 1st write: the new version (Active)
         cat["seq"], name = seq, f"{new['id']}.json"
         cat["files"].append(name)
         for p in product:
@@ -207,7 +227,7 @@ def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, sour
         for r in same:  # 2nd write(s): the earlier versions Deprecated (repaired if interrupted here)
             if r["footprint"]["status"] != "Deprecated":
                 r["footprint"]["status"] = "Deprecated"
-                files.write_json(d / f"{r['footprint']['id']}.json", r)
+                _write_record(d, r)
                 deprecated.append(r["footprint"]["id"])
         _write_catalog(root, cat)  # last: a crash before it makes the next publish rebuild it
     return {"id": new["id"], "status": "Active", "unchanged": False, "deprecated": deprecated,
@@ -226,7 +246,7 @@ def _repair(d: Path, records: list[dict]) -> list[str]:
     for pf_id in sorted(superseded):
         r = active[pf_id]
         r["footprint"]["status"] = "Deprecated"
-        files.write_json(d / f"{pf_id}.json", r)
+        _write_record(d, r)
         log.warning("repaired an interrupted version change: %s is Deprecated (a newer version names it)", pf_id)
     return sorted(superseded)
 
