@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +35,6 @@ from .store import FOOTPRINTS, JOURNAL, check_footprint
 
 log = logging.getLogger("lca.server")
 FRESH_WAIT_S = 0.02  # [s] a request waits this long at most for a refresh before using the previous snapshot
-_SETTLE_NS = 50_000_000  # [ns] a directory changed this recently is scanned again next time (timestamp granularity)
 
 
 @dataclass(frozen=True)
@@ -91,13 +89,18 @@ class FootprintIndex:
         self._task: asyncio.Future | None = None
 
     def _dir_stamp(self):
+        """What changes when the store does: the directory's times and the journal's size (appends
+        always grow it, so a write in the same timestamp tick as the last refresh is not missed)."""
         try:
             st = os.stat(self.dir)
         except FileNotFoundError:
             return None
-        if time.time_ns() - st.st_mtime_ns < _SETTLE_NS:
-            return ("settling", time.monotonic_ns())  # never equal to a stored stamp: scan again next time
-        return (st.st_mtime_ns, st.st_ino, st.st_nlink)
+        try:
+            j = os.stat(self.dir.parent / JOURNAL)
+            journal = (j.st_ino, j.st_size)
+        except FileNotFoundError:
+            journal = None
+        return (st.st_mtime_ns, st.st_ino, st.st_nlink, journal)
 
     def refresh(self, stamp=None) -> Snapshot:
         """Bring the snapshot up to date (blocking: reads the changed files); return it.
