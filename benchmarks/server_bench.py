@@ -293,12 +293,15 @@ def main(argv=None) -> dict:
         out["publish_under_load"] = {
             "publish_s": busy[2]["publish_s"],
             "quiet": {"requests": len(q_lat), "p50_ms": 1000 * statistics.median(q_lat),
+                      "p99_ms": 1000 * q_lat[int(0.99 * (len(q_lat) - 1))],
                       "max_ms": 1000 * q_lat[-1], "errors": sum(r["errors"] for r in quiet)},
             "publishing": {"requests": len(b_lat), "p50_ms": 1000 * statistics.median(b_lat),
+                           "p99_ms": 1000 * b_lat[int(0.99 * (len(b_lat) - 1))],
                            "max_ms": 1000 * b_lat[-1], "errors": sum(r["errors"] for r in busy[:2])},
         }
         pul = out["publish_under_load"]
         pul["delay_ms"] = pul["publishing"]["max_ms"] - pul["quiet"]["p50_ms"]
+        pul["max_excess_ms"] = pul["publishing"]["max_ms"] - pul["quiet"]["max_ms"]  # beyond the quiet phase's own
     finally:
         for p in procs:
             p.terminate()
@@ -321,9 +324,10 @@ def main(argv=None) -> dict:
         p = out["publish_under_load"]
         print(f"  store of {len(docs)} footprints: seeded in {out['seed_s']:.1f} s, server up in {out['start_s']:.1f} s")
         print(f"  publication under load (two publishes, {p['publish_s']:.2f} s in the publisher): quiet p50 "
-              f"{p['quiet']['p50_ms']:.2f} ms max {p['quiet']['max_ms']:.1f} ms; publishing p50 "
-              f"{p['publishing']['p50_ms']:.2f} ms max {p['publishing']['max_ms']:.1f} ms; "
-              f"delay {p['delay_ms']:.1f} ms (target <= 50 ms)")
+              f"{p['quiet']['p50_ms']:.2f} ms p99 {p['quiet']['p99_ms']:.1f} ms max {p['quiet']['max_ms']:.1f} ms; "
+              f"publishing p50 {p['publishing']['p50_ms']:.2f} ms p99 {p['publishing']['p99_ms']:.1f} ms "
+              f"max {p['publishing']['max_ms']:.1f} ms; delay {p['delay_ms']:.1f} ms (target <= 50 ms), "
+              f"max beyond the quiet max {p['max_excess_ms']:.1f} ms")
     bad = [name for name in ("ListFootprints", "GetFootprint")
            if out[name]["lca"]["errors"] or out[name]["baseline"]["errors"]]
     pul = out["publish_under_load"]
