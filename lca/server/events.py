@@ -21,6 +21,7 @@ import ssl
 import time
 import uuid
 
+from ..errors import EventError
 from . import store
 from .filters import QueryError, parse_datetime, query_from_event
 
@@ -46,14 +47,6 @@ def depth(obj) -> int:
             deepest = max(deepest, d)
             stack.extend((v, d + 1) for v in (o.values() if isinstance(o, dict) else o))
     return deepest
-
-
-class EventError(ValueError):
-    """An event the host refuses; ``code`` is the PACT error code (BadRequest or NotImplemented)."""
-
-    def __init__(self, message: str, code: str = "BadRequest"):
-        super().__init__(message)
-        self.code = code
 
 
 def validate(event) -> None:

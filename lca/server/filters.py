@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from ..errors import QueryError
 from .geography import containing
 
 LIST_CRITERIA = ("productId", "companyId", "geography", "classification", "status")
@@ -30,10 +31,6 @@ MAX_LIMIT = 1000  # footprints per page
 DEFAULT_LIMIT = 100  # footprints per page when the request gives no limit
 _NAMES = {n.lower(): n for n in LIST_CRITERIA + DATE_CRITERIA + PAGING}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$", re.I)
-
-
-class QueryError(ValueError):
-    """A query the host system refuses (answered 400 BadRequest)."""
 
 
 def parse_datetime(text: str, what: str) -> datetime:

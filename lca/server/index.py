@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import files
-from .filters import Keys, QueryError
+from ..errors import QueryError
+from .filters import Keys
 from .store import FOOTPRINTS, JOURNAL, check_footprint
 
 log = logging.getLogger("lca.server")
