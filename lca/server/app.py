@@ -304,7 +304,7 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
         if event["type"] == ev.CREATED:
             visible = [e for e in (await index.current()).entries if e.visible_to(client.name)]
             reply = ev.answer(event, visible, source=base_url(request) + "/3/events")
-            task = BackgroundTask(ev.deliver, project_path, client, reply)
+            task = BackgroundTask(outbox.deliver, project_path, client, reply)
             log.info("RequestCreated %s from %s: answering %s", event["id"][:80], client.name,
                      reply["type"][len(ev.PREFIX):])
             return Response(b"", status_code=200, headers=_HEADERS, background=task)

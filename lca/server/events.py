@@ -7,18 +7,15 @@ RequestFulfilled event carrying the matching footprints the requester may see, o
 RequestRejected event (``NotFound``) when there are none. The answer goes to the
 requester's event endpoint (``BASE/3/events`` of the client's ``events_url``), with
 a bearer token from the partner's token endpoint when ``events_auth`` is set;
-undeliverable answers are retried on the PACT schedule and kept in
-``PROJECT/pact/outbox/`` meanwhile (:mod:`lca.server.outbox`). Published,
+delivery, its retries on the PACT schedule and the outbox are
+:mod:`lca.server.outbox`. Published,
 RequestFulfilled and RequestRejected events from partners are stored in
 ``PROJECT/pact/events/``.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import ssl
-import time
 import uuid
 
 from ..errors import EventError
@@ -104,65 +101,3 @@ def answer(request: dict, entries: list, source: str) -> dict:
     return {**base, "type": REJECTED,
             "data": {"requestEventId": request["id"],
                      "error": {"code": "NotFound", "message": "no footprint matches the request's criteria"}}}
-
-
-async def send_once(client, event: dict) -> tuple[bool, str]:
-    """One attempt to POST ``event`` to ``client``'s event endpoint: ``(True, "")`` or ``(False, why)``."""
-    rec = client.record
-    url = rec.get("events_url")
-    if not url:
-        return False, "the client has no events_url"
-    import httpx
-
-    verify = ssl.create_default_context(cafile=rec["events_ca"]) if rec.get("events_ca") else True
-    try:
-        async with httpx.AsyncClient(verify=verify, timeout=10.0) as http:
-            headers = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
-            auth = rec.get("events_auth")
-            if auth:
-                headers["Authorization"] = "Bearer " + await _token(http, url, auth)
-            r = await http.post(url + "/3/events", json=event, headers=headers)
-        if 200 <= r.status_code < 300:
-            return True, ""
-        return False, f"HTTP {r.status_code}"
-    except Exception as exc:  # network, TLS, the partner's token endpoint: retried, then kept
-        return False, type(exc).__name__
-
-
-async def deliver(project_path, client, event: dict, attempts: int | None = None) -> bool:
-    """Send ``event`` to ``client``'s event endpoint, retrying on the PACT schedule
-    (:mod:`lca.server.outbox`) for ``attempts`` attempts; then keep it in the outbox. True if sent."""
-    from . import outbox
-
-    attempts = outbox.IN_PROCESS_ATTEMPTS if attempts is None else attempts
-    first = time.time()
-    if not client.record.get("events_url"):
-        await asyncio.to_thread(outbox.keep, project_path, client.name, event, 0, first, "no events_url")
-        log.info("answer %s to %s kept in the outbox (the client has no events_url)", event["id"], client.name)
-        return False
-    why = ""
-    for n in range(attempts):
-        if n:
-            await asyncio.sleep(outbox.wait_after(n - 1))
-        ok, why = await send_once(client, event)
-        if ok:
-            log.info("delivered %s (%s) to %s", event["type"][len(PREFIX):], event["id"], client.name)
-            return True
-    await asyncio.to_thread(outbox.keep, project_path, client.name, event, attempts, first, why)
-    log.warning("could not deliver %s to %s (%s); kept in the outbox for `lca events resend` and the "
-                "server's retries", event["id"], client.name, why)
-    return False
-
-
-async def _token(http, base: str, auth: dict) -> str:
-    token_url = base + "/auth/token"
-    try:
-        r = await http.get(base + "/.well-known/openid-configuration")
-        if r.status_code == 200 and isinstance(r.json().get("token_endpoint"), str):
-            token_url = r.json()["token_endpoint"]
-    except Exception:  # no discovery document: the PACT default path
-        pass
-    r = await http.post(token_url, data={"grant_type": "client_credentials"},
-                        auth=(auth["client_id"], auth["client_secret"]))
-    r.raise_for_status()
-    return r.json()["access_token"]

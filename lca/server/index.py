@@ -29,8 +29,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import files
 from ..errors import QueryError
+from . import files
 from .filters import Keys
 from .store import FOOTPRINTS, JOURNAL, check_footprint
 

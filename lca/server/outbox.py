@@ -1,4 +1,4 @@
-"""Undelivered event answers: the retry schedule of PACT v3 and ``lca events resend``.
+"""Delivery of event answers: the retry schedule of PACT v3, the outbox and ``lca events resend``.
 
 PACT Tech Spec v3 (Action Events, "PF Request Event"): if the requester's host
 "is not available or does not accept the response with a HTTP success code
@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from pathlib import Path
 
 from . import clients, files, store
+from .events import PREFIX
 
 log = logging.getLogger("lca.server")
 RETRY_BASE_S = 1.0  # [s] first wait; doubled after each failed attempt
@@ -64,8 +66,6 @@ async def sweep(project_path, force: bool = False, now: float | None = None, wai
 
     ``wait=False`` (the server's sweeper) skips the sweep if another process is sweeping.
     """
-    from .events import send_once
-
     root = files.pact_dir(project_path)
     d = root / store.OUTBOX
     counts = {"sent": 0, "failed": 0, "expired": 0, "waiting": 0}
@@ -117,3 +117,63 @@ async def sweeper(project_path) -> None:
                          counts)
         except Exception as exc:  # a damaged outbox must not stop the server
             log.warning("outbox sweep failed: %s", type(exc).__name__)
+
+
+async def send_once(client, event: dict) -> tuple[bool, str]:
+    """One attempt to POST ``event`` to ``client``'s event endpoint: ``(True, "")`` or ``(False, why)``."""
+    rec = client.record
+    url = rec.get("events_url")
+    if not url:
+        return False, "the client has no events_url"
+    import httpx
+
+    verify = ssl.create_default_context(cafile=rec["events_ca"]) if rec.get("events_ca") else True
+    try:
+        async with httpx.AsyncClient(verify=verify, timeout=10.0) as http:
+            headers = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
+            auth = rec.get("events_auth")
+            if auth:
+                headers["Authorization"] = "Bearer " + await _token(http, url, auth)
+            r = await http.post(url + "/3/events", json=event, headers=headers)
+        if 200 <= r.status_code < 300:
+            return True, ""
+        return False, f"HTTP {r.status_code}"
+    except Exception as exc:  # network, TLS, the partner's token endpoint: retried, then kept
+        return False, type(exc).__name__
+
+
+async def deliver(project_path, client, event: dict, attempts: int | None = None) -> bool:
+    """Send ``event`` to ``client``'s event endpoint, retrying on the PACT schedule
+    for ``attempts`` attempts; then keep it in the outbox. True if sent."""
+    attempts = IN_PROCESS_ATTEMPTS if attempts is None else attempts
+    first = time.time()
+    if not client.record.get("events_url"):
+        await asyncio.to_thread(keep, project_path, client.name, event, 0, first, "no events_url")
+        log.info("answer %s to %s kept in the outbox (the client has no events_url)", event["id"], client.name)
+        return False
+    why = ""
+    for n in range(attempts):
+        if n:
+            await asyncio.sleep(wait_after(n - 1))
+        ok, why = await send_once(client, event)
+        if ok:
+            log.info("delivered %s (%s) to %s", event["type"][len(PREFIX):], event["id"], client.name)
+            return True
+    await asyncio.to_thread(keep, project_path, client.name, event, attempts, first, why)
+    log.warning("could not deliver %s to %s (%s); kept in the outbox for `lca events resend` and the "
+                "server's retries", event["id"], client.name, why)
+    return False
+
+
+async def _token(http, base: str, auth: dict) -> str:
+    token_url = base + "/auth/token"
+    try:
+        r = await http.get(base + "/.well-known/openid-configuration")
+        if r.status_code == 200 and isinstance(r.json().get("token_endpoint"), str):
+            token_url = r.json()["token_endpoint"]
+    except Exception:  # no discovery document: the PACT default path
+        pass
+    r = await http.post(token_url, data={"grant_type": "client_credentials"},
+                        auth=(auth["client_id"], auth["client_secret"]))
+    r.raise_for_status()
+    return r.json()["access_token"]
