@@ -57,6 +57,6 @@ def serve(project_path, host: str = "127.0.0.1", port: int = 8443, cert: str | N
     config = uvicorn.Config(app, host=host, port=int(port), ssl_certfile=cert, ssl_keyfile=key,
                             proxy_headers=False, server_header=False, log_level="info",
                             timeout_keep_alive=15, limit_concurrency=None, h11_max_incomplete_event_size=16384,
-                            http=guard.protocol())
+                            http=guard.protocol(), ws="none")  # no WebSocket upgrade: it would leave the guard
     echo(f"serving the PACT v3 API of {project_path} at https://{host}:{port} (Ctrl-C stops)")
     uvicorn.Server(config).run()
