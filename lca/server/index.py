@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import QueryError
+from ..files import file_stamp
 from . import files
 from .filters import Keys
 from .store import FOOTPRINTS, JOURNAL, check_footprint
@@ -90,18 +91,10 @@ class FootprintIndex:
         self._task: asyncio.Future | None = None
 
     def _dir_stamp(self):
-        """What changes when the store does: the directory's times and the journal's size (appends
-        always grow it, so a write in the same timestamp tick as the last refresh is not missed)."""
-        try:
-            st = os.stat(self.dir)
-        except FileNotFoundError:
-            return None
-        try:
-            j = os.stat(self.dir.parent / JOURNAL)
-            journal = (j.st_ino, j.st_size)
-        except FileNotFoundError:
-            journal = None
-        return (st.st_mtime_ns, st.st_ino, st.st_nlink, journal)
+        """What changes when the store does: the directory's stamp and the journal's (appends always
+        grow it, so a write in the same timestamp tick as the last refresh is not missed)."""
+        d = file_stamp(self.dir)
+        return None if d is None else (d, file_stamp(self.dir.parent / JOURNAL))
 
     def refresh(self, stamp=None) -> Snapshot:
         """Bring the snapshot up to date (blocking: reads the changed files); return it.
