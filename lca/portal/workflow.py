@@ -13,6 +13,7 @@ nothing) and only then records the decision; :func:`decline` needs a reason.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -24,6 +25,7 @@ from ..errors import InputError, InputIssue
 from . import datarequests as dr
 from . import files
 
+log = logging.getLogger("lca.portal")
 MAX_UPLOAD = 5 * 2 ** 20  # [bytes] largest upload accepted (a 10,000-line workbook is ~0.5 MB)
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 project_lock = threading.Lock()  # one Brightway operation at a time in a server process
@@ -67,8 +69,12 @@ def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
         stored = folder / f"upload-{n}.{'xlsx' if kind == 'xlsx' else 'pact.json'}"
         files.write_bytes(stored, data)
         record["file"] = stored.name
+        started = time.perf_counter()
         with project_lock:
+            waited = time.perf_counter() - started
             rep = project.import_files([stored], dry_run=True)
+        log.info("portal: request %s upload %d checked: %d error(s), %d warning(s), %.2f s (%.2f s waiting)",
+                 rid, n, len(rep.errors), len(rep.warnings), time.perf_counter() - started, waited)
         errors, warnings = list(rep.errors), list(rep.warnings)
         mine = [p for p in rep.products if p.split("/", 1)[0] == rec["company_id"]]
         others = sorted({p.split("/", 1)[0] for p in rep.products} - {rec["company_id"]})
