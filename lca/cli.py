@@ -412,7 +412,9 @@ def _out(text: str) -> None:
 
 def _print_footprint(fp, top: int) -> None:
     _out(f"{fp.target.name} [{fp.target.ref}]")
-    _out(f"  {fp.amount:g} {fp.unit}: {fp.total:.6g} {fp.score_unit}  ({' | '.join(fp.method)})")
+    basis = fp.extras.get("basis") if isinstance(fp.extras, dict) else None
+    _out(f"  {fp.amount:g} {fp.unit}{f' ({basis})' if basis else ''}: {fp.total:.6g} {fp.score_unit}  "
+         f"({' | '.join(fp.method)})")
     if fp.split:
         _out("  split: " + ", ".join(f"{k} {v:.4g}" for k, v in fp.split.items()))
     if fp.by_stage:
@@ -483,10 +485,8 @@ def run(argv: list[str]) -> int:
             target = parse_target(args.target)
         else:
             raise InputError("give a TARGET ('database:code') or --model NAME")
-        from .compare import default_amount
-
-        amount = args.amount if args.amount is not None else default_amount(target)
-        fp = proj.footprint(target, amount=amount, method=args.method)
+        # one amount rule: 1 unit of the reference product unless --amount (a battery pack per kWh)
+        fp = proj.footprint(target, amount=1.0 if args.amount is None else args.amount, method=args.method)
         if args.json:
             _out(fp.to_json())
         else:

@@ -1,11 +1,14 @@
 """Design comparison: several targets or models side by side, under one method.
 
-``compare(project, targets, method)`` computes each target's footprint (per its
-reference unit times its default amount for models, e.g. the whole battery pack
-when ``amount`` is left to the model; 1 unit for other targets; ``amounts`` gives
-each target its own) and returns a :class:`Comparison`: one table of totals with
-the difference and the ratio to the first target, and the breakdown by stage side
-by side.
+``compare(project, targets, method)`` computes each target's footprint and
+returns a :class:`Comparison`: one table of totals with the difference and the
+ratio to the first target, and the breakdown by stage side by side.
+
+One amount rule (the same as :meth:`lca.Project.footprint`, ``uncertainty``,
+``sensitivity`` and ``sweep``): each target counts ``amount`` units of its reference
+product, 1 unless ``amounts`` gives it another (a battery pack per kWh of capacity;
+``amounts=[75]`` or ``TARGET:amount=75`` on the command line for a 75 kWh pack
+whole); every row states its basis (``per kWh``, ``per pack (75 kWh)``).
 
 Like with like: targets whose units differ (a supplier product per kg against a
 pack per kWh) are refused unless ``units="warn"`` (then the comparison carries a
@@ -32,6 +35,7 @@ import numpy as np
 from . import hooks
 from . import uncertainty as mc
 from .errors import InputError
+from .models.base import basis
 from .results import dumps, finite
 
 # A stage is left out of the comparison when its score is at most this fraction of the
@@ -90,7 +94,7 @@ class Comparison:
         for label, fp, (_, r) in zip(self.labels, self.footprints, self.frame.iterrows()):
             rows.append({
                 "label": label, "ref": fp.target.ref, "name": fp.target.name, "unit": fp.unit,
-                "amount": finite(fp.amount, f"amount of {fp.target.ref}"),
+                "amount": finite(fp.amount, f"amount of {fp.target.ref}"), "basis": r["basis"],
                 "total": finite(r["total"], f"total of {fp.target.ref}"),
                 "per_unit": finite(r["per_unit"], f"per-unit score of {fp.target.ref}"),
                 "difference_to_first": finite(r["difference_to_first"], f"difference to the first of {fp.target.ref}"),
@@ -111,11 +115,12 @@ class Comparison:
     def summary(self) -> str:
         lines = [f"comparison ({' | '.join(self.method)}), {self.score_unit}:"]
         w = max(len(lbl) for lbl in self.labels)
-        lines.append(f"  {'target':<{w}}  {'amount':>10} {'unit':<16} {'total':>12} {'per unit':>11} "
+        bw = max(5, *(len(str(b)) for b in self.frame["basis"]))
+        lines.append(f"  {'target':<{w}}  {'basis':<{bw}} {'unit':<16} {'total':>12} {'per unit':>11} "
                      f"{'diff':>11} {'ratio':>7}")
         for label, fp, (_, r) in zip(self.labels, self.footprints, self.frame.iterrows()):
             ratio = "" if pd.isna(r["ratio_to_first"]) else f"{r['ratio_to_first']:.3f}"
-            lines.append(f"  {label:<{w}}  {fp.amount:>10.4g} {str(fp.unit):<16} {r['total']:>12.5g} "
+            lines.append(f"  {label:<{w}}  {r['basis']:<{bw}} {str(fp.unit):<16} {r['total']:>12.5g} "
                          f"{r['per_unit']:>11.5g} {r['difference_to_first']:>+11.4g} {ratio:>7}")
         if self.stages:
             lines.append("  by stage:")
@@ -239,14 +244,14 @@ def compare(project, targets, method="GWP100", amounts=None, uncertainty: int | 
     if not targets:
         raise InputError("compare needs at least one target (two or more to compare)")
     if amounts is None:
-        amounts = [None] * len(targets)
+        amounts = [None] * len(targets)  # None: 1 unit of the target's reference product
     amounts = list(amounts)
     if len(amounts) != len(targets):
         raise InputError(f"compare: {len(amounts)} amounts for {len(targets)} targets; give one per target "
                          "(None for the default)")
     if units not in ("refuse", "warn"):
         raise InputError(f"units={units!r}: use 'refuse' or 'warn'")
-    amounts = [default_amount(t) if a is None else a for t, a in zip(targets, amounts)]
+    amounts = [1.0 if a is None else a for a in amounts]  # one amount rule: 1 reference unit unless given
     fps = [project.footprint(t, amount=a, method=method) for t, a in zip(targets, amounts)]
     labels = labels_of(targets, fps)
     warnings = []
@@ -266,8 +271,9 @@ def compare(project, targets, method="GWP100", amounts=None, uncertainty: int | 
             if abs(v) > tol and s not in stage_names:
                 stage_names.append(s)
     rows = []
-    for label, fp in zip(labels, fps):
-        row = {"label": label, "ref": fp.target.ref, "unit": fp.unit, "amount": fp.amount, "total": fp.total,
+    for label, fp, target in zip(labels, fps, targets):
+        row = {"label": label, "ref": fp.target.ref, "unit": fp.unit, "amount": fp.amount,
+               "basis": basis(target, fp.amount, fp.unit), "total": fp.total,
                "per_unit": fp.total / fp.amount if fp.amount else float("nan"),
                "difference_to_first": fp.total - first,
                "ratio_to_first": fp.total / first if first else float("nan")}

@@ -59,7 +59,7 @@ class Sensitivity:
         return dumps(self.to_dict(), indent=indent)
 
     def summary(self) -> str:
-        lines = [f"{self.target.ref} ({self.target.name}): Sobol indices, N={self.n}, {self.evaluations} "
+        lines = [f"{self.target.ref} ({self.target.name}, {self.extra.get('basis', '')}): Sobol indices, N={self.n}, {self.evaluations} "
                  f"evaluations, seed={self.seed}; static {self.static:.6g} {self.score_unit}, "
                  f"std {math.sqrt(max(self.variance, 0.0)):.4g}",
                  f"  {'parameter':<28} {'S1':>7} {'+-':>6} {'ST':>7} {'+-':>6}"]
@@ -125,7 +125,7 @@ def sensitivity(project, target, n: int = 1024, seed: int | None = None, amount:
     return Sensitivity(target=refs[0], names=names, S1=np.asarray(res["S1"]), ST=np.asarray(res["ST"]),
                        S1_conf=np.asarray(res["S1_conf"]), ST_conf=np.asarray(res["ST_conf"]), n=n, seed=seed,
                        evaluations=evals, static=float(job.static()[0]), score_unit=project.calc.score_unit(m),
-                       variance=float(np.var(Y)))
+                       variance=float(np.var(Y)), extra={"basis": mc.basis(target, amount, refs[0].unit)})
 
 
 hooks.provide("sensitivity", sensitivity)  # Project.sensitivity answers through this (lca.hooks)

@@ -37,6 +37,7 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from . import distributions, hooks, inventory
 from .errors import InputError, LcaError
+from .models.base import basis
 from .results import Distribution
 
 CHUNK = 2048  # samples per chunk [-]: fixed, so the random streams do not depend on the workers
@@ -575,7 +576,7 @@ def uncertainty(project, target, n: int = 10_000, seed: int | None = None, amoun
     m = project.method(method)
     return Distribution(target=refs[0], amount=float(amount), method=m, score_unit=project.calc.score_unit(m),
                         samples=samples, static=static, seed=job.seed,
-                        settings={"background": background, "foreground": foreground, "rows": rows,
+                        settings={"basis": basis(target, amount, refs[0].unit), "background": background, "foreground": foreground, "rows": rows,
                                   "parameters": sorted(job.targets[0][1].params) if job.targets[0][0] == "model"
                                   else [], "scheduler": scheduler or "in-process"})
 

@@ -116,6 +116,23 @@ def _num(amount):
     return float(amount)
 
 
+# short unit names for the amount a result is for ("per kWh", "per kWp", "per vehicle")
+UNIT_TEXT = {"kilowatt hour": "kWh", "kilowatt peak": "kWp", "unit": "vehicle", "kilogram": "kg",
+             "square meter": "m2", "megajoule": "MJ", "ton kilometer": "t km"}
+
+
+def basis(target, amount: float, unit: str | None = None) -> str:
+    """What a result is for, in words: ``per kWh``, ``per pack (75 kWh)``, ``per vehicle``, ``per 2 kg``.
+
+    One amount rule (docs/models.md): every command and API gives a target's result for ``amount``
+    units of its reference product (default 1: a battery pack per kWh of capacity, a PV module per kWp,
+    a vehicle per vehicle); this text states which on every output."""
+    if hasattr(target, "basis"):
+        return target.basis(amount)
+    u = UNIT_TEXT.get(unit, unit or "unit")
+    return f"per {u}" if float(amount) == 1.0 else f"per {float(amount):g} {u}"
+
+
 def fmt(x, spec: str = "g") -> str:
     """``format(x, spec)`` for a number; ``sampled`` for an array of samples (names of sampled builds)."""
     return "sampled" if isinstance(x, np.ndarray) else format(x, spec)
@@ -339,6 +356,11 @@ class Model:
                         e["input"] = (BIOSPHERE_DB, biosphere_codes[e["flow_alias"]])
             out.append(d)
         return out
+
+    def basis(self, amount: float = 1.0) -> str:
+        """The amount a result of this model is for, in words (:func:`basis`)."""
+        u = UNIT_TEXT.get(self.unit, self.unit)
+        return f"per {u}" if float(amount) == 1.0 else f"per {float(amount):g} {u}"
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())

@@ -287,10 +287,20 @@ class BatteryPack(Model):
         p = self.params
         return p["capacity_kwh"] * p["usable_share"] * p["cycles_per_year"] * p["service_years"]
 
+    def basis(self, amount: float = 1.0) -> str:
+        """``per kWh``; ``per pack (75 kWh)`` when ``amount`` is the capacity; else ``per 30 kWh``."""
+        cap = self.params["capacity_kwh"]
+        if float(amount) == 1.0:
+            return "per kWh"
+        if abs(float(amount) - cap) <= 1e-9 * cap:
+            return f"per pack ({cap:g} kWh)"
+        return f"per {float(amount):g} kWh"
+
     def extras(self, fp) -> dict:
         p = self.params
         per_kwh = fp.total / fp.amount if fp.amount else 0.0
         out = {
+            "basis": self.basis(fp.amount),
             "per_pack": per_kwh * p["capacity_kwh"],
             "per_kwh_capacity": per_kwh,
             "per_kg_pack": per_kwh / self.pack_kg_per_kwh,

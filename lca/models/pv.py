@@ -146,6 +146,7 @@ class PVModule(Model):
         per_kwp = fp.total / fp.amount if fp.amount else 0.0
         p = self.params
         out = {
+            "basis": self.basis(fp.amount),
             "per_kwp": per_kwp,
             "per_m2": per_kwp / self.m2_per_kwp,
             "per_module": per_kwp * p["power_w"] / 1000.0,

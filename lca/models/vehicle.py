@@ -184,7 +184,7 @@ class Vehicle(Model):
 
     def extras(self, fp) -> dict:
         p = self.params
-        out = {"per_vehicle": fp.total / fp.amount if fp.amount else 0.0,
+        out = {"basis": self.basis(fp.amount), "per_vehicle": fp.total / fp.amount if fp.amount else 0.0,
                "masses_kg": {k: p[k] for k in ("glider_kg", "motor_kg", "powertrain_kg")},
                "by_component": dict(fp.by_stage)}
         if self.battery is not None:
