@@ -69,6 +69,7 @@ class Comparison:
     samples: object = None  # targets x n Monte Carlo samples (uncertainty=N), else None
     seed: int | None = None
     warnings: list = field(default_factory=list)
+    products: list = field(default_factory=list)  # each target's product (a model's product_title)
 
     def uncertainty_of(self, i: int) -> dict | None:
         """Monte Carlo summary of target ``i``: mean, median, p5, p95 and, against the first, p_lower and
@@ -84,6 +85,44 @@ class Comparison:
                 "p75": float(p75), "p95": float(p95),
                 "p_lower": float(np.mean(d < 0) + 0.5 * np.mean(d == 0)),
                 "difference": {"p5": float(dp[0]), "p50": float(dp[1]), "p95": float(dp[2])}}
+
+    def pairs(self) -> list[list[float]] | None:
+        """``pairs[i][j]`` = P(target i < target j) over the paired Monte Carlo draws (ties count one half;
+        the diagonal is 0.5); None without samples."""
+        if self.samples is None:
+            return None
+        s = np.asarray(self.samples, dtype=np.float64)
+        lt = (s[:, None, :] < s[None, :, :]).mean(axis=2)
+        eq = (s[:, None, :] == s[None, :, :]).mean(axis=2)
+        return (lt + 0.5 * eq).tolist()
+
+    def disagreements(self) -> list[list[int]]:
+        """Pairs ``[i, j]`` (i < j) whose static ranking and Monte Carlo ranking differ: the static totals put
+        one target lower while it is lower in fewer than half of the paired draws (ties on either side are
+        not a ranking)."""
+        pairs = self.pairs()
+        if pairs is None:
+            return []
+        tot = list(self.frame["total"])
+        out = []
+        for i in range(len(tot)):
+            for j in range(i + 1, len(tot)):
+                if tot[i] == tot[j] or pairs[i][j] == 0.5:
+                    continue
+                if (tot[i] < tot[j]) != (pairs[i][j] > 0.5):
+                    out.append([i, j])
+        return out
+
+    def disagreement_notes(self) -> list[str]:
+        """One sentence per disagreement: which target the static totals put lower, and how often it is."""
+        pairs, tot, notes = self.pairs(), list(self.frame["total"]), []
+        for i, j in self.disagreements():
+            lo, hi = (i, j) if tot[i] < tot[j] else (j, i)
+            pct = (tot[lo] - tot[hi]) / tot[hi] * 100 if tot[hi] else float("nan")
+            notes.append(f"rankings disagree: the static totals put {self.labels[lo]} below {self.labels[hi]} "
+                         f"({pct:+.1f} %), but the paired Monte Carlo draws put it lower with probability only "
+                         f"{pairs[lo][hi]:.3f} ({self.labels[hi]} lower: {pairs[hi][lo]:.3f})")
+        return notes
 
     @property
     def stages(self) -> list[str]:
@@ -106,8 +145,13 @@ class Comparison:
             u = self.uncertainty_of(len(rows) - 1)
             if u is not None:
                 rows[-1]["uncertainty"] = {k: (v if not isinstance(v, float) else finite(v, k)) for k, v in u.items()}
-        return {"method": list(self.method), "score_unit": self.score_unit, "targets": rows,
-                "warnings": list(self.warnings)}
+        out = {"method": list(self.method), "score_unit": self.score_unit, "targets": rows,
+               "warnings": list(self.warnings)}
+        if self.samples is not None:
+            out["pairs"] = [[finite(v, "pairs") for v in row] for row in self.pairs()]
+            out["disagreements"] = self.disagreements()
+            out["disagreement_notes"] = self.disagreement_notes()
+        return out
 
     def to_json(self, indent: int | None = None) -> str:
         return dumps(self.to_dict(), indent=indent)
@@ -124,10 +168,11 @@ class Comparison:
                          f"{r['per_unit']:>11.5g} {r['difference_to_first']:>+11.4g} {ratio:>7}")
         if self.stages:
             lines.append("  by stage:")
-            head = "".join(f"{lbl[:14]:>16}" for lbl in self.labels)
+            cw = [max(12, len(lbl)) + 2 for lbl in self.labels]  # full column names
+            head = "".join(f"{lbl:>{c}}" for lbl, c in zip(self.labels, cw))
             lines.append(f"    {'stage':<30}{head}")
             for s in self.stages:
-                vals = "".join(f"{v:>16.5g}" for v in self.frame[s])
+                vals = "".join(f"{v:>{c}.5g}" for v, c in zip(self.frame[s], cw))
                 lines.append(f"    {s[7:]:<30}{vals}")
         if self.samples is not None:
             lines.append(f"  Monte Carlo, n={self.samples.shape[1]}, seed={self.seed} (paired: common random numbers):")
@@ -136,13 +181,46 @@ class Comparison:
             for i, label in enumerate(self.labels):
                 u = self.uncertainty_of(i)
                 dd = u["difference"]
+                flag = " !" if any(i in d for d in self.disagreements()) else ""
                 lines.append(f"    {label:<{w}}  {u['p5']:>11.5g} {u['median']:>11.5g} {u['p95']:>11.5g} "
-                             f"{u['p_lower']:>9.3f} {dd['p5']:>+11.4g} {dd['p50']:>+11.4g} {dd['p95']:>+11.4g}")
+                             f"{u['p_lower']:>9.3f} {dd['p5']:>+11.4g} {dd['p50']:>+11.4g} {dd['p95']:>+11.4g}{flag}")
+            lines.append("    P(row < column), paired draws:")
+            cw = [max(8, len(lbl)) + 2 for lbl in self.labels]
+            lines.append(f"    {'':<{w}}" + "".join(f"{lbl:>{c}}" for lbl, c in zip(self.labels, cw)))
+            for i, row in enumerate(self.pairs()):
+                cells = "".join(f"{'-' if i == j else format(v, '.3f'):>{c}}" for j, (v, c) in enumerate(zip(row, cw)))
+                lines.append(f"    {self.labels[i]:<{w}}" + cells)
+            for note in self.disagreement_notes():
+                lines.append(f"  ! {note}")
         for msg in self.warnings:
             lines.append(f"  warning: {msg}")
         return "\n".join(lines)
 
+    def title(self) -> str:
+        """The product(s) and the functional unit: ``Traction battery pack, kg CO2-Eq per kWh (GWP100)``."""
+        products = list(dict.fromkeys(p for p in self.products if p)) or ["comparison"]
+        bases = list(dict.fromkeys(self.frame["basis"])) if "basis" in self.frame else []
+        unit = f"{self.score_unit} {bases[0]}" if len(bases) == 1 else f"{self.score_unit} (basis per target)"
+        method = self.method[-1] if self.method else ""
+        return f"{' vs '.join(products)}: {unit}, cradle to gate ({method})"
+
     def plot(self, path) -> Path:
+        """The comparison's chart (PNG): with Monte Carlo samples the interval plot (static value, median and
+        5-95 % interval per target, disagreeing rankings flagged); without, stacked bars by stage."""
+        if self.samples is not None:
+            from .report import uncertainty_plots
+
+            p5, p50, p95 = np.percentile(self.samples, [5, 50, 95], axis=1)
+            flags = sorted({i for d in self.disagreements() for i in d})
+            notes = [textwrap.fill(n, 150) for n in self.disagreement_notes()]
+            return uncertainty_plots.intervals(self.labels, list(self.frame["total"]), p5, p50, p95,
+                                               self.score_unit + (f" {self.frame['basis'].iloc[0]}" if
+                                                                  self.frame["basis"].nunique() == 1 else ""),
+                                               f"{self.title()}; Monte Carlo n="
+                                               f"{self.samples.shape[1]}, paired", Path(path), flags, notes)
+        return self._stage_plot(path)
+
+    def _stage_plot(self, path) -> Path:
         """Stacked bars by stage, one bar per target (PNG, matplotlib Agg)."""
         import matplotlib
 
@@ -174,17 +252,11 @@ class Comparison:
                 ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
             else:
                 ax.bar(x, list(self.frame["total"]))
-            if self.samples is not None:  # 5th-95th percentile interval and median of each target
-                p5, p50, p95 = np.percentile(self.samples, [5, 50, 95], axis=1)
-                ax.errorbar(list(x), p50, yerr=[p50 - p5, p95 - p50], fmt="o", color="black", capsize=6,
-                            label="Monte Carlo median, 5-95 %")
-                if not stages:
-                    ax.legend(fontsize=8)
             ax.set_xticks(list(x))
             ax.set_xticklabels([textwrap.fill(lbl.replace(", ", ",\n"), 28) if len(lbl) > 28 else lbl for lbl in self.labels], rotation=0,
                                ha="center", fontsize=8)
             ax.set_ylabel(self.score_unit)
-            ax.set_title(" | ".join(self.method[1:]) if len(self.method) > 1 else str(self.method), fontsize=9)
+            ax.set_title(self.title(), fontsize=9)
             fig.tight_layout()
             path.parent.mkdir(parents=True, exist_ok=True)
             fig.savefig(path, dpi=120)
@@ -282,7 +354,8 @@ def compare(project, targets, method="GWP100", amounts=None, uncertainty: int | 
         rows.append(row)
     frame = pd.DataFrame(rows).set_index("label", drop=False)
     cmp = Comparison(labels=labels, footprints=fps, method=fps[0].method, score_unit=fps[0].score_unit,
-                     frame=frame, warnings=warnings)
+                     frame=frame, warnings=warnings,
+                     products=[getattr(t, "product_title", None) or fp.target.name for t, fp in zip(targets, fps)])
     if uncertainty:
         job, _ = mc.make_job(project, targets, amounts, int(uncertainty), seed, method)
         cmp.samples = mc.run(job, scheduler)

@@ -93,3 +93,49 @@ def test_basis_of_every_model():
     assert basis("background:nickel-sulfate", 2.0, "kilogram") == "per 2 kg"
     assert basis(get_model("battery_pack"), 1.0) == "per kWh"
     assert np.isfinite(battery_pack("LFP", 60.0).params["capacity_kwh"])
+
+
+# -- 2. rankings with their uncertainty ----------------------------------------------------------------
+def test_a_compare_whose_static_and_monte_carlo_rankings_disagree_is_flagged_in_table_json_and_plot(
+        project, project_dir, tmp_path):
+    # the case: cells (and every step) in Inner Mongolia; NMC811 ~1 % below LFP statically, yet
+    # higher in most paired draws (its raw materials are wider: nickel, cobalt)
+    targets = ["battery_pack:chemistry=LFP,region=CN-NM", "battery_pack:chemistry=NMC811,region=CN-NM"]
+    r = _lca(project_dir, "compare", *targets, "--uncertainty", "1000", "--seed", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    tot = [t["total"] for t in doc["targets"]]
+    assert tot[1] < tot[0]  # static: NMC811 lower
+    pairs = np.array(doc["pairs"])
+    assert pairs.shape == (2, 2) and np.allclose(pairs + pairs.T, 1.0) and np.allclose(np.diag(pairs), 0.5)
+    assert pairs[1][0] < 0.5  # Monte Carlo: NMC811 lower in fewer than half of the draws
+    assert doc["disagreements"] == [[0, 1]]
+    assert doc["targets"][1]["uncertainty"]["p_lower"] == pytest.approx(pairs[1][0])  # against the first
+    # pairs recomputed independently from the samples of the Python API (same seed: the same draws)
+    cmp = project.compare([cli.parse_target(t) for t in targets], uncertainty=1000, seed=1)
+    s = cmp.samples
+    assert pairs[0][1] == pytest.approx(np.mean(s[0] < s[1]) + 0.5 * np.mean(s[0] == s[1]))
+    # the table flags it
+    text = cmp.summary()
+    assert "rankings disagree" in text and "P(row < column)" in text and " !" in text
+    # the plot is the interval plot, flagged in red with a legend entry (pixels of the flag colour)
+    png = cmp.plot(tmp_path / "c.png")
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(png)
+    red = (np.abs(img[..., 0] - 0xC0 / 255) < 0.02) & (np.abs(img[..., 1] - 0x39 / 255) < 0.02)
+    assert red.sum() > 200
+    # a pair that agrees has no disagreement
+    ok = project.compare([battery_pack("LFP", 60.0, region="CN-SC"), battery_pack("LFP", 60.0, region="CN-NM")],
+                         uncertainty=300, seed=2)
+    assert ok.disagreements() == [] and ok.pairs()[0][1] > 0.9 and "rankings disagree" not in ok.summary()
+
+
+def test_three_targets_pairs_matrix_is_complete(project):
+    cmp = project.compare([battery_pack("LFP", 60.0), battery_pack("NMC811", 60.0),
+                           battery_pack("SIB-NMMT", 60.0)], uncertainty=200, seed=5)
+    p = np.array(cmp.pairs())
+    assert p.shape == (3, 3) and np.allclose(p + p.T, 1.0)
+    for i, j in cmp.disagreements():
+        tot = list(cmp.frame["total"])
+        assert (tot[i] < tot[j]) != (p[i][j] > 0.5)

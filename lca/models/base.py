@@ -256,6 +256,7 @@ class Model:
     """Base class of product models (see module docstring)."""
 
     name: str = "model"
+    product_title: str = "product"  # named in chart titles
     unit: str = "unit"
     default_amount: float = 1.0
     parameter_file: str | None = None  # ``inventories/parameters/<parameter_file>.toml``

@@ -93,6 +93,7 @@ class BatteryPack(Model):
     """A parameterized traction battery pack (see module docstring)."""
 
     name = "battery_pack"
+    product_title = "Traction battery pack"
     unit = "kilowatt hour"
     parameter_file = "battery"
 

@@ -35,6 +35,7 @@ class PVModule(Model):
     """A mono-Si PV module model, per kWp (see module docstring)."""
 
     name = "pv_module"
+    product_title = "PV module"
     unit = "kilowatt peak"
     default_amount = 1.0
     parameter_file = "pv"

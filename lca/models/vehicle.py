@@ -39,6 +39,7 @@ class Vehicle(Model):
     """A passenger car model, per vehicle (see module docstring)."""
 
     name = "vehicle"
+    product_title = "Passenger car"
     unit = "unit"
     default_amount = 1.0
     parameter_file = "vehicle"

@@ -47,21 +47,42 @@ def histogram(dist, path: Path) -> Path:
         return _save(fig, path)
 
 
-def intervals(labels, static, p5, p50, p95, score_unit: str, title: str, path: Path) -> Path:
-    """Static value and the 5-95 % interval with the median, one row per target (comparisons)."""
-    with _styled(list(labels) + [title]):
+def intervals(labels, static, p5, p50, p95, score_unit: str, title: str, path: Path, flags=None,
+              notes=None) -> Path:
+    """Static value and the 5-95 % interval with the median, one row per target (comparisons).
+
+    ``flags``: indices of targets whose static and Monte Carlo rankings differ against another target
+    (drawn in red with ``(!)`` and a legend entry); ``notes``: sentences printed under the chart."""
+    flags = set(flags or ())
+    notes = list(notes or ())
+    with _styled(list(labels) + [title] + notes):
         plt = _plt()
-        fig, ax = plt.subplots(figsize=(8, 1.0 + 0.6 * len(labels)))
+        from matplotlib.lines import Line2D
+
+        fig, ax = plt.subplots(figsize=(9, 1.6 + 0.6 * len(labels) + 0.3 * len(notes)))
         y = list(range(len(labels)))[::-1]
         for yi, lo, mid, hi, st in zip(y, p5, p50, p95, static):
-            ax.plot([lo, hi], [yi, yi], color="#1f3b57", linewidth=3)
+            ax.plot([lo, hi], [yi, yi], color="#1f3b57", linewidth=3, solid_capstyle="butt")
             ax.plot([mid], [yi], "o", color="#1f3b57")
-            ax.plot([st], [yi], "D", color="#c0392b", markersize=5)
+            ax.plot([st], [yi], "D", color="#c0392b", markersize=6)
         ax.set_yticks(y)
-        ax.set_yticklabels(labels, fontsize=8)
-        ax.set_xlabel(f"{score_unit} (bar: 5th-95th percentile, dot: median, diamond: static)")
+        ax.set_yticklabels([f"{lbl} (!)" if i in flags else lbl for i, lbl in enumerate(labels)], fontsize=8)
+        for i, tick in enumerate(ax.get_yticklabels()):
+            if i in flags:
+                tick.set_color("#c0392b")
+        ax.set_ylim(-0.7, len(labels) - 0.3)
+        ax.set_xlabel(score_unit)
         ax.set_title(title, fontsize=9)
-        fig.tight_layout()
+        handles = [Line2D([], [], color="#1f3b57", linewidth=3, label="Monte Carlo 5th-95th percentile"),
+                   Line2D([], [], color="#1f3b57", marker="o", linestyle="none", label="Monte Carlo median"),
+                   Line2D([], [], color="#c0392b", marker="D", linestyle="none", label="static value")]
+        if flags:
+            handles.append(Line2D([], [], color="#c0392b", marker="$!$", linestyle="none", markersize=9,
+                                  label="(!) static and Monte Carlo rankings differ"))
+        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        if notes:
+            fig.text(0.01, 0.01, "\n".join(notes), fontsize=7, color="#c0392b", va="bottom", wrap=True)
+        fig.tight_layout(rect=(0, 0.06 * bool(notes) + 0.025 * max(0, len(notes) - 1), 1, 1))
         return _save(fig, path)
 
 
