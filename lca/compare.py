@@ -326,7 +326,7 @@ def compare(project, targets, method="GWP100", amounts=None, uncertainty: int | 
     amounts = [1.0 if a is None else a for a in amounts]  # one amount rule: 1 reference unit unless given
     fps = [project.footprint(t, amount=a, method=method) for t, a in zip(targets, amounts)]
     labels = labels_of(targets, fps)
-    warnings = []
+    warnings = [f"{lbl}: {w}" for lbl, t in zip(labels, targets) for w in getattr(t, "warnings", [])]
     unit_set = {str(fp.unit) for fp in fps}
     if len(unit_set) > 1:
         listing = "; ".join(f"{lbl}: {fp.amount:g} {fp.unit}" for lbl, fp in zip(labels, fps))

@@ -139,3 +139,84 @@ def test_three_targets_pairs_matrix_is_complete(project):
     for i, j in cmp.disagreements():
         tot = list(cmp.frame["total"])
         assert (tot[i] < tot[j]) != (p[i][j] > 0.5)
+
+
+# -- 3. every lever settable -----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["battery_pack", "vehicle", "pv_module"])
+def test_every_parameter_lca_model_lists_is_accepted_by_set_or_listed_as_fixed_with_its_reason(project_dir, name):
+    r = _lca(project_dir, "model", name, "--json")
+    assert r.returncode == 0, r.stderr
+    facts = json.loads(r.stdout)[name]
+    fixed = facts["fixed"]
+    assert all(len(why) > 10 for why in fixed.values())
+    for k, e in facts["parameters"].items():
+        if k in fixed:
+            with pytest.raises(Exception, match="unknown parameter"):
+                get_model(name, **{k: e["value"]})
+            continue
+        v = e["value"]
+        new = v * 1.05 if isinstance(v, float) and 0 < v * 1.05 <= 1 or (isinstance(v, float) and v > 1) else v
+        m = get_model(name, **{k: new})  # accepted ...
+        assert m.parameter_entries()[k]["value"] == pytest.approx(new)  # ... and taken
+        assert not m.parameter_entries()[k]["sampled"]  # a value you set is known
+    for k, c in facts["choices"].items():
+        assert c["value"] in c["values"] or c["value"] is None
+        for v in c["values"][:3]:
+            get_model(name, **{k: v})
+    if name == "battery_pack":
+        assert facts["choices"]["region"]["labels"]["CN-SC"] == "四川 Sichuan"
+        r = _lca(project_dir, "model", name)
+        assert "CN-SC 四川 Sichuan" in r.stdout and "casing" in r.stdout
+
+
+def test_a_set_lever_changes_the_footprint_by_the_amount_computed_by_hand(project):
+    # PV frame aluminium: one kg/m2 more adds (1 / efficiency) m2/kWp x 1 kg/m2 x the aluminium factor per kWp
+    base, more = pv_module(), pv_module(aluminium_kg_per_m2=3.125)
+    scores = project.footprints()
+    d = project.footprint(more).total - project.footprint(base).total
+    assert d == pytest.approx(1.0 / 0.22 * float(scores["background:aluminium-wrought"]), rel=1e-4)
+    # recycled frame aluminium: the share moves from primary to recycled
+    rec = pv_module(recycled_al_frame=1.0)
+    d = project.footprint(rec).total - project.footprint(base).total
+    al = float(scores["background:aluminium-wrought"]) - float(scores["background:aluminium-recycled"])
+    assert d == pytest.approx(-2.125 / 0.22 * al, rel=1e-4)
+    # vehicle assembly electricity (Sobol's top driver) is settable
+    v0, v1 = vehicle(), vehicle(electricity_kwh=2000.0)
+    d = project.footprint(v1).total - project.footprint(v0).total
+    assert d == pytest.approx(1000.0 * float(scores["background:electricity-cn"]), rel=1e-4)
+    # glider aluminium recycled: 1350 kg x 0.08 kg Al/kg
+    g = vehicle(recycled_al_glider=1.0)
+    d = project.footprint(g).total - project.footprint(v0).total
+    assert d == pytest.approx(-1350.0 * 0.08 * al, rel=1e-3)
+
+
+def test_steel_casing_has_its_own_sourced_mass_and_casing_mass_is_a_parameter(project):
+    al, st = battery_pack("LFP", 60.0), battery_pack("LFP", 60.0, casing="steel")
+    assert st.casing_kg_per_kwh == pytest.approx(2.0 * al.casing_kg_per_kwh)
+    assert st.pack_kg_per_kwh == pytest.approx(al.pack_kg_per_kwh + al.casing_kg_per_kwh)
+    scores = project.footprints()
+    d = project.footprint(st).total - project.footprint(al).total
+    expect = st.casing_kg_per_kwh * float(scores["background:steel-sheet"]) \
+        - al.casing_kg_per_kwh * float(scores["background:aluminium-wrought"])
+    assert d == pytest.approx(expect, rel=1e-4)
+    light = battery_pack("LFP", 60.0, casing="steel", casing_kg_per_kwh=0.5)
+    assert light.casing_kg_per_kwh == 0.5 and "set by the user" in light.parameter_entries()["casing_kg_per_kwh"][
+        "source"]
+
+
+def test_physical_ranges_refuse_the_impossible_and_warn_on_the_implausible(project, project_dir):
+    from lca import InputError
+
+    with pytest.raises(InputError, match="physically impossible.*Richter"):
+        pv_module(efficiency=0.9)
+    r = _lca(project_dir, "footprint", "--model", "pv_module", "--set", "efficiency=0.9")
+    assert r.returncode == 2 and "0.294" in r.stderr
+    assert pv_module(efficiency=0.22).warnings == []
+    car = vehicle(battery={"capacity_kwh": 500.0})
+    assert any("implausible" in w and "medium" in w for w in car.warnings)
+    fp = project.footprint(car)
+    assert fp.extras["warnings"] == car.warnings
+    big = battery_pack("LFP", 10_000.0)
+    assert big.warnings and "capacity_kwh=10000" in big.warnings[0]
+    cmp = project.compare([battery_pack("LFP", 60.0), big])
+    assert any("capacity_kwh=10000" in w for w in cmp.warnings)

@@ -102,7 +102,8 @@ def _print_models(names, settings, args, detail: bool) -> int:
     table = {}
     for name in names:
         m = _models.get_model(name, **settings)
-        table[name] = {"unit": m.unit, "parameters": m.parameter_entries()}
+        table[name] = {"unit": m.unit, "parameters": m.parameter_entries(), "choices": m.choices(),
+                       "fixed": m.fixed()}
     if args.json:
         out(dumps(table))
         return 0
@@ -113,10 +114,23 @@ def _print_models(names, settings, args, detail: bool) -> int:
             kind = d.get("type", "-")
             rng = (f"[{d['min']:g}, {d['max']:g}]" if "min" in d and "max" in d else
                    f"gsd {d['gsd']:g}" if "gsd" in d else f"sd {d['sd']:g}" if "sd" in d else "")
-            flag = "" if e["sampled"] else " (not sampled)"
+            flag = ("" if e["sampled"] else " (not sampled)") + (
+                f" (not settable: {facts['fixed'][k]})" if k in facts["fixed"] else "")
             out(f"  {k:<26} {e['value']!s:>10} {str(e['unit'])[:34]:<34} {kind} {rng}{flag}")
             if detail:
                 out(f"      source: {e['source']}")
                 if d.get("source"):
                     out(f"      distribution: {d['source']}")
+        out("  categorical (--set NAME=VALUE, one of the values):")
+        shown: dict = {}  # values list -> the first parameter that listed it
+        for k, c in facts["choices"].items():
+            labels = c.get("labels", {})
+            key = repr(c["values"])
+            if key in shown:
+                text = f"as {shown[key]}"
+            else:
+                shown[key] = k
+                text = ", ".join(f"{v} {labels.get(v, '')}".strip() if len(str(labels.get(v, ""))) <= 30 else str(v)
+                                 for v in c["values"])
+            out(f"  {k:<26} {c['value']!s:>10}  values: {text}")
     return 0

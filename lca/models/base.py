@@ -94,6 +94,48 @@ def check_region(name: str, val, grids: dict | None = None) -> str:
     return loc
 
 
+@lru_cache(maxsize=1)
+def region_names() -> dict[str, str]:
+    """Region code -> ``中文 English`` names from inventories/vocabulary/regions.csv (``CN-SC`` -> ``四川 Sichuan``)."""
+    from .. import vocabulary
+
+    return {r["code"]: " ".join(x for x in (r.get("name_zh") or "", r.get("name_en") or "") if x)
+            for r in vocabulary.table("regions")}
+
+
+def check_limit(name: str, x, limit: dict | None, warnings: list) -> None:
+    """Refuse a value outside ``limit["hard"]`` (physically impossible), warn outside ``limit["plausible"]``.
+
+    ``limit``: a ``[limits.NAME]`` table of a parameter file (``hard``, ``plausible``: [lo, hi], ``unit``,
+    ``source``); values that are sample arrays are not checked (their distributions are in range)."""
+    if not limit or isinstance(x, np.ndarray):
+        return
+    unit = limit.get("unit", "")
+    lo, hi = limit.get("hard", (None, None))
+    if (lo is not None and x < lo) or (hi is not None and x > hi):
+        raise InputError(f"parameter {name}={x:g} is physically impossible: outside [{lo}, {hi}] {unit} "
+                         f"({limit.get('hard_source', limit.get('source', ''))})")
+    lo, hi = limit.get("plausible", (None, None))
+    if (lo is not None and x < lo) or (hi is not None and x > hi):
+        warnings.append(f"{name}={x:g} {unit} is implausible: outside the range [{lo}, {hi}] of "
+                        f"{limit.get('source', 'the parameter file')}; the model scales linearly beyond it")
+
+
+def split_recycled(rows: list[dict], primary: str, recycled: str, share, param: str) -> list[dict]:
+    """``rows`` with each ``bg:primary`` row split into ``1 - share`` primary and ``share`` ``bg:recycled``."""
+    if not isinstance(share, np.ndarray) and share == 0:
+        return rows
+    out = []
+    for row in rows:
+        if row["input"] != "bg:" + primary:
+            out.append(row)
+            continue
+        out.append(dict(row, amount=row["amount"] * (1 - share), source=f"{row.get('source', '')}; x (1 - {param})"))
+        out.append(dict(row, input="bg:" + recycled, amount=row["amount"] * share,
+                        source=f"{row.get('source', '')}; x {param} (recycled)"))
+    return out
+
+
 def check_unknown(model: str, given: dict, known) -> None:
     extra = sorted(set(given) - set(known))
     if extra:
@@ -263,6 +305,7 @@ class Model:
 
     def __init__(self, _version: str | None = None):
         self.params: dict = {}
+        self.warnings: list[str] = []  # implausible settings (lca.models.base.check_limit)
         self._project = None
         self._cached: list[dict] | None = None
         # the data a model is built from, read once per instance: the inventories version (a stat of
@@ -357,6 +400,31 @@ class Model:
                         e["input"] = (BIOSPHERE_DB, biosphere_codes[e["flow_alias"]])
             out.append(d)
         return out
+
+    # -- levers: every listed parameter settable, categorical ones with their values ---------------
+    def choices(self) -> dict[str, dict]:
+        """Categorical parameters: name -> ``{value, values, labels}``; every region parameter lists the
+        background's grid regions with their Chinese and English names (``CN-SC 四川 Sichuan``)."""
+        grids = sorted(self.bg.grids)
+        names = region_names()
+        out = {}
+        for k, v in self.params.items():
+            if k.endswith("region") or k == "use_grid":
+                out[k] = {"value": v, "values": grids, "labels": {g: names.get(g, "") for g in grids}}
+        return out
+
+    def fixed(self) -> dict[str, str]:
+        """Parameters listed by ``lca model`` that cannot be set: name -> the reason."""
+        return {}
+
+    def setting(self, params: dict, name: str, entry, lo: float | None = 0.0, hi: float | None = None,
+                lo_open: bool = False) -> float:
+        """Parameter ``name``: the user's value from ``params`` (checked against [lo, hi] and the parameter
+        file's ``[limits.NAME]``), else the entry's value."""
+        x = check_number(name, params[name], lo, hi, str(entry.get("unit", "")) if isinstance(entry, dict) else "",
+                         lo_open=lo_open) if name in params else float(value(entry))
+        check_limit(name, x, self.data.get("limits", {}).get(name), self.warnings)
+        return x
 
     def basis(self, amount: float = 1.0) -> str:
         """The amount a result of this model is for, in words (:func:`basis`)."""
