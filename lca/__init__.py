@@ -6,6 +6,7 @@ register their derived databases and queries with it (:mod:`lca.hooks`).
 """
 from . import compare as _compare  # noqa: F401  (registers Project.compare)
 from . import sensitivity as _sensitivity  # noqa: F401  (registers Project.sensitivity)
+from . import sweep as _sweep  # noqa: F401  (registers Project.sweep)
 from . import uncertainty as _uncertainty  # noqa: F401  (registers Project.uncertainty)
 from . import models, supply, units
 from .compare import Comparison

@@ -156,6 +156,18 @@ class Comparison:
     def to_json(self, indent: int | None = None) -> str:
         return dumps(self.to_dict(), indent=indent)
 
+    def to_csv(self, path) -> Path:
+        """The table (one row per target, full column names) as CSV (:mod:`lca.report.comparison_export`)."""
+        from .report import comparison_export
+
+        return comparison_export.write_csv(self, Path(path))
+
+    def to_excel(self, path) -> Path:
+        """The table, the pairwise probabilities and the disagreements as an .xlsx workbook."""
+        from .report import comparison_export
+
+        return comparison_export.write_excel(self, Path(path))
+
     def summary(self) -> str:
         lines = [f"comparison ({' | '.join(self.method)}), {self.score_unit}:"]
         w = max(len(lbl) for lbl in self.labels)
@@ -166,6 +178,13 @@ class Comparison:
             ratio = "" if pd.isna(r["ratio_to_first"]) else f"{r['ratio_to_first']:.3f}"
             lines.append(f"  {label:<{w}}  {r['basis']:<{bw}} {str(fp.unit):<16} {r['total']:>12.5g} "
                          f"{r['per_unit']:>11.5g} {r['difference_to_first']:>+11.4g} {ratio:>7}")
+        extra_cols = [c for c in UNIT_EXTRAS.values() if c in self.frame.columns]
+        if extra_cols:
+            lines.append("  in other units:")
+            cw = [max(12, len(lbl)) + 2 for lbl in self.labels]
+            lines.append(f"    {'':<30}" + "".join(f"{lbl:>{c}}" for lbl, c in zip(self.labels, cw)))
+            for col in extra_cols:
+                lines.append(f"    {col:<30}" + "".join(f"{v:>{c}.5g}" for v, c in zip(self.frame[col], cw)))
         if self.stages:
             lines.append("  by stage:")
             cw = [max(12, len(lbl)) + 2 for lbl in self.labels]  # full column names
@@ -264,6 +283,11 @@ class Comparison:
         return path
 
 
+# other reference units a model reports in its extras, shown as columns of the table (extras key -> column)
+UNIT_EXTRAS = {"per_pack": "per pack", "per_kg_pack": "per kg pack", "per_m2": "per m2", "per_module": "per module",
+               "per_kwh_generated": "per kWh generated"}
+
+
 # parameters that name a design in every model (shown in labels when they differ, even if not set by name)
 DESIGN_KEYS = ("chemistry", "capacity_kwh", "region", "technology", "construction", "powertrain", "size")
 
@@ -349,6 +373,10 @@ def compare(project, targets, method="GWP100", amounts=None, uncertainty: int | 
                "per_unit": fp.total / fp.amount if fp.amount else float("nan"),
                "difference_to_first": fp.total - first,
                "ratio_to_first": fp.total / first if first else float("nan")}
+        for key, col in UNIT_EXTRAS.items():
+            if any(isinstance(f.extras, dict) and key in f.extras for f in fps):
+                v = fp.extras.get(key) if isinstance(fp.extras, dict) else None
+                row[col] = float(v) if isinstance(v, (int, float)) else float("nan")
         for s in stage_names:
             row[f"stage: {s}"] = float(fp.by_stage.get(s, 0.0))
         rows.append(row)

@@ -573,7 +573,8 @@ class Project:
         Parameters
         ----------
         targets : iterable
-            Targets as for :meth:`footprint`; models count with their default amount.
+            Targets as for :meth:`footprint`; each counts 1 unit of its reference product unless
+            ``amounts`` says otherwise (one amount rule: a battery pack per kWh).
         method : str or tuple, default ``"GWP100"``
         **options
             ``amounts`` (per-target amounts [unit of each]), ``uncertainty`` (Monte Carlo samples),
@@ -617,6 +618,16 @@ class Project:
         lca.sensitivity.Sensitivity
         """
         return hooks.query("sensitivity")(self, target, **options)
+
+    @_snapshot
+    def sweep(self, name: str, settings: dict | None, parameter: str, values, **options):
+        """Model ``name``'s footprint over ``values`` of one parameter (:func:`lca.sweep.sweep`).
+
+        Returns
+        -------
+        lca.sweep.Sweep
+        """
+        return hooks.query("sweep")(self, name, settings, parameter, values, **options)
 
 
 def _version(dist: str = "green-lca", unknown: str = "0+unknown") -> str:

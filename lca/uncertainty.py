@@ -481,8 +481,12 @@ def _flow_cfs(project, c: np.ndarray) -> dict[str, float]:
 
 
 def make_job(project, targets, amounts, n: int, seed: int, method="GWP100", background: bool = True,
-             foreground: bool = True, rows: bool = True, only=None, dists=None) -> tuple[Job, list]:
-    """A :class:`Job` for ``targets`` (models, activity refs, supplier products) and their amounts."""
+             foreground: bool = True, rows: bool = True, only=None, dists=None,
+             write_models: bool = True) -> tuple[Job, list]:
+    """A :class:`Job` for ``targets`` (models, activity refs, supplier products) and their amounts.
+
+    ``write_models=False``: models are evaluated from their own datasets without being written into the
+    ``models`` database (their refs are None; :mod:`lca.sweep` samples many variants of one model)."""
     n = int(n)
     if not 1 <= n <= MAX_SAMPLES:
         raise InputError(f"n={n}: give a number of samples between 1 and {MAX_SAMPLES}")
@@ -494,9 +498,12 @@ def make_job(project, targets, amounts, n: int, seed: int, method="GWP100", back
     m = project.method(method)
     refs, cols, kinds = [], [], []
     for t in targets:
+        kinds.append(hasattr(t, "sampled_build"))
+        if kinds[-1] and not write_models:
+            refs.append(None)
+            continue
         node_id, ref = project.resolve_target(t)  # writes a model's datasets on first use
         refs.append(ref)
-        kinds.append(hasattr(t, "sampled_build"))
     calc = project.calc
     system = calc.system()
     nodes = calc.nodes()

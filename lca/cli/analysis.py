@@ -12,6 +12,8 @@ def register(sub) -> None:
     s.add_argument("--method", default="GWP100")
     s.add_argument("--json", action="store_true")
     s.add_argument("--plot", metavar="OUT.png")
+    s.add_argument("--excel", metavar="OUT.xlsx", help="the table (and pairs with --uncertainty) as a workbook")
+    s.add_argument("--csv", metavar="OUT.csv", help="the table as CSV")
     s.add_argument("--uncertainty", type=int, metavar="N", help="paired Monte Carlo with N samples")
     s.add_argument("--seed", type=int)
     s.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT")
@@ -57,6 +59,10 @@ def compare(args) -> int:
                                 units="warn" if args.allow_different_units else "refuse")
     if args.plot:
         cmp.plot(args.plot)
+    if args.excel:
+        cmp.to_excel(args.excel)
+    if args.csv:
+        cmp.to_csv(args.csv)
     out(dumps(cmp.to_dict()) if args.json else cmp.summary())
     return 0
 

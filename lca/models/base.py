@@ -104,21 +104,25 @@ def region_names() -> dict[str, str]:
 
 
 def check_limit(name: str, x, limit: dict | None, warnings: list) -> None:
-    """Refuse a value outside ``limit["hard"]`` (physically impossible), warn outside ``limit["plausible"]``.
+    """Refuse a value outside ``hard_min``/``hard_max`` (physically impossible), warn outside
+    ``plausible_min``/``plausible_max``.
 
-    ``limit``: a ``[limits.NAME]`` table of a parameter file (``hard``, ``plausible``: [lo, hi], ``unit``,
-    ``source``); values that are sample arrays are not checked (their distributions are in range)."""
+    ``limit``: a ``[limits.NAME]`` table of a parameter file (each bound a ``{value, unit, source}``
+    entry); values that are sample arrays are not checked (their distributions are in range)."""
     if not limit or isinstance(x, np.ndarray):
         return
-    unit = limit.get("unit", "")
-    lo, hi = limit.get("hard", (None, None))
-    if (lo is not None and x < lo) or (hi is not None and x > hi):
-        raise InputError(f"parameter {name}={x:g} is physically impossible: outside [{lo}, {hi}] {unit} "
-                         f"({limit.get('hard_source', limit.get('source', ''))})")
-    lo, hi = limit.get("plausible", (None, None))
-    if (lo is not None and x < lo) or (hi is not None and x > hi):
-        warnings.append(f"{name}={x:g} {unit} is implausible: outside the range [{lo}, {hi}] of "
-                        f"{limit.get('source', 'the parameter file')}; the model scales linearly beyond it")
+    for kind in ("hard", "plausible"):
+        lo, hi = limit.get(f"{kind}_min"), limit.get(f"{kind}_max")
+        low = lo is not None and x < value(lo)
+        high = hi is not None and x > value(hi)
+        if not (low or high):
+            continue
+        bound = lo if low else hi
+        rng = f"[{value(lo) if lo else '-inf'}, {value(hi) if hi else 'inf'}] {bound.get('unit', '')}".rstrip()
+        if kind == "hard":
+            raise InputError(f"parameter {name}={x:g} is physically impossible: outside {rng} ({bound['source']})")
+        warnings.append(f"{name}={x:g} is implausible: outside {rng} ({bound['source']}); the model scales "
+                        "linearly beyond it")
 
 
 def split_recycled(rows: list[dict], primary: str, recycled: str, share, param: str) -> list[dict]:

@@ -101,3 +101,23 @@ def tornado(names, first, total, title: str, path: Path) -> Path:
         ax.legend(fontsize=8)
         fig.tight_layout()
         return _save(fig, path)
+
+
+def sweep_line(parameter: str, values, totals, band, ylabel: str, title: str, path: Path) -> Path:
+    """A sweep: the static total against the parameter, with the Monte Carlo median and 5-95 % band if given."""
+    with _styled([parameter, ylabel, title]):
+        plt = _plt()
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        if band is not None:
+            p5, p50, p95 = band
+            ax.fill_between(values, p5, p95, color="#7aa6c2", alpha=0.45, linewidth=0,
+                            label="Monte Carlo 5th-95th percentile")
+            ax.plot(values, p50, color="#1f3b57", linestyle="--", linewidth=1.2, label="Monte Carlo median")
+        ax.plot(values, totals, color="#c0392b", marker="o", markersize=3, linewidth=1.6, label="static value")
+        ax.set_xlabel(parameter)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        return _save(fig, path)
