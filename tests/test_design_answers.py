@@ -220,3 +220,69 @@ def test_physical_ranges_refuse_the_impossible_and_warn_on_the_implausible(proje
     assert big.warnings and "capacity_kwh=10000" in big.warnings[0]
     cmp = project.compare([battery_pack("LFP", 60.0), big])
     assert any("capacity_kwh=10000" in w for w in cmp.warnings)
+
+
+# -- 4. lca sweep, compare --excel/--csv ------------------------------------------------------------------
+def test_sweep_points_are_the_footprints_of_the_same_settings(project, project_dir, tmp_path):
+    from lca.sweep import parse_range
+
+    assert parse_range("efficiency=0.20:0.24:0.01") == ("efficiency", [0.2, 0.21, 0.22, 0.23, 0.24])
+    for bad in ("efficiency", "efficiency=0.2:0.1:0.01", "x=1:2:0", "x=a:b:c"):
+        with pytest.raises(Exception, match="--vary"):
+            parse_range(bad)
+    r = _lca(project_dir, "sweep", "--model", "pv_module", "--set", "technology=TOPCon", "--vary",
+             "efficiency=0.20:0.24:0.02", "--json", "--plot", str(tmp_path / "s.png"))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [p["efficiency"] for p in doc["points"]] == [0.2, 0.22, 0.24] and doc["basis"] == "per kWp"
+    for p in doc["points"]:
+        fp = project.footprint(pv_module(technology="TOPCon", efficiency=p["efficiency"]))
+        assert p["total"] == pytest.approx(fp.total, rel=1e-5)  # one amount rule, float32 matrices
+        assert sum(p["by_stage"].values()) == pytest.approx(p["total"], rel=1e-9)
+        for s, v in fp.by_stage.items():
+            assert p["by_stage"].get(s, 0.0) == pytest.approx(v, rel=1e-4, abs=1e-6)
+    assert (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
+    # battery per kWh unless --amount; the whole pack with --amount = capacity
+    r = _lca(project_dir, "sweep", "--model", "battery_pack", "--set", "capacity_kwh=75", "--vary",
+             "cell_energy=30:40:10", "--amount", "75", "--csv")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].startswith("cell_energy,total [kg CO2-Eq per pack (75 kWh)]") and len(lines) == 3
+    fp = project.footprint(battery_pack(capacity_kwh=75, cell_energy=40.0), amount=75)
+    assert float(lines[2].split(",")[1]) == pytest.approx(fp.total, rel=1e-5)
+    # a point the model refuses is named
+    r = _lca(project_dir, "sweep", "--model", "pv_module", "--vary", "efficiency=0.25:0.35:0.05")
+    assert r.returncode == 2 and "efficiency=0.3" in r.stderr and "impossible" in r.stderr
+    r = _lca(project_dir, "sweep", "--model", "pv_module", "--vary", "bogus=1:2:1")
+    assert r.returncode == 2 and "not a numeric parameter" in r.stderr
+
+
+def test_sweep_with_uncertainty_bands_paired_across_points(project):
+    res = project.sweep("battery_pack", {"chemistry": "LFP"}, "cell_energy", [20.0, 40.0, 55.0], uncertainty=200,
+                        seed=3)
+    b = res.bands()
+    assert all(b["p5"] < res.totals) and all(res.totals < b["p95"])
+    # common random numbers: every draw rises with the cell energy (the same draws at every point)
+    assert np.all(np.diff(res.samples, axis=0) > 0)
+    d = res.to_dict()
+    assert d["uncertainty"]["n"] == 200 and set(d["points"][0]) >= {"cell_energy", "total", "p5", "p50", "p95"}
+
+
+def test_compare_exports_to_csv_and_excel_with_pairs(project, project_dir, tmp_path):
+    import csv
+
+    import openpyxl
+
+    r = _lca(project_dir, "compare", "pv_module:technology=PERC", "pv_module:technology=TOPCon",
+             "--uncertainty", "200", "--seed", "1", "--csv", str(tmp_path / "c.csv"), "--excel",
+             str(tmp_path / "c.xlsx"))
+    assert r.returncode == 0, r.stderr
+    assert "per m2" in r.stdout and "per module" in r.stdout
+    rows = list(csv.reader(open(tmp_path / "c.csv", encoding="utf-8-sig")))
+    head = rows[0]
+    assert head[:2] == ["target", "basis"] and "per m2 [kg CO2-Eq]" in head and "P(lower than the first)" in head
+    assert [r[0] for r in rows[1:]] == ["technology=PERC", "technology=TOPCon"]
+    wb = openpyxl.load_workbook(tmp_path / "c.xlsx")
+    assert wb.sheetnames == ["comparison", "pairs", "notes"]
+    p = [[c.value for c in row][1:] for row in wb["pairs"].iter_rows(min_row=3)]
+    assert p[0][1] + p[1][0] == pytest.approx(1.0)
