@@ -286,3 +286,36 @@ def test_compare_exports_to_csv_and_excel_with_pairs(project, project_dir, tmp_p
     assert wb.sheetnames == ["comparison", "pairs", "notes"]
     p = [[c.value for c in row][1:] for row in wb["pairs"].iter_rows(min_row=3)]
     assert p[0][1] + p[1][0] == pytest.approx(1.0)
+
+
+# -- 5. sensitivity over what matters -----------------------------------------------------------------------
+def test_sensitivity_ranks_background_groups_beside_parameters_with_a_tornado_in_kg(project, project_dir):
+    from lca import distributions
+
+    model = battery_pack("LFP", 60.0, region="CN-NM")
+    s = project.sensitivity(model, n=64, seed=2)
+    d = s.to_dict()
+    kinds = {r["parameter"]: r["kind"] for r in d["parameters"]}
+    grid = [k for k, v in kinds.items() if v == "background factor" and "electricity-cn-nm" in k]
+    assert grid and "cell manufacturing" in grid[0]  # the grid, named with the steps that draw from it
+    assert any(k == "background: graphite-synthetic" for k in kinds)
+    assert "background factors in groups" in d["scope"] and "not carried" in d["scope"]
+    t = {r["parameter"]: r for r in d["tornado"]}
+    # a model parameter's swing: the footprints at its 5th and 95th percentiles, computed independently
+    e = model.parameter_entries()["cell_energy"]
+    lo, hi = distributions.ppf(e["dist"], e["value"], np.array([0.05, 0.95]))
+    static = project.footprint(model).total
+    assert t["cell_energy"]["low"] == pytest.approx(project.footprint(
+        battery_pack("LFP", 60.0, region="CN-NM", cell_energy=float(lo))).total - static, rel=1e-3)
+    assert t["cell_energy"]["high"] == pytest.approx(project.footprint(
+        battery_pack("LFP", 60.0, region="CN-NM", cell_energy=float(hi))).total - static, rel=1e-3)
+    # a background factor's swing: its contribution x (ratio - 1)
+    scores = project.footprints()
+    contrib = sum(q * float(scores["background:" + inp]) for _, inp, q, _ in model.background_inputs()
+                  if inp == "graphite-synthetic")
+    g = t["background: graphite-synthetic"]
+    assert g["high"] > 0 > g["low"] and g["swing"] < contrib
+    assert d["tornado"][0]["swing"] >= d["tornado"][-1]["swing"]
+    assert "one at a time" in s.summary() and "covers:" in s.summary()
+    s0 = project.sensitivity(model, n=64, seed=2, background=False)
+    assert all(r["kind"] == "model parameter" for r in s0.ranked()) and "static" in s0.extra["scope"]

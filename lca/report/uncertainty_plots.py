@@ -121,3 +121,31 @@ def sweep_line(parameter: str, values, totals, band, ylabel: str, title: str, pa
         ax.legend(fontsize=8)
         fig.tight_layout()
         return _save(fig, path)
+
+
+def sensitivity_panels(names, first, total, t_names, low, high, unit: str, title: str, path: Path) -> Path:
+    """Sobol indices (share of the variance) beside a one-at-a-time tornado of swings [score unit]."""
+    with _styled(list(names) + list(t_names) + [title, unit]):
+        plt = _plt()
+        k = max(len(names), len(t_names))
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 1.6 + 0.38 * k))
+        y = list(range(len(names)))[::-1]
+        a1.barh([v + 0.2 for v in y], total, height=0.4, color="#7aa6c2", label="total (ST)")
+        a1.barh([v - 0.2 for v in y], first, height=0.4, color="#1f3b57", label="first order (S1)")
+        a1.set_yticks(y)
+        a1.set_yticklabels(names, fontsize=8)
+        a1.set_xlabel("share of the variance")
+        a1.set_title("Sobol indices", fontsize=9)
+        a1.legend(fontsize=8, loc="lower right")
+        y2 = list(range(len(t_names)))[::-1]
+        a2.barh(y2, low, color="#2e86c1", label="at the 5th percentile")
+        a2.barh(y2, high, color="#c0392b", label="at the 95th percentile")
+        a2.axvline(0, color="black", linewidth=0.8)
+        a2.set_yticks(y2)
+        a2.set_yticklabels(t_names, fontsize=8)
+        a2.set_xlabel(f"change of the footprint [{unit}]")
+        a2.set_title("one at a time (the others at their values)", fontsize=9)
+        a2.legend(fontsize=8, loc="lower right")
+        fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
+        return _save(fig, path)
