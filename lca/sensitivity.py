@@ -138,7 +138,7 @@ def background_factors(project, target, job, seed: int, amount: float, n_bg: int
     z0 = job.bg.scores(seed, 0, 1, False)[:, 0]
     grids = set(job_grids(target))
     contrib: dict[str, float] = {}
-    stage_of = {d["code"]: d.get("stage", "") for d in target._all()[0]}
+    stage_of = {d["code"]: d.get("stage", "") for d in target.product_system()[0]}
     stages: dict[str, list] = {}
     for code, inp, qty, _label in target.background_inputs():
         if inp.startswith("bio:") or inp not in mt.bg_local:

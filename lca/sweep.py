@@ -139,17 +139,17 @@ class Sweep:
 
 def _static_scores(project, method) -> tuple[dict, dict]:
     """Background scores per unit (one adjoint solve) and characterization factors of the flow aliases."""
-    from .models.base import _flow_cfs
+    from .models.base import flow_cfs
 
     series = project.footprints(method=method, database=inventory.BACKGROUND_DB)
     prefix = inventory.BACKGROUND_DB + ":"
     scores = {ref[len(prefix):]: float(v) for ref, v in series.items()}
-    return scores, _flow_cfs(project, method)
+    return scores, flow_cfs(project, method)
 
 
 def evaluate(model, scores: dict, cfs: dict, amount: float = 1.0) -> tuple[float, dict]:
     """(total, {stage: score}) of ``amount`` units of ``model`` from background ``scores`` and flow ``cfs``."""
-    stage_of = {d["code"]: d.get("stage", "") for d in model._all()[0]}
+    stage_of = {d["code"]: d.get("stage", "") for d in model.product_system()[0]}
     by_stage: dict[str, float] = {}
     for code, inp, qty, _ in model.background_inputs():
         s = qty * (cfs.get(inp[4:], 0.0) if inp.startswith("bio:") else scores[inp]) * amount

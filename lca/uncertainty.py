@@ -375,7 +375,7 @@ def _model_params(model) -> dict:
 
 def _bg_codes(model) -> set[str]:
     codes = set()
-    data = model._all()[0] if hasattr(model, "_all") else model._datasets()[0]
+    data = model.product_system()[0] if hasattr(model, "product_system") else model.own_datasets()[0]
     for d in data:
         for e in d["exchanges"]:
             if e["type"] == "technosphere" and e["input"][0] == inventory.BACKGROUND_DB:

@@ -231,12 +231,8 @@ def test_every_module_names_its_concept():
 
 # "module: attribute" -> the issue that removes this use of another module's private name
 PRIVATE_USES_ALLOWED = {
-    "lca.models.vehicle: self.battery._datasets": "issue 21 / issue 19 item 7 (models receive what they need "
-                                                  "explicitly): the pack's datasets through a public method",
     "lca.uncertainty: m._project": "issue 21 / issue 19 item 7: models without the hidden _project back-reference",
     "lca.uncertainty: s._project": "issue 21 / issue 19 item 7: models without the hidden _project back-reference",
-    "lca.uncertainty: model._all": "issue 21 / issue 19 item 7: a public way to list a model's sub-models",
-    "lca.uncertainty: model._datasets": "issue 21 / issue 19 item 7: a public way to get a model's datasets",
 }
 
 

@@ -37,9 +37,9 @@ def test_every_command_and_api_gives_the_same_number_for_the_same_target_and_set
     indep = 0.0
     for _, inp, amount, _ in model.background_inputs():
         if inp.startswith("bio:"):
-            from lca.models.base import _flow_cfs
+            from lca.models.base import flow_cfs
 
-            cfs = cfs or _flow_cfs(project, project.method("GWP100"))
+            cfs = cfs or flow_cfs(project, project.method("GWP100"))
             indep += amount * cfs.get(inp[4:], 0.0)
         else:
             indep += amount * float(scores[f"background:{inp}"])

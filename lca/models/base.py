@@ -373,7 +373,8 @@ class Model:
         """Other models whose datasets this model's product system uses (name -> model)."""
         return {}
 
-    def _datasets(self) -> tuple[list[dict], str]:
+    def own_datasets(self) -> tuple[list[dict], str]:
+        """The model's own foreground datasets (built once per instance) and the reference code."""
         if self._cached is None:
             b = Builder(self.prefix, self.bg, f"{self.parameter_file or self.name}.toml", rows_sigma=self.rows_sigma)
             ref = self._build(b)
@@ -381,13 +382,13 @@ class Model:
             self._ref = b.code(ref)
         return self._cached, self._ref
 
-    def _all(self) -> tuple[list[dict], str]:
+    def product_system(self) -> tuple[list[dict], str]:
         """Every foreground dataset the model's product system uses (sub-models included), and the reference."""
-        return self._datasets()
+        return self.own_datasets()
 
     @property
     def reference_code(self) -> str:
-        return self._datasets()[1]
+        return self.own_datasets()[1]
 
     @property
     def key(self) -> tuple[str, str]:
@@ -396,7 +397,7 @@ class Model:
     def datasets(self, biosphere_codes: dict | None = None) -> list[dict]:
         """bw2data-ready datasets; biosphere inputs resolved with ``biosphere_codes`` (alias -> code)."""
         out = []
-        for d in self._datasets()[0]:
+        for d in self.own_datasets()[0]:
             d = dict(d, exchanges=[dict(e) for e in d["exchanges"]])
             if biosphere_codes is not None:
                 for e in d["exchanges"]:
@@ -442,7 +443,7 @@ class Model:
     # -- foreground algebra (plain numpy, independent of the engine) ------------------------------
     def supply(self) -> dict[str, float]:
         """Foreground activity code -> amount needed per one reference unit (a small dense solve)."""
-        data, ref = self._all()
+        data, ref = self.product_system()
         codes = [d["code"] for d in data]
         idx = {c: i for i, c in enumerate(codes)}
         A = np.eye(len(codes))
@@ -460,7 +461,7 @@ class Model:
         """(foreground code, background or biosphere input, amount per reference unit, material label)."""
         x = self.supply()
         out = []
-        for d in self._all()[0]:
+        for d in self.product_system()[0]:
             for e in d["exchanges"]:
                 if e["type"] in ("technosphere", "biosphere") and e["input"][0] != MODELS_DB:
                     inp = e["input"][1] if e["type"] == "technosphere" else "bio:" + e["flow_alias"]
@@ -478,7 +479,7 @@ class Model:
         scores = self._scores(fp)
         if scores is None:
             return {}
-        cfs = _flow_cfs(self._project, fp.method)
+        cfs = flow_cfs(self._project, fp.method)
         out: dict[str, float] = {}
         for _, inp, amount, label in self.background_inputs():
             if inp.startswith("bio:"):
@@ -492,7 +493,7 @@ class Model:
         return {}
 
 
-def _flow_cfs(project, method) -> dict[str, float]:
+def flow_cfs(project, method) -> dict[str, float]:
     """Flow alias -> characterization factor of ``method``."""
     import bw2data as bd
 
@@ -527,7 +528,7 @@ def ensure_written(project, model) -> tuple[str, str]:
     code = model.reference_code
     nodes = project.calc.nodes()
     have = set(nodes.loc[nodes["database"] == MODELS_DB, "code"])
-    wanted = [d["code"] for d in model._all()[0]]
+    wanted = [d["code"] for d in model.product_system()[0]]
     if all(c in have for c in wanted):
         return (MODELS_DB, code)
     with project.lock():

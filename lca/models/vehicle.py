@@ -192,10 +192,10 @@ class Vehicle(Model):
         return "vehicle"
 
     # the battery's activities are other datasets of the models database: include them in the solve
-    def _all(self):
-        data, ref = self._datasets()
+    def product_system(self):
+        data, ref = self.own_datasets()
         if self.battery is not None:
-            data = data + self.battery._datasets()[0]
+            data = data + self.battery.own_datasets()[0]
         return data, ref
 
     def use_per_km(self, scores) -> float | None:

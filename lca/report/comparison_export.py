@@ -57,8 +57,21 @@ def write_csv(cmp, path: Path) -> Path:
 def write_excel(cmp, path: Path) -> Path:
     """The comparison as a workbook: ``comparison`` (the table), with Monte Carlo ``pairs`` and ``notes``."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
-    from .excel import NUMBER, _finish, _table, put
+    from .excel import NUMBER, put
+
+    def _table(ws, start_row, head, rows, formats):
+        for j, h in enumerate(head, start=1):
+            put(ws, start_row, j, h).font = Font(bold=True)
+        for i, r in enumerate(rows, start=start_row + 1):
+            for j, v in enumerate(r, start=1):
+                put(ws, i, j, v, formats.get(j))
+
+    def _finish(ws, widths, _title, header_row):
+        for col, width in widths.items():
+            ws.column_dimensions[col].width = width
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
 
     header, rows = _header_and_rows(cmp)
     wb = Workbook()
