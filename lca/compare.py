@@ -70,6 +70,7 @@ class Comparison:
     seed: int | None = None
     warnings: list = field(default_factory=list)
     products: list = field(default_factory=list)  # each target's product (a model's product_title)
+    lang: str = "en"  # chart labels and stage names: "en" or "zh"
 
     def uncertainty_of(self, i: int) -> dict | None:
         """Monte Carlo summary of target ``i``: mean, median, p5, p95 and, against the first, p_lower and
@@ -189,10 +190,11 @@ class Comparison:
             lines.append("  by stage:")
             cw = [max(12, len(lbl)) + 2 for lbl in self.labels]  # full column names
             head = "".join(f"{lbl:>{c}}" for lbl, c in zip(self.labels, cw))
-            lines.append(f"    {'stage':<30}{head}")
+            sw = max([30] + [len(s) - 5 for s in self.stages])
+            lines.append(f"    {'stage':<{sw}}{head}")
             for s in self.stages:
                 vals = "".join(f"{v:>{c}.5g}" for v, c in zip(self.frame[s], cw))
-                lines.append(f"    {s[7:]:<30}{vals}")
+                lines.append(f"    {s[7:]:<{sw}}{vals}")
         if self.samples is not None:
             lines.append(f"  Monte Carlo, n={self.samples.shape[1]}, seed={self.seed} (paired: common random numbers):")
             lines.append(f"    {'target':<{w}}  {'p5':>11} {'median':>11} {'p95':>11} {'P(lower)':>9} "
@@ -215,13 +217,15 @@ class Comparison:
             lines.append(f"  warning: {msg}")
         return "\n".join(lines)
 
-    def title(self) -> str:
+    def title(self, lang: str = "en") -> str:
         """The product(s) and the functional unit: ``Traction battery pack, kg CO2-Eq per kWh (GWP100)``."""
-        products = list(dict.fromkeys(p for p in self.products if p)) or ["comparison"]
+        from .report.comparison_plot import zh
+
+        products = [zh(p, lang) for p in dict.fromkeys(p for p in self.products if p)] or ["comparison"]
         bases = list(dict.fromkeys(self.frame["basis"])) if "basis" in self.frame else []
-        unit = f"{self.score_unit} {bases[0]}" if len(bases) == 1 else f"{self.score_unit} (basis per target)"
+        unit = f"{self.score_unit} {zh(bases[0], lang)}" if len(bases) == 1 else f"{self.score_unit} (basis per target)"
         method = self.method[-1] if self.method else ""
-        return f"{' vs '.join(products)}: {unit}, cradle to gate ({method})"
+        return f"{' vs '.join(products)}: {unit}, {zh('cradle to gate', lang)} ({method})"
 
     def plot(self, path) -> Path:
         """The comparison's chart (PNG): with Monte Carlo samples the interval plot (static value, median and
@@ -240,47 +244,11 @@ class Comparison:
         return self._stage_plot(path)
 
     def _stage_plot(self, path) -> Path:
-        """Stacked bars by stage, one bar per target (PNG, matplotlib Agg)."""
-        import matplotlib
+        """Stacked bars by stage, one bar per target (:mod:`lca.report.comparison_plot`)."""
+        from .models import STAGE_GROUPS
+        from .report import comparison_plot
 
-        matplotlib.use("Agg", force=True)
-        import matplotlib.pyplot as plt
-
-        from .report import fonts
-
-        path = Path(path)
-        texts = list(self.labels) + [s[7:] for s in (self.stages or [])] + [str(m) for m in self.method]
-        style = {"font.family": "sans-serif", "font.sans-serif": fonts.font_for(texts),
-                 "axes.unicode_minus": False}  # Chinese labels drawn with a CJK font
-        with plt.rc_context(style):
-            fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(self.labels) + 3), 5))
-            x = range(len(self.labels))
-            stages = self.stages or []
-            pos = [0.0] * len(self.labels)
-            neg = [0.0] * len(self.labels)
-            if stages:
-                for s in stages:
-                    vals = list(self.frame[s])
-                    bottoms = [pos[i] if v >= 0 else neg[i] for i, v in enumerate(vals)]
-                    ax.bar(x, vals, bottom=bottoms, label=s[7:])
-                    for i, v in enumerate(vals):
-                        if v >= 0:
-                            pos[i] += v
-                        else:
-                            neg[i] += v
-                ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-            else:
-                ax.bar(x, list(self.frame["total"]))
-            ax.set_xticks(list(x))
-            ax.set_xticklabels([textwrap.fill(lbl.replace(", ", ",\n"), 28) if len(lbl) > 28 else lbl for lbl in self.labels], rotation=0,
-                               ha="center", fontsize=8)
-            ax.set_ylabel(self.score_unit)
-            ax.set_title(self.title(), fontsize=9)
-            fig.tight_layout()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(path, dpi=120)
-            plt.close(fig)
-        return path
+        return comparison_plot.stacked(self, Path(path), STAGE_GROUPS, self.lang)
 
 
 # other reference units a model reports in its extras, shown as columns of the table (extras key -> column)
@@ -290,6 +258,19 @@ UNIT_EXTRAS = {"per_pack": "per pack", "per_kg_pack": "per kg pack", "per_m2": "
 
 # parameters that name a design in every model (shown in labels when they differ, even if not set by name)
 DESIGN_KEYS = ("chemistry", "capacity_kwh", "region", "technology", "construction", "powertrain", "size")
+
+
+def _flat(model) -> dict:
+    """A model's parameters with those of a sub-model flattened (``battery.chemistry``), private ones left out."""
+    out = {}
+    for k, v in getattr(model, "params", {}).items():
+        if k.startswith("_"):
+            continue
+        if isinstance(v, dict):
+            out.update({f"{k}.{j}": w for j, w in v.items() if not j.startswith("_")})
+        else:
+            out[k] = v
+    return out
 
 
 def labels_of(targets, fps) -> list[str]:
@@ -304,9 +285,13 @@ def labels_of(targets, fps) -> list[str]:
             labels.append(fp.target.ref)
             continue
         peers = [m for m in models if getattr(m, "name", None) == getattr(t, "name", None)]
-        differ = [k for k in params if k in given and not k.startswith("_") and not isinstance(params[k], dict)
-                  and len({repr(m.params.get(k)) for m in peers}) > 1]
-        text = ", ".join(f"{k}={params[k]}" for k in differ)
+        flat = _flat(t)
+        peer_flat = [_flat(m) for m in peers]
+        subs_given = set(DESIGN_KEYS).union(*(getattr(getattr(m, k.split(".")[0], None), "user_set", set())
+                                              for m in peers for k in _flat(m) if "." in k))
+        differ = [k for k in flat if (k in given if "." not in k else k.split(".", 1)[1] in subs_given)
+                  and len({repr(f.get(k)) for f in peer_flat}) > 1]
+        text = ", ".join(f"{k}={flat[k]}" for k in differ)
         name = getattr(t, "name", "model")
         if len(peers) == len(targets) and len(targets) > 1:
             labels.append(text or name)
@@ -323,7 +308,7 @@ def labels_of(targets, fps) -> list[str]:
 
 
 def compare(project, targets, method="GWP100", amounts=None, uncertainty: int | None = None,
-            seed: int | None = None, scheduler=None, units: str = "refuse") -> Comparison:
+            seed: int | None = None, scheduler=None, units: str = "refuse", lang: str = "en") -> Comparison:
     """Footprints of ``targets`` side by side (see module docstring); at least one target.
 
     Parameters
@@ -345,6 +330,8 @@ def compare(project, targets, method="GWP100", amounts=None, uncertainty: int | 
     if len(amounts) != len(targets):
         raise InputError(f"compare: {len(amounts)} amounts for {len(targets)} targets; give one per target "
                          "(None for the default)")
+    if lang not in ("en", "zh"):
+        raise InputError(f"lang={lang!r}: use 'en' or 'zh'")
     if units not in ("refuse", "warn"):
         raise InputError(f"units={units!r}: use 'refuse' or 'warn'")
     amounts = [1.0 if a is None else a for a in amounts]  # one amount rule: 1 reference unit unless given
@@ -366,6 +353,9 @@ def compare(project, targets, method="GWP100", amounts=None, uncertainty: int | 
         for s, v in fp.by_stage.items():
             if abs(v) > tol and s not in stage_names:
                 stage_names.append(s)
+    from .models import STAGE_ORDER  # stages in process order (the models' own), others after them
+
+    stage_names.sort(key=lambda s: (STAGE_ORDER.index(s) if s in STAGE_ORDER else len(STAGE_ORDER)))
     rows = []
     for label, fp, target in zip(labels, fps, targets):
         row = {"label": label, "ref": fp.target.ref, "unit": fp.unit, "amount": fp.amount,
@@ -382,7 +372,7 @@ def compare(project, targets, method="GWP100", amounts=None, uncertainty: int | 
         rows.append(row)
     frame = pd.DataFrame(rows).set_index("label", drop=False)
     cmp = Comparison(labels=labels, footprints=fps, method=fps[0].method, score_unit=fps[0].score_unit,
-                     frame=frame, warnings=warnings,
+                     frame=frame, warnings=warnings, lang=lang,
                      products=[getattr(t, "product_title", None) or fp.target.name for t, fp in zip(targets, fps)])
     if uncertainty:
         job, _ = mc.make_job(project, targets, amounts, int(uncertainty), seed, method)

@@ -319,3 +319,27 @@ def test_sensitivity_ranks_background_groups_beside_parameters_with_a_tornado_in
     assert "one at a time" in s.summary() and "covers:" in s.summary()
     s0 = project.sensitivity(model, n=64, seed=2, background=False)
     assert all(r["kind"] == "model parameter" for r in s0.ranked()) and "static" in s0.extra["scope"]
+
+
+# -- 6. plots and tables for a slide --------------------------------------------------------------------------
+def test_labels_name_what_differs_inside_a_vehicles_battery_and_stages_keep_process_order(project, tmp_path):
+    from lca.models import STAGE_GROUPS
+    from lca.report import comparison_plot
+
+    cmp = project.compare([vehicle(battery="LFP"), vehicle(battery="NMC811")])
+    assert cmp.labels == ["battery.chemistry=LFP", "battery.chemistry=NMC811"]
+    stages = [s[7:] for s in cmp.stages]
+    order = [s for s in STAGE_GROUPS[2] if s in stages]
+    assert stages == order and stages[-1] == "assembly"  # process order, not by size
+    text = cmp.summary()
+    assert "battery.chemistry=NMC811" in text.split("by stage:")[1]  # full column names
+    # one colour per stage name, whatever the chart
+    assert comparison_plot.stage_colour("battery", STAGE_GROUPS) == comparison_plot.stage_colour(
+        "battery", STAGE_GROUPS) != comparison_plot.stage_colour("glider", STAGE_GROUPS)
+    pv = project.compare([pv_module(technology="PERC"), pv_module(technology="HJT")], lang="zh")
+    assert [s[7:] for s in pv.stages] == list(STAGE_GROUPS[1])
+    assert pv.title("zh").startswith("光伏组件: kg CO2-Eq 每千瓦峰值")
+    assert "per m2" in pv.frame.columns and "per module" in pv.frame.columns
+    assert pv.frame["per m2"].iloc[0] == pytest.approx(pv.footprints[0].extras["per_m2"])
+    png = pv.plot(tmp_path / "pv.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"

@@ -14,6 +14,7 @@ def register(sub) -> None:
     s.add_argument("--plot", metavar="OUT.png")
     s.add_argument("--excel", metavar="OUT.xlsx", help="the table (and pairs with --uncertainty) as a workbook")
     s.add_argument("--csv", metavar="OUT.csv", help="the table as CSV")
+    s.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the chart's labels and stages")
     s.add_argument("--uncertainty", type=int, metavar="N", help="paired Monte Carlo with N samples")
     s.add_argument("--seed", type=int)
     s.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT")
@@ -56,7 +57,7 @@ def compare(args) -> int:
     parsed = [parse_target_amount(t) for t in args.targets]
     cmp = project(args).compare([p[0] for p in parsed], method=args.method, amounts=[p[1] for p in parsed],
                                 uncertainty=args.uncertainty, seed=args.seed, scheduler=args.scheduler,
-                                units="warn" if args.allow_different_units else "refuse")
+                                units="warn" if args.allow_different_units else "refuse", lang=args.lang)
     if args.plot:
         cmp.plot(args.plot)
     if args.excel:

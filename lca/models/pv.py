@@ -29,6 +29,8 @@ from ..errors import InputError
 from .base import Builder, Model, check_limit, check_number, check_unknown, fmt, named, split_recycled, value
 
 STEPS = ("mgsi", "polysi", "ingot", "wafer", "cell", "module")
+# stage names of the steps, in process order (pv.toml ``stage`` of each step)
+STAGES = ("metallurgical silicon", "polysilicon", "ingot", "wafer", "cell", "module")
 
 
 class PVModule(Model):

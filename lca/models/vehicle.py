@@ -34,6 +34,9 @@ from .base import (Builder, Model, check_choice, check_limit, check_number, chec
 from .battery import BatteryPack
 
 POWERTRAINS = ("BEV", "PHEV", "ICEV")
+# components (stages) in process order: parts, the battery, then the assembly (vehicle.toml ``stage``)
+STAGES = ("glider", "electric motor", "power electronics", "powertrain (engine or reducer, gearbox, drivetrain)",
+          "battery", "assembly")
 
 
 class Vehicle(Model):
