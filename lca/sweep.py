@@ -147,11 +147,17 @@ def _static_scores(project, method) -> tuple[dict, dict]:
     return scores, flow_cfs(project, method)
 
 
-def evaluate(model, scores: dict, cfs: dict, amount: float = 1.0) -> tuple[float, dict]:
-    """(total, {stage: score}) of ``amount`` units of ``model`` from background ``scores`` and flow ``cfs``."""
+def static_scores(project, method) -> tuple[dict, dict]:
+    """Background scores per unit (one adjoint solve, kept) and the flow aliases' characterization factors."""
+    return _static_scores(project, project.method(method))
+
+
+def evaluate(model, scores: dict, cfs: dict, amount: float = 1.0, code: str | None = None) -> tuple[float, dict]:
+    """(total, {stage: score}) of ``amount`` units of ``model`` (of its foreground activity ``code`` if given)
+    from background ``scores`` and flow ``cfs``."""
     stage_of = {d["code"]: d.get("stage", "") for d in model.product_system()[0]}
     by_stage: dict[str, float] = {}
-    for code, inp, qty, _ in model.background_inputs():
+    for code, inp, qty, _ in model.background_inputs(code):
         s = qty * (cfs.get(inp[4:], 0.0) if inp.startswith("bio:") else scores[inp]) * amount
         by_stage[stage_of[code]] = by_stage.get(stage_of[code], 0.0) + s
     return sum(by_stage.values()), by_stage

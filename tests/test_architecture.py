@@ -45,7 +45,7 @@ LAYERS = [
     ("calculator", ["lca.calc"]),
     ("project", ["lca.setup", "lca.integrity", "lca.project"]),
     ("built on the project", ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare",
-                              "lca.uncertainty", "lca.sensitivity", "lca.sweep"]),
+                              "lca.uncertainty", "lca.sensitivity", "lca.sweep", "lca.replication"]),
     ("shell", ["lca.demo", "lca.server", "lca.server.*", "lca.cli", "lca.cli.*", "lca"]),
 ]
 

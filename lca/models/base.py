@@ -441,9 +441,11 @@ class Model:
         return f"{type(self).__name__}({args})"
 
     # -- foreground algebra (plain numpy, independent of the engine) ------------------------------
-    def supply(self) -> dict[str, float]:
-        """Foreground activity code -> amount needed per one reference unit (a small dense solve)."""
+    def supply(self, code: str | None = None) -> dict[str, float]:
+        """Foreground activity code -> amount needed per one reference unit (a small dense solve); ``code``:
+        per one unit of that foreground activity instead (e.g. 1 kg of the model's cell)."""
         data, ref = self.product_system()
+        ref = ref if code is None else code
         codes = [d["code"] for d in data]
         idx = {c: i for i, c in enumerate(codes)}
         A = np.eye(len(codes))
@@ -457,9 +459,10 @@ class Model:
         x = np.linalg.solve(A, demand)
         return dict(zip(codes, x))
 
-    def background_inputs(self) -> list[tuple[str, str, float, str]]:
-        """(foreground code, background or biosphere input, amount per reference unit, material label)."""
-        x = self.supply()
+    def background_inputs(self, code: str | None = None) -> list[tuple[str, str, float, str]]:
+        """(foreground code, background or biosphere input, amount per reference unit, material label);
+        ``code``: per one unit of that foreground activity instead."""
+        x = self.supply(code)
         out = []
         for d in self.product_system()[0]:
             for e in d["exchanges"]:
