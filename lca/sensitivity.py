@@ -61,7 +61,7 @@ class Sensitivity:
         return dumps(self.to_dict(), indent=indent)
 
     def summary(self) -> str:
-        lines = [f"{self.target.ref} ({self.target.name}, {self.extra.get('basis', '')}): Sobol indices, N={self.n}, {self.evaluations} "
+        lines = [f"{self.target.ref} ({self.target.name}; {self.extra.get('basis', 'per unit')}): Sobol indices, N={self.n}, {self.evaluations} "
                  f"evaluations, seed={self.seed}; static {self.static:.6g} {self.score_unit}, "
                  f"std {math.sqrt(max(self.variance, 0.0)):.4g}",
                  f"  {'parameter':<28} {'S1':>7} {'+-':>6} {'ST':>7} {'+-':>6}"]
@@ -73,7 +73,8 @@ class Sensitivity:
         if self.extra.get("scope"):
             lines.append(f"  covers: {self.extra['scope']}")
         if self.extra.get("tornado"):
-            lines.append(f"  one at a time, 5th -> 95th percentile of each, the others at their values "
+            lines.append(f"  one at a time, low -> high end of each range (5th -> 95th percentile where unbounded), "
+                         f"the others at their values "
                          f"[{self.score_unit} {self.extra.get('basis', '')}]:")
             lines.append(f"  {'parameter':<{w}} {'low':>10} {'high':>10} {'swing':>10}")
             for r in self.extra["tornado"]:
@@ -170,15 +171,21 @@ def job_grids(target) -> list[str]:
 
 
 def tornado(fn, params: dict, static: float) -> list[dict]:
-    """One-at-a-time swing of each parameter from its 5th to its 95th percentile, the others at their values
-    [score unit]; largest swing first."""
+    """One-at-a-time swing of each parameter from the low to the high end of its range (``min``/``max`` of its
+    distribution; the 5th and 95th percentiles where it has none: lognormal, background factors), the others
+    at their values [score unit]; largest swing first."""
     rows = []
     for k, e in params.items():
-        lo, hi = (float(x) for x in _ppf(e, np.array([0.05, 0.95])))
+        d = e.get("dist") or {}
+        if "min" in d and "max" in d:
+            lo, hi, ends = float(d["min"]), float(d["max"]), "range"
+        else:
+            lo, hi = (float(x) for x in _ppf(e, np.array([0.05, 0.95])))
+            ends = "5th-95th percentile"
         vals = {j: np.full(2, float(f["value"])) for j, f in params.items()}
         vals[k] = np.array([lo, hi])
         y = np.asarray(fn(vals), dtype=np.float64)
-        rows.append({"parameter": k, "low_value": lo, "high_value": hi, "low": float(y[0]) - static,
+        rows.append({"parameter": k, "ends": ends, "low_value": lo, "high_value": hi, "low": float(y[0]) - static,
                      "high": float(y[1]) - static, "swing": float(abs(y[1] - y[0]))})
     return sorted(rows, key=lambda r: -r["swing"])
 

@@ -291,8 +291,6 @@ def test_compare_exports_to_csv_and_excel_with_pairs(project, project_dir, tmp_p
 
 # -- 5. sensitivity over what matters -----------------------------------------------------------------------
 def test_sensitivity_ranks_background_groups_beside_parameters_with_a_tornado_in_kg(project, project_dir):
-    from lca import distributions
-
     model = battery_pack("LFP", 60.0, region="CN-NM")
     s = project.sensitivity(model, n=64, seed=2)
     d = s.to_dict()
@@ -304,7 +302,9 @@ def test_sensitivity_ranks_background_groups_beside_parameters_with_a_tornado_in
     t = {r["parameter"]: r for r in d["tornado"]}
     # a model parameter's swing: the footprints at its 5th and 95th percentiles, computed independently
     e = model.parameter_entries()["cell_energy"]
-    lo, hi = distributions.ppf(e["dist"], e["value"], np.array([0.05, 0.95]))
+    lo, hi = e["dist"]["min"], e["dist"]["max"]  # a triangular range: its ends
+    assert t["cell_energy"]["ends"] == "range"
+    assert t["background: graphite-synthetic"]["ends"] == "5th-95th percentile"
     static = project.footprint(model).total
     assert t["cell_energy"]["low"] == pytest.approx(project.footprint(
         battery_pack("LFP", 60.0, region="CN-NM", cell_energy=float(lo))).total - static, rel=1e-3)

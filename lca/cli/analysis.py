@@ -87,7 +87,12 @@ def sensitivity(args) -> int:
 def _show(res, args) -> int:
     if args.plot:
         res.plot(args.plot)
-    out(dumps(res.to_dict()) if args.json else res.summary())
+    if args.json:
+        out(dumps(res.to_dict()))
+        return 0
+    settings = getattr(res, "settings", None)
+    basis = settings.get("basis") if isinstance(settings, dict) else None
+    out(res.summary() + (f"\n  basis: {basis} (one amount rule: --amount X for X units)" if basis else ""))
     return 0
 
 

@@ -138,8 +138,8 @@ def sensitivity_panels(names, first, total, t_names, low, high, unit: str, title
         a1.set_title("Sobol indices", fontsize=9)
         a1.legend(fontsize=8, loc="lower right")
         y2 = list(range(len(t_names)))[::-1]
-        a2.barh(y2, low, color="#2e86c1", label="at the 5th percentile")
-        a2.barh(y2, high, color="#c0392b", label="at the 95th percentile")
+        a2.barh(y2, low, color="#2e86c1", label="at the low end of its range (or 5th percentile)")
+        a2.barh(y2, high, color="#c0392b", label="at the high end of its range (or 95th percentile)")
         a2.axvline(0, color="black", linewidth=0.8)
         a2.set_yticks(y2)
         a2.set_yticklabels(t_names, fontsize=8)
