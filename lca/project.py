@@ -634,12 +634,7 @@ class Project:
 
     @_snapshot
     def sweep(self, name: str, settings: dict | None, parameter: str, values, **options):
-        """Model ``name``'s footprint over ``values`` of one parameter (:func:`lca.sweep.sweep`).
-
-        Returns
-        -------
-        lca.sweep.Sweep
-        """
+        """Model ``name``'s footprint over ``values`` of one parameter: a :class:`lca.sweep.Sweep`."""
         return hooks.query("sweep")(self, name, settings, parameter, values, **options)
 
 
