@@ -179,6 +179,11 @@ class BatteryPack(Model):
                         ("casing", sorted(self.data["common"]["casing"]))):
             out[k] = {"value": self.params[k], "values": vals}
         out["chemistry"]["labels"] = {c: d.get("description", "") for c, d in sorted(self.data["chemistry"].items())}
+        plants = sorted(self.data.get("plant", {}).get("sets", {}))
+        if plants:  # named plant primary-data sets and the contracted generation (issue 18)
+            out["plant"] = {"value": self.params.get("plant"), "values": plants}
+        out["contract_generation"] = {"value": self.params.get("contract_generation"),
+                                      "values": sorted(CONTRACT_DATASETS)}
         return out
 
     def derive(self, p: dict) -> dict:
