@@ -2,7 +2,7 @@
 
     python benchmarks/design_bench.py [--quick] [--project DIR]
 
-1. ``lca sweep``-equivalent, 100 points of one battery parameter (``Project.sweep``: one adjoint
+1. ``lca sweep``-equivalent, 100 points of one battery parameter (``lca.sweep.sweep``: one adjoint
    solve for the background scores, a small foreground solve per point), wall time in the
    process after the project is open, against the naive path (``Project.footprint`` of each
    point, which writes each variant into the ``models`` database and solves it; timed on 10
@@ -50,6 +50,7 @@ def run(args, pdir: Path) -> int:
     import lca
     from lca import uncertainty as mc
     from lca.models import battery_pack
+    from lca.sweep import sweep as lca_sweep
 
     ok = True
     print(f"green-lca design benchmarks ({'quick' if args.quick else 'full'}), {time.strftime('%Y-%m-%d %H:%M')}, "
@@ -60,7 +61,7 @@ def run(args, pdir: Path) -> int:
     # -- 1. a 100-point sweep
     values = [20.0 + 0.35 * i for i in range(100)]
     t = time.perf_counter()
-    res = proj.sweep("battery_pack", {"chemistry": "LFP"}, "cell_energy", values)
+    res = lca_sweep(proj, "battery_pack", {"chemistry": "LFP"}, "cell_energy", values)
     sweep_s = time.perf_counter() - t
     t = time.perf_counter()
     naive = [proj.footprint(battery_pack("LFP", cell_energy=v)).total for v in values[:10]]

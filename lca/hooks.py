@@ -42,7 +42,7 @@ _QUERIES: dict[str, Callable] = {}
 DATABASE_OWNERS = ("lca.supply", "lca.models")
 QUERY_OWNERS = {"profile": "lca.supply", "import_files": "lca.supply", "compare": "lca.compare",
                 "uncertainty": "lca.uncertainty", "sensitivity": "lca.sensitivity", "declare": "lca.declare",
-                "sweep": "lca.sweep"}
+                "export": "lca.exports", "remove_background": "lca.background.manage"}
 
 
 def _load(*modules: str) -> None:

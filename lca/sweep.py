@@ -1,6 +1,6 @@
 """Parameter sweep: one product model's footprint over a range of one parameter, optionally with Monte Carlo bands.
 
-``sweep(project, "pv_module", {"technology": "TOPCon"}, "efficiency", values)`` builds the
+``lca.sweep.sweep(project, "pv_module", {"technology": "TOPCon"}, "efficiency", values)`` builds the
 model once per value (each build validated as ``lca footprint --set`` would: a value outside
 its physical range is refused, an implausible one warned about) and scores it against the
 background's cradle-to-gate scores of one adjoint solve (``project.footprints``: the
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import hooks, inventory
+from . import inventory
 from . import uncertainty as mc
 from .errors import InputError
 from .results import dumps, finite
@@ -223,5 +223,3 @@ def sweep(project, name: str, settings: dict | None, parameter: str, values, amo
         res.seed = job.seed
     return res
 
-
-hooks.provide("sweep", sweep)  # Project.sweep answers through this (lca.hooks)

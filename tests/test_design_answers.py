@@ -9,6 +9,7 @@ import pytest
 
 from lca import cli
 from lca.models import battery_pack, get_model, pv_module, vehicle
+from lca.sweep import sweep as lca_sweep
 
 WRITES_PROJECT = True  # models are written into the project's ``models`` database
 
@@ -264,7 +265,7 @@ def test_sweep_points_are_the_footprints_of_the_same_settings(project, project_d
 
 
 def test_sweep_with_uncertainty_bands_paired_across_points(project):
-    res = project.sweep("battery_pack", {"chemistry": "LFP"}, "cell_energy", [20.0, 40.0, 55.0], uncertainty=200,
+    res = lca_sweep(project, "battery_pack", {"chemistry": "LFP"}, "cell_energy", [20.0, 40.0, 55.0], uncertainty=200,
                         seed=3)
     b = res.bands()
     assert all(b["p5"] < res.totals) and all(res.totals < b["p95"])

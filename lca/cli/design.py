@@ -28,11 +28,11 @@ def register(sub) -> None:
 def sweep(args) -> int:
     """``lca sweep --model NAME --vary PARAM=START:STOP:STEP``: one row per value (table, JSON or CSV)."""
     from ..sweep import parse_range
+    from ..sweep import sweep as sweep_
 
     param, values = parse_range(args.vary)
-    res = project(args).sweep(args.model, parse_settings(args.set), param, values, amount=args.amount,
-                              method=args.method, uncertainty=args.uncertainty, seed=args.seed,
-                              scheduler=args.scheduler)
+    res = sweep_(project(args), args.model, parse_settings(args.set), param, values, amount=args.amount,
+                 method=args.method, uncertainty=args.uncertainty, seed=args.seed, scheduler=args.scheduler)
     if args.plot:
         res.plot(Path(args.plot))
     if args.json:
