@@ -37,6 +37,9 @@ def env(project_dir, tmp_path_factory):
     log = srv.log()
     srv.stop()
     assert "Traceback" not in log, log[-3000:]
+    for res in (a, b):
+        assert res["link"].rsplit("/", 1)[1] not in log  # invitation tokens stay out of the log
+    assert "/portal/s/..." in log
 
 
 def test_users_store_only_salted_scrypt_hashes(env):

@@ -3,10 +3,13 @@
 :func:`with_portal` sends ``/portal`` and every path below it to the portal
 (:func:`create_portal`: the routes of :mod:`lca.portal.web`,
 :mod:`lca.portal.team` and :mod:`lca.portal.supplier` behind the
-:class:`lca.portal.web.Guard`), and every other path to the API app unchanged.
+:class:`lca.portal.web.Guard`), and every other path to the API app unchanged; invitation
+tokens are kept out of the access log.
 """
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 
 from starlette.applications import Starlette
@@ -39,9 +42,25 @@ def create_portal(project_path, default_host: str = "localhost"):
     return Guard(app)
 
 
+class _HideLinkTokens(logging.Filter):
+    """uvicorn's access log without invitation tokens: ``/portal/s/TOKEN`` is logged as ``/portal/s/...``."""
+
+    def filter(self, record):
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "/portal/s/" in args[2]:
+            record.args = args[:2] + (_TOKEN.sub("/portal/s/...", args[2]),) + args[3:]
+        return True
+
+
+_TOKEN = re.compile(r"/portal/s/[^/?\s]*")
+
+
 def with_portal(api_app, project_path, default_host: str = "localhost"):
     """One ASGI app: ``/portal`` and below to the portal, everything else to ``api_app``."""
     portal_app = create_portal(project_path, default_host)
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _HideLinkTokens) for f in access.filters):
+        access.addFilter(_HideLinkTokens())
 
     async def app(scope, receive, send):
         path = scope.get("path", "") if scope["type"] == "http" else ""
