@@ -15,7 +15,7 @@ argument; this module does not import :mod:`lca.project`.
 """
 from __future__ import annotations
 
-from . import fingerprints, hooks, inventory
+from . import fingerprints, hooks, integrity, inventory
 from . import setup as project_setup
 
 
@@ -99,5 +99,5 @@ def repair(project) -> list[dict]:
                 how = "rebuilt from its source"
             out.append({**d, "restored": how is not None,
                         "how": how or "no source in green-lca: re-import it (`lca background import`) or delete it"})
-        project._check_integrity(repair=True)
+        integrity.check(project, repair=True)
     return out

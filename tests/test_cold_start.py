@@ -165,3 +165,23 @@ def test_lca_help_does_not_import_the_heavy_stack():
     assert res.returncode == 0, res.stderr
     assert "usage: lca" in res.stdout
     assert res.stdout.strip().splitlines()[-1] == "HEAVY []"
+
+
+def test_the_profile_report_names_an_outside_edit(project, tmp_path):
+    import openpyxl
+
+    d = project.path
+    lca_cli(d, "import", str(ROOT / "examples" / "01-lithium-salt-qinghai.xlsx"))
+    subprocess.run([sys.executable, "-c", EDIT, str(d / "brightway"), "2"], check=True, env=env(),
+                   capture_output=True, timeout=300)
+    report = tmp_path / "report.xlsx"
+    prof = json.loads(lca_cli(d, "profile", "QH-LITHIUM/LC-BATTERY", "--json", "--excel", str(report)).stdout)
+    assert any("'background' was changed outside green-lca" in w for w in prof["warnings"])
+    assert "background (changed" in prof["methodology"]["modified_outside"]
+    wb = openpyxl.load_workbook(report, read_only=True)
+    cells = [str(c) for row in wb["Methodology"].iter_rows(values_only=True) for c in row if c]
+    assert any("background (changed" in c for c in cells), cells[-5:]
+    lca_cli(d, "init", "--repair")
+    prof = json.loads(lca_cli(d, "profile", "QH-LITHIUM/LC-BATTERY", "--json").stdout)
+    assert "modified_outside" not in prof["methodology"]
+    assert not any("changed outside green-lca" in w for w in prof["warnings"])
