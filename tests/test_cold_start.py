@@ -185,3 +185,26 @@ def test_the_profile_report_names_an_outside_edit(project, tmp_path):
     prof = json.loads(lca_cli(d, "profile", "QH-LITHIUM/LC-BATTERY", "--json").stdout)
     assert "modified_outside" not in prof["methodology"]
     assert not any("changed outside green-lca" in w for w in prof["warnings"])
+
+
+def system_files(d: Path) -> set[str]:
+    return {p.name for p in (d / "cache").glob("system-*.npz")}
+
+
+def test_a_rewrite_and_a_new_database_change_the_cache_key(project):
+    d = project.path
+    project.footprints()
+    key0 = system_files(d)
+    assert len(key0) == 1
+    project.setup(force=True)  # what a new inventories/ version does: the background rewritten
+    before = project.footprints()
+    key1 = system_files(d)
+    assert len(key1) == 1 and key1 != key0  # the old file is gone, never read again
+    project.write_database("extra", [{  # what an import does: a database written
+        "database": "extra", "code": "x", "name": "x", "unit": "kilowatt hour", "location": "CN", "type": "process",
+        "exchanges": [{"input": ("extra", "x"), "amount": 1.0, "type": "production"},
+                      {"input": ("background", "electricity-cn"), "amount": 2.0, "type": "technosphere"}]}])
+    after = project.footprints()
+    assert system_files(d) != key1
+    assert after["extra:x"] == pytest.approx(2 * before[GRID], rel=1e-9)
+    assert project.modified_outside() == []  # green-lca's own writes are not "outside"
