@@ -20,7 +20,7 @@ _EXPORTS = {
         "NonSquareSystemError", "ProductSystemError", "ProjectDamagedError", "QueryError", "RequestError",
         "Severity", "SingularSystemError", "UnknownIssueCode")},
     "models": "lca.models", "units": "lca.units", "supply": "lca.supply",
-    "Comparison": "lca.compare", "ImportReport": "lca.supply.importer",
+    "Comparison": "lca.compare", "ImportReport": "lca.supply.importer", "Declaration": "lca.declaration",
 }
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "InputIssue", "LockTimeout", "models", "units", "CarbonProfile", "ImportReport", "Comparison",
     "Distribution", "IntegrityError", "ProjectDamagedError", "Severity", "CellError", "RequestError", "QueryError",
     "EventError", "ProductSystemError", "NonSquareSystemError", "SingularSystemError", "UnknownIssueCode",
+    "Declaration",
 ]
 
 

@@ -142,8 +142,9 @@ _ROWS = (
      "未知的能源类型", "请使用该列列出的能源类型。"),
     ("cell", "unknown_source", "An unknown data source", "Use background, supplier_product or supplier_pcf.",
      "未知的数据来源", "请填写 background、supplier_product 或 supplier_pcf。"),
-    ("cell", "unknown_sourcing", "An unknown electricity sourcing", "Use grid, onsite_renewable, ppa_renewable or "
-     "green_certificate.", "未知的电力来源", "请填写 grid、onsite_renewable、ppa_renewable 或 green_certificate。"),
+    ("cell", "unknown_sourcing", "An unknown electricity sourcing", "Use grid, onsite_renewable, ppa_renewable, "
+     "green_certificate or direct_line.", "未知的电力来源",
+     "请填写 grid、onsite_renewable、ppa_renewable、green_certificate 或 direct_line。"),
     ("cell", "unknown_mode", "An unknown transport mode", "Use truck, rail, ship_sea, ship_inland or air.",
      "未知的运输方式", "请填写 truck、rail、ship_sea、ship_inland 或 air。"),
     ("cell", "unknown_value", "A value not in the column's list", "Choose a value from the drop-down list.",

@@ -617,6 +617,11 @@ class Project:
         return hooks.query("uncertainty")(self, target, n=n, seed=seed, scheduler=scheduler, **options)
 
     @_snapshot
+    def declare(self, target, rules="eu-2024-draft", **options):
+        """Battery carbon footprint declaration under a rule set -> Declaration (:func:`lca.declare.declare`)."""
+        return hooks.query("declare")(self, target, rules, **options)
+
+    @_snapshot
     def sensitivity(self, target, **options):
         """Which parameters drive the variance: Sobol indices (:func:`lca.sensitivity.sensitivity`).
 

@@ -39,13 +39,13 @@ LAYERS = [
     ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
                     "lca.brightway", "lca.pedigree", "lca.scheduler", "lca.locking", "lca.csvdata", "lca.method_data",
                     "lca.state", "lca.fingerprints"]),
-    ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions"]),
+    ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions", "lca.rules"]),
     ("solver", ["lca.engine", "lca.cache"]),
-    ("results", ["lca.results", "lca.report", "lca.report.*"]),
+    ("results", ["lca.results", "lca.report", "lca.report.*", "lca.declaration"]),
     ("calculator", ["lca.calc"]),
     ("project", ["lca.setup", "lca.integrity", "lca.outside", "lca.project"]),
     ("built on the project", ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare",
-                              "lca.uncertainty", "lca.sensitivity"]),
+                              "lca.uncertainty", "lca.sensitivity", "lca.declare_values", "lca.declare_model", "lca.declare"]),
     ("shell", ["lca.demo", "lca.server", "lca.server.*", "lca.cli", "lca.cli.*", "lca"]),
 ]
 
