@@ -423,9 +423,12 @@ class Project:
         Returns
         -------
         pandas.Series
-            Scores [score unit per unit of each activity's product], indexed by ``database:code``.
+            Scores [score unit per unit of each activity's product], indexed by ``database:code``;
+            ``attrs["warnings"]`` names the databases changed outside green-lca (:mod:`lca.outside`).
         """
-        return self.calc.footprints(self.method(method), database=database)
+        series = self.calc.footprints(self.method(method), database=database)
+        series.attrs["warnings"] = outside.warnings(self)  # e.g. a database changed outside green-lca
+        return series
 
     @_snapshot
     def search(self, text: str, limit: int = 10) -> list[ActivityRef]:

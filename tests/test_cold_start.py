@@ -95,6 +95,8 @@ def test_a_bw2data_edit_is_named_used_cold_and_repaired(project, gwp100):
     assert after["total"] == pytest.approx(want1, rel=1e-6)
     assert abs(after["total"] - before["total"]) > 0.05 * before["total"]  # the edit moved it
     assert any("'background' was changed outside green-lca" in w for w in after["warnings"])
+    res = lca_cli(d, "footprints", "--database", "background", "--out", str(d / "edited.csv"))
+    assert "'background' was changed outside green-lca" in res.stderr
 
     res = lca_cli(d, "init", "--repair")
     assert "background: restored" in res.stdout
