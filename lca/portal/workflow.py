@@ -170,30 +170,37 @@ def open_review(project_path, rid: str, by: str) -> dict:
 
 
 def accept(project, rid: str, by: str | None = None) -> dict:
-    """Import the request's submission (atomic) and record the acceptance; InputError if the import refuses."""
-    rec = dr.get(project.path, rid)
-    if rec is None:
-        raise InputError(f"no request {rid!r} (see `lca requests list`)")
-    if rec["state"] not in ("submitted", "in_review") or not rec.get("submitted"):
-        raise InputError(f"request {rid} is {rec['state'].replace('_', ' ')}: only a submitted request can be "
-                         "accepted")
-    up = next(u for u in rec["uploads"] if u["n"] == rec["submitted"])
-    path = dr.upload_dir(project.path, rid) / up["file"]
+    """Import the request's submission (atomic) and record the acceptance; InputError if the import refuses.
+
+    The check of the state, the import and the record happen under one lock of this process, so two
+    clicks on Accept import once; a concurrent ``lca requests review`` is refused by the state check
+    of the record (the import itself is all or nothing under the project lock).
+    """
     with project_lock:
+        rec = dr.get(project.path, rid)
+        if rec is None:
+            raise InputError(f"no request {rid!r} (see `lca requests list`)")
+        if rec["state"] not in ("submitted", "in_review") or not rec.get("submitted"):
+            raise InputError(f"request {rid} is {rec['state'].replace('_', ' ')}: only a submitted request can be "
+                             "accepted")
+        up = next(u for u in rec["uploads"] if u["n"] == rec["submitted"])
+        path = dr.upload_dir(project.path, rid) / up["file"]
         report = project.import_files([path])
-    if not report.ok:
-        raise InputError(f"request {rid}: the import refused the submission (nothing written):\n"
-                         + report.summary(), report.errors)
-    others = [p for p in report.products if p.split("/", 1)[0] != rec["company_id"]]
-    if others:  # checked at upload; the import cannot have changed it, but never let it pass silently
-        raise InputError(f"request {rid}: the submission holds other companies' products {others}")
+        if not report.ok:
+            raise InputError(f"request {rid}: the import refused the submission (nothing written):\n"
+                             + report.summary(), report.errors)
+        others = [p for p in report.products if p.split("/", 1)[0] != rec["company_id"]]
+        if others:  # checked at upload; the import cannot have changed it, but never let it pass silently
+            raise InputError(f"request {rid}: the submission holds other companies' products {others}")
 
-    def change(r):
-        r["decision"] = {"accepted": True, "reason": None, "by": by, "at": int(time.time()),
-                         "products": list(report.products)}
-        dr.record_event(r, "accepted", by)
+        def change(r):
+            if r["state"] not in ("submitted", "in_review"):
+                raise InputError(f"request {rid} is {r['state'].replace('_', ' ')} (changed meanwhile)")
+            r["decision"] = {"accepted": True, "reason": None, "by": by, "at": int(time.time()),
+                             "products": list(report.products)}
+            dr.record_event(r, "accepted", by)
 
-    return dr.update(project.path, rid, change)
+        return dr.update(project.path, rid, change)
 
 
 def decline(project_path, rid: str, reason: str, by: str | None = None) -> dict:
