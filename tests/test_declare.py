@@ -419,3 +419,38 @@ def test_process_kinds_can_be_named(project, base):
     ref = project.declare(base, rules="eu-2024-draft", **LIFE)
     assert d.per_kwh == pytest.approx(ref.per_kwh, rel=1e-12)
     assert d.stages["main_production"] < ref.stages["main_production"]
+
+
+def test_verifier_package_traces_each_line_and_each_stage(project, base, tmp_path):
+    """Lines: amount x factor = declared; clause and rule status shown; the lines of each stage sum to it."""
+    from openpyxl import load_workbook
+
+    d = project.declare(base, rules="eu-2024-draft", **LIFE)
+    ws = load_workbook(d.to_excel(tmp_path / "trace.xlsx", lang="both"))["Lines"]
+    head = [str(c.value).split(" | ")[0] for c in ws[1] if c.value is not None]
+    c = {h: head.index(h) + 1 for h in head}
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value]  # data rows name a product
+    by_key = {(ws.cell(r, c["product"]).value, ws.cell(r, c["where"]).value): r for r in rows}
+    # the pack's grid line: 500 kWh x the national mix (EU draft), not the Guangdong grid it was linked to
+    r = by_key[("D-PACK/pack", "Energy row 2")]
+    assert ws.cell(r, c["amount per battery"]).value == pytest.approx(500.0)
+    assert ws.cell(r, c["factor [kg CO2e per unit]"]).value == pytest.approx(
+        project.footprint("background:electricity-cn").total, rel=REL)
+    assert ws.cell(r, c["clause status"]).value == "regulation"  # Annex II point 4(b): pack assembly
+    assert ws.cell(r, c["rule status"]).value == "draft"  # the draft's electricity rule
+    for r in rows:
+        amount, factor = ws.cell(r, c["amount per battery"]).value, ws.cell(r, c["factor [kg CO2e per unit]"]).value
+        assert amount * factor == pytest.approx(ws.cell(r, c["declared [kg CO2e]"]).value, rel=1e-9)
+        assert ws.cell(r, c["clause status"]).value in ("regulation", "draft", "assumption")
+    # closing rows: one per stage, per battery and per kWh, each the sum of that stage's lines by hand
+    sums = {}
+    for r in range(2, ws.max_row + 1):
+        if str(ws.cell(r, 1).value).startswith("sum of the lines of stage"):
+            stage = ws.cell(r, c["stage"]).value.split(" | ")[0]
+            sums[stage] = (ws.cell(r, c["declared [kg CO2e]"]).value, ws.cell(r, c["primary share"] + 1).value)
+    assert set(sums) == set(d.stages)
+    for stage, (kg, per_kwh) in sums.items():
+        lines = sum(ws.cell(r, c["declared [kg CO2e]"]).value for r in rows
+                    if ws.cell(r, c["stage"]).value.split(" | ")[0] == stage)
+        assert kg == pytest.approx(lines, rel=1e-12) and per_kwh == pytest.approx(lines / E, rel=1e-12)
+    assert ws.column_dimensions["A"].width > len("Pearl")  # widths follow the text, not only the header
