@@ -183,7 +183,7 @@ def _declare_imported(project, product, rs, m, energy, life, warnings, capacity_
         total_kgco2e=total, stages_kgco2e=by_stage, electricity=electricity, primary_data=primary, lines=items,
         battery=battery, methodology=methodology(rs, eol_detail), warnings=warnings, declarable=not any(
             x.startswith("NOT DECLARABLE") for x in warnings))
-    if n:
+    if n is not None:  # 0 samples is refused (sample), not read as "no uncertainty"
         result.uncertainty, result.samples = sample(ctx, terms, energy, n, seed)
     return result
 

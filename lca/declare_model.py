@@ -142,6 +142,6 @@ def declare_model(project, model, rs, m, energy, life, warnings, draft, n, seed)
         methodology=methodology(rs, eol_detail) + ["Target: a product model (design data); its electricity lines "
                                                     "are grid electricity of each step's region"],
         warnings=warnings + ctx.warnings, declarable=not draft or not rs.primary_required)
-    if n:
+    if n is not None:  # 0 samples is refused (sample), not read as "no uncertainty"
         result.uncertainty, result.samples = sample(ctx, terms, energy, n, seed)
     return result

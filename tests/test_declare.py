@@ -454,3 +454,9 @@ def test_verifier_package_traces_each_line_and_each_stage(project, base, tmp_pat
                     if ws.cell(r, c["stage"]).value.split(" | ")[0] == stage)
         assert kg == pytest.approx(lines, rel=1e-12) and per_kwh == pytest.approx(lines / E, rel=1e-12)
     assert ws.column_dimensions["A"].width > len("Pearl")  # widths follow the text, not only the header
+
+
+@pytest.mark.parametrize("n", [0, -5])
+def test_zero_or_negative_samples_are_refused_not_ignored(project, base, n):
+    with pytest.raises(InputError, match=f"uncertainty={n}: give a number of samples between 1 and"):
+        project.declare(base, rules="eu-2024-draft", uncertainty=n, seed=1, **LIFE)
