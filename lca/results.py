@@ -39,6 +39,7 @@ class ActivityRef:
         return db, code
 
     def to_dict(self) -> dict:
+        """The one JSON shape of a target (``target`` of every result's ``to_dict``)."""
         return {"ref": self.ref, "name": self.name, "product": self.product,
                 "location": self.location, "unit": self.unit}
 
@@ -91,8 +92,7 @@ class Footprint:
         proc = self.by_process if top is None else self.by_process.head(top)
         flow = self.by_flow if top is None else self.by_flow.head(top)
         return {
-            "target": {"ref": self.target.ref, "name": self.target.name, "unit": self.target.unit,
-                       "location": self.target.location},
+            "target": self.target.to_dict(),
             "amount": finite(self.amount, f"amount of {self.target.ref}"),
             "method": list(self.method),
             "score_unit": self.score_unit,
@@ -206,16 +206,22 @@ class CarbonProfile:
 
     # -- outputs ---------------------------------------------------------------------
     def to_dict(self) -> dict:
+        """The JSON of ``lca profile --json``: the footprint's keys (``target``, ``amount``, ``by_process``,
+        ``by_flow``...) beside the profile's own; each value computed once, the keys that repeat one
+        (``amount`` = ``declared_amount``, ``by_flow`` = ``by_gas`` as rows) are the contract's."""
         total = finite(self.total, "total")
+        amount = finite(self.declared_amount, "declared_amount")
+        by = {d: self.by_dict(d) for d in DIMENSIONS}
         return {
-            "target": {"ref": self.product, "name": self.name, "unit": self.declared_unit,
+            # the one shape of a target (ActivityRef.to_dict), and whose product it is
+            "target": {**ActivityRef(self.product, self.name, self.name, self.region, self.declared_unit).to_dict(),
                        "company": self.company},
-            "amount": finite(self.declared_amount, "declared_amount"),
+            "amount": amount,
             "method": list(self.method),
             "score_unit": self.score_unit,
             "total": total,
             "declared_unit": self.declared_unit,
-            "declared_amount": finite(self.declared_amount, "declared_amount"),
+            "declared_amount": amount,
             "total_per_declared_unit": finite(self.total_per_declared_unit, "total per declared unit"),
             "total_market_based": finite(self.total_market_based, "market-based total"),
             "mass_kg": None if self.mass_kg is None else finite(self.mass_kg, "mass"),
@@ -243,10 +249,10 @@ class CarbonProfile:
             "recycled_unmodelled": list(self.recycled_unmodelled),
             "methodology": {m["key"]: m["text"] for m in self.methodology},
             **({"background": self.background} if self.background else {}),
-            **{f"by_{d}": self.by_dict(d) for d in DIMENSIONS},
+            **{f"by_{d}": by[d] for d in DIMENSIONS},
             # the keys of `lca footprint --json`, for tools that read both
             "by_process": list(self.processes),
-            "by_flow": [{"flow": k, "score": v} for k, v in self.by_dict("gas").items()],
+            "by_flow": [{"flow": k, "score": v} for k, v in by["gas"].items()],
         }
 
     def to_json(self, indent: int | None = None) -> str:

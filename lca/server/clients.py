@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import file_stamp
 from . import files
 
 CLIENTS = "clients.json"
@@ -143,11 +144,7 @@ class Registry:
         self.by_id: dict[str, Client] = {}
 
     def current(self) -> "Registry":
-        try:
-            st = os.stat(self.path)
-            stamp = (st.st_mtime_ns, st.st_ino, st.st_size)
-        except FileNotFoundError:
-            stamp = None
+        stamp = file_stamp(self.path)
         if stamp != self._stamp:
             data = files.read_json(self.path, default={"clients": {}}) if stamp else {"clients": {}}
             self.by_id = {c["client_id"]: Client(n, c["client_id"], c) for n, c in data["clients"].items()}

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import file_stamp
 from . import files
 from .filters import Keys
 
@@ -206,11 +207,7 @@ class FootprintIndex:
         self.by_id: dict[str, Entry] = {}
 
     def current(self) -> "FootprintIndex":
-        try:
-            st = os.stat(self.dir)
-            stamp = (st.st_mtime_ns, st.st_ino, st.st_nlink)
-        except FileNotFoundError:
-            stamp = None
+        stamp = file_stamp(self.dir)
         if stamp != self._stamp:
             self._load(stamp)
         return self
