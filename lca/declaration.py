@@ -108,5 +108,10 @@ class Declaration:
             lines.append(f"  p5 {u['p5']:.4g}  p50 {u['p50']:.4g}  p95 {u['p95']:.4g} (n={u['n']}, seed={u['seed']})")
         if not self.declarable:
             lines.append("  不可申报 (--draft)" if zh else "  NOT DECLARABLE (draft: required primary data missing)")
-        lines += [f"  ! {w}" for w in self.warnings]
+        if zh:  # Chinese title and fix, the English original as 详情 (lca.declare_messages)
+            from .declare_messages import zh as to_zh
+
+            lines += ["  ! " + to_zh(w).replace("\n", "\n    ") for w in self.warnings]
+        else:
+            lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)

@@ -460,3 +460,57 @@ def test_verifier_package_traces_each_line_and_each_stage(project, base, tmp_pat
 def test_zero_or_negative_samples_are_refused_not_ignored(project, base, n):
     with pytest.raises(InputError, match=f"uncertainty={n}: give a number of samples between 1 and"):
         project.declare(base, rules="eu-2024-draft", uncertainty=n, seed=1, **LIFE)
+
+
+@pytest.mark.parametrize("kwargs,zh_words", [
+    ({"vehicle_category": "M1", "service_years": 8}, ["缺少寿命参数 --usable-kwh"]),
+    ({"usable_kwh": 60, "service_years": 8}, ["缺少 --cycles-per-year 或 --vehicle-category"]),
+    ({"usable_kwh": 60, "vehicle_category": "M1"}, ["缺少寿命参数 --service-years"]),
+    ({"usable_kwh": -60, "vehicle_category": "M1", "service_years": 8}, ["参数 --usable-kwh = -60 不可能"]),
+    ({"usable_kwh": 60, "vehicle_category": "X9", "service_years": 8}, ["--vehicle-category 'X9' 不在规则集", "M1"]),
+    ({"usable_kwh": 60, "cycles_per_year": 60, "vehicle_category": "M1", "service_years": 8}, ["不要同时给出"]),
+    ({"rules": "eu-2027", **LIFE}, ["未知规则集 'eu-2027'", "cn-miit-2025, eu-2024-draft, jrc-2023"]),
+    ({"target": "D-CAM/cam", **LIFE}, ["D-CAM/cam", "不是动力电池"]),
+    ({"kinds": {"NOPE/x": "cell_production"}, **LIFE}, ["'NOPE/x' 不在 D-PACK/pack 的供应链中"]),
+    ({"kinds": {"D-CELL/cell": "other_supplier_product"}, **LIFE}, ["企业特定(初级)数据", "--draft"]),
+    ({"uncertainty": 0, **LIFE}, ["蒙特卡洛样本数 0 无效"]),
+])
+def test_refusals_have_chinese_title_and_fix(project, base, kwargs, zh_words):
+    from lca.declare_messages import zh
+
+    kwargs = dict(kwargs)
+    target, rules = kwargs.pop("target", base), kwargs.pop("rules", "eu-2024-draft")
+    with pytest.raises(InputError) as exc:
+        project.declare(target, rules=rules, **kwargs)
+    text = zh(str(exc.value))
+    for w in zh_words:
+        assert w in text.split("\n详情:")[0]
+    assert text.endswith("\n详情:" + str(exc.value))  # the English original kept as the detail
+
+
+def test_warnings_in_chinese_summary(project, base):
+    """Every warning of these declarations has its Chinese wording; the CLI prints them with --lang zh."""
+    from lca.declare_messages import zh
+
+    decls = [project.declare(base, rules="cn-miit-2025", usable_kwh=60, vehicle_category="M1", cycle_life=300),
+             project.declare(base, rules="jrc-2023", kinds={"D-CELL/cell": "other_supplier_product"}, draft=True,
+                             **LIFE)]
+    warnings = [w for d in decls for w in d.warnings]
+    assert any(w.startswith("NOT DECLARABLE") for w in warnings) and any("cycle_life" in w for w in warnings)
+    untranslated = [w for w in warnings if zh(w) == w]
+    assert not untranslated
+    text = decls[0].summary(lang="zh")
+    assert "未给出使用年限:采用规则集 cn-miit-2025 的默认值 8 年" in text
+    assert "循环寿命 300 小于 年等效全循环次数 × 使用年限 = 480" in text
+    assert decls[0].lifetime_energy_kwh == pytest.approx(60 * 300, rel=1e-12)
+
+
+def test_cli_refusal_in_chinese(project_dir, base):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", base, "--rules",
+                        "eu-2024-draft", "--vehicle-category", "M1", "--service-years", "8", "--lang", "zh"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and not r.stdout
+    assert "缺少寿命参数 --usable-kwh" in r.stderr and "详情:usable_kwh (--usable-kwh) is missing" in r.stderr

@@ -45,6 +45,19 @@ def _kinds(items: list[str]) -> dict:
 
 def declare(args) -> int:
     """``lca declare TARGET | --model NAME --rules NAME|FILE``: the declaration, its package and passport."""
+    from ..errors import InputError
+
+    try:
+        return _declare(args)
+    except InputError as exc:
+        if args.lang != "zh":
+            raise
+        from ..declare_messages import zh
+
+        raise InputError(zh(str(exc)), exc.issues) from None
+
+
+def _declare(args) -> int:
     target = one_target(args)
     d = project(args).declare(
         target, rules=args.rules, usable_kwh=args.usable_kwh, cycles_per_year=args.cycles_per_year,
