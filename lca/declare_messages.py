@@ -52,6 +52,9 @@ _ZH: list[tuple[re.Pattern, str]] = [(re.compile(p, re.S), t) for p, t in [
      "--kind '{0}' 格式错误:请写成 COMPANY_ID/PRODUCT_ID=KIND,例如 --kind CAM1/p1=active_material"),
     (r"^(\S+): the verifier's package is an \.xlsx file",
      "{0}:核查包必须是 .xlsx 文件"),
+    (r"^(\S+) is not declarable under (\S+) \(draft: .*?a battery passport carries declared values only",
+     "{0} 在规则集 {1} 下不可申报(--draft:缺少必需的企业特定数据):电池护照只能写入可申报的数值;"
+     "请取得供应商的初级数据后不加 --draft 重新声明,再写护照"),
     # warnings
     (r"^(\w+) not given: (\S+) years from rule set (\S+)",
      "未给出使用年限:采用规则集 {2} 的默认值 {1} 年(规则集中的假设)"),

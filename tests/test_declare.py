@@ -514,3 +514,24 @@ def test_cli_refusal_in_chinese(project_dir, base):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 2 and not r.stdout
     assert "缺少寿命参数 --usable-kwh" in r.stderr and "详情:usable_kwh (--usable-kwh) is missing" in r.stderr
+
+
+def test_no_passport_for_a_not_declarable_draft(project, base, project_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from lca.declare_messages import zh
+
+    d = project.declare(base, rules="eu-2024-draft", kinds={"D-CELL/cell": "other_supplier_product"}, draft=True,
+                        **LIFE)
+    assert not d.declarable
+    with pytest.raises(InputError, match="not declarable under eu-2024-draft") as exc:
+        d.to_passport()
+    assert "电池护照只能写入可申报的数值" in zh(str(exc.value))
+    pp, xl = tmp_path / "pp.json", tmp_path / "pkg.xlsx"
+    r = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", base, "--rules",
+                        "eu-2024-draft", "--usable-kwh", "60", "--vehicle-category", "M1", "--service-years", "8",
+                        "--kind", "D-CELL/cell=other_supplier_product", "--draft", "--passport", str(pp),
+                        "--excel", str(xl), "--json"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and not r.stdout and "not declarable" in r.stderr
+    assert not pp.exists() and not xl.exists()  # refused before any file is written

@@ -65,11 +65,12 @@ def _declare(args) -> int:
         capacity_kwh=args.capacity_kwh, draft=args.draft, uncertainty=args.uncertainty, seed=args.seed,
         kinds=_kinds(args.kind))
     text = dumps(d.to_dict())  # refuses NaN before anything is written
+    passport = d.to_passport() if args.passport else None  # refused for a not-declarable draft, before any file
     if args.excel:
         d.to_excel(args.excel, lang="both")  # the verifier's package is always bilingual
     if args.passport:
         from ..files import atomic_write_text
 
-        atomic_write_text(args.passport, dumps(d.to_passport(), indent=2))
+        atomic_write_text(args.passport, dumps(passport, indent=2))
     out(text if args.json else d.summary(lang=args.lang))
     return 0

@@ -4,7 +4,8 @@
 ``carbonFootprintPerLifecycleStage`` (``RawMaterialExtraction``, ``MainProduction``, ``Distribution``,
 ``Recycling`` [kg CO2e/kWh]), ``carbonFootprintStudy`` (a link to the public study: the declaration's
 ``study_url``, else a ``urn:`` naming the declaration, to be replaced by the published study's URL) and
-``absoluteCarbonFootprint`` [kg CO2e per battery]. ``carbonFootprintPerformanceClass`` is left out: no
+``absoluteCarbonFootprint`` [kg CO2e per battery]. A declaration marked not declarable (``--draft``) gets
+no passport (refused): the passport carries declared values only. ``carbonFootprintPerformanceClass`` is left out: no
 class boundaries are adopted (Art. 7(2) delegated act pending), and none is invented. The schema the
 output is tested against is ``inventories/schemas/battery-passport-carbon-footprint.schema.json``,
 written from the published attribute list (not the data model's files, whose licence is non-commercial).
@@ -14,7 +15,7 @@ from __future__ import annotations
 import math
 from urllib.parse import quote
 
-from ..errors import LcaError
+from ..errors import InputError, LcaError
 
 STAGE_NAMES = {"raw_material_acquisition": "RawMaterialExtraction", "main_production": "MainProduction",
                "distribution": "Distribution", "end_of_life": "Recycling"}
@@ -24,6 +25,10 @@ NO_CLASS = ("carbonFootprintPerformanceClass is not given: the performance class
 
 def carbon_footprint(decl, study_url: str | None = None) -> dict:
     """The passport's carbon-footprint attributes of declaration ``decl`` (read by attribute)."""
+    if not getattr(decl, "declarable", True):
+        raise InputError(f"{decl.target} is not declarable under {decl.rules} (draft: required company-specific data "
+                         "missing, see its warnings): a battery passport carries declared values only; get the "
+                         "suppliers' primary data and declare without --draft, then write the passport")
     stages = decl.stages
     values = [decl.per_kwh, decl.total_kgco2e, *stages.values()]
     if not all(math.isfinite(v) for v in values):
