@@ -101,6 +101,7 @@ class Declaration:
                   f"one battery {self.total_kgco2e:.6g} kg CO2e)")]
         names_zh = {"raw_material_acquisition": "原材料获取及预处理", "main_production": "主要产品生产",
                     "distribution": "分销", "end_of_life": "寿命终止及回收"}
+        names_zh.update((self.rules_info or {}).get("stage_names_zh") or {})  # the rules' own names (MIIT)
         for s, v in self.stages.items():
             lines.append(f"  {names_zh[s] if zh else s}: {v:.4g}")
         if self.uncertainty:

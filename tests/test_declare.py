@@ -535,3 +535,28 @@ def test_no_passport_for_a_not_declarable_draft(project, base, project_dir, tmp_
                         "--excel", str(xl), "--json"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 2 and not r.stdout and "not declarable" in r.stderr
     assert not pp.exists() and not xl.exists()  # refused before any file is written
+
+
+def test_miit_results_use_the_notices_stage_names(project, base, tmp_path):
+    """MIIT's four stages (材料获取、电池制造、分销运输、回收利用) label a cn-miit-2025 declaration in Chinese."""
+    from openpyxl import load_workbook
+
+    cn = project.declare(base, rules="cn-miit-2025", usable_kwh=60, vehicle_category="M1")
+    text = cn.summary(lang="zh")
+    for name, stage in (("材料获取", "raw_material_acquisition"), ("电池制造", "main_production"),
+                        ("分销运输", "distribution"), ("回收利用", "end_of_life")):
+        assert f"  {name}: {cn.stages[stage]:.4g}" in text
+    assert "主要产品生产" not in text
+    wb = load_workbook(cn.to_excel(tmp_path / "cn.xlsx", lang="zh"))
+    stages = {str(r[0].value) for r in wb["声明"].iter_rows(min_row=2)}
+    assert {"材料获取", "电池制造", "分销运输", "回收利用"} <= stages
+    assert "电池制造" in {c.value for c in wb["明细"]["F"]}
+    eu = project.declare(base, rules="eu-2024-draft", **LIFE)
+    assert "  主要产品生产: " in eu.summary(lang="zh")  # the EU texts keep Annex II's names
+    bad = rule("cn-miit-2025")
+    src = (RULES / "cn-miit-2025.toml").read_text(encoding="utf-8")
+    assert bad["meta"]["stage_names_zh"]["main_production"] == "电池制造"
+    path = tmp_path / "bad.toml"
+    path.write_text(src.replace('main_production = "电池制造"', 'use_phase = "使用"'), encoding="utf-8")
+    with pytest.raises(InputError, match="meta.stage_names_zh"):
+        project.declare(base, rules=str(path), usable_kwh=60, vehicle_category="M1")

@@ -50,11 +50,11 @@ ZH = {
 NUMBER = "0.000###"
 
 
-def _label(text: str, lang: str) -> str:
+def _label(text: str, lang: str, zh: dict = ZH) -> str:
     if lang == "zh":
-        return ZH.get(text, text)
-    if lang == "both" and text in ZH and ZH[text] != text:
-        return f"{text} | {ZH[text]}"
+        return zh.get(text, text)
+    if lang == "both" and text in zh and zh[text] != text:
+        return f"{text} | {zh[text]}"
     return text
 
 
@@ -119,6 +119,7 @@ def write(decl, path, lang: str = "both") -> Path:
     d = decl.to_dict()
     life = decl.lifetime
     rs = decl.rules_info
+    zh = {**ZH, **(rs.get("stage_names_zh") or {})}  # a rule set's own Chinese stage names (MIIT) win
     cyc = life["cycles_per_year"]
     yrs = life["service_years"]
     rows = [
@@ -148,11 +149,11 @@ def write(decl, path, lang: str = "both") -> Path:
         rows += [["Monte Carlo samples", u["n"], "", u.get("method", ""), ""], ["seed", u["seed"], "", "", ""]]
         rows += [[p, u[p], "kg CO2e/kWh", "", ""] for p in ("p5", "p50", "p95")]
     _table(ws, ["item", "value", "unit", "clause", "status"],
-           [[_label(r[0], lang) if isinstance(r[0], str) else r[0],
+           [[_label(r[0], lang, zh) if isinstance(r[0], str) else r[0],
              _label(r[1], lang) if isinstance(r[1], str) and r[1] in ZH else r[1], *r[2:]] for r in rows], lang)
 
     ws = wb.create_sheet(_label("Lines", "zh" if lang == "zh" else "en")[:31])
-    lines = [[x["company"], x["product"], x["where"], x["line_kind"], x["kind"], _label(x["stage"], lang), x["rule"],
+    lines = [[x["company"], x["product"], x["where"], x["line_kind"], x["kind"], _label(x["stage"], lang, zh), x["rule"],
               x["clause"], x.get("status", ""), x.get("rule_status", ""), x["dataset"], x["amount"], x["unit"],
               _per_unit(x), x["as_linked_kgco2e"], x["kgco2e"], x["primary_share"]] for x in d["lines"]]
     header = ["company", "product", "where", "line kind", "process kind", "stage", "rule", "clause", "clause status",
@@ -172,7 +173,7 @@ def write(decl, path, lang: str = "both") -> Path:
     row = end + 3
     for s in decl.stages:
         _put(ws, row, 1, _label("sum of the lines of stage", lang))
-        _put(ws, row, header.index("stage") + 1, _label(s, lang))
+        _put(ws, row, header.index("stage") + 1, _label(s, lang, zh))
         _put(ws, row, col, sum(x["kgco2e"] for x in d["lines"] if x["stage"] == s))
         _put(ws, row, col + 2, decl.stages[s])
         _put(ws, row, col + 3, "kg CO2e/kWh")
