@@ -9,6 +9,7 @@ default. The schema is in ``docs/declarations.md`` ("Rule files").
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +98,7 @@ class RuleSet:
         """The kind a product or material name matches (:data:`MATCH_ORDER`), else None."""
         low = str(text or "").casefold()
         for name in MATCH_ORDER:
-            if any(w.casefold() in low for w in self.kinds[name].match):
+            if any(_matches(w.casefold(), low) for w in self.kinds[name].match):
                 return name
         return None
 
@@ -105,6 +106,14 @@ class RuleSet:
         return {"name": self.name, "version": self.version, "title": self.title, "title_zh": self.title_zh,
                 "status": self.status, "source": self.source, "file": self.path,
                 "stage_names_zh": dict(self.stage_names_zh)}
+
+
+def _matches(word: str, text: str) -> bool:
+    """``word`` in ``text``: a Latin-script word as a whole word (plural -s/-es allowed), so "pack" does not
+    match "packaging" nor "cell" "cellulose"; a Chinese word anywhere (Chinese has no spaces between words)."""
+    if not word.isascii():
+        return word in text
+    return re.search(rf"(?<![^\W_]){re.escape(word)}(?:s|es)?(?![^\W_])", text) is not None
 
 
 def known() -> list[str]:

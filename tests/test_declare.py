@@ -560,3 +560,39 @@ def test_miit_results_use_the_notices_stage_names(project, base, tmp_path):
     path.write_text(src.replace('main_production = "电池制造"', 'use_phase = "使用"'), encoding="utf-8")
     with pytest.raises(InputError, match="meta.stage_names_zh"):
         project.declare(base, rules=str(path), usable_kwh=60, vehicle_category="M1")
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("packaging cardboard", None), ("cellulose insulation", None), ("steel backpack frame", None),
+    ("Cellophane wrap", None), ("LFP cells", "cell_production"), ("LFP prismatic cell 280Ah", "cell_production"),
+    ("battery-pack", "battery_assembly"), ("separators", "cell_component"), ("NCM precursor", "active_material"),
+    ("方形电芯", "cell_production"), ("磷酸铁锂正极材料", "active_material"),
+])
+def test_process_kind_names_match_whole_words(name, kind):
+    from lca import rules
+
+    assert rules.load("eu-2024-draft").kind_of(name) == kind
+
+
+def test_a_packaging_supplier_is_not_the_battery_assembly(project, base, tmp_path):
+    """A declared PCF of 'packaging film' stays a raw material, not the pack assembly (stage, primary data)."""
+    pack = {"Supplier": {"company_name": "W Pack Co", "company_id": "W-PACK", "country": "CN", **PERIOD},
+            "Products": [{"product_id": "pack", "product_name": "battery pack 60 kWh", "declared_unit": "piece",
+                          "declared_amount": 1, "mass_kg": MASS, "production_region": "CN-GD"}],
+            "Materials": [{"product_id": "pack", "line_id": 1, "material": "LFP cells", "amount": 300, "unit": "kg",
+                           "source": "supplier_product", "reference": "D-CELL/cell"},
+                          {"product_id": "pack", "line_id": 2, "material": "packaging film", "amount": 2,
+                           "unit": "kg", "source": "supplier_pcf", "reference": "PF1", "supplier_name": "Film Co"}],
+            "Energy": [{"product_id": "pack", "carrier": "electricity", "amount": 500, "unit": "kWh"}],
+            "Transport": [{"product_id": "pack", "mode": "truck", "mass_t": 0.4, "distance_km": 1000,
+                           "direction": "outbound"}],
+            "SupplierPCFs": [{"pcf_id": "PF1", "supplier_name": "Film Co", "product_name": "packaging film",
+                              "declared_unit": "kg", "pcf_kgco2e": 3.0, "primary_data_share": 50}]}
+    report = project.import_files([write_workbook(tmp_path / "wpack.xlsx", pack)])
+    assert report.ok, report.summary()
+    d = project.declare("W-PACK/pack", rules="eu-2024-draft", **LIFE)
+    film = [x for x in d.lines if x["typed"] == "packaging film"]
+    assert len(film) == 1 and film[0]["kind"] == "declared_pcf"
+    assert film[0]["stage"] == "raw_material_acquisition" and film[0]["kgco2e"] == pytest.approx(6.0, rel=1e-9)
+    assert [c["process"] for c in d.primary_data["covered"] if c["kind"] == "battery_assembly"] == ["W-PACK/pack"]
+    assert not any("packaging film" in w for w in d.warnings)  # no "counts whole in main_production"
