@@ -39,13 +39,14 @@ LAYERS = [
     ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
                     "lca.brightway", "lca.pedigree", "lca.scheduler", "lca.locking", "lca.csvdata", "lca.method_data",
                     "lca.state", "lca.fingerprints"]),
-    ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions", "lca.rules"]),
-    ("solver", ["lca.engine", "lca.cache"]),
+    ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions", "lca.rules", "lca.spreads"]),
+    ("solver", ["lca.engine", "lca.cache", "lca.negative_supply"]),
     ("results", ["lca.results", "lca.report", "lca.report.*", "lca.declaration", "lca.declare_messages"]),
     ("calculator", ["lca.calc"]),
     ("project", ["lca.setup", "lca.integrity", "lca.outside", "lca.project"]),
     ("built on the project", ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare",
-                              "lca.uncertainty", "lca.sensitivity", "lca.declare_values", "lca.declare_model", "lca.declare"]),
+                              "lca.uncertainty", "lca.sensitivity", "lca.declare_values", "lca.declare_model", "lca.declare",
+                              "lca.exports", "lca.exports.*"]),
     ("shell", ["lca.demo", "lca.server", "lca.server.*", "lca.cli", "lca.cli.*", "lca"]),
 ]
 

@@ -118,6 +118,11 @@ def remove(project_path, name: str) -> None:
         files.write_json(root / CLIENTS, data)
 
 
+def records(project_path) -> dict[str, Client]:
+    """Every client by name, with its record (hashes and the partner credentials: server use only)."""
+    return {n: Client(n, c["client_id"], c) for n, c in _load(project_path)["clients"].items()}
+
+
 def listing(project_path) -> list[dict]:
     """Every client as ``{"name", "client_id", "created", "events_url"}`` (no hashes, no secrets)."""
     return [{"name": n, "client_id": c["client_id"], "created": c.get("created"),
