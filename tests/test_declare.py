@@ -596,3 +596,10 @@ def test_a_packaging_supplier_is_not_the_battery_assembly(project, base, tmp_pat
     assert film[0]["stage"] == "raw_material_acquisition" and film[0]["kgco2e"] == pytest.approx(6.0, rel=1e-9)
     assert [c["process"] for c in d.primary_data["covered"] if c["kind"] == "battery_assembly"] == ["W-PACK/pack"]
     assert not any("packaging film" in w for w in d.warnings)  # no "counts whole in main_production"
+
+
+def test_china_residual_mix_ratio_is_the_published_factors_ratio():
+    """MEE/NBS 2022: national average 0.5366, excluding market-traded non-fossil power 0.5856 kg CO2/kWh."""
+    cn = rule("jrc-2023")["residual_mix"]["CN"]
+    assert cn["value"] == pytest.approx(0.5856 / 0.5366, abs=5e-5)
+    assert "0.5856" in cn["clause"] and "0.5366" in cn["clause"] and cn["status"] == "assumption"
