@@ -52,6 +52,7 @@ class Declaration:
     declarable: bool = True
     uncertainty: dict | None = None   # n, seed, p5, p50, p95, mean [kg CO2e / kWh]
     samples: object = None            # per-kWh samples (numpy), not in to_dict
+    study_url: str | None = None      # web link of the public study (passport carbonFootprintStudy)
 
     @property
     def per_kwh(self) -> float:

@@ -55,7 +55,12 @@ _ZH: list[tuple[re.Pattern, str]] = [(re.compile(p, re.S), t) for p, t in [
     (r"^(\S+) is not declarable under (\S+) \(draft: .*?a battery passport carries declared values only",
      "{0} 在规则集 {1} 下不可申报(--draft:缺少必需的企业特定数据):电池护照只能写入可申报的数值;"
      "请取得供应商的初级数据后不加 --draft 重新声明,再写护照"),
+    (r"^study URL '(.*?)': give the web link",
+     "研究报告链接 '{0}' 无效:请给出碳足迹研究公开版本的网址(https://...)(第7条第1款(g)项)"),
     # warnings
+    (r"^passport: carbonFootprintStudy is a urn: placeholder",
+     "电池护照:carbonFootprintStudy 目前是指向本声明的 urn: 占位符,而非第7条第1款(g)项要求的网址;"
+     "发布前请用 --study-url https://... 给出公开研究报告的链接"),
     (r"^(\w+) not given: (\S+) years from rule set (\S+)",
      "未给出使用年限:采用规则集 {2} 的默认值 {1} 年(规则集中的假设)"),
     (r"^(\S+) is declared per kWh: one battery taken as its declared amount \((\S+) kWh\)",

@@ -603,3 +603,28 @@ def test_china_residual_mix_ratio_is_the_published_factors_ratio():
     cn = rule("jrc-2023")["residual_mix"]["CN"]
     assert cn["value"] == pytest.approx(0.5856 / 0.5366, abs=5e-5)
     assert "0.5856" in cn["clause"] and "0.5366" in cn["clause"] and cn["status"] == "assumption"
+
+
+def test_passport_study_link(project, base, project_dir, tmp_path):
+    """carbonFootprintStudy: the given https link; without one the urn: placeholder and a warning; a bad link refused."""
+    import subprocess
+    import sys
+
+    def run(*extra):
+        pp = tmp_path / "pp.json"
+        pp.unlink(missing_ok=True)
+        r = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", base,
+                            "--rules", "eu-2024-draft", "--usable-kwh", "60", "--vehicle-category", "M1",
+                            "--service-years", "8", "--json", "--passport", str(pp), *extra],
+                           capture_output=True, text=True, timeout=600)
+        return r, (json.loads(pp.read_text()) if pp.exists() else None)
+
+    r, pp = run("--study-url", "https://example.com/cfp/D-PACK.pdf")
+    assert r.returncode == 0, r.stderr
+    assert pp["carbonFootprintStudy"] == "https://example.com/cfp/D-PACK.pdf"
+    assert not any("placeholder" in w for w in json.loads(r.stdout)["warnings"])
+    r, pp = run()
+    assert r.returncode == 0 and pp["carbonFootprintStudy"].startswith("urn:green-lca:declaration:")
+    assert any("urn: placeholder" in w and "--study-url" in w for w in json.loads(r.stdout)["warnings"])
+    r, pp = run("--study-url", "=HYPERLINK(1)")
+    assert r.returncode == 2 and pp is None and "study URL '=HYPERLINK(1)'" in r.stderr and not r.stdout

@@ -28,6 +28,7 @@ def register(sub) -> None:
     s.add_argument("--json", action="store_true")
     s.add_argument("--excel", metavar="OUT.xlsx", help="the verifier's package (English | 中文)")
     s.add_argument("--passport", metavar="OUT.json", help="battery passport carbon-footprint attributes")
+    s.add_argument("--study-url", metavar="URL", help="web link of the public carbon footprint study (passport)")
     s.set_defaults(handler=declare)
 
 
@@ -64,8 +65,14 @@ def _declare(args) -> int:
         vehicle_category=args.vehicle_category, service_years=args.service_years, cycle_life=args.cycle_life,
         capacity_kwh=args.capacity_kwh, draft=args.draft, uncertainty=args.uncertainty, seed=args.seed,
         kinds=_kinds(args.kind))
-    text = dumps(d.to_dict())  # refuses NaN before anything is written
+    d.study_url = args.study_url
     passport = d.to_passport() if args.passport else None  # refused for a not-declarable draft, before any file
+    if passport is not None:
+        from ..report.passport import placeholder_warning
+
+        if w := placeholder_warning(d):
+            d.warnings.append(w)
+    text = dumps(d.to_dict())  # refuses NaN before anything is written
     if args.excel:
         d.to_excel(args.excel, lang="both")  # the verifier's package is always bilingual
     if args.passport:

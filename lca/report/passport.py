@@ -13,6 +13,7 @@ written from the published attribute list (not the data model's files, whose lic
 from __future__ import annotations
 
 import math
+import re
 from urllib.parse import quote
 
 from ..errors import InputError, LcaError
@@ -33,7 +34,11 @@ def carbon_footprint(decl, study_url: str | None = None) -> dict:
     values = [decl.per_kwh, decl.total_kgco2e, *stages.values()]
     if not all(math.isfinite(v) for v in values):
         raise LcaError("the declaration has a non-finite value; refusing to write a passport")
-    url = study_url or getattr(decl, "study_url", None) or (
+    url = study_url or getattr(decl, "study_url", None)
+    if url is not None and not re.fullmatch(r"https?://[^\s/]+\.[^\s]+", str(url)):
+        raise InputError(f"study URL {url!r}: give the web link (https://...) of the public version of the "
+                         "carbon footprint study (Art. 7(1)(g))")
+    url = url or (
         f"urn:green-lca:declaration:{quote(decl.target, safe='')}:{decl.rules}:{decl.rules_version}")
     return {
         "batteryCarbonFootprint": decl.per_kwh,
@@ -42,3 +47,11 @@ def carbon_footprint(decl, study_url: str | None = None) -> dict:
         "carbonFootprintStudy": url,
         "absoluteCarbonFootprint": decl.total_kgco2e,
     }
+
+
+def placeholder_warning(decl) -> str | None:
+    """The warning for a passport whose ``carbonFootprintStudy`` is the ``urn:`` placeholder, else None."""
+    if getattr(decl, "study_url", None):
+        return None
+    return ("passport: carbonFootprintStudy is a urn: placeholder naming this declaration, not the web link "
+            "Art. 7(1)(g) asks for; give the public study's URL (--study-url https://...) before publishing")
