@@ -172,6 +172,10 @@ _ROWS = (
      "Emissions rows, or delete the product.", "产品没有任何输入或排放", "请填写其物料、能源、运输或排放数据,或删除该产品。"),
     ("row", "mass_inconsistent", "Masses do not agree", "Check amounts, units, mass_kg and declared_amount.",
      "质量不一致", "请检查数量、单位、质量(kg)及声明数量。"),
+    ("row", "implausible_intensity", "A quantity out of the plausible range for the product (by an order of "
+     "magnitude)", "Check the value against its unit (10^4 vs 1, t vs kg, MWh vs kWh, a decimal point) and the declared "
+     "amount; `lca import --strict` refuses it.", "数量超出该产品的合理范围(数量级错误)",
+     "请核对数值与单位(“万”与“1”、吨与千克、兆瓦时与千瓦时、小数点)及声明数量;`lca import --strict` 时将拒绝导入。"),
     ("row", "pcf_outdated", "A supplier PCF is out of date", "Ask the supplier for an updated PCF (PACT: every 3 "
      "years).", "供应商碳足迹已过期", "请向供应商索取更新的碳足迹(PACT 要求至少每 3 年更新)。"),
     ("row", "unused_pcf", "A SupplierPCFs row is not used", "Reference it from a Materials line or delete it.",

@@ -521,11 +521,13 @@ class Project:
             bridge.known(self.activate(), self.background)
 
     # -- supply chains and comparisons (their own packages, registered in lca.hooks) ---
-    def import_workbook(self, path, dry_run: bool = False, annotate=None):
+    def import_workbook(self, path, dry_run: bool = False, annotate=None, strict: bool = False):
         """Validate and store one supplier workbook (or PACT JSON file); see :meth:`import_files`."""
-        return hooks.query("import_files")(self, [path], dry_run=dry_run, annotate=annotate)
+        return hooks.query("import_files")(self, [path], dry_run=dry_run, annotate=annotate,
+                                           **({"strict": True} if strict else {}))
 
-    def import_files(self, paths, dry_run: bool = False, annotate=None, lang: str | None = None):
+    def import_files(self, paths, dry_run: bool = False, annotate=None, lang: str | None = None,
+                     strict: bool = False):
         """Validate and store supplier workbooks / PACT JSON files (:func:`lca.supply.importer.import_files`).
 
         Parameters
@@ -538,13 +540,15 @@ class Project:
             Write a copy of the workbook with every issue marked on its cell.
         lang : {"en", "zh"}, optional
             Language of the summary and the annotated copy; default: the workbooks' language.
+        strict : bool, default False
+            Plausibility warnings (``implausible_intensity``) are errors: nothing is stored.
 
         Returns
         -------
         lca.ImportReport
         """
         return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate, **(
-            {"lang": lang} if lang else {}))
+            {"lang": lang} if lang else {}), **({"strict": True} if strict else {}))
 
     @_snapshot
     def profile(self, product: str, method="GWP100", allow_incomplete: bool = False):

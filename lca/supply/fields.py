@@ -34,6 +34,7 @@ class Ctx:
         self.issues: list[InputIssue] = []
         self.titles: dict[str, str] = {}
         self.pcf_ids: set[str] = set()
+        self.lang = "en"  # the workbook's language (set by validate once the sheet titles are known)
 
     def add(self, sheet: str | None, row: int | None, column: str | None, code: str, message: str,
             severity: str = "error") -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import inventory, issue_codes
 from ..errors import InputError, InputIssue, LcaError
-from . import link, pact_in, store
+from . import link, pact_in, plausibility, store
 
 
 @dataclass
@@ -118,7 +118,15 @@ def read_file(path: Path, resolve=None) -> FileResult:
                                  "one product, then import it again", "error", name))
     if any(i.severity == "error" for i in issues) or sub.is_empty:
         return FileResult([], issues)
-    return FileResult([store.to_record(sub)], issues)
+    rec = store.to_record(sub)
+    flags = [i.to_dict() for i in issues if i.code in FLAGGED]
+    if flags:  # kept with the submission: the profile lists them among its warnings
+        rec["flags"] = flags
+    return FileResult([rec], issues)
+
+
+# Warnings kept with a stored submission and listed by every profile that uses it.
+FLAGGED = ("implausible_intensity", "mass_inconsistent")
 
 
 PARALLEL_MIN_FILES = 8  # fewer files are read in this process (a worker costs ~20 ms to start)
@@ -163,8 +171,12 @@ def read_files(paths: list[Path], resolve) -> list[tuple[list[dict], list[InputI
     return [read_file(p, resolve) for p in paths]
 
 
-def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str | None = None) -> ImportReport:
-    """Validate ``paths`` and (unless ``dry_run`` or any error) store them; see module docstring."""
+def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str | None = None,
+                 strict: bool = False) -> ImportReport:
+    """Validate ``paths`` and (unless ``dry_run`` or any error) store them; see module docstring.
+
+    ``strict``: plausibility warnings (``implausible_intensity``) are errors, so nothing is stored.
+    """
     report = ImportReport(dry_run=dry_run)
     paths = [Path(p) for p in paths]
     records, refused = [], set()
@@ -179,6 +191,8 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
         if not getattr(result, "accepted", True):
             refused.add(path)
         for i in issues:
+            if strict and i.code == plausibility.CODE and i.severity != "error":
+                i = dataclasses.replace(i, severity="error")
             (report.errors if i.severity == "error" else report.warnings).append(i)
         for rec in recs:
             records.append((path, rec))
@@ -223,6 +237,7 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
                         report.products = []
                     else:
                         report.warnings.extend(_declared_checks(project, new_refs, built, records))
+                        report.warnings.extend(_footprint_checks(project, new_refs, built, records))
     if not report.ok:
         report.products = []
     report.lang = lang or issue_codes.detect_language(
@@ -283,6 +298,42 @@ def _declared_checks(project, refs: list[str], built, records) -> list[InputIssu
             out.append(issue(ref, "declared_pcf_differs",
                              f"{ref}: {declared_message(declared, computed)} [kg CO2e]: check declared_pcf_kgco2e "
                              "and the product's inputs, or ask the supplier for an updated PCF"))
+    return out
+
+
+def _footprint_checks(project, refs: list[str], built, records) -> list[InputIssue]:
+    """Each new product's computed footprint per kg against its class range and its material's
+    background dataset (:func:`lca.supply.plausibility.check_footprints`); solved only when some
+    product has a reference to compare with."""
+    resolve = resolver()
+    items = []
+    for ref in refs:
+        meta = built.activities.get(ref) or {}
+        if built.unresolved.get(ref) or not meta.get("mass_kg_per_unit"):
+            continue
+        pclass = plausibility.classify(meta.get("name"))
+        code = resolve(meta["name"]).code if pclass.key == "default" else None
+        if pclass.range("footprint_kgco2e_per_kg") is None and not code:
+            continue
+        items.append((ref, meta, code))
+    if not items:
+        return []
+    try:
+        scores = project.footprints("GWP100")
+    except LcaError:
+        return []  # reported by the declared-PCF check or the profile
+    lang = issue_codes.detect_language(
+        [t for _, rec in records for t in (rec.get("sheet_titles") or {}).values()])
+    bg = {k.split(":", 1)[1]: v for k, v in scores.items() if k.startswith(f"{inventory.BACKGROUND_DB}:")}
+    found = plausibility.check_footprints(
+        [{"ref": ref, "name": meta["name"], "code": code,
+          "kg_co2e_per_kg": float(scores.get(f"{store.SUPPLIER_DB}:{ref}", float("nan"))) / meta["mass_kg_per_unit"]}
+         for ref, meta, code in items], bg, lang)
+    out = []
+    for f in found:
+        rec = _record_of(records, f["ref"])
+        out.append(InputIssue(link.sheet_title(rec, "Products"), _product_row(records, f["ref"]), "product_id",
+                              plausibility.CODE, f["message"], "warning", rec.get("source_file")))
     return out
 
 

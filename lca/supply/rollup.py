@@ -418,7 +418,8 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         unresolved=unresolved, complete=not unresolved and not pcf_lines, not_characterized=not_char,
         declared_pcf=root_meta.get("declared_pcf_kgco2e"), declared_pcfs=_declared_pcfs(built, chain),
         suppliers=suppliers,
-        warnings=warnings + loop_warnings + found.warnings + _outbound_warnings(chain),
+        warnings=(warnings + loop_warnings + found.warnings + _outbound_warnings(chain)
+                  + plausibility_warnings(project, built, chain, solved, m)),
         reference_period=(root_meta.get("reporting_period_start"), root_meta.get("reporting_period_end")),
         region=root_meta.get("location"),
         fossil=total - split.get("biogenic", 0.0) - split.get("land_use", 0.0), biogenic=split.get("biogenic", 0.0),
@@ -428,6 +429,35 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         electricity_kwh=found.electricity_kwh, green_electricity_kwh=found.green_electricity_kwh,
         recycled_unmodelled=found.recycled_unmodelled, background=project.calc.background or None,
     )
+
+
+def plausibility_warnings(project, built: link.Built, chain: Chain, solved: Solved, m) -> list[str]:
+    """The chain's implausible lines (kept with each submission at import) and implausible footprints per kg
+    (GWP100 only: the ranges are in kg CO2e), as the profile's warnings (``implausible_intensity``)."""
+    from . import plausibility
+
+    out, seen = [], set()
+    for code in chain.reach:
+        meta = built.activities.get(code) or {}
+        for f in meta.get("flags") or []:
+            key = (f.get("file"), f.get("sheet"), f.get("row"), f.get("column"), f.get("code"))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(f"{f.get('code')}: {meta.get('company_id')} {f.get('file') or ''} {f.get('sheet')} "
+                       f"row {f.get('row')}: {f.get('message')}")
+    if m != project.method("GWP100"):
+        return out
+    items = []
+    for code in chain.reach:
+        meta = built.activities.get(code) or {}
+        col = solved.col_of.get(code)
+        if col is None or not meta.get("mass_kg_per_unit") or meta.get("unresolved"):
+            continue
+        items.append({"ref": code, "name": meta.get("name"), "code": None,
+                      "kg_co2e_per_kg": float(solved.scores[col]) / meta["mass_kg_per_unit"]})
+    out += [f"{plausibility.CODE}: {f['message']}" for f in plausibility.check_footprints(items)]
+    return out
 
 
 def _cross_check(chain: Chain, solved: Solved, total: float, acc: Accumulation) -> None:
