@@ -16,6 +16,7 @@ come back in the order of the files, and nothing is written before all are in.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -101,8 +102,15 @@ def read_file(path: Path, resolve=None) -> FileResult:
     and ``accepted`` False (see :class:`FileResult`)."""
     name = path.name
     try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = None  # the reader reports the unreadable file
+    try:
         if path.suffix.lower() == ".json":
             records, issues = pact_in.read(path)
+            for rec in records:
+                if digest:
+                    rec["source_sha256"] = digest
             return FileResult(records, _with_file(issues, name))
         from . import rules
 
@@ -119,6 +127,8 @@ def read_file(path: Path, resolve=None) -> FileResult:
     if any(i.severity == "error" for i in issues) or sub.is_empty:
         return FileResult([], issues)
     rec = store.to_record(sub)
+    if digest:
+        rec["source_sha256"] = digest  # of the bytes validated; the archive checks the file it copies
     flags = [i.to_dict() for i in issues if i.code in FLAGGED]
     if flags:  # kept with the submission: the profile lists them among its warnings
         rec["flags"] = flags
@@ -172,10 +182,11 @@ def read_files(paths: list[Path], resolve) -> list[tuple[list[dict], list[InputI
 
 
 def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str | None = None,
-                 strict: bool = False) -> ImportReport:
+                 strict: bool = False, by: str | None = None) -> ImportReport:
     """Validate ``paths`` and (unless ``dry_run`` or any error) store them; see module docstring.
 
     ``strict``: plausibility warnings (``implausible_intensity``) are errors, so nothing is stored.
+    ``by``: who imports, for the archive (:mod:`lca.supply.history`; default the OS user).
     """
     report = ImportReport(dry_run=dry_run)
     paths = [Path(p) for p in paths]
@@ -231,7 +242,8 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
                 report.products = new_refs
                 if not dry_run:
                     try:
-                        store.commit(project, [rec for _, rec in records], built)
+                        store.commit(project, [rec for _, rec in records], built,
+                                     originals={rec["supplier"]["company_id"]: path for path, rec in records}, by=by)
                     except InputError as exc:
                         report.errors.extend(exc.issues or [InputIssue(None, None, None, "refused", str(exc))])
                         report.products = []

@@ -184,25 +184,35 @@ def _write(project, built: link.Built, digest: str) -> None:
     bd.databases.flush()
 
 
-def commit(project, records: list[dict], built: link.Built | None = None) -> link.Built:
+def commit(project, records: list[dict], built: link.Built | None = None, originals: dict | None = None,
+           by: str | None = None, restored: bool = False) -> link.Built:
     """Store ``records`` (each replacing its company's previous submission) and rebuild ``suppliers``.
 
     Raises :class:`InputError` (nothing written) when linking the full set finds errors.
     ``built``: the linked full set, when the caller linked it under the same lock hold.
+    Each record is archived first (:func:`lca.supply.history.archive`: ``originals`` maps a company
+    id to its original file, ``by`` who imports); ``restored``: the records are archived versions
+    put back (:func:`lca.supply.history.restore`), not archived again.
     """
+    from . import history
+
     with project.lock():
         texts = _stored_texts(project)  # for the digest; parsed only when the caller did not link
-        new_texts = {rec["supplier"]["company_id"]: _dumps(rec) for rec in records}
         if built is None:
             current = _records_of(project, texts)
             for rec in records:
                 current[rec["supplier"]["company_id"]] = rec
             built = build(project, [current[c] for c in sorted(current)])
-        texts.update(new_texts)
         errors = [i for i in built.issues if i.severity == "error"]
         if errors:
             raise InputError(f"{len(errors)} problem(s) linking the submissions; nothing was written",
                              errors)
+        if not restored:  # archived before anything points at it: an interruption loses nothing
+            for rec in records:
+                cid = rec["supplier"]["company_id"]
+                history.archive(project, rec, (originals or {}).get(cid), by)
+        new_texts = {rec["supplier"]["company_id"]: _dumps(rec) for rec in records}
+        texts.update(new_texts)
         d = submissions_dir(project)
         d.mkdir(parents=True, exist_ok=True)
         staged = []
@@ -221,6 +231,10 @@ def commit(project, records: list[dict], built: link.Built | None = None) -> lin
         finally:
             for tmp, _ in staged:
                 tmp.unlink(missing_ok=True)
+        if not restored:
+            for rec in records:
+                history.log_event(project, rec["supplier"]["company_id"], "imported", rec.get("archive_version"),
+                                  by, file=rec.get("source_file"), sha256=rec.get("source_sha256"))
         return built
 
 
@@ -240,7 +254,7 @@ def submissions(project) -> list[dict]:
     return out
 
 
-def withdraw(project, company_id: str) -> list[str]:
+def withdraw(project, company_id: str, by: str | None = None) -> list[str]:
     """Withdraw one company's submission atomically and rebuild ``suppliers`` from the others.
 
     Under the project's write lock: the others are linked first (an error leaves everything as it
@@ -283,6 +297,9 @@ def withdraw(project, company_id: str) -> list[str]:
             os.replace(aside, final)
             raise
         aside.unlink(missing_ok=True)
+        from . import history
+
+        history.log_event(project, company_id, "withdrawn", json.loads(texts[company_id]).get("archive_version"), by)
         return users
 
 
