@@ -1,0 +1,4 @@
+"""``python -m lca.cli``: the ``lca`` console script."""
+from . import main
+
+raise SystemExit(main())

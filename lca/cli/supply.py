@@ -1,0 +1,105 @@
+"""Supplier-data commands: ``lca template``, ``import``, ``suppliers``, ``withdraw``, ``profile``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError
+from .common import computing, dumps, out, project
+
+
+def register(sub) -> None:
+    """Add the supplier-data commands to the ``lca`` sub-parsers."""
+    s = sub.add_parser("template", help="blank supplier workbook")
+    s.add_argument("out")
+    s.add_argument("--lang", choices=["en", "zh", "both"], default="both")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
+    s.set_defaults(handler=template)
+
+    s = sub.add_parser("import", help="validate and store supplier workbooks (or PACT JSON)")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--dry-run", action="store_true")
+    s.add_argument("--annotate", metavar="OUT.xlsx")
+    s.add_argument("--lang", choices=["en", "zh"], help="language of messages and the annotated copy "
+                                                      "(default: the workbook's)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=import_files)
+
+    s = sub.add_parser("suppliers", help="stored companies and their submissions")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=suppliers)
+
+    s = sub.add_parser("withdraw", help="withdraw one company's submission (atomic; rebuilds the suppliers database)")
+    s.add_argument("company_id")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=withdraw)
+
+    s = computing(sub, "profile", help="supply-chain carbon profile of an imported product")
+    s.add_argument("product", help="COMPANY_ID/PRODUCT_ID")
+    s.add_argument("--method", default="GWP100")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--excel", metavar="OUT.xlsx")
+    s.add_argument("--plot", metavar="OUT.png")
+    s.add_argument("--pact", metavar="OUT.json")
+    s.add_argument("--allow-incomplete", action="store_true")
+    s.set_defaults(handler=profile)
+
+
+def template(args) -> int:
+    """``lca template OUT.xlsx``: a blank supplier workbook (never overwrites without ``--force``)."""
+    from ..supply.template import write_template
+
+    if Path(args.out).exists() and not args.force:
+        raise InputError(f"{args.out} exists: refusing to overwrite it (it may be a filled workbook); "
+                         "choose another name or add --force")
+    write_template(Path(args.out), lang=args.lang)
+    out(f"wrote {args.out}")
+    return 0
+
+
+def import_files(args) -> int:
+    """``lca import FILE...``: validate and store supplier workbooks; exit 2 on any error."""
+    report = project(args).import_files([Path(f) for f in args.files], dry_run=args.dry_run,
+                                        annotate=args.annotate, lang=args.lang)
+    out(dumps(report.to_dict()) if args.json else report.summary())
+    return 0 if report.ok else 2
+
+
+def suppliers(args) -> int:
+    """``lca suppliers``: stored companies and their submissions."""
+    from ..supply import store
+
+    subs = store.submissions(project(args))
+    if args.json:
+        out(dumps({"suppliers": subs}))
+        return 0
+    for s in subs:
+        out(f"{s['company_id']}\t{s['company_name']}\t{s['reporting_period_start']}..{s['reporting_period_end']}"
+            f"\t{s['source_file']}\t{s['stored_at']}\t{', '.join(s['products'])}")
+    return 0
+
+
+def withdraw(args) -> int:
+    """``lca withdraw COMPANY_ID``: withdraw one company's submission atomically."""
+    from ..supply import store
+
+    users = store.withdraw(project(args), args.company_id)
+    if args.json:
+        out(dumps({"withdrawn": args.company_id, "unresolved_users": users}))
+    else:
+        out(f"withdrew {args.company_id}" + (f"; now unresolved: {', '.join(users)}" if users else ""))
+    return 0
+
+
+def profile(args) -> int:
+    """``lca profile COMPANY/PRODUCT``: the supply-chain carbon profile and its reports."""
+    from ..files import atomic_write_text
+
+    prof = project(args).profile(args.product, method=args.method, allow_incomplete=args.allow_incomplete)
+    if args.excel:
+        prof.to_excel(args.excel)
+    if args.plot:
+        prof.plot(args.plot)
+    if args.pact:
+        atomic_write_text(Path(args.pact), dumps(prof.to_pact(), indent=2))
+    out(dumps(prof.to_dict()) if args.json else prof.summary())
+    return 0
