@@ -527,7 +527,7 @@ class Project:
                                            **({"strict": True} if strict else {}))
 
     def import_files(self, paths, dry_run: bool = False, annotate=None, lang: str | None = None,
-                     strict: bool = False):
+                     strict: bool = False, by: str | None = None):
         """Validate and store supplier workbooks / PACT JSON files (:func:`lca.supply.importer.import_files`).
 
         Parameters
@@ -542,13 +542,15 @@ class Project:
             Language of the summary and the annotated copy; default: the workbooks' language.
         strict : bool, default False
             Plausibility warnings (``implausible_intensity``) are errors: nothing is stored.
+        by : str, optional
+            Who imports, recorded in the submission archive (default: the OS user).
 
         Returns
         -------
         lca.ImportReport
         """
         return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate, **(
-            {"lang": lang} if lang else {}), **({"strict": True} if strict else {}))
+            {"lang": lang} if lang else {}), **({"strict": True} if strict else {}), **({"by": by} if by else {}))
 
     @_snapshot
     def profile(self, product: str, method="GWP100", allow_incomplete: bool = False):

@@ -237,3 +237,17 @@ def test_implausible_footprint_per_kg_is_flagged(project, tmp_path):
     msgs = [w.message for w in report.warnings if w.code == plausibility.CODE]
     assert any(m.startswith("C2 (amount)") and "kilograms typed into a tonne" in m for m in msgs), msgs  # the line
     assert any("footprint" in m and "T24-FP/LFP" in m for m in msgs), msgs  # the product's footprint per kg
+
+
+def test_cli_strict_exit_2_report_on_stderr(project, tmp_path, capsys):
+    from lca import cli
+
+    data = cathode("T24-CLI")
+    slip(data, "10000x")
+    path = write_workbook(tmp_path / "cli.xlsx", data, "zh")
+    code = cli.main(["--project", str(project.path), "import", str(path), "--strict"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert "implausible_intensity" in captured.err and "C2" in captured.err and "一万倍" in captured.err
+    assert cli.main(["--project", str(project.path), "import", str(path), "--by", "dave"]) == 0
+    assert "implausible_intensity" in capsys.readouterr().out   # a warning only, without --strict

@@ -272,7 +272,7 @@ def test_a_chinese_workbook_gets_a_chinese_annotated_copy(project, tmp_path, cap
     path = build(tmp_path / "zh.xlsx", chinese(s))
     out = tmp_path / "marked.xlsx"
     code = cli.main(["--project", str(project.path), "import", "--dry-run", "--annotate", str(out), str(path)])
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().err  # a refused import's report is on stderr (issue 24)
     assert code == 2 and "超出允许范围" in printed      # the summary speaks the workbook's language
     wb = openpyxl.load_workbook(out)
     issues = wb["问题"]

@@ -1,6 +1,7 @@
 """Supplier-data commands: ``lca template``, ``import``, ``suppliers``, ``withdraw``, ``profile``."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..errors import InputError
@@ -59,8 +60,14 @@ def template(args) -> int:
 def import_files(args) -> int:
     """``lca import FILE...``: validate and store supplier workbooks; exit 2 on any error."""
     report = project(args).import_files([Path(f) for f in args.files], dry_run=args.dry_run,
-                                        annotate=args.annotate, lang=args.lang)
-    out(dumps(report.to_dict()) if args.json else report.summary())
+                                        annotate=args.annotate, lang=args.lang,
+                                        strict=getattr(args, "strict", False), by=getattr(args, "by", None))
+    if args.json:
+        out(dumps(report.to_dict()))
+    elif report.ok:
+        out(report.summary())
+    else:  # a refused import is an error: its report goes to stderr (README: errors on stderr)
+        sys.stderr.write(report.summary() + "\n")
     return 0 if report.ok else 2
 
 
