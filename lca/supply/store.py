@@ -190,11 +190,11 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
 
     Raises :class:`InputError` (nothing written) when linking the full set finds errors.
     ``built``: the linked full set, when the caller linked it under the same lock hold.
-    Each record is archived first (:func:`lca.supply.history.archive`: ``originals`` maps a company
+    Each record is archived first (:func:`lca.supply.archive.archive`: ``originals`` maps a company
     id to its original file, ``by`` who imports); ``restored``: the records are archived versions
     put back (:func:`lca.supply.history.restore`), not archived again.
     """
-    from . import history
+    from . import archive as arch
 
     with project.lock():
         texts = _stored_texts(project)  # for the digest; parsed only when the caller did not link
@@ -210,7 +210,7 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
         if not restored:  # archived before anything points at it: an interruption loses nothing
             for rec in records:
                 cid = rec["supplier"]["company_id"]
-                history.archive(project, rec, (originals or {}).get(cid), by)
+                arch.archive(project, rec, (originals or {}).get(cid), by)
         new_texts = {rec["supplier"]["company_id"]: _dumps(rec) for rec in records}
         texts.update(new_texts)
         d = submissions_dir(project)
@@ -233,7 +233,7 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
                 tmp.unlink(missing_ok=True)
         if not restored:
             for rec in records:
-                history.log_event(project, rec["supplier"]["company_id"], "imported", rec.get("archive_version"),
+                arch.log_event(project, rec["supplier"]["company_id"], "imported", rec.get("archive_version"),
                                   by, file=rec.get("source_file"), sha256=rec.get("source_sha256"))
         return built
 
@@ -297,9 +297,9 @@ def withdraw(project, company_id: str, by: str | None = None) -> list[str]:
             os.replace(aside, final)
             raise
         aside.unlink(missing_ok=True)
-        from . import history
+        from . import archive
 
-        history.log_event(project, company_id, "withdrawn", json.loads(texts[company_id]).get("archive_version"), by)
+        archive.log_event(project, company_id, "withdrawn", json.loads(texts[company_id]).get("archive_version"), by)
         return users
 
 
