@@ -104,7 +104,7 @@ def main(argv=None) -> dict:
     t_bare = time.perf_counter() - t
     with contextlib.redirect_stdout(sys.stderr):
         del bd.databases[bare]
-    proj._bump()
+    proj.state.bump()
 
     # correctness: each product's footprint = sum over its lines of amount x background footprint
     scores = proj.footprints()

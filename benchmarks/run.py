@@ -2,7 +2,7 @@
 
     python benchmarks/run.py [--quick] [--project DIR]
 
-Prints each figure of ``/work/shared/spec/benchmarks.md`` as a ratio with its
+Prints each benchmark figure (recorded in ``benchmarks/RESULTS.md``) as a ratio with its
 absolute values, measured side by side in one run, with the core count and the
 solver in use. Every result is checked against an independent computation
 (matrices read by bw2calc directly, solved by scipy's SuperLU; bw2calc's own

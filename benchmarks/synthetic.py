@@ -1,7 +1,6 @@
 """A seeded synthetic background of ecoinvent scale, written through ``Project.write_database``.
 
-Structure (what a real supply-chain database looks like, see
-``/work/shared/spec/benchmarks.md``):
+Structure (what a real supply-chain database looks like):
 
 - a *core* of ``n_core`` basic activities (energy, transport, bulk materials)
   that loop sparsely among themselves (each core activity buys from ~6 other

@@ -9,7 +9,9 @@ from . import sensitivity as _sensitivity  # noqa: F401  (registers Project.sens
 from . import uncertainty as _uncertainty  # noqa: F401  (registers Project.uncertainty)
 from . import models, supply, units
 from .compare import Comparison
-from .errors import InputError, InputIssue, LcaError, LockTimeout
+from .errors import (CellError, EventError, InputError, InputIssue, IntegrityError, LcaError, LockTimeout,
+                     NonSquareSystemError, ProductSystemError, ProjectDamagedError, QueryError, RequestError,
+                     Severity, SingularSystemError, UnknownIssueCode)
 from .project import Project, open_project
 from .results import ActivityRef, CarbonProfile, Distribution, Footprint
 from .supply.importer import ImportReport
@@ -17,5 +19,6 @@ from .supply.importer import ImportReport
 __all__ = [
     "open_project", "Project", "ActivityRef", "Footprint", "LcaError", "InputError",
     "InputIssue", "LockTimeout", "models", "units", "CarbonProfile", "ImportReport", "Comparison",
-    "Distribution",
+    "Distribution", "IntegrityError", "ProjectDamagedError", "Severity", "CellError", "RequestError", "QueryError",
+    "EventError", "ProductSystemError", "NonSquareSystemError", "SingularSystemError", "UnknownIssueCode",
 ]

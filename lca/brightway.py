@@ -79,6 +79,11 @@ def point_at(bw_dir: Path, logs_dir: Path, project_name: str):
         return bd
 
 
+def forget_pointing() -> None:
+    """Forget where bw2data points: the next :func:`point_at` points it again (after code that moved it)."""
+    _ACTIVE[0] = None
+
+
 def points_at(bw_dir: Path) -> bool:
     """True if bw2data is imported and points at ``bw_dir``."""
     return _ACTIVE[0] == Path(bw_dir) and "bw2data" in sys.modules

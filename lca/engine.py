@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import LcaError
+from .errors import LcaError, NonSquareSystemError, SingularSystemError  # noqa: F401 (engine.X)
 
 try:  # pypardiso: MKL's PARDISO, fast on x86_64
     from pypardiso import PyPardisoSolver
@@ -213,7 +213,7 @@ class System:
     def _checked(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
         rhs = np.asarray(rhs, dtype=np.float64)
         if suspicious_columns(self):
-            raise SingularSystemError(self)
+            raise singular_error(self)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -226,7 +226,7 @@ class System:
                 else:
                     raise
         if not np.all(np.isfinite(x)):
-            raise SingularSystemError(self)
+            raise singular_error(self)
         # normwise backward error ||Mx - b|| / (||M|| ||x|| + ||b||), infinity norm of M = A or A^T
         if self._norms is None:  # computed once per system (the matrices never change)
             absA = abs(self.A)
@@ -238,33 +238,18 @@ class System:
         # a pivot-perturbed solve of a singular matrix can look backward-stable: also ask
         # that the residual be small against the right-hand side itself
         if denom > 0 and (residual > RESIDUAL_TOL * denom or residual > RHS_RESIDUAL_TOL * float(np.abs(rhs).max())):
-            raise SingularSystemError(self)
+            raise singular_error(self)
         return x
-
-
-class NonSquareSystemError(LcaError):
-    """Activities and products do not pair up; ``node_ids``: activities lacking a product row,
-    then products no activity makes."""
-
-    def __init__(self, message: str, node_ids: list[int]):
-        super().__init__(message)
-        self.node_ids = list(node_ids)
 
 
 class SingularSystem(Exception):
     """Internal: the factorization failed."""
 
 
-class SingularSystemError(LcaError):
-    """The technosphere matrix is singular: some activity produces nothing net."""
-
-    def __init__(self, system: System):
-        self.columns = suspicious_columns(system)
-        self.node_ids = [int(system.activity_ids[c]) for c in self.columns]
-        super().__init__(
-            "the product system is singular (no unique solution): check that each activity "
-            "produces more of its product than it consumes itself"
-        )
+def singular_error(system: System) -> SingularSystemError:
+    """The :class:`lca.errors.SingularSystemError` of ``system``, naming its suspicious activities."""
+    columns = suspicious_columns(system)
+    return SingularSystemError(columns, [int(system.activity_ids[c]) for c in columns])
 
 
 def suspicious_columns(system: System) -> list[int]:

@@ -39,6 +39,22 @@ def atomic_write(path, write: Callable[[Path], None], fsync: bool = True) -> Pat
         ``path``.
     """
     path = Path(path)
+    tmp = write_beside(path, write, fsync)
+    try:
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_beside(path, write: Callable[[Path], None], fsync: bool = True) -> Path:
+    """Fill a temporary file beside ``path`` as :func:`atomic_write` does; return it, not yet moved in.
+
+    For several files committed together after another step (a store's records after the database
+    they describe): the caller moves each in with :func:`os.replace`, and unlinks the temporary
+    files if the step fails. A failing ``write`` leaves no temporary file.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_path(path)
     try:
@@ -46,17 +62,12 @@ def atomic_write(path, write: Callable[[Path], None], fsync: bool = True) -> Pat
         if fsync:
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
+    except BaseException:
         tmp.unlink(missing_ok=True)
-    return path
+        raise
+    return tmp
 
 
 def atomic_write_text(path, text: str, encoding: str = "utf-8", fsync: bool = True) -> Path:
     """Write ``text`` to ``path`` atomically (see :func:`atomic_write`)."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding=encoding), fsync=fsync)
-
-
-def atomic_write_bytes(path, data: bytes, fsync: bool = True) -> Path:
-    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
-    return atomic_write(path, lambda tmp: tmp.write_bytes(data), fsync=fsync)

@@ -24,6 +24,7 @@ from .errors import IntegrityError
 from .units import FLOAT32_MAX, FLOAT32_TINY, float32_problem
 
 EXCHANGE_TYPES = {"production", "technosphere", "biosphere", "substitution"}
+JOURNAL_DIR = "journal"  # in the project directory: validated data of a database write in progress
 
 
 def validate_datasets(name: str, data: list[dict]) -> list[str]:
@@ -57,10 +58,10 @@ def validate_datasets(name: str, data: list[dict]) -> list[str]:
     return problems
 
 
-def journal_path(journal_dir: Path, name: str) -> Path:
+def journal_path(project_dir: Path, name: str) -> Path:
     """Where the validated data of a write of database ``name`` is kept until it is done."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
-    return journal_dir / f"{safe}.pickle"
+    return Path(project_dir) / JOURNAL_DIR / f"{safe}.pickle"
 
 
 def rebuild(project, name: str) -> None:
@@ -85,7 +86,7 @@ def rebuild(project, name: str) -> None:
         rebuilders = {inventory.BACKGROUND_DB: functools.partial(project_setup.write_background, project)}
         for derived in hooks.databases():
             rebuilders[derived.name] = functools.partial(derived.rebuild, project)
-        journal = project._journal_path(name)
+        journal = journal_path(project.path, name)
         if name in bd.databases:
             with brightway.quiet():
                 del bd.databases[name]
@@ -98,7 +99,7 @@ def rebuild(project, name: str) -> None:
         else:
             print(f"lca: database {name!r} was half written and has no source to rebuild it from; "
                   "it was deleted", file=sys.stderr)
-        project._set_pending(name, False)
+        project.state.set_pending(name, False)
         journal.unlink(missing_ok=True)
 
 
@@ -122,7 +123,7 @@ def check(project, repair: bool = True) -> list[str]:
         bd = project.activate()
         found = problems(project)
         if found:
-            for pending in project._pending():
+            for pending in project.state.pending():
                 rebuild(project, pending)
             for name in stale_derived(project, bd):
                 rebuild(project, name)
@@ -133,7 +134,7 @@ def check(project, repair: bool = True) -> list[str]:
             for name in stale_processed(bd):
                 with brightway.quiet():
                     bd.Database(name).process()
-            project._forget()
+            project.forget_caches()
     left = problems(project)
     if left:
         raise IntegrityError(
@@ -146,7 +147,7 @@ def check(project, repair: bool = True) -> list[str]:
 def problems(project) -> list[str]:
     """Everything :func:`check` repairs, as sentences naming the database."""
     bd = project.activate()
-    out = [f"an interrupted write of database {name!r}" for name in project._pending()]
+    out = [f"an interrupted write of database {name!r}" for name in project.state.pending()]
     if not indices_ok():
         out.append("SQLite indices missing")
     out += [f"{name}: {why}" for name, why in stale_processed(bd, why=True).items()]

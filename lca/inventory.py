@@ -175,9 +175,12 @@ def _load_background(version: str) -> Background:
     return Background(datasets=codes, grids=grids, version=version)
 
 
-def load_background() -> Background:
-    """Parse and check every background dataset; raise :class:`InputError` listing all problems."""
-    return _load_background(inventories_version())
+def load_background(version: str | None = None) -> Background:
+    """Parse and check every background dataset; raise :class:`InputError` listing all problems.
+
+    ``version`` is the inventories version it is cached under (default: the current one).
+    """
+    return _load_background(version or inventories_version())
 
 
 def brightway_datasets(bg: Background, biosphere_codes: dict[str, str]) -> list[dict]:
@@ -235,9 +238,12 @@ def _uncertainty(ds: dict, exc: dict, what: str, table: dict) -> dict:
     return pedigree.lognormal_fields(float(exc["amount"]), sigma)
 
 
-def uncertainty_table() -> dict:
-    """``inventories/uncertainty.toml``: pedigree variances, background category scores, DQR -> GSD."""
-    return _uncertainty_table(inventories_version())
+def uncertainty_table(version: str | None = None) -> dict:
+    """``inventories/uncertainty.toml``: pedigree variances, background category scores, DQR -> GSD.
+
+    ``version`` is the inventories version it is cached under (default: the current one).
+    """
+    return _uncertainty_table(version or inventories_version())
 
 
 @lru_cache(maxsize=4)

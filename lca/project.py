@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
-import json
 import os
 import pickle
 from pathlib import Path
@@ -29,16 +28,17 @@ import pandas as pd
 from . import brightway, engine, hooks, integrity, inventory, locking
 from . import setup as project_setup
 from .calc import Calculator, check_amount
-from .errors import InputError, IntegrityError, LcaError
-from .files import atomic_write, atomic_write_text
+from .errors import InputError, LcaError
+from .files import atomic_write
 from .methods import METHOD_ALIASES
 from .results import ActivityRef, Footprint
+from .state import ProjectState
 
 BW_PROJECT = project_setup.BW_PROJECT
 STATE_FILE = "green-lca.json"
 LOCK_FILE = "write.lock"
 LOCK_TIMEOUT_S = locking.LOCK_TIMEOUT_S  # [s] default wait for the write lock (lca.locking)
-JOURNAL_DIR = "journal"  # validated data of a database write in progress, replayed if it is interrupted
+JOURNAL_DIR = integrity.JOURNAL_DIR  # validated data of a database write in progress, replayed if it is interrupted
 
 
 def default_path() -> Path:
@@ -135,6 +135,7 @@ class Project:
         self.path = Path(path).resolve()
         self.bw_dir = self.path / "brightway"
         self.state_path = self.path / STATE_FILE
+        self.state = ProjectState(self.state_path)  # set-up record, generation, pending writes (lca.state)
         self.lock_path = self.path / LOCK_FILE
         # an imported background (lca.background) to compute on; None = the open ``background``
         self.background = None if background in (None, "", inventory.BACKGROUND_DB) else str(background)
@@ -147,36 +148,11 @@ class Project:
         return f"Project({str(self.path)!r})"
 
     # -- state and activation ----------------------------------------------------------
-    def _state(self) -> dict:
-        try:
-            return json.loads(self.state_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise IntegrityError(
-                f"{self.state_path} is unreadable ({exc}); delete it and run `lca init` to rebuild"
-            ) from exc
+    def forget_caches(self) -> None:
+        """Drop every cached matrix and table, and re-read bw2data's metadata files.
 
-    def _save_state(self, state: dict) -> None:
-        atomic_write_text(self.state_path, json.dumps(state, indent=1, sort_keys=True), fsync=False)
-
-    def _bump(self, **updates) -> None:
-        state = self._state()
-        state.update(updates)
-        state["generation"] = int(state.get("generation", 0)) + 1
-        self._save_state(state)
-
-    def _pending(self) -> list[str]:
-        """Databases whose write was started and not finished (state ``pending``)."""
-        p = self._state().get("pending")
-        return [p] if isinstance(p, str) else list(p or [])
-
-    def _set_pending(self, name: str, on: bool) -> None:
-        names = [n for n in self._pending() if n != name] + ([name] if on else [])
-        self._bump(pending=names or None)
-
-    def _forget(self) -> None:
-        """Drop every cached matrix and table, and re-read bw2data's metadata files."""
+        For code that writes Brightway's store itself (:mod:`lca.integrity`, :mod:`lca.background.release`).
+        """
         self.calc.clear()
         if brightway.points_at(self.bw_dir):
             brightway.reload_metadata()
@@ -192,7 +168,7 @@ class Project:
 
     def _activate_now(self):
         bd = brightway.point_at(self.bw_dir, self.path / "logs", BW_PROJECT)
-        state = self._state()
+        state = self.state.read()
         gen = state.get("generation")
         if gen != self._cache_generation and not self._busy:
             # another process (or this one) wrote: re-read Brightway's metadata files and
@@ -201,11 +177,11 @@ class Project:
                 # a writer is at work (wait for it) or was killed mid-write (repair)
                 self._repairing = True
                 try:
-                    self._check_integrity(repair=True)
+                    integrity.check(self, repair=True)
                 finally:
                     self._repairing = False
-                gen = self._state().get("generation")
-            self._forget()
+                gen = self.state.generation
+            self.forget_caches()
             self._cache_generation = gen
         return bd
 
@@ -231,20 +207,25 @@ class Project:
         are serialized as writes from processes are.
         """
         with brightway.LOCK, locking.file_lock(self.path, self.lock_path, timeout, shared,
-                                               on_write=self._forget, after_write=self._after_write):
+                                               on_write=self.forget_caches, after_write=self._after_write):
             yield
 
     def _after_write(self) -> None:
         """On releasing the write lock: bump the generation, drop caches, note the new generation."""
-        if self.state_path.exists():
-            self._bump()
-        self._forget()
-        self._cache_generation = self._state().get("generation")
+        if self.state.exists():
+            self.state.bump()
+        self.forget_caches()
+        self._cache_generation = self.state.generation
 
     # -- set-up ------------------------------------------------------------------------
     def is_set_up(self) -> bool:
         """Whether the project was set up with the current ``inventories/`` and no write is pending."""
-        return project_setup.is_set_up(self)
+        state = self.state.read()
+        return (
+            state.get("setup_complete") is True
+            and state.get("inventories_version") == inventory.inventories_version()
+            and not state.get("pending")
+        )
 
     def setup(self, force: bool = False) -> "Project":
         """Set up offline and idempotently: biosphere, methods, background; repair damage.
@@ -260,25 +241,33 @@ class Project:
             ``self``.
         """
         with brightway.LOCK:
-            return self._setup(force)
-
-    def _setup(self, force: bool) -> "Project":
-        return project_setup.setup(self, force)
+            if not force and self.is_set_up():
+                self.activate()
+                integrity.check(self)
+                return self
+            with self.lock():
+                bd = self.activate()
+                state = self.state.read()
+                methods = state.get("methods")
+                if inventory.BIOSPHERE_DB not in bd.databases or inventory.BIOSPHERE_DB in self.state.pending():
+                    project_setup.write_biosphere(self)
+                    methods = project_setup.write_methods(bd, rewrite=True)  # new flow ids: every method again
+                elif not project_setup.methods_current(bd, methods):
+                    methods = project_setup.write_methods(bd)
+                if (force or state.get("inventories_version") != inventory.inventories_version()
+                        or inventory.BACKGROUND_DB not in bd.databases
+                        or inventory.BACKGROUND_DB in self.state.pending()):
+                    project_setup.write_background(self)
+                for pending in self.state.pending():
+                    integrity.rebuild(self, pending)
+                self.state.bump(setup_complete=True, inventories_version=inventory.inventories_version(),
+                                bw_project=BW_PROJECT, methods=methods)
+                integrity.check(self, repair=True)
+            return self
 
     def biosphere_codes(self) -> dict[str, str]:
         """Flow alias (``flows.csv``) -> biosphere3 code."""
         return self.calc.cached("biosphere_codes", functools.partial(project_setup.biosphere_codes, self))
-
-    def _rebuild(self, name: str) -> None:
-        """Rebuild database ``name`` after an interrupted or failed write (:func:`lca.integrity.rebuild`)."""
-        integrity.rebuild(self, name)
-
-    def _journal_path(self, name: str) -> Path:
-        return integrity.journal_path(self.path / JOURNAL_DIR, name)
-
-    def _check_integrity(self, repair: bool = True) -> list[str]:
-        """Find what a killed writer leaves behind; repair it or refuse (:func:`lca.integrity.check`)."""
-        return integrity.check(self, repair=repair)
 
     # -- safe writes -------------------------------------------------------------------
     def write_database(self, name: str, data: list[dict]) -> None:
@@ -289,7 +278,7 @@ class Project:
         the validated data and mark the write pending in the state file; write; reprocess
         the databases that link to this one (their arrays hold its node ids); clear the
         mark. A write found pending (killed or failed) is rebuilt from the database's
-        source, or replayed from the journal, by the next command (:meth:`_rebuild`).
+        source, or replayed from the journal, by the next command (:func:`lca.integrity.rebuild`).
         """
         with self.lock():
             problems = self._validate_datasets(name, data)
@@ -297,9 +286,9 @@ class Project:
                 more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
                 raise InputError(f"refusing to write database {name!r}: " + "; ".join(problems[:10]) + more)
             bd = self.activate()
-            journal = self._journal_path(name)
+            journal = integrity.journal_path(self.path, name)
             atomic_write(journal, lambda tmp: tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)))
-            self._set_pending(name, True)
+            self.state.set_pending(name, True)
             try:
                 with brightway.quiet():
                     bd.Database(name).write({(d["database"], d["code"]): dict(d) for d in data},
@@ -308,14 +297,14 @@ class Project:
                         if other != name and name in bd.databases[other].get("depends", []):
                             bd.Database(other).process()
             except Exception as exc:
-                self._forget()
+                self.forget_caches()
                 raise LcaError(
                     f"writing database {name!r} failed ({exc}); it will be rebuilt from its source "
                     "at the next command"
                 ) from exc
-            self._set_pending(name, False)
+            self.state.set_pending(name, False)
             journal.unlink(missing_ok=True)
-            self._forget()
+            self.forget_caches()
 
     def delete_database(self, name: str) -> None:
         with self.lock():
@@ -323,7 +312,7 @@ class Project:
             if name in bd.databases:
                 with brightway.quiet():
                     del bd.databases[name]
-            self._forget()  # releasing the write lock bumps the generation
+            self.forget_caches()  # releasing the write lock bumps the generation
 
     def _validate_datasets(self, name: str, data: list[dict]) -> list[str]:
         self.activate()
@@ -333,7 +322,7 @@ class Project:
     @_snapshot
     def info(self) -> dict:
         bd = self.activate()
-        state = self._state()
+        state = self.state.read()
         return {
             "project": str(self.path),
             "brightway_dir": str(self.bw_dir),

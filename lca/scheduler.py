@@ -132,16 +132,6 @@ def map_chunks(job, scheduler: str, timings: dict | None = None) -> list:
             c.close()
 
 
-def map_calls(fn, args: list, scheduler: str) -> list:
-    """``[fn(a) for a in args]`` on the workers of ``scheduler`` (``fn`` and ``args`` picklable)."""
-    c = client(scheduler)
-    try:
-        return c.gather(c.map(fn, args, pure=False))
-    finally:
-        if parse(scheduler)[0] == "tcp":
-            c.close()
-
-
 def shutdown() -> None:
     """Close the local clusters this process started."""
     for cluster, cl in list(_LOCAL.values()):

@@ -1,10 +1,11 @@
 """Offline project set-up: biosphere3, the LCIA methods bw2io ships, the open background database.
 
-:func:`setup` is what :meth:`lca.project.Project.setup` does: idempotent, under the
-project's write lock, repairing what a killed earlier set-up left. The functions
-take the project as their first argument and use only its store interface
-(``lock``, ``activate``, ``write_database``, the pending marks); this module does
-not import :mod:`lca.project`.
+The writers that :meth:`lca.project.Project.setup` calls (idempotently, under the
+project's write lock, repairing what a killed earlier set-up left) and
+:func:`lca.integrity.rebuild` calls again after a killed write. The functions take
+the project as their first argument and use only its public store interface
+(``activate``, ``write_database``, ``state``); this module does not import
+:mod:`lca.project`.
 """
 from __future__ import annotations
 
@@ -19,53 +20,13 @@ from .methods import METHOD_FAMILIES
 BW_PROJECT = "green-lca"  # the Brightway project inside a project's ``brightway/`` directory
 
 
-def is_set_up(project) -> bool:
-    """Whether ``project`` was set up with the current ``inventories/`` and no write is pending."""
-    state = project._state()
-    return (
-        state.get("setup_complete") is True
-        and state.get("inventories_version") == inventory.inventories_version()
-        and not state.get("pending")
-    )
-
-
-def setup(project, force: bool = False):
-    """Set ``project`` up offline and idempotently (see :meth:`lca.project.Project.setup`); return it."""
-    if not force and is_set_up(project):
-        project.activate()
-        project._check_integrity()
-        return project
-    with project.lock():
-        bd = project.activate()
-        state = project._state()
-        methods = state.get("methods")
-        if inventory.BIOSPHERE_DB not in bd.databases or inventory.BIOSPHERE_DB in project._pending():
-            write_biosphere(project)
-            methods = write_methods(bd, rewrite=True)  # new flow ids: every method again
-        elif not methods_current(bd, methods):
-            methods = write_methods(bd)
-        if (
-            force
-            or state.get("inventories_version") != inventory.inventories_version()
-            or inventory.BACKGROUND_DB not in bd.databases
-            or inventory.BACKGROUND_DB in project._pending()
-        ):
-            write_background(project)
-        for pending in project._pending():
-            project._rebuild(pending)
-        project._bump(setup_complete=True, inventories_version=inventory.inventories_version(),
-                      bw_project=BW_PROJECT, methods=methods)
-        project._check_integrity(repair=True)
-    return project
-
-
 def write_biosphere(project) -> None:
     """(Re)write biosphere3 from bw2io's shipped flow list, marked pending while it is written."""
     import bw2io
     import bw2io.importers
 
     bd = project.activate()
-    project._set_pending(inventory.BIOSPHERE_DB, True)
+    project.state.set_pending(inventory.BIOSPHERE_DB, True)
     with brightway.quiet():
         if inventory.BIOSPHERE_DB in bd.databases:  # a killed earlier attempt: start again
             del bd.databases[inventory.BIOSPHERE_DB]
@@ -74,7 +35,7 @@ def write_biosphere(project) -> None:
         importer = bw2io.importers.Ecospold2BiosphereImporter()
         importer.apply_strategies()
         importer.write_database(searchable=False)
-    project._set_pending(inventory.BIOSPHERE_DB, False)
+    project.state.set_pending(inventory.BIOSPHERE_DB, False)
 
 
 def _bw2io_version() -> str:

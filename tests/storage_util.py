@@ -57,7 +57,7 @@ def pause(*_):
     open(data_file + ".paused", "w").close()
     time.sleep(600)
 
-import lca, lca.cli, lca.project
+import lca, lca.cli, lca.project, lca.state
 import bw_processing
 from bw2data.backends import base as bwbase, schema
 
@@ -81,12 +81,12 @@ elif point == "zip":  # processed zip opened for writing, not finished
         return orig_f(self, *a, **k)
     bw_processing.Datapackage.finalize_serialization = fin
 elif point == "clear":  # all written, pending mark not yet cleared
-    orig_s = lca.project.Project._set_pending
+    orig_s = lca.state.ProjectState.set_pending
     def set_pending(self, name, on):
         if name == os.environ["KILL_DB"] and not on:
             pause()
         return orig_s(self, name, on)
-    lca.project.Project._set_pending = set_pending
+    lca.state.ProjectState.set_pending = set_pending
 elif point == "replace":  # supplier database written, submission JSON not yet moved in place
     from lca.supply import store
     orig_w = store._write

@@ -3,7 +3,7 @@
 Every test writes its own workbook (lca.supply.fill), reads it with the
 importer's reader and links the records with :func:`lca.supply.link.build`,
 then checks the Brightway exchanges and line table against numbers written by
-hand. Roll-up figures are in tests/test_profile_trust.py.
+hand. Roll-up figures are in tests/test_profile_figures.py.
 """
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def linked(project, tmp_path, *books, lang="en"):
     records, issues = [], []
     for i, data in enumerate(books):
         path = write_workbook(tmp_path / f"b{i}.xlsx", data, lang)
-        recs, found = importer.read_file(path, importer.resolver())
+        read = importer.read_file(path, importer.resolver())
+        recs, found = read.records, read.issues
         records += recs
         issues += found
     return link.build(records, inventory.load_background(), project.biosphere_codes()), issues

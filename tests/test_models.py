@@ -2,8 +2,7 @@
 
 Expected values are computed here by hand from the parameter files, from the
 background footprints (``project.footprints()``), or by a plain numpy solve of
-the model's own foreground datasets; published figures come from
-/work/shared/reference/figures.md with their sources.
+the model's own foreground datasets; published figures are cited beside each test with their sources.
 """
 import copy
 import json
@@ -79,7 +78,7 @@ def test_same_pack_on_southwest_grid_is_lower_by_electricity_times_grid_differen
 def test_pv_per_kwp_is_module_area_times_module_per_m2(project, scores):
     gg, gb = pv_module("PERC", "glass-glass"), pv_module("PERC", "glass-backsheet")
     f_gg, f_gb = project.footprint(gg), project.footprint(gb)
-    m2 = 1 / 0.22  # m2 per kWp at STC, efficiency 0.22 (pv.toml, figures.md)
+    m2 = 1 / 0.22  # m2 per kWp at STC, efficiency 0.22 (pv.toml)
     per_m2 = project.footprint(f"models:{gg.prefix}-module").total
     assert f_gg.total == pytest.approx(per_m2 * m2, rel=REL)
     # glass-glass minus glass-backsheet, by hand from pv.toml: more glass, no PET/PVF backsheet
@@ -147,7 +146,7 @@ def test_lfp_named_sets_share_the_bill_of_materials_and_differ_in_their_paramete
     assert kwh_old == pytest.approx(25.0 + per_kg_cell / 0.16 + (1 / 0.16 / 0.73 - 1 / 0.16) * bop, rel=1e-9)
 
 
-# -- published results (figures.md) -------------------------------------------------------------
+# -- published results (each cited in its test) -------------------------------------------------
 def test_chinese_nmc811_pack_within_peiseler_2024(project):
     # Peiseler et al. 2024, Nat. Commun., doi 10.1038/s41467-024-54634-y: NMC811 59 / 74 / 115 kg CO2e/kWh
     per_kwh = project.footprint(battery_pack("NMC811", 60.0, region="CN")).total

@@ -1,4 +1,4 @@
-"""Storage faults of the project (robustness.md, "Storing data"): damaged files, failed writes, two writers.
+"""Storage faults of the project: damaged files, failed writes, two writers.
 
 Built in copies of the session project (see ``storage_util``); the damage is seen with plain
 ``json`` / ``zipfile`` / ``sqlite3``, then the next command must work, keep what was committed

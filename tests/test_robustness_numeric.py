@@ -1,4 +1,4 @@
-"""Numeric guards (robustness.md, "Solving" and float32 rows): errors naming the activities, never nan or 0.
+"""Numeric guards (solving, float32 limits): errors naming the activities, never nan or 0.
 
 Each case writes its own small database into the session project; expected values by hand.
 """
@@ -79,7 +79,7 @@ def test_bad_amounts_never_reach_brightway(project, co2, amount):
     assert "good:" not in str(exc.value)
     assert "num-bad" not in __import__("bw2data").databases
     assert AD.select().where(AD.database == "num-bad").count() == 0  # nothing committed to SQLite
-    assert not project._pending()
+    assert not project.state.pending()
 
 
 def test_bad_amount_keeps_the_old_database(project, co2):

@@ -116,7 +116,7 @@ def test_shipped_methods_cut_equals_a_full_parse():
 
 def test_a_set_up_project_knows_its_methods_without_bw2io_data(project):
     bd = project.activate()
-    record = project._state()["methods"]
+    record = project.state.read()["methods"]
     assert project_setup.methods_current(bd, record)
     assert len(record["names"]) == len(project_setup.shipped_methods()) > 50
     assert not project_setup.methods_current(bd, dict(record, bw2io="0.0"))

@@ -62,7 +62,7 @@ def _reads(log_dir):
 
 
 def _issues(results):
-    return [[(i.sheet, i.row, i.column, i.code, i.file, i.severity) for i in issues] for _, issues in results]
+    return [[(i.sheet, i.row, i.column, i.code, i.file, i.severity) for i in r.issues] for r in results]
 
 
 def test_workers_read_what_one_process_reads_in_the_same_order(files, monkeypatch, tmp_path):
@@ -83,13 +83,13 @@ def test_workers_read_what_one_process_reads_in_the_same_order(files, monkeypatc
         pids = {pid for pid, _ in reads}
         assert parent not in pids and len(pids) > 1, reads  # >1 worker, none of it in this process
         assert sorted(name for _, name in reads) == sorted(p.name for p in files)
-        assert [recs for recs, _ in again] == [recs for recs, _ in one]
+        assert [r.records for r in again] == [r.records for r in one]
         assert all(r.accepted for r in again)
-    assert [recs for recs, _ in many] == [recs for recs, _ in one]
+    assert [r.records for r in many] == [r.records for r in one]
     assert _issues(many) == _issues(one)
     bad = files.index(next(p for p in files if p.name == "book-bad.xlsx"))
-    assert "unknown_material" in {i.code for i in many[bad][1]}
-    assert [len(recs) for recs, _ in many] == [0 if k == bad else 1 for k in range(len(files))]
+    assert "unknown_material" in {i.code for i in many[bad].issues}
+    assert [len(r.records) for r in many] == [0 if k == bad else 1 for k in range(len(files))]
 
 
 def test_a_worker_that_dies_falls_back_to_reading_here(files, monkeypatch, tmp_path):
@@ -100,11 +100,11 @@ def test_a_worker_that_dies_falls_back_to_reading_here(files, monkeypatch, tmp_p
     log.mkdir()
     parent = _recording(monkeypatch, log, die_on="book-03.xlsx")
     results = importer.read_files(files, importer.resolver())
-    assert [len(recs) for recs, _ in results].count(1) == N  # every good file read, none skipped
+    assert [len(r.records) for r in results].count(1) == N  # every good file read, none skipped
     killed = [f.name for f in log.iterdir() if f.name.startswith("killed-")]
     assert len(killed) == 1 and int(killed[0].split("-")[1]) != parent  # the kill happened in a worker
     reads = _reads(log)
     here = sorted(name for pid, name in reads if pid == parent)
     assert here == sorted(p.name for p in files)  # the fallback read every file in this process
     assert len(results) == len(files)
-    assert [len(recs) for recs, _ in results] == [0 if p.name == "book-bad.xlsx" else 1 for p in files]
+    assert [len(r.records) for r in results] == [0 if p.name == "book-bad.xlsx" else 1 for p in files]

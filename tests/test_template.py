@@ -7,7 +7,8 @@ import openpyxl
 import pytest
 
 from lca.errors import InputError
-from lca.supply.schema import SHEETS, dict_resolver, match_sheet, validate_file
+from lca.supply.rules import dict_resolver, validate_file
+from lca.supply.sheets import SHEETS, match_sheet
 from lca.supply.template import write_template
 
 RESOLVE = dict_resolver({"lithium carbonate": ("lithium-carbonate-brine", "kilogram")})

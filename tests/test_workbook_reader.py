@@ -1,4 +1,4 @@
-"""Safe reading of untrusted workbooks: every 'Reading workbooks' row of robustness.md."""
+"""Safe reading of untrusted workbooks: zip bombs, XML attacks, huge sheets and damaged files refused within bounds."""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +21,7 @@ from xlsx_factory import (LAUGHS, MACRO_MAIN, NS, build, inline,  # noqa: E402
 
 import lca.supply.workbook as W  # noqa: E402
 from lca.errors import InputError  # noqa: E402
-from lca.supply.schema import dict_resolver, validate  # noqa: E402
+from lca.supply.rules import dict_resolver, validate  # noqa: E402
 from lca.supply.workbook import read_workbook  # noqa: E402
 
 

@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from xlsx_factory import build, inline, num, sheet_xml, write_raw_xlsx  # noqa: E402
 
 from lca.supply.annotate import annotate  # noqa: E402
-from lca.supply.schema import (dict_resolver, match_header, match_sheet, SHEETS,  # noqa: E402
-                               validate_file)
+from lca.supply.rules import dict_resolver, validate_file  # noqa: E402
+from lca.supply.sheets import SHEETS, match_header, match_sheet  # noqa: E402
 
 RESOLVE = dict_resolver({
     "lithium carbonate": ("lithium-carbonate-brine", "kilogram"),

@@ -21,7 +21,7 @@ import numpy as np
 from .. import inventory
 from ..errors import InputError
 from .mapping import Resolved, Resolver, grid_regions, mapping_file
-from .release import META_KEY, backgrounds
+from .release import backgrounds
 
 
 @dataclass
@@ -169,8 +169,3 @@ def build(bd, name: str, nodes) -> Bridge:
                              data_array=np.array(vals, dtype=np.float64), flip_array=np.array(flips, dtype=bool))
     bridge.datapackage = dp
     return bridge
-
-
-def is_background(bd, database: str) -> bool:
-    """The open background or an imported one (their nodes count as background in results)."""
-    return database == inventory.BACKGROUND_DB or bool((bd.databases.get(database) or {}).get(META_KEY))

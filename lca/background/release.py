@@ -353,7 +353,7 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
     finally:
         from .. import brightway
 
-        brightway._ACTIVE[0] = None  # point bw2data back at this project
+        brightway.forget_pointing()  # point bw2data back at this project
         project.activate()
 
 
@@ -437,25 +437,21 @@ def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta:
                     new_flows=[{"code": f["code"], "name": f["name"], "categories": list(f.get("categories", ())),
                                 "characterized_as": twins.get(f["code"])} for f in new_flows],
                     twins=twins)
-        project._set_pending(tmp, True)  # the marker of an import at work, also when writing NAME itself
+        project.state.set_pending(tmp, True)  # the marker of an import at work, also when writing NAME itself
         try:
             if not replaced:  # recorded first: a killed write of NAME is then dropped by the next command
-                state = project._state()
-                state[STATE_KEY] = {"tmp": tmp, "name": name, "info": info, "direct": True}
-                project._save_state(state)
+                project.state.set(STATE_KEY, {"tmp": tmp, "name": name, "info": info, "direct": True})
             with _quiet():
                 db = bd.Database(target)
                 db.register(format=meta["kind"], **({META_KEY: info} if replaced else {}))
                 db.write({(target, d["code"]): d for d in data}, process=False, searchable=False,
                          check_typos=False)
             if replaced:
-                state = project._state()
-                state[STATE_KEY] = {"tmp": tmp, "name": name, "info": info}
-                project._save_state(state)
+                project.state.set(STATE_KEY, {"tmp": tmp, "name": name, "info": info})
             _swap(bd, tmp, name, new_flows, rename=replaced)
             finish(project, tmp)
         except BaseException:
-            project._forget()
+            project.forget_caches()
             raise
         return BackgroundImport(name=name, kind=meta["kind"], source=meta["source"], release=meta.get("release"),
                                 system_model=meta.get("system_model"), datasets=len(data), exchanges=n_exc,
@@ -506,8 +502,7 @@ def finish(project, tmp: str) -> None:
     from bw2data.backends import ActivityDataset as AD
 
     bd = project.activate()
-    state = project._state()
-    swap = state.get(STATE_KEY) or {}
+    swap = project.state.get(STATE_KEY) or {}
     if swap.get("tmp") == tmp and swap.get("direct"):  # NAME written itself: complete iff all committed
         name, info = swap["name"], swap["info"]
         codes = [f["code"] for f in info.get("new_flows") or ()]
@@ -533,11 +528,9 @@ def finish(project, tmp: str) -> None:
             release_flows_mod.characterize(bd, AD, [{"code": c, "characterized_as": t} for c, t in twins.items()])
         else:
             _drop(bd, drop)
-    state = project._state()
-    state.pop(STATE_KEY, None)
-    project._save_state(state)
-    project._set_pending(tmp, False)
-    project._forget()
+    project.state.set(STATE_KEY, None)
+    project.state.set_pending(tmp, False)
+    project.forget_caches()
 
 
 def _drop(bd, tmp: str) -> None:
@@ -554,7 +547,7 @@ def _drop(bd, tmp: str) -> None:
 
 
 def recover(project, name: str) -> None:
-    """Repair hook for :meth:`lca.project.Project._rebuild`: a killed import of ``name`` (``X.importing``)."""
+    """Repair hook for :func:`lca.integrity.rebuild`: a killed import of ``name`` (``X.importing``)."""
     finish(project, name)
 
 

@@ -250,7 +250,7 @@ class Model:
         # the data a model is built from, read once per instance: the inventories version (a stat of
         # every data file), the background it names and the model's parameter file
         self._version = inventory.inventories_version() if _version is None else _version
-        self.bg = inventory._load_background(self._version)
+        self.bg = inventory.load_background(self._version)
         self.data = self._load_data()
 
     def _load_data(self) -> dict:
@@ -279,7 +279,7 @@ class Model:
         rows = self.data.get("uncertainty", {}).get("rows")
         if not rows:
             return 0.0
-        return pedigree.pedigree_sigma_of(inventory._uncertainty_table(self._version), rows["pedigree"])
+        return pedigree.pedigree_sigma_of(inventory.uncertainty_table(self._version), rows["pedigree"])
 
     def parameter_entries(self) -> dict[str, dict]:
         """Every parameter of this model: name -> ``{value, unit, source, dist, sampled}``.

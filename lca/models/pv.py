@@ -20,7 +20,7 @@ Parameters (units in brackets):
 References
 ----------
 IEA PVPS Task 12 (2020), Life Cycle Inventories and Life Cycle Assessments of Photovoltaic
-Systems, Report T12-19:2020, via premise extracts (figures.md). Mueller, A. et al. (2021),
+Systems, Report T12-19:2020, via premise extracts. Mueller, A. et al. (2021),
 Sol. Energy Mater. Sol. Cells 230:111277 (published comparison).
 """
 from __future__ import annotations

@@ -22,7 +22,7 @@ Parameters (units in brackets):
 References
 ----------
 Sacchi, R., Bauer, C., Cox, B., Mutel, C. carculator (BSD-3), vehicle masses via premise
-extracts (figures.md). Compositions are estimates, labelled in vehicle.toml.
+extracts. Compositions are estimates, labelled in vehicle.toml.
 """
 from __future__ import annotations
 
@@ -258,7 +258,6 @@ def vehicle(powertrain: str = "BEV", size: str = "medium", battery=None, region:
     References
     ----------
     .. [1] Sacchi, R., Bauer, C., Cox, B., Mutel, C. carculator (BSD-3), the vehicle model of
-       premise: vehicle masses, capacities and consumption via premise extracts
-       (shared/reference/figures.md). Compositions are estimates, labelled in vehicle.toml.
+       premise: vehicle masses, capacities and consumption via premise extracts. Compositions are estimates, labelled in vehicle.toml.
     """
     return Vehicle(powertrain=powertrain, size=size, battery=battery, region=region, **params)

@@ -19,6 +19,7 @@ import re
 import ssl
 import uuid
 
+from ..errors import EventError
 from . import store
 from .filters import QueryError, parse_datetime, query_from_event
 
@@ -31,14 +32,6 @@ PUBLISHED = PREFIX + "PublishedEvent.3"
 TYPES = (CREATED, FULFILLED, REJECTED, PUBLISHED)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 RETRIES_S = (1.0, 3.0, 9.0)  # [s] waits before the 2nd, 3rd, 4th delivery attempt
-
-
-class EventError(ValueError):
-    """An event the host refuses; ``code`` is the PACT error code (BadRequest or NotImplemented)."""
-
-    def __init__(self, message: str, code: str = "BadRequest"):
-        super().__init__(message)
-        self.code = code
 
 
 def validate(event) -> None:

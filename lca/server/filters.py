@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from ..errors import QueryError
+
 LIST_CRITERIA = ("productId", "companyId", "geography", "classification", "status")
 DATE_CRITERIA = ("validOn", "validAfter", "validBefore")
 PAGING = ("limit", "offset")
@@ -24,10 +26,6 @@ MAX_VALUE_LEN = 512  # [characters] per value
 MAX_LIMIT = 1000  # footprints per page
 _NAMES = {n.lower(): n for n in LIST_CRITERIA + DATE_CRITERIA + PAGING}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$", re.I)
-
-
-class QueryError(ValueError):
-    """A query the host system refuses (answered 400 BadRequest)."""
 
 
 def parse_datetime(text: str, what: str) -> datetime:

@@ -21,7 +21,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from lca import issue_codes
-from lca.errors import InputError, InputIssue, LcaError
+from lca.errors import InputError, InputIssue, LcaError, Severity
 from lca.issue_codes import message as issue_message
 from lca.supply.sheets import SHEETS, match_header, match_sheet
 from lca.supply.workbook import check_package
@@ -82,7 +82,7 @@ def _issues_sheet(wb, issues: list[InputIssue], lang: str) -> None:
             if isinstance(v, str):
                 cell.data_type = "s"  # supplier text is never a formula
             if i == 1:
-                cell.fill = ERROR_FILL if issue.severity == "error" else WARNING_FILL
+                cell.fill = ERROR_FILL if issue.severity == Severity.ERROR else WARNING_FILL
     for letter, width in zip("ABCDEFGH", (9, 18, 6, 22, 22, 36, 48, 100)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
@@ -133,7 +133,7 @@ def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path
     except Exception as exc:  # noqa: BLE001 -- openpyxl raises many kinds (ValueError, KeyError, XML errors)
         msg = (f"openpyxl cannot open the file for an annotated copy ({type(exc).__name__}: {exc}); "
                "open and save it in Excel or WPS, or use the issue list of the import instead")
-        raise InputError(f"{src.name}: {msg}", [InputIssue(None, None, None, "not_annotated", msg, "error",
+        raise InputError(f"{src.name}: {msg}", [InputIssue(None, None, None, "not_annotated", msg, Severity.ERROR,
                                                            src.name)]) from exc
     lang = lang or issue_codes.detect_language(wb.sheetnames)
     marks: dict[tuple[str, int, int], list[InputIssue]] = {}

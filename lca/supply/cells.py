@@ -2,7 +2,7 @@
 
 Each parser raises :class:`Bad` (a stable issue code and a message with the fix)
 for a value that cannot be read unambiguously; the rules of
-``shared/spec/supplier-workbook.md`` (dot decimals only, ISO dates, the
+``docs/supplier-workbook.md`` (dot decimals only, ISO dates, the
 vocabularies of :mod:`lca.supply.sheets`) live here, nothing about rows or sheets.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ import unicodedata
 from datetime import date, datetime
 
 from lca import inventory, vocabulary
+from lca.errors import CellError
 from lca.supply.sheets import COUNTRIES, ENUM_SYNONYMS, ENUMS, REGIONS
 from lca.text import WHITESPACE as _TRIM, norm_key as _norm_key, norm_text as _norm_text
 from lca.units import FLOAT32_MAX, UNITS, normalize_unit
@@ -28,15 +29,7 @@ YEAR_MIN, YEAR_MAX = 1950, 2100
 PLACEHOLDERS = frozenset({"na", "n/a", "none", "null", "-", "--", "—", "–", "nan", "无", "空", "/", "#n/a"})
 
 
-class Bad(Exception):
-    """A cell value was rejected; carries code and message (the fix)."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-_Bad = Bad
+Bad = CellError  # a cell value was rejected; carries code and message (the fix): lca.errors.CellError
 
 
 _GASES: dict[str, str] | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from lca.errors import InputIssue
+from lca.errors import InputIssue, Severity, UnknownIssueCode
 from lca.issue_codes import CATALOGUE
 from lca.supply.cells import (Bad as _Bad, as_text as _as_text, is_placeholder as _is_placeholder, parse_date,
                               parse_ef_unit, parse_enum, parse_gas, parse_number, parse_region)
@@ -37,13 +37,15 @@ class Ctx:
         self.lang = "en"  # the workbook's language (set by validate once the sheet titles are known)
 
     def add(self, sheet: str | None, row: int | None, column: str | None, code: str, message: str,
-            severity: str = "error") -> None:
-        assert code in CATALOGUE, f"issue code {code!r} is not in lca/issue_codes.py"
+            severity: Severity = Severity.ERROR) -> None:
+        if code not in CATALOGUE:  # a bug, not bad input: every code has its title and fix in both languages
+            raise UnknownIssueCode(f"issue code {code!r} is not in lca/issue_codes.py: add it there with its "
+                                   "title and fix in English and Chinese")
         self.issues.append(InputIssue(sheet, row, column, code, message, severity, self.raw.path))
 
     @property
     def has_errors(self) -> bool:
-        return any(i.severity == "error" for i in self.issues)
+        return any(i.severity == Severity.ERROR for i in self.issues)
 
 
 class Row:
@@ -54,11 +56,11 @@ class Row:
         self.values: dict[str, object] = {}
         self.ok = True
 
-    def error(self, key: str | None, code: str, message: str, severity: str = "error") -> None:
+    def error(self, key: str | None, code: str, message: str, severity: Severity = Severity.ERROR) -> None:
         cell = self.cells.get(key) if key else None
         where = f"{cell.coordinate} ({key}): " if cell else (f"row {self.number}, {key}: " if key else "")
         self.ctx.add(self.sheet.title, self.number, key, code, where + message, severity)
-        if severity == "error":
+        if severity == Severity.ERROR:
             self.ok = False
 
     def get(self, key: str):
@@ -77,7 +79,7 @@ def _cell_value(row: Row, key: str, cell: Cell) -> object:
         raise _Bad("error_cell", f"the cell holds the Excel error {cell.value}: fix the formula or enter the value")
     if cell.formula is not None:
         row.error(key, "formula_value", f"formula ={cell.formula or '(shared)'}: its saved value "
-                                        f"{_as_text(cell.value)!r} is used; check it, or paste values", "warning")
+                                        f"{_as_text(cell.value)!r} is used; check it, or paste values", Severity.WARNING)
     return cell.value
 
 
@@ -121,7 +123,7 @@ def _share(row: Row, col: Column, value: object) -> float:
         if col.scale == "percent" and 0 < x < 1:
             row.error(col.key, "share_below_one",
                       f"{x:g} in {col.key} ({col.zh}), a percentage 0..100, is below 1 %: if you meant "
-                      f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)", "warning")
+                      f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)", Severity.WARNING)
     _check_range(x, col)
     return x
 
@@ -142,7 +144,7 @@ def _convert(row: Row, col: Column, value: object) -> object:
         code = parse_region(value, countries_only=(t == "country"))
         if code == "NA":
             row.error(col.key, "ambiguous_na", "'NA' is read as Namibia; if you meant 'not available', "
-                                               "leave the cell empty", "warning")
+                                               "leave the cell empty", Severity.WARNING)
         return code
     if t == "unit":
         u = normalize_unit(value)
@@ -173,7 +175,7 @@ def _convert(row: Row, col: Column, value: object) -> object:
             raise _Bad("bad_id", "line_id is longer than 64 characters")
     elif t == "email":
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
-            row.error(col.key, "bad_email", f"{text!r} does not look like an e-mail address", "warning")
+            row.error(col.key, "bad_email", f"{text!r} does not look like an e-mail address", Severity.WARNING)
     elif len(text) > 1000:
         raise _Bad("text_too_long", f"text of {len(text)} characters: keep it under 1000")
     return text

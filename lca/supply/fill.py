@@ -9,12 +9,12 @@ Every text cell is written as a string cell (never a formula).
 """
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
+from ..files import atomic_write
 from .sheets import SHEETS, TEMPLATE_VERSION
-from .template import _header as _head  # the template's header text (key, 中文 or key | 中文)
+from .template import header as _head  # the template's header text (key, 中文 or key | 中文)
 
 
 def _put(ws, row: int, col: int, value) -> None:
@@ -55,8 +55,4 @@ def write_workbook(path, data: dict, lang: str = "en") -> Path:
         for i, row in enumerate(rows, start=2):
             for j, col in enumerate(cols, start=1):
                 _put(sh, i, j, row.get(col.key))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, wb.save, fsync=False)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import InputError, IntegrityError
+from ..errors import InputError, IntegrityError, Severity
 from .archive import archive, archive_dir, log_event, sha256_file, versions as _versions, who  # noqa: F401
 
 __all__ = ["archive_dir", "who", "sha256_file", "archive", "log_event", "history", "record", "original", "diff",
@@ -208,7 +208,7 @@ def _totals(built, scores, cfs: dict[str, float]) -> dict[str, float]:
 
     from . import store
 
-    errors = [i for i in built.issues if i.severity == "error"]
+    errors = [i for i in built.issues if i.severity == Severity.ERROR]
     if errors:
         raise InputError(f"the submissions do not link ({len(errors)} problem(s)): " + "; ".join(map(str, errors[:3])))
     codes = [d["code"] for d in built.datasets]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import inventory, issue_codes
-from ..errors import InputError, InputIssue, LcaError
+from ..errors import InputError, InputIssue, LcaError, Severity
 from . import link, pact_in, plausibility, store
 
 
@@ -82,19 +82,15 @@ def resolver():
     return resolve
 
 
-class FileResult(tuple):
-    """``(records, issues)`` of one file, plus ``accepted``: False when the safe reader refused the
-    file as a whole (a zip bomb, a DTD, not a workbook...), so nothing else may open it."""
+@dataclass(frozen=True)
+class FileResult:
+    """What reading one file gave: ``records`` to store, ``issues``, and ``accepted``: False when the
+    safe reader refused the file as a whole (a zip bomb, a DTD, not a workbook...), so nothing else
+    may open it."""
 
-    accepted: bool
-
-    def __new__(cls, records, issues, accepted: bool = True):
-        self = super().__new__(cls, (records, issues))
-        self.accepted = accepted
-        return self
-
-    def __reduce__(self):  # back from a worker process with ``accepted``
-        return FileResult, (self[0], self[1], self.accepted)
+    records: list
+    issues: list
+    accepted: bool = True
 
 
 def read_file(path: Path, resolve=None) -> FileResult:
@@ -116,15 +112,15 @@ def read_file(path: Path, resolve=None) -> FileResult:
 
         sub, issues = rules.validate_file(path, resolve or resolver())
     except InputError as exc:
-        issues = exc.issues or [InputIssue(None, None, None, "unreadable", str(exc), "error", name)]
+        issues = exc.issues or [InputIssue(None, None, None, "unreadable", str(exc), Severity.ERROR, name)]
         return FileResult([], _with_file(issues, name), accepted=False)
     issues = _with_file(issues, name)
-    if sub.is_empty and not any(i.severity == "error" for i in issues):
+    if sub.is_empty and not any(i.severity == Severity.ERROR for i in issues):
         issues = [i for i in issues if i.code != "blank_workbook"]  # reported as the error below
         issues.append(InputIssue("Supplier", None, None, "nothing_to_import",
                                  f"{name} is a blank template: fill in the Supplier sheet and at least "
-                                 "one product, then import it again", "error", name))
-    if any(i.severity == "error" for i in issues) or sub.is_empty:
+                                 "one product, then import it again", Severity.ERROR, name))
+    if any(i.severity == Severity.ERROR for i in issues) or sub.is_empty:
         return FileResult([], issues)
     rec = store.to_record(sub)
     if digest:
@@ -157,7 +153,7 @@ def _workers(n_files: int) -> int:
     return max(1, min(limit, os.cpu_count() or 1, n_files))
 
 
-def read_files(paths: list[Path], resolve) -> list[tuple[list[dict], list[InputIssue]]]:
+def read_files(paths: list[Path], resolve) -> list[FileResult]:
     """``read_file`` of each path, in order; by forked worker processes when there are many files.
 
     A worker that dies (killed, out of memory) makes the whole read fall back to this process,
@@ -195,17 +191,16 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
         report.files.append(str(path))
         if not path.is_file():
             report.errors.append(InputIssue(None, None, None, "not_found",
-                                            f"{path} does not exist or is not a file", "error", path.name))
+                                            f"{path} does not exist or is not a file", Severity.ERROR, path.name))
     readable = [p for p in paths if p.is_file()]
     for path, result in zip(readable, read_files(readable, resolver())):
-        recs, issues = result
-        if not getattr(result, "accepted", True):
+        if not result.accepted:
             refused.add(path)
-        for i in issues:
-            if strict and i.code == plausibility.CODE and i.severity != "error":
-                i = dataclasses.replace(i, severity="error")
-            (report.errors if i.severity == "error" else report.warnings).append(i)
-        for rec in recs:
+        for i in result.issues:
+            if strict and i.code == plausibility.CODE and i.severity != Severity.ERROR:
+                i = dataclasses.replace(i, severity=Severity.ERROR)
+            (report.errors if i.severity == Severity.ERROR else report.warnings).append(i)
+        for rec in result.records:
             records.append((path, rec))
     seen: dict[str, Path] = {}
     for path, rec in records:
@@ -214,7 +209,7 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
             report.errors.append(InputIssue(
                 link.sheet_title(rec, "Supplier"), None, "company_id", "duplicate_company",
                 f"company_id {cid!r} is also in {seen[cid].name}: import one workbook per company "
-                "(a company's workbook replaces its previous data)", "error", path.name))
+                "(a company's workbook replaces its previous data)", Severity.ERROR, path.name))
         seen[cid] = path
     if not report.errors and records:
         with project.lock():  # link and write against one stored state
@@ -226,8 +221,8 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
             built = store.build(project, [current[c] for c in sorted(current)])
             new_files = {rec.get("source_file") for _, rec in records}
             for i in built.issues:
-                if i.file in new_files or i.severity == "error":
-                    (report.errors if i.severity == "error" else report.warnings).append(i)
+                if i.file in new_files or i.severity == Severity.ERROR:
+                    (report.errors if i.severity == Severity.ERROR else report.warnings).append(i)
             new_refs = [f"{rec['supplier']['company_id']}/{p['product_id']}"
                         for _, rec in records for p in rec.get("products", [])]
             for ref in new_refs:
@@ -237,7 +232,7 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
                         link.sheet_title(rec, "Materials"), u.get("row"), "reference", "unresolved_reference",
                         f"{u['reference']} is {u['reason']}: {ref} gets no total until it is imported; "
                         "import that supplier's workbook (any order works) or fix the reference",
-                        "warning", rec.get("source_file")))
+                        Severity.WARNING, rec.get("source_file")))
             if not report.errors:
                 report.products = new_refs
                 if not dry_run:
@@ -288,7 +283,7 @@ def _declared_checks(project, refs: list[str], built, records) -> list[InputIssu
     def issue(ref, code, message):
         rec = _record_of(records, ref)
         return InputIssue(link.sheet_title(rec, "Products"), _product_row(records, ref), "declared_pcf_kgco2e",
-                          code, message, "warning", rec.get("source_file"))
+                          code, message, Severity.WARNING, rec.get("source_file"))
 
     try:
         scores = project.footprints("GWP100", database=store.SUPPLIER_DB)
@@ -345,7 +340,7 @@ def _footprint_checks(project, refs: list[str], built, records) -> list[InputIss
     for f in found:
         rec = _record_of(records, f["ref"])
         out.append(InputIssue(link.sheet_title(rec, "Products"), _product_row(records, f["ref"]), "product_id",
-                              plausibility.CODE, f["message"], "warning", rec.get("source_file")))
+                              plausibility.CODE, f["message"], Severity.WARNING, rec.get("source_file")))
     return out
 
 
@@ -370,7 +365,7 @@ def _removed_products(stored: dict[str, dict], records) -> list[InputIssue]:
                     link.sheet_title(rec, "Products"), None, "product_id", "product_removed",
                     f"this workbook no longer has product {p['product_id']!r} (removed or renamed), but "
                     f"{', '.join(users)} reference {ref}: they lose that input and get no total until it is back; "
-                    "keep the product_id, or ask those buyers to change their reference", "warning", path.name))
+                    "keep the product_id, or ask those buyers to change their reference", Severity.WARNING, path.name))
     return out
 
 
@@ -390,7 +385,7 @@ def _annotate(paths, report: ImportReport, refused: set, out: Path, lang: str | 
             report.warnings.append(InputIssue(
                 None, None, None, "not_annotated",
                 f"no annotated copy of {p.name}: the reader refused the file (see its error); fix that and "
-                "import it again with --annotate", "warning", p.name))
+                "import it again with --annotate", Severity.WARNING, p.name))
             continue
         try:
             ann.annotate(p, by_name.get(p.name, []), target, lang)
@@ -400,7 +395,7 @@ def _annotate(paths, report: ImportReport, refused: set, out: Path, lang: str | 
                 None, None, None, "not_annotated",
                 f"no annotated copy of {p.name} written to {target}: {why or type(exc).__name__}; the issues "
                 "listed here are the same: fix them in the workbook, or choose another --annotate path",
-                "warning", p.name))
+                Severity.WARNING, p.name))
             continue
         written.append(str(target))
     return written

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from lca.errors import Severity
 from lca.supply.cells import as_text as _as_text
 from lca.supply.fields import Ctx, Row, parse_field
 from lca.supply.records import SupplierInfo
@@ -31,27 +32,27 @@ def _sheet_checks(ctx: Ctx, sheet: RawSheet, spec: SheetSpec) -> None:
     title = sheet.title
     if sheet.header_hidden:
         ctx.add(title, 1, None, "hidden_header",
-                "the header row 1 is hidden but names the columns: unhide it to check the headers", "warning")
+                "the header row 1 is hidden but names the columns: unhide it to check the headers", Severity.WARNING)
     hidden = [r.number for r in sheet.rows if r.hidden]
     for n in hidden[:MAX_ROW_WARNINGS]:
         ctx.add(title, n, None, "hidden_row", f"row {n} is hidden but is read as data: unhide it to check it",
-                "warning")
+                Severity.WARNING)
     if len(hidden) > MAX_ROW_WARNINGS:
         more = hidden[MAX_ROW_WARNINGS:]
         ctx.add(title, more[0], None, "hidden_row",
                 f"{len(more)} more hidden rows are read as data (rows {', '.join(map(str, more[:5]))}"
                 f"{', ...' if len(more) > 5 else ''}; {len(hidden)} in all): unhide all rows "
-                "(select the sheet, Format > Unhide Rows) to check them", "warning")
+                "(select the sheet, Format > Unhide Rows) to check them", Severity.WARNING)
     for lo, hi in sheet.hidden_columns[:50]:
         ctx.add(title, None, None, "hidden_column",
-                f"columns {column_letter(lo)}..{column_letter(hi)} are hidden: unhide them to check them", "warning")
+                f"columns {column_letter(lo)}..{column_letter(hi)} are hidden: unhide them to check them", Severity.WARNING)
     for r1, c1, r2, c2 in sheet.merged:
         ref = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
         if r2 >= 2:
             ctx.add(title, max(r1, 2), None, "merged_cells",
                     f"cells {ref} are merged: only the first holds a value; unmerge them and fill every cell")
         else:
-            ctx.add(title, 1, None, "merged_cells", f"header cells {ref} are merged: unmerge them", "warning")
+            ctx.add(title, 1, None, "merged_cells", f"header cells {ref} are merged: unmerge them", Severity.WARNING)
 
 
 def _map_headers(ctx: Ctx, sheet: RawSheet, spec: SheetSpec) -> dict[int, str]:
@@ -65,7 +66,7 @@ def _map_headers(ctx: Ctx, sheet: RawSheet, spec: SheetSpec) -> dict[int, str]:
         if key is None:
             ctx.add(title, 1, None, "unknown_column",
                     f"{cell.coordinate}: column {_as_text(cell.value)!r} is not part of the {spec.key} sheet and "
-                    f"is ignored (columns: {', '.join(c.key for c in spec.columns)})", "warning")
+                    f"is ignored (columns: {', '.join(c.key for c in spec.columns)})", Severity.WARNING)
             continue
         if key in seen:
             ctx.add(title, 1, key, "duplicate_header",
@@ -76,7 +77,7 @@ def _map_headers(ctx: Ctx, sheet: RawSheet, spec: SheetSpec) -> dict[int, str]:
     data_cols = {c for r in sheet.rows for c in r.cells}
     for col in sorted(data_cols - set(sheet.header))[:20]:
         ctx.add(title, 1, None, "unnamed_column",
-                f"column {column_letter(col)} has data but no header: it is ignored", "warning")
+                f"column {column_letter(col)} has data but no header: it is ignored", Severity.WARNING)
     for c in spec.columns:
         if c.need == "R" and c.key not in seen:
             ctx.add(title, 1, c.key, "missing_column",
@@ -160,13 +161,13 @@ def supplier(ctx: Ctx, sheet: RawSheet | None) -> tuple[SupplierInfo | None, boo
         if label is None:
             if raw.cells:
                 ctx.add(sheet.title, raw.number, None, "unknown_field",
-                        f"row {raw.number} has a value but no field name in column A: it is ignored", "warning")
+                        f"row {raw.number} has a value but no field name in column A: it is ignored", Severity.WARNING)
             continue
         key = _match(_as_text(label.value), index)
         if key is None:
             ctx.add(sheet.title, raw.number, None, "unknown_field",
                     f"{label.coordinate}: field {_as_text(label.value)!r} is not part of the Supplier sheet "
-                    "and is ignored", "warning")
+                    "and is ignored", Severity.WARNING)
             continue
         if key in row_of:
             ctx.add(sheet.title, raw.number, key, "duplicate_field",
@@ -245,7 +246,7 @@ def locate_sheets(ctx: Ctx) -> dict[str, RawSheet]:
         if key is None:
             ctx.add(title, None, None, "unknown_sheet",
                     f"sheet {title!r} is not part of the template and is ignored "
-                    f"(sheets: {', '.join(f'{s.key}/{s.zh}' for s in SHEETS.values())})", "warning")
+                    f"(sheets: {', '.join(f'{s.key}/{s.zh}' for s in SHEETS.values())})", Severity.WARNING)
             continue
         if key in found:
             ctx.add(title, None, None, "duplicate_sheet",

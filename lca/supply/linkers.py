@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import inventory, units
-from ..errors import InputError, InputIssue
+from ..errors import InputError, InputIssue, Severity
 from .lines import (CARRIER_DATASETS, DEFAULT_DQR, OUTBOUND, RENEWABLE_SOURCING, SOURCING_DATASETS, SUPPLIER_DB,
                     TRANSPORT_DATASETS, Line, declared_factor, dqr, grid_code, num, pcf_code, sheet_title,
                     unit_name, year_of)
@@ -42,15 +42,15 @@ class ProductContext:
     pcfs: dict[str, dict]
     used_pcfs: set[str]
 
-    def issue(self, severity: str, sheet: str, row, column: str, code: str, message: str) -> None:
+    def issue(self, severity: Severity, sheet: str, row, column: str, code: str, message: str) -> None:
         self.env.issues.append(InputIssue(sheet_title(self.rec, sheet), row, column, code, message, severity,
                                           self.rec.get("source_file")))
 
     def warn(self, *args) -> None:
-        self.issue("warning", *args)
+        self.issue(Severity.WARNING, *args)
 
     def err(self, *args) -> None:
-        self.issue("error", *args)
+        self.issue(Severity.ERROR, *args)
 
     def line(self, kind: str, sheet: str, row, **kw) -> Line:
         where = f"{sheet} row {row}" if row else sheet

@@ -19,7 +19,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import InputError, InputIssue
+from ..errors import InputError, InputIssue, Severity
 from ..units import FLOAT32_MAX, PACT_TO_UNIT
 
 MAX_BYTES = 5 * 1024 * 1024  # [bytes] a footprint file is a few KB
@@ -66,7 +66,7 @@ def read(path: Path) -> tuple[list[dict], list[InputIssue]]:
     if size > MAX_BYTES:
         msg = (f"{size:,} bytes is over the {MAX_BYTES:,} byte cap of a PACT footprint file (one is a few KB): "
                "check that this is the supplier's footprint file, or split the list into smaller files")
-        raise InputError(f"{name}: {msg}", [InputIssue(None, None, None, "too_large", msg, "error", name)])
+        raise InputError(f"{name}: {msg}", [InputIssue(None, None, None, "too_large", msg, Severity.ERROR, name)])
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -76,7 +76,7 @@ def read(path: Path) -> tuple[list[dict], list[InputIssue]]:
         raise InputError(f"{name}: not a valid PACT JSON file ({exc})",
                          [InputIssue(None, None, None, "bad_json",
                                      f"not valid JSON: {exc}; ask the supplier for the file as exported "
-                                     "(UTF-8 PACT v3 JSON)", "error", name)])
+                                     "(UTF-8 PACT v3 JSON)", Severity.ERROR, name)])
     if isinstance(doc, dict) and "data" in doc and isinstance(doc["data"], list):
         items = doc["data"]
     elif isinstance(doc, dict):
@@ -88,7 +88,7 @@ def read(path: Path) -> tuple[list[dict], list[InputIssue]]:
         msg = (f"found {got}: expected one PACT ProductFootprint object or {{\"data\": [...]}} with "
                f"1..{MAX_FOOTPRINTS} footprints; export the footprints again as PACT v3 JSON "
                f"(split longer lists into files of at most {MAX_FOOTPRINTS})")
-        raise InputError(f"{name}: {msg}", [InputIssue(None, None, None, "bad_structure", msg, "error", name)])
+        raise InputError(f"{name}: {msg}", [InputIssue(None, None, None, "bad_structure", msg, Severity.ERROR, name)])
     records, issues = [], []
     by_company: dict[str, dict] = {}
     for n, fp in enumerate(items):
@@ -102,12 +102,12 @@ def read(path: Path) -> tuple[list[dict], list[InputIssue]]:
                                           "transport": [], "emissions": [], "pcfs": [], "source_file": name})
         if any(p["product_id"] == prod["product_id"] for p in rec["products"]):
             issues.append(InputIssue(f"footprint {n}", None, "productIds", "duplicate_product",
-                                     f"product {prod['product_id']!r} appears twice", "error", name))
+                                     f"product {prod['product_id']!r} appears twice", Severity.ERROR, name))
             continue
         rec["products"].append(prod)
         rec["pcfs"].append(pcf)
         rec["materials"].append(mat)
-    if any(i.severity == "error" for i in issues):
+    if any(i.severity == Severity.ERROR for i in issues):
         return [], issues
     from .store import to_record
 
@@ -119,7 +119,7 @@ def _footprint(fp, n: int, name: str, issues: list[InputIssue]):
     where = f"footprint {n}"
 
     def bad(column, code, message):
-        issues.append(InputIssue(where, None, column, code, message, "error", name))
+        issues.append(InputIssue(where, None, column, code, message, Severity.ERROR, name))
 
     if not isinstance(fp, dict):
         bad(None, "bad_type", "a ProductFootprint must be a JSON object")
@@ -200,7 +200,7 @@ def _footprint(fp, n: int, name: str, issues: list[InputIssue]):
     for key in ("companyName", "productNameCompany"):
         if not isinstance(fp.get(key), str) or not fp[key].strip():
             bad(key, "missing_value", f"{key} must be a non-empty string")
-    if any(i.severity == "error" for i in issues):
+    if any(i.severity == Severity.ERROR for i in issues):
         return None
     cid = _ID_CLEAN.sub("-", cids[0].rsplit(":", 1)[-1]).strip("-")[:64] or "pact-company"
     pid = _ID_CLEAN.sub("-", pids[0].rsplit(":", 1)[-1]).strip("-")[:64] or f"product-{n}"

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..errors import InputIssue
+from ..errors import InputIssue, Severity
 from ..paths import inventories_dir
 from ..units import CARRIERS, UNITS, dimension
 
@@ -295,4 +295,4 @@ def check_footprints(items, background_scores=None, lang: str = "en") -> list[di
 def to_issue(entry: tuple, file: str | None, titles: dict) -> InputIssue:
     """A :func:`check_lines` entry -> an ``implausible_intensity`` warning (for callers without the rows)."""
     row, key, message, number, sheet = entry
-    return InputIssue(titles.get(sheet, sheet), number, key, CODE, message, "warning", file)
+    return InputIssue(titles.get(sheet, sheet), number, key, CODE, message, Severity.WARNING, file)

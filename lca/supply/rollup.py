@@ -64,7 +64,7 @@ import numpy as np
 
 from .. import engine
 from ..declared import DECLARED_TOLERANCE, declared_difference, declared_differs, declared_message  # noqa: F401
-from ..errors import InputError, LcaError
+from ..errors import InputError, LcaError, Severity
 from ..methods import pcf_characterizable
 from ..results import DIMENSIONS, CarbonProfile, finite
 from . import indicators as ind
@@ -172,7 +172,7 @@ def chain_of(built: link.Built, root: str) -> Chain:
 def refuse_broken(built: link.Built, chain: Chain) -> None:
     """Stored rows of the chain that no longer link (e.g. after an inventories update) refuse the profile."""
     files = {built.activities[a].get("source_file") for a in chain.reach}
-    errors = [i for i in built.issues if i.severity == "error" and i.file in files]
+    errors = [i for i in built.issues if i.severity == Severity.ERROR and i.file in files]
     if errors:
         listing = "; ".join(f"{i.file} {i.sheet} row {i.row}: {i.message}" for i in errors[:5])
         raise InputError(f"{chain.root}: {len(errors)} stored row(s) of its supply chain no longer link, so its "

@@ -22,7 +22,7 @@ import re
 from datetime import date
 from typing import Callable
 
-from lca.errors import InputIssue
+from lca.errors import InputIssue, Severity
 from lca.issue_codes import detect_language as _detect_language
 from lca.supply.fields import Ctx as _Ctx, Row as _Row
 from lca.supply.layout import (MAX_ROW_WARNINGS, locate_sheets as _locate_sheets, supplier as _supplier,
@@ -103,7 +103,7 @@ def _products(ctx: _Ctx, rows: list[_Row]) -> dict[str, Product]:
             if mass is not None and abs(mass - implied) > MASS_TOLERANCE * implied:
                 r.error("mass_kg", "mass_inconsistent",
                         f"mass_kg {mass:g} does not match the declared {amount:g} {unit} ({implied:g} kg; more "
-                        f"than {MASS_TOLERANCE:.0%} apart): correct mass_kg or leave it empty", "warning")
+                        f"than {MASS_TOLERANCE:.0%} apart): correct mass_kg or leave it empty", Severity.WARNING)
             mass = implied if mass is None else mass
         if not r.ok or pid is None:
             continue
@@ -227,7 +227,7 @@ def _energy(rows: list[_Row], products: dict[str, Product], ids: set[str]) -> li
             for key, val in (("grid_region", region), ("sourcing", sourcing)):
                 if val is not None:
                     r.error(key, "ignored_value", f"{key} applies to electricity only and is ignored for {carrier}",
-                            "warning")
+                            Severity.WARNING)
             region = sourcing = None
         elif carrier == "electricity":
             region = region or (prod.production_region if prod else None)
@@ -252,7 +252,7 @@ def _supplier_ef(r: _Row, carrier: str | None, unit: str | None) -> tuple[float 
     if ef is None:
         if stated is not None:
             r.error("supplier_ef_unit", "ignored_value",
-                    "supplier_ef_unit is given without supplier_ef_kgco2e_per_unit and is ignored", "warning")
+                    "supplier_ef_unit is given without supplier_ef_kgco2e_per_unit and is ignored", Severity.WARNING)
         return None, None
     if carrier is None or unit is None or unit not in CARRIERS[carrier].units:
         return None, None  # the row has its own error
@@ -315,7 +315,7 @@ def _pcfs(ctx: _Ctx, rows: list[_Row], supplier: SupplierInfo | None) -> dict[st
             if end < limit:
                 r.error("reference_period_end", "pcf_outdated",
                         f"the PCF's reference period ended {end}, more than {PCF_VALIDITY_YEARS} years before this workbook's period "
-                        f"({start}): ask the supplier for an updated PCF (PACT validity)", "warning")
+                        f"({start}): ask the supplier for an updated PCF (PACT validity)", Severity.WARNING)
         if not r.ok or pid is None:
             continue
         verified = r.get("verified")
@@ -403,7 +403,7 @@ def _mass_balance(ctx: _Ctx, products: dict[str, Product], materials: list[Mater
                 msg = (f"product {pid}: materials weigh {total:g} kg per declared amount{also} but mass_kg is "
                        f"{p.mass_kg:g} kg: {ratio:.3g} kg of materials per kg of product, outside {lo:g}..{hi:g} "
                        f"for {pclass.label} (inventories/plausibility.toml); {slip}")
-            ctx.add(title, p.row, "mass_kg", "mass_inconsistent", msg, "warning")
+            ctx.add(title, p.row, "mass_kg", "mass_inconsistent", msg, Severity.WARNING)
 
 
 # ---------------------------------------------------------------- entry point
@@ -439,7 +439,7 @@ def validate(raw: RawWorkbook, resolve_material: Callable[[str], Resolution]
             if key != "Supplier" and key in sheets and (sheets[key].header or sheets[key].rows)}
     if blank and not any(rows.values()) and not ctx.has_errors:
         ctx.add(ctx.titles.get("Supplier", "Supplier"), None, None, "blank_workbook",
-                "the workbook is blank: fill in the Supplier sheet and at least one product", "warning")
+                "the workbook is blank: fill in the Supplier sheet and at least one product", Severity.WARNING)
         return Submission(None, source_file=raw.path, sheet_titles=dict(ctx.titles)), _sorted(ctx)
     if blank:
         ctx.add(ctx.titles.get("Supplier", "Supplier"), None, None, "missing_value",
@@ -464,7 +464,7 @@ def validate(raw: RawWorkbook, resolve_material: Callable[[str], Resolution]
     for pid, pcf in pcfs.items():
         if pid not in used:
             ctx.add(ctx.titles["SupplierPCFs"], pcf.row, "pcf_id", "unused_pcf",
-                    f"pcf_id {pid!r} is not referenced by any Materials line", "warning")
+                    f"pcf_id {pid!r} is not referenced by any Materials line", Severity.WARNING)
     sub = Submission(supplier, tuple(products.values()), tuple(materials), tuple(energy), tuple(transport),
                      tuple(emissions), tuple(pcfs.values()), raw.path, dict(ctx.titles))
     _plausibility(ctx, sub, rows, classes)
@@ -491,9 +491,9 @@ def _plausibility(ctx: _Ctx, sub: Submission, rows: dict, classes: dict) -> None
     for row, key, message, number, sheet in plausibility.check_lines(
             sub, by_number, ctx.lang, lambda p: classes[p.product_id]):
         if row is not None:
-            row.error(key, "implausible_intensity", message, "warning")
+            row.error(key, "implausible_intensity", message, Severity.WARNING)
         else:
-            ctx.add(ctx.titles.get(sheet, sheet), number, key, "implausible_intensity", message, "warning")
+            ctx.add(ctx.titles.get(sheet, sheet), number, key, "implausible_intensity", message, Severity.WARNING)
 
 
 def _sorted(ctx: _Ctx) -> list[InputIssue]:

@@ -1,6 +1,6 @@
 """Template sheet spec: supplier-workbook template version 1 as data, and matching sheet titles and headers to it.
 
-The sheets and columns of ``shared/spec/supplier-workbook.md`` live in
+The sheets and columns of the template (its rules: ``docs/supplier-workbook.md``) live in
 :data:`SHEETS` (English key, Chinese name, R/C/O, type, allowed values, ranges,
 help texts). The vocabularies they name (enumerations, regions) are data in
 ``inventories/vocabulary/`` (:mod:`lca.vocabulary`); :mod:`lca.units` has the

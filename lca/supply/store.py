@@ -33,7 +33,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .. import inventory
-from ..errors import InputError, IntegrityError, LcaError
+from ..errors import InputError, IntegrityError, LcaError, Severity
+from ..files import atomic_write_text, write_beside
 from . import lines, link
 
 SUPPLIER_DB = link.SUPPLIER_DB
@@ -155,7 +156,7 @@ def _stored_texts(project) -> dict[str, str]:
     if not d.is_dir():
         return {}
     out = {}
-    for path in sorted(d.glob("*.json")):
+    for path in sorted(d.glob("[!.]*.json")):  # not the hidden temporaries of a write
         try:
             out[path.stem] = path.read_text(encoding="utf-8")
         except (OSError, ValueError) as exc:
@@ -203,7 +204,7 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
             for rec in records:
                 current[rec["supplier"]["company_id"]] = rec
             built = build(project, [current[c] for c in sorted(current)])
-        errors = [i for i in built.issues if i.severity == "error"]
+        errors = [i for i in built.issues if i.severity == Severity.ERROR]
         if errors:
             raise InputError(f"{len(errors)} problem(s) linking the submissions; nothing was written",
                              errors)
@@ -218,12 +219,9 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
         staged = []
         try:
             for cid, text in new_texts.items():
-                tmp = d / f".{cid}.json.new"
-                with open(tmp, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                staged.append((tmp, d / f"{cid}.json"))
+                final = d / f"{cid}.json"
+                staged.append((write_beside(final, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8")),
+                               final))
             _write(project, built, _digest(texts))
             for tmp, final in staged:
                 os.replace(tmp, final)
@@ -234,7 +232,7 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
         if not restored:
             for rec in records:
                 arch.log_event(project, rec["supplier"]["company_id"], "imported", rec.get("archive_version"),
-                                  by, file=rec.get("source_file"), sha256=rec.get("source_sha256"))
+                               by, file=rec.get("source_file"), sha256=rec.get("source_sha256"))
         return built
 
 
@@ -281,7 +279,7 @@ def withdraw(project, company_id: str, by: str | None = None) -> list[str]:
         rest = {cid: text for cid, text in texts.items() if cid != company_id}
         records = _records_of(project, rest)
         built = build(project, [records[c] for c in sorted(records)])
-        errors = [i for i in built.issues if i.severity == "error"]
+        errors = [i for i in built.issues if i.severity == Severity.ERROR]
         if errors:
             raise InputError(f"withdrawing {company_id} leaves {len(errors)} problem(s) linking the other "
                              "submissions; nothing was changed", errors)
@@ -309,7 +307,7 @@ def rebuild(project) -> link.Built:
         texts = _stored_texts(project)
         records = _records_of(project, texts)
         built = build(project, [records[c] for c in sorted(records)])
-        errors = [i for i in built.issues if i.severity == "error"]
+        errors = [i for i in built.issues if i.severity == Severity.ERROR]
         if errors:
             raise LcaError("the stored submissions no longer link against the background inventory: "
                            + "; ".join(str(i) for i in errors[:10])
@@ -327,7 +325,7 @@ def _stat_signature(project) -> list:
     if not d.is_dir():
         return []
     out = []
-    for p in sorted(d.glob("*.json")):
+    for p in sorted(d.glob("[!.]*.json")):
         st = p.stat()
         out.append([p.name, st.st_size, st.st_mtime_ns, st.st_ino])
     return out
@@ -355,12 +353,11 @@ def is_current(project, bd) -> bool:
     texts = _stored_texts(project)
     ok = have == (_digest(texts) if texts else None)
     if ok and have is not None and _stat_signature(project) == sig:  # unchanged while we read them
-        tmp = checked.with_name(f".{CHECKED_FILE}.{os.getpid()}")
         try:
-            tmp.write_text(json.dumps({"digest": have, "files": sig, "link": link_signature()}), encoding="utf-8")
-            os.replace(tmp, checked)
+            atomic_write_text(checked, json.dumps({"digest": have, "files": sig, "link": link_signature()}),
+                              fsync=False)
         except OSError:  # a read-only project: the full check runs each time
-            tmp.unlink(missing_ok=True)
+            pass
     return ok
 
 

@@ -68,7 +68,8 @@ def _title(spec_key: str, zh: str, lang: str) -> str:
     return {"en": spec_key, "zh": zh, "both": f"{spec_key} | {zh}"}[lang]
 
 
-def _header(col: Column, lang: str) -> str:
+def header(col: Column, lang: str) -> str:
+    """A column's header text in ``lang``: its key, its Chinese name, or ``key | 中文`` (``both``)."""
     return {"en": col.key, "zh": col.zh, "both": f"{col.key} | {col.zh}"}[lang]
 
 
@@ -164,9 +165,9 @@ def _table_sheet(wb: Workbook, spec: SheetSpec, lang: str, lists: _Lists) -> Non
     ws = wb.create_sheet(_title(spec.key, spec.zh, lang))
     for i, col in enumerate(spec.columns, start=1):
         need = _NEED[col.need][1 if lang == "zh" else 0]
-        _head_cell(ws, 1, i, _header(col, lang), col.need == "R", f"{need}. {_help(col, lang)}".strip(". "))
+        _head_cell(ws, 1, i, header(col, lang), col.need == "R", f"{need}. {_help(col, lang)}".strip(". "))
         letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = max(col.width, len(_header(col, lang)) + 4)
+        ws.column_dimensions[letter].width = max(col.width, len(header(col, lang)) + 4)
         example = ws.cell(2, i, col.example if col.example != "" else None)
         example.fill = _EXAMPLE
         example.font = Font(italic=True, color="FF7F7F7F")
@@ -183,7 +184,7 @@ def _supplier_sheet(wb: Workbook, spec: SheetSpec, lang: str, lists: _Lists) -> 
     for i, h in enumerate(heads, start=1):
         _head_cell(ws, 1, i, h, i < 3, "")
     for r, col in enumerate(spec.columns, start=2):
-        label = ws.cell(r, 1, _header(col, lang))
+        label = ws.cell(r, 1, header(col, lang))
         label.data_type = "s"
         label.font = Font(bold=col.need == "R")
         if col.key == "template_version":
@@ -224,7 +225,7 @@ def _instructions(ws, lang: str) -> int:
                 rng.append(f"<= {col.max:g}")
             if col.unit:
                 rng.append(f"[{col.unit}]")
-            cells = (_title(spec.key, spec.zh, lang), _header(col, lang), col.need,
+            cells = (_title(spec.key, spec.zh, lang), header(col, lang), col.need,
                      ", ".join(values) or " ".join(rng) or col.type, _help(col, lang))
             for i, v in enumerate(cells, start=1):
                 c = ws.cell(row, i, v)

@@ -34,7 +34,7 @@ from xml.parsers import expat
 import defusedxml.ElementTree as DET
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
-from lca.errors import InputError, InputIssue
+from lca.errors import InputError, InputIssue, Severity
 from lca.text import WHITESPACE
 
 __all__ = [
@@ -203,7 +203,7 @@ class _Refusal(Exception):
 
 def _refuse(path: str, code: str, reason: str) -> InputError:
     msg = f"{path}: {reason}"
-    return InputError(msg, [InputIssue(None, None, None, code, reason, "error", path)])
+    return InputError(msg, [InputIssue(None, None, None, code, reason, Severity.ERROR, path)])
 
 
 # ---------------------------------------------------------------- package checks
@@ -787,13 +787,13 @@ def _read_sheet(zf, title, state, part, strings, dates, date1904, budget) -> tup
             title, None, None, "beyond_column_cap",
             f"{reader.far_count} non-empty cell(s) beyond column {column_letter(MAX_COLS)} "
             f"({MAX_COLS}) were ignored, e.g. {reader.far_first}: move data into the named columns",
-            "warning"))
+            Severity.WARNING))
     if reader.deep_count:
         issues.append(InputIssue(
             title, None, None, "beyond_row_limit",
             f"{reader.deep_count} non-empty cell(s) below row {_EXCEL_MAX_ROW:,} (Excel's last row) were "
             f"ignored, e.g. {reader.deep_first}: the file was not written by Excel or WPS; open it there, "
-            "move the data into rows the sheet can hold and save it again", "warning"))
+            "move the data into rows the sheet can hold and save it again", Severity.WARNING))
     return sheet, issues
 
 
@@ -861,12 +861,12 @@ def _read(zf: zipfile.ZipFile, path: str) -> tuple[RawWorkbook, list[InputIssue]
         if state in ("hidden", "veryHidden"):
             issues.append(InputIssue(title, None, None, "hidden_sheet",
                                      f"sheet {title!r} is {state}: check that it belongs in the submission "
-                                     "(it is read only if it is one of the template's sheets)", "warning"))
+                                     "(it is read only if it is one of the template's sheets)", Severity.WARNING))
         issues.extend(found)
     if has_ext:
         issues.append(InputIssue(None, None, None, "external_links",
                                  "the workbook links to other workbooks: values taken from them cannot be "
-                                 "checked; copy the values in (Paste Special > Values)", "warning"))
+                                 "checked; copy the values in (Paste Special > Values)", Severity.WARNING))
     issues = [_with_file(i, path) for i in issues]
     return RawWorkbook(path, sheets, date1904), issues
 

@@ -1,4 +1,4 @@
-"""Review findings on the supply import: refused files are never annotated, every issue names its place
+"""Issues of a supply import: refused files are never annotated, every issue names its place
 (in the workbook's own sheet titles) and its fix, and the shared helpers and limits are used."""
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from xlsx_factory import LAUGHS, NS, inline, sheet_xml, write_raw_xlsx, write_zi
 from lca import cli  # noqa: E402
 from lca.errors import InputError, InputIssue  # noqa: E402
 from lca.supply import annotate as annotate_mod  # noqa: E402
-from lca.supply import importer, pact_in, rollup, schema, store  # noqa: E402
+from lca.supply import importer, pact_in, rollup, rules, store  # noqa: E402
 from lca.supply.fill import write_workbook  # noqa: E402
-from lca.supply.schema import SHEETS  # noqa: E402
+from lca.supply.sheets import SHEETS  # noqa: E402
 from lca.supply.workbook import read_workbook  # noqa: E402
 
 PERIOD = {"reporting_period_start": date(2024, 1, 1), "reporting_period_end": date(2024, 12, 31)}
@@ -83,12 +83,12 @@ def test_read_file_reports_acceptance(tmp_path):
     good = write_workbook(tmp_path / "good.xlsx", book())
     assert importer.read_file(good).accepted
     refused = importer.read_file(_dtd_sheet(tmp_path / "dtd.xlsx"))
-    recs, issues = refused
+    recs, issues = refused.records, refused.issues
     assert not refused.accepted and recs == [] and issues and issues[0].file == "dtd.xlsx"
     bad = book()
     bad["Materials"][0]["material"] = "unobtainium"
     invalid = importer.read_file(write_workbook(tmp_path / "invalid.xlsx", bad))
-    assert invalid.accepted and invalid[0] == []  # read, with errors: it can be annotated
+    assert invalid.accepted and invalid.records == []  # read, with errors: it can be annotated
 
 
 def test_a_failing_annotation_becomes_an_issue(project, tmp_path, monkeypatch):
@@ -246,12 +246,12 @@ def test_hidden_rows_are_capped_and_hidden_header_warns(tmp_path):
     for r in range(1, 62):
         ws.row_dimensions[r].hidden = True
     wb.save(path)
-    _, issues = schema.validate_file(path, schema.dict_resolver({"polypropylene": ("pp", "kilogram")}))
+    _, issues = rules.validate_file(path, rules.dict_resolver({"polypropylene": ("pp", "kilogram")}))
     hidden = [i for i in issues if i.code == "hidden_row"]
-    assert len(hidden) == schema.MAX_ROW_WARNINGS + 1
-    assert [i.row for i in hidden[:schema.MAX_ROW_WARNINGS]] == list(range(2, 2 + schema.MAX_ROW_WARNINGS))
+    assert len(hidden) == rules.MAX_ROW_WARNINGS + 1
+    assert [i.row for i in hidden[:rules.MAX_ROW_WARNINGS]] == list(range(2, 2 + rules.MAX_ROW_WARNINGS))
     summary = hidden[-1]
-    assert summary.row == 2 + schema.MAX_ROW_WARNINGS and "60 in all" in summary.message
+    assert summary.row == 2 + rules.MAX_ROW_WARNINGS and "60 in all" in summary.message
     assert "unhide" in summary.message
     (head,) = [i for i in issues if i.code == "hidden_header"]
     assert (head.sheet, head.row, head.severity) == ("Materials", 1, "warning")
@@ -274,7 +274,7 @@ def test_missing_required_sheets_come_from_the_spec(tmp_path):
     wb.active.title = "Energy"
     wb.active.append(["product_id", "carrier", "amount", "unit"])
     wb.save(path)
-    _, issues = schema.validate_file(path, schema.dict_resolver({}))
+    _, issues = rules.validate_file(path, rules.dict_resolver({}))
     missing = {i.sheet for i in issues if i.code == "missing_sheet"}
     assert missing == {s.key for s in SHEETS.values() if s.required} == {"Supplier", "Products"}
 
@@ -285,14 +285,14 @@ def test_float32_limit_is_the_float32_maximum():
     # the limit is float32's own (numpy's finfo, not the code's constant): its maximum passes,
     # the next value up, which float32 stores as inf, is refused as out of range
     f32_max = float(np.finfo(np.float32).max)
-    assert schema.parse_number(f32_max) == f32_max
-    assert schema.parse_number(3.3e38) == 3.3e38
+    assert cells.parse_number(f32_max) == f32_max
+    assert cells.parse_number(3.3e38) == 3.3e38
     above = float(np.nextafter(f32_max, np.inf))
     with np.errstate(over="ignore"):
         assert np.isinf(np.float32(above * (1 + 1e-7)))
     for x in (above * (1 + 1e-7), -3.5e38):
         with pytest.raises(cells.Bad) as exc:
-            schema.parse_number(x)
+            cells.parse_number(x)
         assert exc.value.code == "out_of_range"
 
 
@@ -315,7 +315,8 @@ def test_a_regional_variant_that_does_not_exist_is_refused_at_reading_with_the_r
     data = book()
     data["Materials"][0].update(material="grid", reference="background:electricity-cn@cn-north")
     data["Materials"][0].update(unit="kWh")
-    recs, issues = importer.read_file(write_workbook(tmp_path / "variant.xlsx", data))
+    read = importer.read_file(write_workbook(tmp_path / "variant.xlsx", data))
+    recs, issues = read.records, read.issues
     assert recs == []
     bad = [i for i in issues if i.code == "unknown_material"]
     assert bad and bad[0].row is not None and "no regional variants" in bad[0].message
@@ -323,5 +324,6 @@ def test_a_regional_variant_that_does_not_exist_is_refused_at_reading_with_the_r
     good = book()
     good["Materials"][0].update(material="recycled nickel sulfate",
                                 reference="background:nickel-sulfate-recycled@CN-NORTH")
-    recs, issues = importer.read_file(write_workbook(tmp_path / "variant-ok.xlsx", good))
+    read = importer.read_file(write_workbook(tmp_path / "variant-ok.xlsx", good))
+    recs, issues = read.records, read.issues
     assert recs and not [i for i in issues if i.severity == "error"]

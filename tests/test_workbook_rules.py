@@ -1,4 +1,4 @@
-"""Issue 14, the workbook half: each finding closed as a class, in English and Chinese workbooks built here.
+"""Workbook rules: each class of wrong input refused or right, in English and Chinese workbooks built here.
 
 Renamed data sheets, example rows with data, products without rows, self-references, percent cells and
 ``30%`` text in every share field, the mass check with bought products, emission-factor units and ranges.

@@ -1,4 +1,4 @@
-"""Roll-up figures that are never silently wrong: one test per class (issue 14, roll-up half).
+"""Profile figures that are never silently wrong: one test per class of roll-up error.
 
 Each test writes its own workbooks (en and zh where the language matters) and
 checks the profile against numbers computed here by hand from the workbook

@@ -1,4 +1,4 @@
-"""Review findings on the core modules: material resolution, CLI errors, exit codes, float32 limits."""
+"""Refusals of the core: material variants, missing data directories, exit codes, CLI errors, float32 limits."""
 import math
 import shutil
 

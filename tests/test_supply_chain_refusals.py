@@ -1,5 +1,5 @@
-"""Issue 14 "Must show": a three-tier chain with outbound transport and percent cells, a self-referencing
-product and a renamed sheet -- each refused or right (the workbook half by issue-14a, the roll-up half by 14b).
+"""A supply chain end to end: a three-tier chain with outbound transport and percent cells, a self-referencing
+product and a renamed sheet -- each refused or right (the workbook rules and the roll-up together).
 
 Expected figures are computed here by hand from the workbook numbers, the IPCC 2021 GWP100 factor of CH4
 (29.8) and the footprints of single background datasets.
