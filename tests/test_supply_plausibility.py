@@ -43,8 +43,8 @@ def cathode(cid="T24-CAM"):
 
 def read(tmp: Path, data: dict, lang: str, name: str = "w"):
     path = write_workbook(tmp / f"{name}-{lang}.xlsx", data, lang)
-    recs, issues = importer.read_file(path)
-    return recs, issues
+    result = importer.read_file(path)
+    return result.records, result.issues
 
 
 def flagged(issues, code=plausibility.CODE):
@@ -109,7 +109,8 @@ def test_value_and_expected_range_and_correction_in_message(tmp_path):
 
 def test_examples_are_plausible():
     for path in sorted(EXAMPLES.glob("*.xlsx")):
-        recs, issues = importer.read_file(path)
+        result = importer.read_file(path)
+        recs, issues = result.records, result.issues
         assert recs and not flagged(issues) and not flagged(issues, "mass_inconsistent"), (path, issues)
 
 
