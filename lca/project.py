@@ -542,7 +542,7 @@ class Project:
             {"lang": lang} if lang else {}), **({"strict": True} if strict else {}), **({"by": by} if by else {}))
 
     @_snapshot
-    def profile(self, product: str, method="GWP100", allow_incomplete: bool = False):
+    def profile(self, product: str, method="GWP100", allow_incomplete: bool = False, period=None):
         """Supply-chain carbon profile of an imported supplier product (:func:`lca.supply.rollup.profile`).
 
         Parameters
@@ -553,13 +553,16 @@ class Project:
             Short name or Brightway method tuple (:meth:`method`).
         allow_incomplete : bool, default False
             Give a flagged partial profile when supplier references are unresolved.
+        period : int, optional
+            Reporting year of the profile (default: the company's latest; :mod:`lca.supply.periods`).
 
         Returns
         -------
         lca.CarbonProfile
             Per ``declared_amount`` of the product's ``declared_unit`` [score unit].
         """
-        return hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete)
+        return hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete,
+                                      **({"period": period} if period is not None else {}))
 
     @_snapshot
     def compare(self, targets, method="GWP100", **options):

@@ -1,4 +1,4 @@
-"""Supplier data over time: ``lca suppliers history|diff|restore``, ``lca import --strict --by``, ``lca profile --period``.
+"""Supplier data over time: ``lca suppliers history|diff|restore``, ``lca import --strict --by``, ``lca profile --period --against``.
 
 Adds actions to the ``suppliers`` command of :mod:`lca.cli.supply` (registered before this
 module in :data:`lca.cli.GROUPS`): plain ``lca suppliers [--json]`` keeps working. Each
@@ -34,6 +34,12 @@ def register(sub) -> None:
     s.add_argument("--by", help="who restores (default: the OS user)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=restore)
+
+    prof = sub.choices["profile"]
+    prof.add_argument("--period", type=int, metavar="YEAR", help="reporting year of the profile (default: the latest)")
+    prof.add_argument("--against", type=int, metavar="YEAR",
+                      help="also the change against another reporting year, by supplier, material and stage")
+    prof.set_defaults(handler=profile)
 
     imp = sub.choices["import"]
     imp.add_argument("--strict", action="store_true",
@@ -88,4 +94,32 @@ def restore(args) -> int:
 
     done = hist.restore(project(args), args.company_id, args.version, by=args.by)
     out(dumps(done) if args.json else f"restored {args.company_id} version {args.version}")
+    return 0
+
+
+def profile(args) -> int:
+    """``lca profile PRODUCT [--period YEAR] [--against YEAR]``: one period's profile, and its change."""
+    from . import supply
+
+    if args.against is None:
+        return supply.profile(args)
+    from ..supply import periods
+
+    proj = project(args)
+    new = proj.profile(args.product, method=args.method, allow_incomplete=args.allow_incomplete, period=args.period)
+    old = proj.profile(args.product, method=args.method, allow_incomplete=args.allow_incomplete, period=args.against)
+    change = periods.against(new, old)
+    if args.excel:
+        new.to_excel(args.excel)
+    if args.json:
+        out(dumps({**new.to_dict(), "against": change}))
+        return 0
+    out(new.summary())
+    t = change["total"]
+    out(f"\nchange {change['against']} -> {change['period']} [{change['score_unit']} per declared amount]: "
+        f"{t['old']:.6g} -> {t['new']:.6g} ({t['change']:+.6g})")
+    for dim in ("by_supplier", "by_material", "by_stage"):
+        out(f"  {dim[3:]}:")
+        for label, v in change[dim].items():
+            out(f"    {label}\t{v['old']:.6g}\t{v['new']:.6g}\t{v['change']:+.6g}")
     return 0

@@ -101,7 +101,8 @@ def profile(args) -> int:
     """``lca profile COMPANY/PRODUCT``: the supply-chain carbon profile and its reports."""
     from ..files import atomic_write_text
 
-    prof = project(args).profile(args.product, method=args.method, allow_incomplete=args.allow_incomplete)
+    prof = project(args).profile(args.product, method=args.method, allow_incomplete=args.allow_incomplete,
+                                 period=getattr(args, "period", None))
     if args.excel:
         prof.to_excel(args.excel)
     if args.plot:

@@ -44,12 +44,18 @@ def _entry(project, company_id: str, version: int) -> dict:
         raise IntegrityError(f"archived submission {path} is unreadable ({exc})") from exc
 
 
-def _active_version(project, company_id: str) -> int | None:
-    path = Path(project.path) / "submissions" / f"{company_id}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("archive_version")
-    except (OSError, ValueError):
-        return None
+def _active_versions(project, company_id: str) -> set[int]:
+    """The archived versions stored now: the company's latest period and its earlier ones."""
+    d = Path(project.path) / "submissions"
+    out = set()
+    for path in [d / f"{company_id}.json", *sorted(d.glob(f"{company_id}@*.json"))]:
+        try:
+            v = json.loads(path.read_text(encoding="utf-8")).get("archive_version")
+        except (OSError, ValueError):
+            continue
+        if v is not None:
+            out.add(v)
+    return out
 
 
 def _events(project, company_id: str) -> list[dict]:
@@ -72,7 +78,7 @@ def history(project, company_id: str) -> list[dict]:
     -------
     list of dict
         ``{"version", "period" ("START..END"), "period_start", "period_end", "imported" (UTC ISO),
-        "by", "file", "sha256", "products", "active" (bool: the version stored now)}``.
+        "by", "file", "sha256", "products", "active" (bool: the version stored now for its period)}``.
 
     Raises
     ------
@@ -83,7 +89,7 @@ def history(project, company_id: str) -> list[dict]:
     if not versions:
         raise InputError(f"no archived submission of company {company_id!r}: see lca suppliers for the companies "
                          "imported")
-    active = _active_version(project, company_id)
+    active = _active_versions(project, company_id)
     out = []
     for v in versions:
         e = _entry(project, company_id, v)
@@ -92,7 +98,7 @@ def history(project, company_id: str) -> list[dict]:
                     "period_end": p.get("end"), "imported": e.get("imported"), "by": e.get("by"),
                     "file": e.get("file"), "sha256": e.get("sha256"),
                     "products": [str(x["product_id"]) for x in e["record"].get("products", [])],
-                    "active": v == active})
+                    "active": v in active})
     return out
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import inventory, issue_codes
 from ..errors import InputError, InputIssue, LcaError, Severity
-from . import link, pact_in, plausibility, store
+from . import link, pact_in, periods, plausibility, store
 
 
 @dataclass
@@ -214,16 +214,18 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
     if not report.errors and records:
         with project.lock():  # link and write against one stored state
             # link the full set (stored + new) now, so link-time problems are reported before any write
-            current = store.load_all(project)
+            current, older = store.load_all(project), store.load_older(project)
             report.warnings.extend(_removed_products(current, records))
-            for _, rec in records:
-                current[rec["supplier"]["company_id"]] = rec
-            built = store.build(project, [current[c] for c in sorted(current)])
+            for _, rec in records:  # to its reporting period: the company's latest, or an earlier year
+                periods.place(current, older, rec)
+            built = store.build(project, [current[c] for c in sorted(current)], older)
             new_files = {rec.get("source_file") for _, rec in records}
             for i in built.issues:
                 if i.file in new_files or i.severity == Severity.ERROR:
                     (report.errors if i.severity == Severity.ERROR else report.warnings).append(i)
             new_refs = [f"{rec['supplier']['company_id']}/{p['product_id']}"
+                        + ("" if current.get(rec["supplier"]["company_id"]) is rec
+                           else f"{periods.SEPARATOR}{periods.year_of(rec)}")  # an earlier period's code
                         for _, rec in records for p in rec.get("products", [])]
             for ref in new_refs:
                 rec = _record_of(records, ref)
@@ -265,7 +267,7 @@ def _record_of(records, ref: str) -> dict:
 
 def _product_row(records, ref: str) -> int | None:
     """Row of product ``COMPANY/PRODUCT`` on its workbook's Products sheet (None for PACT JSON)."""
-    pid = ref.split("/", 1)[1]
+    pid = ref.split("/", 1)[1].split(periods.SEPARATOR)[0]
     for p in _record_of(records, ref).get("products", []):
         if p.get("product_id") == pid:
             return p.get("row")

@@ -68,7 +68,7 @@ from ..errors import InputError, LcaError, Severity
 from ..methods import pcf_characterizable
 from ..results import DIMENSIONS, CarbonProfile, finite
 from . import indicators as ind
-from . import link, store
+from . import link, periods, store
 from .values import PCF_GAS, LineValues, distribution_values, line_values  # noqa: F401
 
 MAX_TIER = 8
@@ -377,10 +377,15 @@ def line_items(acc: Accumulation, activities: dict) -> list[dict]:
 
 
 # -- the profile ---------------------------------------------------------------------------
-def profile(project, product, method="GWP100", allow_incomplete: bool = False) -> CarbonProfile:
-    """The supply-chain carbon profile of ``product`` (``COMPANY_ID/PRODUCT_ID``); see module docstring."""
+def profile(project, product, method="GWP100", allow_incomplete: bool = False, period=None) -> CarbonProfile:
+    """The supply-chain carbon profile of ``product`` (``COMPANY_ID/PRODUCT_ID``); see module docstring.
+
+    ``period``: the reporting year (default the company's latest; :mod:`lca.supply.periods`).
+    """
     m = project.method(method)
     built = store.linked(project)
+    if period is not None:
+        product = periods.root_for(product, period, store.load_all(project), store.load_older(project))
     chain = chain_of(built, root_code(built, product))
     refuse_broken(built, chain)
     refuse_empty(chain, built)
@@ -419,7 +424,8 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         declared_pcf=root_meta.get("declared_pcf_kgco2e"), declared_pcfs=_declared_pcfs(built, chain),
         suppliers=suppliers,
         warnings=(warnings + loop_warnings + found.warnings + _outbound_warnings(chain)
-                  + plausibility_warnings(project, built, chain, solved, m)),
+                  + plausibility_warnings(project, built, chain, solved, m)
+                  + periods.period_warnings(built.activities, chain.reach, chain.root)),
         reference_period=(root_meta.get("reporting_period_start"), root_meta.get("reporting_period_end")),
         region=root_meta.get("location"),
         fossil=total - split.get("biogenic", 0.0) - split.get("land_use", 0.0), biogenic=split.get("biogenic", 0.0),
