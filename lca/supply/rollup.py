@@ -25,10 +25,12 @@ produces. A loop that only inflates (gain < 1) is solved and named in a warning.
 
 Dimensions
 ----------
-- tier: 0 = the reporting company's own operations (energy, direct emissions,
-  inbound transport) for the product; a supplier product sits one tier below
-  its buyer; a background dataset or a declared PCF one tier below the line
-  that buys it. Paths deeper than MAX_TIER are reported as ``"{MAX_TIER}+"``.
+- tier (by company): 0 = the reporting company's own operations (energy, direct
+  emissions, inbound transport), including the intermediate products it makes
+  for itself; 1 = its direct suppliers' operations; n = the companies n purchase
+  steps up the chain; a background dataset or a declared PCF one tier below the
+  company that buys it. Splitting a company's products never moves another
+  company's tier. Paths deeper than MAX_TIER are reported as ``"{MAX_TIER}+"``.
 - stage (from the product's point of view): ``raw materials``, ``purchased
   components`` (everything through its supplier_product and supplier_pcf
   lines), ``own energy``, ``own direct emissions``, ``transport`` (inbound).
@@ -263,10 +265,25 @@ def solve(project, built: link.Built, chain: Chain, method: tuple) -> Solved:
     return Solved(x=x, col_of=col_of, scores=calc.scores(method))
 
 
-def tiers(project, chain: Chain, solved: Solved) -> list[Piece]:
-    """The root's own lines at tier 0, then one piece per supplier_product line of the root."""
+def tiers(project, chain: Chain, solved: Solved, activities: dict | None = None) -> list[Piece]:
+    """The root's own lines at tier 0, then one piece per supplier_product line of the root.
+
+    Tier by company (``docs/supply-chain.md``): a step to a product of the same company (an
+    intermediate it makes for itself) stays in the tier; a step to another company's product is
+    one tier deeper. So splitting a company's products never moves another company's tier.
+    ``activities``: the linked products' metadata (their ``company_id``); without it every
+    step counts (tier by product).
+    """
     system = project.calc.system()
     n = len(chain.reach)
+    company = [(activities or {}).get(a, {}).get("company_id", a) if activities else a for a in chain.reach]
+    same = np.array([[company[i] == company[j] for j in range(n)] for i in range(n)], dtype=bool)
+    m_same = np.where(same, chain.supplier_matrix, 0.0)
+    m_cross = chain.supplier_matrix - m_same
+    closing = np.any(m_same)
+
+    def closure(z: np.ndarray) -> np.ndarray:  # a company's own intermediate products: the same tier
+        return np.linalg.solve(np.eye(n) - m_same, z) if closing else z
 
     def remainder(z: np.ndarray) -> np.ndarray:  # (I - M)^-1 z by the project's solver
         demand = np.zeros(system.n)
@@ -282,11 +299,13 @@ def tiers(project, chain: Chain, solved: Solved) -> list[Piece]:
         if line.kind != "supplier_product":
             continue
         z = np.zeros(n)
-        z[chain.index[line.input[1]]] = chain.norm * line.amount
-        steps, tier = [], 1
+        j = chain.index[line.input[1]]
+        z[j] = chain.norm * line.amount
+        steps, tier = [], 0 if company[j] == company[0] else 1
         while tier < MAX_TIER and np.any(z):
-            steps.append((tier, z))
-            z = chain.supplier_matrix @ z
+            zc = closure(z)
+            steps.append((tier, zc))
+            z = m_cross @ zc
             tier += 1
         if np.any(z):
             steps.append((MAX_TIER, remainder(z)))
@@ -394,7 +413,7 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False, p
     loop_warnings = check_loops(chain)
     solved = solve(project, built, chain, m)
     values = line_values(project, m, chain.lines(exclude=_NOT_CRADLE_TO_GATE), pcf_ok)
-    acc = accumulate(chain, tiers(project, chain, solved), values, built.activities)
+    acc = accumulate(chain, tiers(project, chain, solved, built.activities), values, built.activities)
     arr = to_array(acc)
     total = float(arr.sum()) if acc.data else 0.0
     for v in (total, acc.market_delta):
