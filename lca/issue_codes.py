@@ -108,8 +108,8 @@ _ROWS = (
     ("shape", "no_products", "The Products sheet has no product", "Add at least one row below the header.",
      "产品表中没有产品", "请在表头下方至少添加一行产品。"),
     # ---- cell values (lca/supply/cells.py, fields.py)
-    ("cell", "missing_value", "A required value is missing", "Fill in the cell (0 if there is none).",
-     "缺少必填值", "请填写该单元格(没有则填 0)。"),
+    ("cell", "missing_value", "A required value is missing", "Fill in the cell as the message says for its field.",
+     "缺少必填值", "请按说明中该字段的要求填写该单元格。"),
     ("cell", "not_a_number", "Not a number", "Enter a number such as 1.5, without a unit.",
      "不是数字", "请填写数字,如 1.5,不要带单位。"),
     ("cell", "ambiguous_decimal", "A number with a comma", "Write the number with a dot decimal and no thousands "

@@ -25,12 +25,14 @@ def register(sub) -> None:
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=import_files)
 
-    s = sub.add_parser("suppliers", help="stored companies and their submissions")
+    s = sub.add_parser("suppliers", help="expected suppliers: answered, stale or missing, with their submissions")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=suppliers)
 
     s = sub.add_parser("withdraw", help="withdraw one company's submission (atomic; rebuilds the suppliers database)")
     s.add_argument("company_id")
+    s.add_argument("--period", type=int, metavar="YEAR", help="only this reporting year's submission")
+    s.add_argument("--by", help="who withdraws, for the archive log (default: the OS user)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=withdraw)
 
@@ -72,16 +74,22 @@ def import_files(args) -> int:
 
 
 def suppliers(args) -> int:
-    """``lca suppliers``: stored companies and their submissions."""
-    from ..supply import store
+    """``lca suppliers``: every expected supplier with its state (answered, stale, missing) and submission."""
+    from ..supply import roster
 
-    subs = store.submissions(project(args))
+    rows = roster.roster(project(args))
+    stored = [r for r in rows if r["state"] != "missing"]
+    missing = [r for r in rows if r["state"] == "missing"]
     if args.json:
-        out(dumps({"suppliers": subs}))
+        out(dumps({"suppliers": stored, "missing": missing}))
         return 0
-    for s in subs:
-        out(f"{s['company_id']}\t{s['company_name']}\t{s['reporting_period_start']}..{s['reporting_period_end']}"
-            f"\t{s['source_file']}\t{s['stored_at']}\t{', '.join(s['products'])}")
+    out("company_id\tstate\tcompany_name\tperiod\tfile\tstored_at\tproducts\treferenced_by")
+    for s in stored:
+        out(f"{s['company_id']}\t{s['state']}\t{s['company_name']}\t{s['reporting_period_start']}.."
+            f"{s['reporting_period_end']}\t{s['source_file']}\t{s['stored_at']}\t{', '.join(s['products'])}\t"
+            f"{', '.join(s['referenced_by'])}")
+    for s in missing:
+        out(f"{s['company_id']}\tmissing\t\t\t\t\t{', '.join(s['products'])}\t{', '.join(s['referenced_by'])}")
     return 0
 
 
@@ -89,7 +97,7 @@ def withdraw(args) -> int:
     """``lca withdraw COMPANY_ID``: withdraw one company's submission atomically."""
     from ..supply import store
 
-    users = store.withdraw(project(args), args.company_id)
+    users = store.withdraw(project(args), args.company_id, by=args.by, period=args.period)
     if args.json:
         out(dumps({"withdrawn": args.company_id, "unresolved_users": users}))
     else:

@@ -83,20 +83,44 @@ def _cell_value(row: Row, key: str, cell: Cell) -> object:
     return cell.value
 
 
+_FILL_HINTS = {  # column type -> (English, Chinese): what a required empty cell takes
+    "number": ("enter a number (0 if there is none)", "请填写数字(没有则填 0)"),
+    "unit": ("enter the unit, e.g. kg, t, kWh, MWh, m3", "请填写单位,如 kg、t、kWh、MWh、m3"),
+    "id": ("enter the id: letters, digits, '.', '_' or '-', at most 64 characters",
+           "请填写编号:字母、数字、“.”“_”或“-”,最多 64 个字符"),
+    "line": ("enter the line number", "请填写行号"),
+    "date": ("enter a date such as 2025-01-31", "请填写日期,如 2025-01-31"),
+    "enum": ("choose one of the values the template lists", "请从模板列出的取值中选择"),
+    "region": ("enter a region code such as CN, CN-GD or CN-EAST", "请填写地区代码,如 CN、CN-GD、CN-EAST"),
+    "country": ("enter an ISO country code such as CN", "请填写国家代码,如 CN"),
+    "gas": ("enter the gas, e.g. CO2, CH4, N2O", "请填写气体,如 CO2、CH4、N2O"),
+    "version": ("enter 1 (template version 1)", "请填写 1(模板版本 1)"),
+}
+
+
+def required_message(col: Column, lang: str, placeholder=None) -> str:
+    """The message for a required cell left empty (or holding a placeholder), with the fix for its field."""
+    en, zh = _FILL_HINTS.get(col.type, ("fill it in", "请填写"))
+    if lang == "zh":
+        head = f"“{placeholder}”是占位符而非数值:" if placeholder is not None else ""
+        return f"{head}{col.zh}({col.key})为必填项:{zh}"
+    head = f"{placeholder!r} is a placeholder, not a value: " if placeholder is not None else ""
+    return f"{head}{col.key} ({col.zh}) is required: {en}"
+
+
 def parse_field(row: Row, col: Column) -> None:
     """Parse one column of a row into ``row.values[col.key]`` (None when blank); report problems."""
     cell = row.cells.get(col.key)
     if cell is None:
         if col.need == "R":
-            row.error(col.key, "missing_value", f"{col.key} ({col.zh}) is required: fill it in")
+            row.error(col.key, "missing_value", required_message(col, row.ctx.lang))
         row.values[col.key] = None
         return
     try:
         value = _cell_value(row, col.key, cell)
         if _is_placeholder(value) and not (col.type in ("region", "country") and _norm_text(value) == "na"):
             if col.need == "R":
-                raise _Bad("missing_value", f"{value!r} is a placeholder, not a value: {col.key} ({col.zh}) "
-                                            "is required; enter it (0 if there is none)")
+                raise _Bad("missing_value", required_message(col, row.ctx.lang, value))
             row.values[col.key] = None
             return
         row.values[col.key] = _convert(row, col, value)

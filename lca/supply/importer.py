@@ -184,6 +184,9 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
     ``strict``: plausibility warnings (``implausible_intensity``) are errors, so nothing is stored.
     ``by``: who imports, for the archive (:mod:`lca.supply.history`; default the OS user).
     """
+    if annotate is not None and Path(annotate).suffix.lower() != ".xlsx":
+        raise InputError(f"--annotate {annotate}: the annotated copy is an Excel workbook and must be named "
+                         "*.xlsx (an .xls or other name cannot be written); nothing was imported")
     report = ImportReport(dry_run=dry_run)
     paths = [Path(p) for p in paths]
     records, refused = [], set()

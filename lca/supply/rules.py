@@ -429,6 +429,7 @@ def validate(raw: RawWorkbook, resolve_material: Callable[[str], Resolution]
         and one ``blank_workbook`` warning.
     """
     ctx = _Ctx(raw, resolve_material)
+    ctx.lang = _detect_language(list(raw.sheets))  # the workbook's language: messages wholly in it
     sheets = _locate_sheets(ctx)
     for spec in SHEETS.values():
         if spec.required and spec.key not in sheets:
@@ -456,7 +457,6 @@ def validate(raw: RawWorkbook, resolve_material: Callable[[str], Resolution]
     if "Products" in sheets and not rows.get("Products"):
         ctx.add(ctx.titles["Products"], None, None, "no_products",
                 "the Products sheet has no product: add at least one row below the header")
-    ctx.lang = _detect_language(list(ctx.titles.values()))
     classes = {pid: _product_class(ctx, p) for pid, p in products.items()}
     _mass_balance(ctx, products, materials, ctx.titles.get("Products", "Products"), company, classes)
     _empty_products(ctx, rows, products)
