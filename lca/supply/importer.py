@@ -79,6 +79,14 @@ def resolver():
             cache[name] = inventory.resolve_material(name, bg)
         return cache[name]
 
+    exact_cache: dict = {}
+
+    def exact(name: str):  # without closest-name suggestions: for product names, which are rarely materials
+        if name not in exact_cache:
+            exact_cache[name] = cache[name] if name in cache else inventory.resolve_material(name, bg, suggest=False)
+        return exact_cache[name]
+
+    resolve.exact = exact
     return resolve
 
 
@@ -317,7 +325,7 @@ def _footprint_checks(project, refs: list[str], built, records) -> list[InputIss
     """Each new product's computed footprint per kg against its class range and its material's
     background dataset (:func:`lca.supply.plausibility.check_footprints`); solved only when some
     product has a reference to compare with."""
-    resolve = resolver()
+    resolve = resolver().exact
     items = []
     for ref in refs:
         meta = built.activities.get(ref) or {}

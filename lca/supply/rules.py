@@ -477,7 +477,7 @@ def _product_class(ctx: _Ctx, p: Product):
 
     pclass = plausibility.classify(p.product_name)
     if pclass.key == "default" and p.product_name:
-        code = ctx.resolve(p.product_name).code
+        code = getattr(ctx.resolve, "exact", ctx.resolve)(p.product_name).code
         if code:
             pclass = plausibility.classify(p.product_name, code)
     return pclass
