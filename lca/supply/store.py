@@ -334,22 +334,25 @@ def withdraw(project, company_id: str, by: str | None = None, period: int | None
                         for m in rec.get("materials", []) if m.get("source") == "supplier_product"
                         and str(m.get("reference") or "").split("/", 1)[0] == company_id})
         d = submissions_dir(project)
-        moved = []  # (final, aside): set aside first, removed (or promoted) once the database is written
+        # the stored files take their new state first (withdrawn ones set aside, an earlier period promoted),
+        # then the database is written: a process killed in between leaves files whose digest the database
+        # lacks, and the next command rebuilds it from them (ensure_current); an error puts everything back
+        moved = []  # (from, to) renames done, undone in reverse on an error
         try:
-            for st in gone + ([promote] if promote else []):
+            for st in gone:
                 final, aside = d / f"{st}.json", d / f".{st}.json.withdrawn"
                 os.replace(final, aside)
                 moved.append((final, aside))
+            if promote:
+                os.replace(d / f"{promote}.json", d / f"{company_id}.json")
+                moved.append((d / f"{promote}.json", d / f"{company_id}.json"))
             _write(project, built, _digest(rest))
         except BaseException:
-            for final, aside in moved:
-                os.replace(aside, final)
+            for src, dst in reversed(moved):
+                os.replace(dst, src)
             raise
-        for final, aside in moved:
-            if promote and final.stem == promote:
-                os.replace(aside, d / f"{company_id}.json")
-            else:
-                aside.unlink(missing_ok=True)
+        for st in gone:
+            (d / f".{st}.json.withdrawn").unlink(missing_ok=True)
         from . import archive
 
         for st in gone:
