@@ -225,7 +225,7 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
     if not report.errors and records:
         with project.lock():  # link and write against one stored state
             # link the full set (stored + new) now, so link-time problems are reported before any write
-            current, older = store.load_all(project), store.load_older(project)
+            current, older = store.load_periods(project)
             report.warnings.extend(_removed_products(current, records))
             for _, rec in records:  # to its reporting period: the company's latest, or an earlier year
                 periods.place(current, older, rec)

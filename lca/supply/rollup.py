@@ -404,7 +404,7 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False, p
     m = project.method(method)
     built = store.linked(project)
     if period is not None:
-        product = periods.root_for(product, period, store.load_all(project), store.load_older(project))
+        product = periods.root_for(product, period, *store.load_periods(project))
     chain = chain_of(built, root_code(built, product))
     refuse_broken(built, chain)
     refuse_empty(chain, built)

@@ -28,7 +28,7 @@ def roster(project, today: date | None = None) -> list[dict]:
         "missing", "referenced_by": ["COMPANY/PRODUCT", ...], "products": [the products referenced]}``.
     """
     today = today or date.today()
-    latest, older = store.load_all(project), store.load_older(project)
+    latest, older = store.load_periods(project)
     refs: dict[str, set[str]] = {}
     wanted: dict[str, set[str]] = {}
     for cid, rec in latest.items():

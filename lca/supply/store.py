@@ -148,6 +148,12 @@ def _older_of(project, texts: dict[str, str]) -> dict[str, dict[int, dict]]:
     return out
 
 
+def load_periods(project) -> tuple[dict[str, dict], dict[str, dict[int, dict]]]:
+    """(:func:`load_all`, :func:`load_older`) from one reading of the stored files."""
+    texts = _stored_texts(project)
+    return _records_of(project, texts), _older_of(project, texts)
+
+
 def load_older(project) -> dict[str, dict[int, dict]]:
     """Every stored submission of an earlier reporting period than its company's latest (:mod:`lca.supply.periods`)."""
     return _older_of(project, _stored_texts(project))
