@@ -234,17 +234,25 @@ for _ in range(3):
 np.save({str(pdir / 'bench-footprints.npy')!r}, s.values)
 print(json.dumps({{"open": t1 - t0, "cold": t2 - t1, "warm": min(warm), "refs": list(s.index)}}))
 """
+    # the first fresh process after a change builds the project's cache (lca.cache); every later one reads it
+    shutil.rmtree(pdir / "cache", ignore_errors=True)
+    _, _, out0 = child_measured(code1, env)
+    r0 = json.loads(out0.strip().splitlines()[-1])
+    check("Project.footprints() (fresh process, cache built) vs independent SuperLU adjoint solve",
+          np.load(pdir / "bench-footprints.npy"), np.array([ref_scores[r] for r in r0["refs"]]))
     wall1, rss1, out1 = child_measured(code1, env)
     r1 = json.loads(out1.strip().splitlines()[-1])
     got = np.load(pdir / "bench-footprints.npy")
-    check("Project.footprints() vs independent SuperLU adjoint solve",
+    check("Project.footprints() (fresh process, cache read) vs independent SuperLU adjoint solve",
           got, np.array([ref_scores[r] for r in r1["refs"]]))
     if len(r1["refs"]) != len(ref_scores):
         print(f"  check footprints cover every activity: FAILED ({len(r1['refs'])} vs {len(ref_scores)})")
         FAILURES.append("coverage")
-    print(f"  Project.footprints() in a fresh process on the set-up project (matrices read from disk): "
+    print(f"  COLD Project.footprints() in a fresh process on the set-up project (matrices from the cache): "
           f"{fmt_t(r1['cold'])}; vs bw2calc load + floor {fmt_t(t_load + floor)}: "
-          f"{ratio(r1['cold'], t_load + floor)}")
+          f"{ratio(r1['cold'], t_load + floor)}  [goal <= 0.4x]")
+    print(f"  (the first fresh process after a change, which builds the cache from Brightway: {fmt_t(r0['cold'])}, "
+          f"{ratio(r0['cold'], t_load + floor)}; opening the project took {fmt_t(r1['open'])} incl. imports)")
     print(f"  Project.footprints() with the matrices loaded (factorization + adjoint solve + result): "
           f"{fmt_t(r1['warm'])}; vs floor {fmt_t(floor)}: {ratio(r1['warm'], floor)}  [target <= 1.5x]")
 
@@ -280,8 +288,9 @@ print(json.dumps({{"open": t1 - t0, "cold": t2 - t1, "warm": min(warm), "refs": 
           [got[r1["refs"].index(r)] for r in sample], loop_scores)
     print(f"  bw2calc loop, one LCA kept, lci(demand)+lcia per activity: {fmt_t(t_loop)} each, "
           f"x {n} = {fmt_t(t_loop * n)} extrapolated; Project.footprints() is "
-          f"{t_loop * n / r1['cold']:.0f}x faster (cold), {t_loop * n / r1['warm']:.0f}x (matrices loaded)"
-          f"  [target >= 1000x]")
+          f"{t_loop * n / r1['cold']:.0f}x faster (COLD, fresh process), {t_loop * n / r1['warm']:.0f}x "
+          f"(matrices loaded)  [target >= 1000x, cold too]; the cache-building first process: "
+          f"{t_loop * n / r0['cold']:.0f}x")
     print(f"  bw2calc naive, new LCA per activity: {fmt_t(t_naive)} each, x {n} = {fmt_t(t_naive * n)}; "
           f"Project.footprints() is {t_naive * n / r1['cold']:.0f}x faster (cold)")
 
@@ -350,10 +359,25 @@ print(json.dumps({{"open": t1 - t0, "cold": t2 - t1, "warm": min(warm), "refs": 
     t3 = min(r[0] for r in runs3)
     t_bw = min(r[0] for r in runs_bw)
     t_bc = min(r[0] for r in runs_bc)
-    print(f"  `python -c \"import lca; lca.open_project(DIR).footprint(...)\"` {fmt_t(t3)} vs "
-          f"`python -c \"import bw2data, bw2calc\"` {fmt_t(t_bw)}: {ratio(t3, t_bw)}  [target <= 3x]")
+    print(f"  COLD `python -c \"import lca; lca.open_project(DIR).footprint(...)\"` {fmt_t(t3)} vs "
+          f"`python -c \"import bw2data, bw2calc\"` {fmt_t(t_bw)}: {ratio(t3, t_bw)}  [goal <= 1.2x]")
     print(f"  (for reference: a fresh process doing one bw2calc LCA + LCIA of it: {fmt_t(t_bc)}, "
           f"{ratio(t3, t_bc)})")
+
+    # 3b. `lca --help`: the CLI without the heavy stack (lca/cli is import-light, lca/__init__ lazy)
+    helps, bare = [], []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        res = subprocess.run([sys.executable, "-m", "lca.cli", "--help"], env=env, cwd=str(ROOT),
+                             capture_output=True, text=True)
+        helps.append(time.perf_counter() - t0)
+        if res.returncode != 0 or "usage: lca" not in res.stdout:
+            FAILURES.append("lca --help")
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], env=env, cwd=str(ROOT))
+        bare.append(time.perf_counter() - t0)
+    print(f"  COLD `python -m lca.cli --help` {fmt_t(min(helps))} (median {fmt_t(float(np.median(helps)))}); "
+          f"bare `python -c pass` {fmt_t(min(bare))}  [goal < 0.3 s]")
 
     # -- 4. supplier import ------------------------------------------------------------------------------
     print("\n4. Supplier import (10,000 Materials rows across 100 workbooks) vs bare bw2data Database.write")
@@ -379,6 +403,13 @@ print(json.dumps({{"open": t1 - t0, "cold": t2 - t1, "warm": min(warm), "refs": 
     print(f"  figure 3 (first footprint, fresh process): {rss3:.0f} MiB vs bw2calc alone {rss_bc:.0f} MiB: "
           f"{ratio(rss3, rss_bc)}; (bare `import bw2data, bw2calc`: {rss_bw:.0f} MiB)")
 
+    print("\nCold start beside warm (one run; goals of issue 25):")
+    print(f"  all products, fresh process: {fmt_t(r1['cold'])} = {ratio(r1['cold'], t_load + floor)} bw2calc load + "
+          f"floor [<= 0.4x], {t_loop * n / r1['cold']:.0f}x the kept bw2calc loop [>= 1000x]; warm "
+          f"{fmt_t(r1['warm'])} = {ratio(r1['warm'], floor)} floor, {t_loop * n / r1['warm']:.0f}x the loop")
+    print(f"  first footprint, fresh process incl. imports: {fmt_t(t3)} = {ratio(t3, t_bw)} `import bw2data, bw2calc` "
+          f"[<= 1.2x]; a new demand warm: {fmt_t(med_fp)} = {ratio(med_fp, raw)} a kept raw solve")
+    print(f"  `lca --help`: {fmt_t(min(helps))} [< 0.3 s]")
     print(f"\nsummary: {n} activities ({n_syn} synthetic), {os.cpu_count()} cores, "
           f"solver {engine.SOLVER}; run took "
           f"{time.perf_counter() - t_start:.0f} s")

@@ -1,20 +1,27 @@
 """green-lca: carbon footprints of green-industry products and their supply chains, on Brightway.
 
-The public API, re-exported. Importing the package also loads the packages built
-on the project (:mod:`lca.supply`, :mod:`lca.models`, :mod:`lca.compare`), which
-register their derived databases and queries with it (:mod:`lca.hooks`).
+The public API, re-exported lazily: ``import lca`` is light (the CLI's ``--help``
+needs nothing else); each name is imported on first use (:func:`__getattr__`).
+The packages built on the project (:mod:`lca.supply`, :mod:`lca.models`,
+:mod:`lca.compare`, ...) register their derived databases and queries with it
+when a project first needs them (:mod:`lca.hooks`).
 """
-from . import compare as _compare  # noqa: F401  (registers Project.compare)
-from . import sensitivity as _sensitivity  # noqa: F401  (registers Project.sensitivity)
-from . import uncertainty as _uncertainty  # noqa: F401  (registers Project.uncertainty)
-from . import models, supply, units
-from .compare import Comparison
-from .errors import (CellError, EventError, InputError, InputIssue, IntegrityError, LcaError, LockTimeout,
-                     NonSquareSystemError, ProductSystemError, ProjectDamagedError, QueryError, RequestError,
-                     Severity, SingularSystemError, UnknownIssueCode)
-from .project import Project, open_project
-from .results import ActivityRef, CarbonProfile, Distribution, Footprint
-from .supply.importer import ImportReport
+from __future__ import annotations
+
+import importlib
+
+# public name -> the module defining it (a module's own name: the module itself)
+_EXPORTS = {
+    "open_project": "lca.project", "Project": "lca.project",
+    "ActivityRef": "lca.results", "Footprint": "lca.results", "CarbonProfile": "lca.results",
+    "Distribution": "lca.results",
+    **{name: "lca.errors" for name in (
+        "CellError", "EventError", "InputError", "InputIssue", "IntegrityError", "LcaError", "LockTimeout",
+        "NonSquareSystemError", "ProductSystemError", "ProjectDamagedError", "QueryError", "RequestError",
+        "Severity", "SingularSystemError", "UnknownIssueCode")},
+    "models": "lca.models", "units": "lca.units", "supply": "lca.supply",
+    "Comparison": "lca.compare", "ImportReport": "lca.supply.importer",
+}
 
 __all__ = [
     "open_project", "Project", "ActivityRef", "Footprint", "LcaError", "InputError",
@@ -22,3 +29,17 @@ __all__ = [
     "Distribution", "IntegrityError", "ProjectDamagedError", "Severity", "CellError", "RequestError", "QueryError",
     "EventError", "ProductSystemError", "NonSquareSystemError", "SingularSystemError", "UnknownIssueCode",
 ]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lca' has no attribute {name!r}")
+    mod = importlib.import_module(module)
+    value = mod if module == f"lca.{name}" else getattr(mod, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

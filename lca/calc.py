@@ -27,12 +27,13 @@ once.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from . import brightway, engine, inventory, methods
+from . import brightway, cache, engine, fingerprints, inventory, methods
 from .errors import InputError, LcaError
 from .results import ActivityRef, Footprint
 from .units import float32_problem
@@ -60,8 +61,10 @@ class Calculator:
         the bw2data module (:meth:`lca.project.Project.activate`).
     """
 
-    def __init__(self, activate: Callable, background: str | None = None):
+    def __init__(self, activate: Callable, background: str | None = None, cache_dir: Path | None = None):
         self._activate = activate
+        # what a fresh process would rebuild, kept on disk keyed by the databases' state (lca.cache)
+        self.store = cache.Store(cache_dir) if cache_dir is not None else None
         # an imported background (lca.background) the open background's codes resolve to; None = open
         self.background = background
         self._cache: dict = {}
@@ -101,7 +104,17 @@ class Calculator:
         """
         return self.cached("nodes", self._build_nodes)
 
+    NODE_COLUMNS = ["id", "database", "code", "name", "product", "location", "unit", "stage"]
+
     def _build_nodes(self) -> pd.DataFrame:
+        stamps = self.cache_stamps()
+        key = cache.make_key("nodes", {n: v[0] for n, v in stamps.items() if n != inventory.BIOSPHERE_DB})
+        columns = self._stored("nodes", key, self.NODE_COLUMNS, self._query_nodes)
+        df = pd.DataFrame(columns, columns=self.NODE_COLUMNS)
+        df["ref"] = df["database"] + ":" + df["code"]
+        return df.set_index("id", drop=False)
+
+    def _query_nodes(self) -> dict:
         self._activate()
         from bw2data.backends import ActivityDataset as AD
 
@@ -111,9 +124,41 @@ class Calculator:
                 AD.id, AD.database, AD.code, AD.name, AD.product, AD.location, AD.data
             ).where(AD.database != inventory.BIOSPHERE_DB).tuples()
         ]
-        df = pd.DataFrame(rows, columns=["id", "database", "code", "name", "product", "location", "unit", "stage"])
-        df["ref"] = df["database"] + ":" + df["code"]
-        return df.set_index("id", drop=False)
+        return {c: [r[i] for r in rows] for i, c in enumerate(self.NODE_COLUMNS)}
+
+    def _stored(self, name: str, key: str, names: list[str], build: Callable) -> dict:
+        """Table columns from the cache (:mod:`lca.cache`) under ``key``, else ``build()`` and stored."""
+        if self.store is not None:
+            arrays = self.store.load(name, key, tuple(names))
+            if arrays is not None:
+                try:
+                    columns = cache.table_columns(arrays, names)
+                    if len({len(v) for v in columns.values()}) == 1:
+                        return columns
+                except (ValueError, UnicodeDecodeError, IndexError, KeyError):
+                    pass  # a file that does not decode: rebuilt below
+        columns = build()
+        if self.store is not None:
+            try:
+                arrays = cache.table_arrays(columns)
+            except TypeError:  # values that are not text (e.g. a location tuple): not cached
+                return columns
+            self.store.save(name, key, arrays)
+        return columns
+
+    def cache_stamps(self) -> dict:
+        """Per database: [fingerprint, processed time, dirty, processed file [size, mtime]] (keys of :mod:`lca.cache`)."""
+        def build():
+            bd = self._activate()
+            fps = fingerprints.of_dir(Path(bd.projects.dir))
+            out = {}
+            for name in sorted(bd.databases):
+                meta = bd.databases[name]
+                out[name] = [fps.get(name, {}).get("fingerprint"), meta.get("processed"), bool(meta.get("dirty")),
+                             cache.file_stamp(bd.Database(name).filepath_processed())]
+            return out
+
+        return self.cached("cache_stamps", build)
 
     def ref_of(self, row) -> ActivityRef:
         """An :class:`~lca.results.ActivityRef` from a row of :meth:`nodes`."""
@@ -166,13 +211,18 @@ class Calculator:
 
     def flow_names(self) -> dict[int, tuple[str, str]]:
         """Biosphere node id -> (flow name, ``::``-joined categories)."""
-        def build():
+        def query():
             self._activate()
             from bw2data.backends import ActivityDataset as AD
 
-            return {i: (n, "::".join(d.get("categories", ())))
-                    for i, n, d in AD.select(AD.id, AD.name, AD.data).where(
-                        AD.database == inventory.BIOSPHERE_DB).tuples()}
+            rows = [(i, n, "::".join(d.get("categories", ()))) for i, n, d in AD.select(AD.id, AD.name, AD.data)
+                    .where(AD.database == inventory.BIOSPHERE_DB).tuples()]
+            return {"id": [r[0] for r in rows], "name": [r[1] for r in rows], "categories": [r[2] for r in rows]}
+
+        def build():
+            key = cache.make_key("flow_names", self.cache_stamps().get(inventory.BIOSPHERE_DB, [None])[0])
+            t = self._stored("flow_names", key, ["id", "name", "categories"], query)
+            return {int(i): (n, c) for i, n, c in zip(t["id"], t["name"], t["categories"])}
 
         return self.cached("flow_names", build)
 
@@ -211,7 +261,35 @@ class Calculator:
             dps.append(bridge.datapackage)
         return dps
 
+    def _system_key(self) -> str:
+        return cache.make_key("system", self.cache_stamps())
+
     def _build_system(self) -> engine.System:
+        """The system from the cache (:mod:`lca.cache`) when the databases did not change, else from bw2calc.
+
+        On an imported background (a bridge built in memory) the system is always built.
+        """
+        if self.store is None or self.background:
+            return self._build_system_bw()
+        key = self._system_key()
+        system = None
+        arrays = self.store.load("system", key, engine.System.ARRAYS)
+        if arrays is not None:
+            try:
+                system = engine.System.from_arrays(arrays)
+            except (ValueError, TypeError, IndexError):
+                system = None
+        if system is None:
+            system = self._build_system_bw()
+            self.store.save("system", key, system.to_arrays())
+        structure = self.store.load("structure", key, ("labels",))
+        if structure is not None:
+            system.labels = structure["labels"]  # checked before use (lca.engine.BlockTriangular)
+        store = self.store
+        system.on_factorized = lambda labels: store.save("structure", key, {"labels": labels})
+        return system
+
+    def _build_system_bw(self) -> engine.System:
         dps = self.datapackages()
         nodes = self.nodes()
         first = int(nodes[nodes["database"] == inventory.BACKGROUND_DB]["id"].iloc[0])
@@ -225,15 +303,30 @@ class Calculator:
 
     def characterization(self, method: tuple) -> np.ndarray:
         """Characterization factors of ``method`` by system flow row (``c``) [score unit / flow unit]."""
-        def build():
+        def compute():
             bd = self._activate()
-            system = self.system()
             cfs = []
             for flow, cf in bd.Method(method).load():
                 fid = flow if isinstance(flow, int) else bd.get_id(tuple(flow))
                 cfs.append((fid, float(cf)))
             return engine.characterization_vector(system, cfs, method)
 
+        def build():
+            if self.store is None or self.background:
+                return compute()
+            bd = self._activate()
+            m = bd.Method(method)
+            key = cache.make_key("c", self._system_key(), list(method), bd.methods.get(method),
+                                 cache.file_stamp(Path(bd.projects.dir) / "intermediate" / (m.filename + ".pickle")), cache.file_stamp(m.filepath_processed()))
+            name = "c-" + cache.make_key(list(method))[:12]  # one file per method
+            stored = self.store.load(name, key, ("c",))
+            if stored is not None and stored["c"].shape == (system.B.shape[0],) and np.all(np.isfinite(stored["c"])):
+                return stored["c"].astype(np.float64)
+            c = compute()
+            self.store.save(name, key, {"c": c})
+            return c
+
+        system = self.system()
         return self.cached(("c", method), build)
 
     def guarded(self, fn: Callable):

@@ -29,12 +29,13 @@ import scipy.sparse as sp
 
 from .errors import LcaError, NonSquareSystemError, SingularSystemError  # noqa: F401 (engine.X)
 
-try:  # pypardiso: MKL's PARDISO, fast on x86_64
-    from pypardiso import PyPardisoSolver
+# pypardiso (MKL's PARDISO, fast on x86_64) is imported only when a loop needs it: its import
+# searches the file system for MKL (~0.25-0.7 s of every cold start otherwise)
+try:
+    import importlib.util
 
-    HAVE_PARDISO = True
-except Exception:  # pragma: no cover - platform without MKL
-    PyPardisoSolver = None
+    HAVE_PARDISO = importlib.util.find_spec("pypardiso") is not None
+except Exception:  # pragma: no cover
     HAVE_PARDISO = False
 
 SOLVER = ("block-triangular (SCC) + SuperLU" + (", PARDISO for large loops" if HAVE_PARDISO else ""))
@@ -76,6 +77,8 @@ class _PardisoBlock:
     """A large loop factorized by PARDISO; the transposed solve reuses the factors (iparm(12))."""
 
     def __init__(self, D: sp.csr_matrix):
+        from pypardiso import PyPardisoSolver
+
         D = sp.csr_matrix(D)
         D.sort_indices()
         self.solver = PyPardisoSolver()
@@ -90,6 +93,21 @@ class _PardisoBlock:
         self.solver.free_memory(everything=True)
 
 
+def _csr_where(P: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """The entries of CSR matrix ``P`` where ``keep`` (one flag per stored entry), as CSR of the same shape."""
+    rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
+    counts = np.bincount(rows[keep], minlength=P.shape[0])
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return sp.csr_matrix((P.data[keep], P.indices[keep], indptr), shape=P.shape)
+
+
+def _row_range(P: sp.csr_matrix, start: int, stop: int, col_offset: int = 0, ncols: int | None = None) -> sp.csr_matrix:
+    """Rows ``start:stop`` of CSR matrix ``P`` (columns shifted by ``-col_offset``), cut from its arrays."""
+    a, b = int(P.indptr[start]), int(P.indptr[stop])
+    return sp.csr_matrix((P.data[a:b], P.indices[a:b] - col_offset, P.indptr[start:stop + 1] - a),
+                         shape=(stop - start, P.shape[1] if ncols is None else ncols))
+
+
 class BlockTriangular:
     """Factorization of ``A`` in block-triangular form (strongly connected components).
 
@@ -102,33 +120,50 @@ class BlockTriangular:
     If the labels are ever not topological, the whole matrix becomes one block (a general LU).
     """
 
-    def __init__(self, A: sp.spmatrix, product_row: np.ndarray):
-        from scipy.sparse.csgraph import connected_components
-
+    def __init__(self, A: sp.spmatrix, product_row: np.ndarray, labels: np.ndarray | None = None):
         n = A.shape[1]
         self.product_row = np.asarray(product_row)
         M = sp.csr_matrix(A)[self.product_row, :]
-        _, lab = connected_components(M, directed=True, connection="strong")
         coo = M.tocoo()
-        if np.any(lab[coo.row] < lab[coo.col]):  # not topological: one general block
-            lab = np.zeros(n, dtype=np.int64)
+        lab = None if labels is None else np.asarray(labels, dtype=np.int64)
+        # labels kept from an earlier factorization of the same matrix (lca.cache) are used if they
+        # still order it block-triangularly; otherwise (and the first time) they are computed
+        if lab is None or lab.shape != (n,) or (n and (lab.min() < 0 or np.any(lab[coo.row] < lab[coo.col]))):
+            from scipy.sparse.csgraph import connected_components
+
+            _, lab = connected_components(M, directed=True, connection="strong")
+            if np.any(lab[coo.row] < lab[coo.col]):  # not topological: one general block
+                lab = np.zeros(n, dtype=np.int64)
+        self.labels = lab
         order = np.argsort(lab, kind="stable")
         size = np.bincount(lab)[lab[order]]  # size of each position's SCC
         P = M[order][:, order].tocsr()
+        P.sort_indices()
         self.order = order
-        self.segments: list[tuple[int, int, sp.csr_matrix, sp.csr_matrix, object]] = []
-        start = 0
-        while start < n:
+        # segments: runs of activities outside loops (triangular), each loop its own
+        bounds = [0]
+        while bounds[-1] < n:
+            start = bounds[-1]
             stop = start + 1
             if size[start] == 1:
                 while stop < n and size[stop] == 1:
                     stop += 1
             else:
                 stop = start + int(size[start])
-            rows = P[start:stop]
-            D = rows[:, start:stop]
-            left = rows[:, :start].tocsr()  # M x = d: this segment's rows, earlier columns
-            below = P[stop:, start:stop].T.tocsr()  # M^T z = e: this segment's columns, later rows
+            bounds.append(stop)
+        seg = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))  # segment of each position
+        # split P into its diagonal blocks and the rest (L, strictly block-lower); every part is
+        # then a contiguous row range of a CSR matrix, cut without scipy's indexing (one per segment)
+        rows = np.repeat(np.arange(n), np.diff(P.indptr))
+        inside = seg[rows] == seg[P.indices]
+        Dall = _csr_where(P, inside)
+        L = _csr_where(P, ~inside)
+        LT = L.T.tocsr()  # rows of L^T = columns of L: each segment's "below" part
+        self.segments: list[tuple[int, int, sp.csr_matrix, sp.csr_matrix, object]] = []
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            D = _row_range(Dall, start, stop, col_offset=start, ncols=stop - start)
+            left = _row_range(L, start, stop)  # M x = d: this segment's rows, earlier columns (x = 0 beyond)
+            below = _row_range(LT, start, stop)  # M^T z = e: this segment's columns, later rows
             if size[start] == 1:
                 block = _SuperLUBlock(D, triangular=True)
             elif HAVE_PARDISO and stop - start >= PARDISO_MIN_BLOCK:
@@ -136,7 +171,6 @@ class BlockTriangular:
             else:
                 block = _SuperLUBlock(D, triangular=False)
             self.segments.append((start, stop, left, below, block))
-            start = stop
         self.largest_block = int(np.bincount(lab).max()) if n else 0
 
     def solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
@@ -144,17 +178,17 @@ class BlockTriangular:
         out = np.empty(n)
         if not transposed:  # A x = d  <=>  M x = d[product_row]
             d = rhs[self.product_row][self.order]
-            x = np.empty(n)
+            x = np.zeros(n)
             for start, stop, left, _, block in self.segments:
-                r = d[start:stop] - left @ x[:start] if start else d[start:stop]
+                r = d[start:stop] - left @ x if left.nnz else d[start:stop]
                 x[start:stop] = block.solve(r, False)
             out[self.order] = x
             return out
         # A^T y = e  <=>  M^T z = e with y[product_row] = z
         e = rhs[self.order]
-        z = np.empty(n)
+        z = np.zeros(n)
         for start, stop, _, below, block in reversed(self.segments):
-            r = e[start:stop] - below @ z[stop:] if stop < n else e[start:stop]
+            r = e[start:stop] - below @ z if below.nnz else e[start:stop]
             z[start:stop] = block.solve(r, True)
         zz = np.empty(n)
         zz[self.order] = z
@@ -185,10 +219,40 @@ class System:
     _btf: object = field(default=None, repr=False)  # BlockTriangular factorization of A, kept
     _norms: object = field(default=None, repr=False)  # infinity norms of A and A^T
     _diag: object = field(default=None, repr=False)  # net production of each activity
+    # SCC labels of A (lca.cache keeps them); on_factorized(labels) is called after a new factorization
+    labels: object = field(default=None, repr=False)
+    on_factorized: object = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
         return self.A.shape[1]
+
+    # -- the arrays of a system (lca.cache stores them) -----------------------------------
+    def to_arrays(self) -> dict:
+        """The matrices and index arrays as plain numpy arrays (:meth:`from_arrays` inverts it)."""
+        return {"A_data": self.A.data, "A_indices": self.A.indices, "A_indptr": self.A.indptr,
+                "A_shape": np.asarray(self.A.shape, dtype=np.int64),
+                "B_data": self.B.data, "B_indices": self.B.indices, "B_indptr": self.B.indptr,
+                "B_shape": np.asarray(self.B.shape, dtype=np.int64),
+                "activity_ids": self.activity_ids, "flow_ids": self.flow_ids, "product_row": self.product_row}
+
+    ARRAYS = ("A_data", "A_indices", "A_indptr", "A_shape", "B_data", "B_indices", "B_indptr", "B_shape",
+              "activity_ids", "flow_ids", "product_row")
+
+    @classmethod
+    def from_arrays(cls, d: dict) -> "System":
+        """A system from :meth:`to_arrays`; ValueError if the arrays do not form one."""
+        A = sp.csc_matrix((d["A_data"], d["A_indices"], d["A_indptr"]), shape=tuple(int(x) for x in d["A_shape"]))
+        B = sp.csr_matrix((d["B_data"], d["B_indices"], d["B_indptr"]), shape=tuple(int(x) for x in d["B_shape"]))
+        A.check_format(full_check=True)
+        B.check_format(full_check=True)
+        n = A.shape[1]
+        act, flows, prow = (np.asarray(d[k], dtype=np.int64) for k in ("activity_ids", "flow_ids", "product_row"))
+        if A.shape[0] != n or B.shape[1] != n or act.shape != (n,) or prow.shape != (n,) \
+                or flows.shape != (B.shape[0],) or (n and (prow.min() < 0 or prow.max() >= n)):
+            raise ValueError("the stored arrays do not form a product system")
+        return cls(A=A, B=B, activity_ids=act, flow_ids=flows, product_row=prow,
+                   col_of=dict(zip(act.tolist(), range(n))), row_of_flow=dict(zip(flows.tolist(), range(len(flows)))))
 
     def reset_factorization(self) -> None:
         """Forget the kept factorizations (benchmarks; the matrices are unchanged)."""
@@ -199,7 +263,11 @@ class System:
     # -- factorization -------------------------------------------------------------------
     def _solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
         if self._btf is None:  # one factorization, kept for every demand and for the adjoint
-            self._btf = BlockTriangular(self.A, self.product_row)
+            self._btf = BlockTriangular(self.A, self.product_row, labels=self.labels)
+            fresh = self.labels is None or not np.array_equal(self.labels, self._btf.labels)
+            self.labels = self._btf.labels
+            if fresh and self.on_factorized is not None:
+                self.on_factorized(self.labels)
         return self._btf.solve(rhs, transposed)
 
     def solve(self, demand: np.ndarray) -> np.ndarray:

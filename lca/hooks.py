@@ -6,8 +6,9 @@ their own (``lca.supply``: ``suppliers`` from the stored submissions;
 ``lca.models``: ``models`` from model definitions) register here how to rebuild
 them, how to tell whether they are current, and which target forms they
 resolve. Queries that live in those packages (``profile``, ``import_files``,
-``compare``) are registered by name. ``import lca`` imports them all, so the
-registrations are in place before any project is used.
+``compare``) are registered by name. The owners are imported on first need
+(:data:`DATABASE_OWNERS`, :data:`QUERY_OWNERS`), so ``import lca`` stays light and a
+command loads only the packages it uses.
 """
 from __future__ import annotations
 
@@ -37,6 +38,19 @@ class DerivedDatabase:
 
 _DATABASES: dict[str, DerivedDatabase] = {}
 _QUERIES: dict[str, Callable] = {}
+# the packages that register here, imported when a project first asks (lca.__init__ stays light)
+DATABASE_OWNERS = ("lca.supply", "lca.models")
+QUERY_OWNERS = {"profile": "lca.supply", "import_files": "lca.supply", "compare": "lca.compare",
+                "uncertainty": "lca.uncertainty", "sensitivity": "lca.sensitivity"}
+
+
+def _load(*modules: str) -> None:
+    import importlib
+    import sys
+
+    for name in modules:
+        if name not in sys.modules:
+            importlib.import_module(name)
 
 
 def register_database(db: DerivedDatabase) -> None:
@@ -46,11 +60,13 @@ def register_database(db: DerivedDatabase) -> None:
 
 def databases() -> list[DerivedDatabase]:
     """The registered derived databases, in registration order."""
+    _load(*DATABASE_OWNERS)
     return list(_DATABASES.values())
 
 
 def database(name: str) -> DerivedDatabase | None:
     """The registered derived database ``name``, or None."""
+    _load(*DATABASE_OWNERS)
     return _DATABASES.get(name)
 
 
@@ -61,6 +77,8 @@ def provide(name: str, fn: Callable) -> None:
 
 def query(name: str) -> Callable:
     """The registered query ``name``; LcaError naming the package to import if none is."""
+    if name not in _QUERIES and name in QUERY_OWNERS:
+        _load(QUERY_OWNERS[name])
     try:
         return _QUERIES[name]
     except KeyError:

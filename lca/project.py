@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import brightway, engine, hooks, integrity, inventory, locking
+from . import brightway, engine, fingerprints, hooks, integrity, inventory, locking, outside
 from . import setup as project_setup
 from .calc import Calculator, check_amount
 from .errors import InputError, LcaError
@@ -139,10 +139,11 @@ class Project:
         self.lock_path = self.path / LOCK_FILE
         # an imported background (lca.background) to compute on; None = the open ``background``
         self.background = None if background in (None, "", inventory.BACKGROUND_DB) else str(background)
-        self.calc = Calculator(self.activate, background=self.background)
+        self.calc = Calculator(self.activate, background=self.background, cache_dir=self.path / "cache")
         self._cache_generation = None
         self._busy = 0  # depth of public calls in progress (caches are only dropped outside them)
         self._repairing = False
+        self._fp_before = None  # database fingerprints when the write lock was taken (lca.fingerprints)
 
     def __repr__(self) -> str:
         return f"Project({str(self.path)!r})"
@@ -207,13 +208,27 @@ class Project:
         are serialized as writes from processes are.
         """
         with brightway.LOCK, locking.file_lock(self.path, self.lock_path, timeout, shared,
-                                               on_write=self.forget_caches, after_write=self._after_write):
+                                               on_write=self._write_started, after_write=self._after_write):
             yield
+
+    def _write_started(self) -> None:
+        """On taking the write lock: drop caches, note the databases' fingerprints (:mod:`lca.fingerprints`)."""
+        self.forget_caches()
+        self._fp_before = fingerprints.current(self.bw_dir, BW_PROJECT)
+
+    def modified_outside(self) -> list[dict]:
+        """Databases changed outside green-lca since it wrote them: ``[{"database", "since"}]`` (:mod:`lca.outside`)."""
+        return outside.modified(self)
+
+    def repair(self) -> list[dict]:
+        """Restore the databases green-lca provides that were changed outside it: ``[{"database", "since",
+        "restored", "how"}]`` (``lca init --repair``, :func:`lca.outside.repair`)."""
+        return outside.repair(self)
 
     def _after_write(self) -> None:
         """On releasing the write lock: bump the generation, drop caches, note the new generation."""
         if self.state.exists():
-            self.state.bump()
+            self.state.bump(fingerprints=outside.record(self, self._fp_before))
         self.forget_caches()
         self._cache_generation = self.state.generation
 
@@ -338,6 +353,7 @@ class Project:
             "backgrounds": self._backgrounds_info(bd),
             "methods": len([m for m in bd.methods]),
             "method_aliases": {k: list(v) for k, v in METHOD_ALIASES.items()},
+            "modified_outside": self.modified_outside(),
         }
 
     def method(self, method) -> tuple:
@@ -390,6 +406,7 @@ class Project:
         fp = self.calc.footprint(node_id, ref, amount, m)
         if hasattr(target, "extras"):
             fp.extras = target.extras(fp)
+        fp.warnings += outside.warnings(self)
         return fp
 
     @_snapshot
@@ -561,8 +578,10 @@ class Project:
         lca.CarbonProfile
             Per ``declared_amount`` of the product's ``declared_unit`` [score unit].
         """
-        return hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete,
+        prof = hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete,
                                       **({"period": period} if period is not None else {}))
+        outside.annotate_profile(self, prof)
+        return prof
 
     @_snapshot
     def compare(self, targets, method="GWP100", **options):

@@ -81,6 +81,7 @@ class Footprint:
     split: dict = field(default_factory=dict)
     extras: dict = field(default_factory=dict)
     background: dict = field(default_factory=dict)  # an imported background: its name, mapping, datasets used
+    warnings: list[str] = field(default_factory=list)  # e.g. a database changed outside green-lca
 
     @property
     def unit(self) -> str | None:
@@ -106,6 +107,7 @@ class Footprint:
             "split": {k: finite(v, f"{k} part of {self.target.ref}") for k, v in self.split.items()},
             "extras": _finite_tree(self.extras),
             **({"background": self.background} if self.background else {}),
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
     def to_json(self, indent: int | None = None) -> str:

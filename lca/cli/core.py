@@ -14,6 +14,8 @@ def register(sub) -> None:
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=info)
     s = sub.add_parser("init", help="set up the project (done lazily by every other command)")
+    s.add_argument("--repair", action="store_true", help="restore the databases green-lca provides that were "
+                   "changed outside it (`lca info` lists them under modified_outside)")
     s.set_defaults(handler=init)
 
     s = computing(sub, "search", help="find background or supplier activities")
@@ -55,7 +57,14 @@ def info(args) -> int:
 
 def init(args) -> int:
     """``lca init``: set the project up (every other command does it lazily)."""
-    out(f"project ready: {project(args).path}")
+    proj = project(args)
+    if getattr(args, "repair", False):
+        for d in proj.repair():
+            out(f"{d['database']}: {'restored, ' + d['how'] if d['restored'] else 'not restored: ' + d['how']}")
+        left = proj.modified_outside()
+        if left:
+            print("lca: still changed outside green-lca: " + ", ".join(d["database"] for d in left), file=sys.stderr)
+    out(f"project ready: {proj.path}")
     return 0
 
 
@@ -116,6 +125,8 @@ def print_footprint(fp, top: int) -> None:
         out(f"    {r.score:>12.4g}  {r.flow} ({r.categories})")
     for k, v in fp.extras.items():
         out(f"  {k}: {v}")
+    for w in getattr(fp, "warnings", ()):
+        print(f"lca: warning: {w}", file=sys.stderr)
 
 
 def footprints(args) -> int:

@@ -6,7 +6,19 @@ Importing this package registers it with the project (:mod:`lca.hooks`): the
 ``Project.import_workbook`` / ``Project.import_files`` are answered here.
 """
 from .. import hooks
-from . import importer, rollup, store
+from . import store  # the reading, linking and roll-up modules are imported by the queries that use them
+
+
+def _profile(*args, **kwargs):
+    from .rollup import profile
+
+    return profile(*args, **kwargs)
+
+
+def _import_files(*args, **kwargs):
+    from .importer import import_files
+
+    return import_files(*args, **kwargs)
 
 
 def _is_current(project, bd) -> bool:
@@ -25,5 +37,5 @@ hooks.register_database(hooks.DerivedDatabase(
     store.SUPPLIER_DB, rebuild=store.rebuild, is_current=_is_current,
     stale="not built from exactly the stored submissions by the current link rules (an interrupted import, or an upgrade)",
     resolve_target=_supplier_key))
-hooks.provide("profile", rollup.profile)
-hooks.provide("import_files", importer.import_files)
+hooks.provide("profile", _profile)  # lca.supply.rollup.profile
+hooks.provide("import_files", _import_files)  # lca.supply.importer.import_files
