@@ -9,6 +9,7 @@ when a project first needs them (:mod:`lca.hooks`).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 # public name -> the module defining it (a module's own name: the module itself)
 _EXPORTS = {
@@ -20,7 +21,7 @@ _EXPORTS = {
         "NonSquareSystemError", "ProductSystemError", "ProjectDamagedError", "QueryError", "RequestError",
         "Severity", "SingularSystemError", "UnknownIssueCode")},
     "models": "lca.models", "units": "lca.units", "supply": "lca.supply",
-    "Comparison": "lca.compare", "ImportReport": "lca.supply.importer",
+    "Comparison": "lca.compare", "ImportReport": "lca.supply.importer", "Declaration": "lca.declaration",
 }
 
 __all__ = [
@@ -28,11 +29,14 @@ __all__ = [
     "InputIssue", "LockTimeout", "models", "units", "CarbonProfile", "ImportReport", "Comparison",
     "Distribution", "IntegrityError", "ProjectDamagedError", "Severity", "CellError", "RequestError", "QueryError",
     "EventError", "ProductSystemError", "NonSquareSystemError", "SingularSystemError", "UnknownIssueCode",
+    "Declaration",
 ]
 
 
 def __getattr__(name: str):
     module = _EXPORTS.get(name)
+    if module is None and not name.startswith("_") and importlib.util.find_spec(f"lca.{name}") is not None:
+        module = f"lca.{name}"  # a submodule (``lca.inventory``): imported on first use, as the names are
     if module is None:
         raise AttributeError(f"module 'lca' has no attribute {name!r}")
     mod = importlib.import_module(module)

@@ -9,20 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .compare import default_amount
-from .errors import LcaError
+from .files import atomic_write_text
+from .paths import examples_dir  # noqa: F401  (lca.demo.examples_dir, as before)
 from .results import dumps
-
-
-def examples_dir() -> Path:
-    """The bundled ``examples`` directory: beside ``lca/`` in a checkout, inside it when installed."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "examples", here.parent / "examples"):
-        if candidate.is_dir():
-            return candidate
-    raise LcaError(
-        f"the examples directory is not found: looked for {here / 'examples'} and {here.parent / 'examples'}; "
-        "reinstall green-lca (pip install .), or run the demo from a source checkout"
-    )
 
 
 def run(project, out_dir: Path, echo=print) -> dict:
@@ -47,7 +36,7 @@ def run(project, out_dir: Path, echo=print) -> dict:
     echo("== Supply chain (example supplier workbooks)")
     summary["supply_chain"] = supply_demo.run(project, examples_dir(), out_dir, echo=echo)
 
-    (out_dir / "summary.json").write_text(dumps(summary, indent=1), encoding="utf-8")
+    atomic_write_text(out_dir / "summary.json", dumps(summary, indent=1), fsync=False)
     echo("")
     echo(f"wrote {out_dir}/summary.json and the reports beside it")
     return summary

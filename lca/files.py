@@ -15,6 +15,21 @@ from pathlib import Path
 from typing import Callable
 
 
+def file_stamp(path) -> tuple | None:
+    """``(mtime_ns, inode, size, links)`` of ``path``, None if it is missing: what a reader keeps to reload on change.
+
+    A file replaced by :func:`atomic_write` gets a new inode (and mtime), so the stamp changes even when
+    the size and the clock's resolution would not show it; a directory's stamp changes when an entry is
+    added, removed or renamed. The server's client registry and footprint index and the supplier store's
+    check reload what they read when it changes.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_ino, st.st_size, st.st_nlink)
+
+
 def temporary_path(path: Path) -> Path:
     """A hidden name beside ``path``, unique to this process and thread, with ``path``'s suffix."""
     path = Path(path)

@@ -39,6 +39,7 @@ class ActivityRef:
         return db, code
 
     def to_dict(self) -> dict:
+        """The one JSON shape of a target (``target`` of every result's ``to_dict``)."""
         return {"ref": self.ref, "name": self.name, "product": self.product,
                 "location": self.location, "unit": self.unit}
 
@@ -81,6 +82,7 @@ class Footprint:
     split: dict = field(default_factory=dict)
     extras: dict = field(default_factory=dict)
     background: dict = field(default_factory=dict)  # an imported background: its name, mapping, datasets used
+    notes: list = field(default_factory=list)  # e.g. avoided burdens (lca.negative_supply)
     warnings: list[str] = field(default_factory=list)  # e.g. a database changed outside green-lca
 
     @property
@@ -91,8 +93,7 @@ class Footprint:
         proc = self.by_process if top is None else self.by_process.head(top)
         flow = self.by_flow if top is None else self.by_flow.head(top)
         return {
-            "target": {"ref": self.target.ref, "name": self.target.name, "unit": self.target.unit,
-                       "location": self.target.location},
+            "target": self.target.to_dict(),
             "amount": finite(self.amount, f"amount of {self.target.ref}"),
             "method": list(self.method),
             "score_unit": self.score_unit,
@@ -107,6 +108,7 @@ class Footprint:
             "split": {k: finite(v, f"{k} part of {self.target.ref}") for k, v in self.split.items()},
             "extras": _finite_tree(self.extras),
             **({"background": self.background} if self.background else {}),
+            **({"notes": list(self.notes)} if self.notes else {}),
             **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
@@ -170,6 +172,11 @@ class CarbonProfile:
     electricity_kwh: float = 0.0         # traceable electricity of the chain [kWh per declared amount]
     green_electricity_kwh: float = 0.0   # of which renewable [kWh]
     recycled_unmodelled: list[dict] = field(default_factory=list)  # declared recycled shares no route modelled
+    # the trail to the last dataset (lca.supply.trail): every contributing background dataset
+    # {ref, name, contribution, source, year, geography, database}, and the companies' own direct lines
+    # with their period; together they sum to the total
+    background_datasets: list[dict] = field(default_factory=list)
+    direct_lines: list[dict] = field(default_factory=list)
 
     # -- figures ---------------------------------------------------------------------
     @property
@@ -206,16 +213,22 @@ class CarbonProfile:
 
     # -- outputs ---------------------------------------------------------------------
     def to_dict(self) -> dict:
+        """The JSON of ``lca profile --json``: the footprint's keys (``target``, ``amount``, ``by_process``,
+        ``by_flow``...) beside the profile's own; each value computed once, the keys that repeat one
+        (``amount`` = ``declared_amount``, ``by_flow`` = ``by_gas`` as rows) are the contract's."""
         total = finite(self.total, "total")
+        amount = finite(self.declared_amount, "declared_amount")
+        by = {d: self.by_dict(d) for d in DIMENSIONS}
         return {
-            "target": {"ref": self.product, "name": self.name, "unit": self.declared_unit,
+            # the one shape of a target (ActivityRef.to_dict), and whose product it is
+            "target": {**ActivityRef(self.product, self.name, self.name, self.region, self.declared_unit).to_dict(),
                        "company": self.company},
-            "amount": finite(self.declared_amount, "declared_amount"),
+            "amount": amount,
             "method": list(self.method),
             "score_unit": self.score_unit,
             "total": total,
             "declared_unit": self.declared_unit,
-            "declared_amount": finite(self.declared_amount, "declared_amount"),
+            "declared_amount": amount,
             "total_per_declared_unit": finite(self.total_per_declared_unit, "total per declared unit"),
             "total_market_based": finite(self.total_market_based, "market-based total"),
             "mass_kg": None if self.mass_kg is None else finite(self.mass_kg, "mass"),
@@ -241,12 +254,16 @@ class CarbonProfile:
             "electricity_kwh": finite(self.electricity_kwh, "electricity"),
             "green_electricity_kwh": finite(self.green_electricity_kwh, "green electricity"),
             "recycled_unmodelled": list(self.recycled_unmodelled),
+            "background_datasets": [dict(b, contribution=finite(b["contribution"], b["ref"]))
+                                    for b in self.background_datasets],
+            "direct_lines": [dict(o, contribution=finite(o["contribution"], f"{o['product']} row {o['row']}"))
+                             for o in self.direct_lines],
             "methodology": {m["key"]: m["text"] for m in self.methodology},
             **({"background": self.background} if self.background else {}),
-            **{f"by_{d}": self.by_dict(d) for d in DIMENSIONS},
+            **{f"by_{d}": by[d] for d in DIMENSIONS},
             # the keys of `lca footprint --json`, for tools that read both
             "by_process": list(self.processes),
-            "by_flow": [{"flow": k, "score": v} for k, v in self.by_dict("gas").items()],
+            "by_flow": [{"flow": k, "score": v} for k, v in by["gas"].items()],
         }
 
     def to_json(self, indent: int | None = None) -> str:

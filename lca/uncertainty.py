@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from . import distributions, hooks, inventory
+from . import distributions, hooks, inventory, spreads
 from .errors import InputError, LcaError
 from .results import Distribution
 
@@ -94,6 +94,8 @@ def read_entries(system, datapackages) -> Entries:
             data = np.asarray(_resource(dp, base + ".data"), dtype=np.float64)
             flip = _resource(dp, base + ".flip")
             dist = _resource(dp, base + ".distributions")
+            if dist is not None:  # a NaN or negative spread: refused naming dataset and exchange (lca.spreads)
+                spreads.refuse(dist, idx, data, res["matrix"])
             parts[res["matrix"]].append((idx, data, None if flip is None else np.asarray(flip, bool), dist))
 
     def dist_arrays(dist, n):

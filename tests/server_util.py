@@ -1,6 +1,7 @@
 """A real `lca serve` process on a loopback port with a development certificate, for the server tests."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import ssl
@@ -24,7 +25,7 @@ def free_port() -> int:
 class Server:
     """``lca --project DIR serve --dev-cert`` in a subprocess; ``.url``, ``.ssl``, ``.log()``."""
 
-    def __init__(self, project_dir: Path, *extra: str):
+    def __init__(self, project_dir: Path, *extra: str, limits: dict | None = None):
         self.dir = Path(project_dir)
         self.cert, _ = tls.dev_certificate(self.dir)  # made now, reused by the server
         self.port = free_port()
@@ -33,9 +34,13 @@ class Server:
         self.ssl = ssl.create_default_context(cafile=str(self.cert))
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "lca.cli", "--project", str(self.dir), "serve",
-                                      "--dev-cert", "--port", str(self.port), *extra],
-                                     stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        cmd = [sys.executable, "-m", "lca.cli", "--project", str(self.dir), "serve",
+               "--dev-cert", "--port", str(self.port), *extra]
+        if limits:  # the connection guard's limits (lca.server.guard), through the API
+            cmd = [sys.executable, "-c", "import sys, json; from lca.server.run import serve; "
+                   "serve(sys.argv[1], port=int(sys.argv[2]), dev_cert=True, **json.loads(sys.argv[3]))",
+                   str(self.dir), str(self.port), json.dumps(limits)]
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:

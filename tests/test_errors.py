@@ -69,3 +69,12 @@ def test_an_issue_under_a_code_the_catalogue_lacks_is_refused_with_a_real_check(
         ctx.add("Materials", 3, "amount", "no_such_code", "m")
     assert err.value.exit_code == 1  # a bug, not bad input
     assert len(ctx.issues) == 1
+
+
+def test_submodules_stay_attributes_of_lca_with_the_lazy_exports():
+    # `lca.inventory.X` after `import lca` worked when lca imported its packages eagerly (tests rely on it)
+    import importlib
+
+    assert lca.inventory is importlib.import_module("lca.inventory")
+    with pytest.raises(AttributeError, match="no attribute 'no_such_module'"):
+        lca.no_such_module

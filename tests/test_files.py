@@ -28,3 +28,19 @@ def test_write_beside_stages_a_hidden_file_the_caller_moves_in(tmp_path):
     with pytest.raises(ValueError):
         files.write_beside(final, lambda t: (t.write_text("x"), int("x")))
     assert sorted(p.name for p in final.parent.iterdir()) == ["ACME.json"]  # no temporary left
+
+
+def test_file_stamp_changes_when_a_file_is_replaced_even_with_the_same_size_and_time(tmp_path):
+    import os
+
+    path = tmp_path / "clients.json"
+    assert files.file_stamp(path) is None
+    files.atomic_write_text(path, "aaaa")
+    before = files.file_stamp(path)
+    st = os.stat(path)
+    files.atomic_write_text(path, "bbbb")  # same size
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # same mtime
+    assert files.file_stamp(path) != before  # a new inode
+    d = files.file_stamp(tmp_path)
+    (tmp_path / "new.json").write_text("{}")
+    assert files.file_stamp(tmp_path) != d  # an entry added to a directory

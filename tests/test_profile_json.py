@@ -27,3 +27,6 @@ def test_profile_json_has_footprint_keys_consistent_with_rollup(project, project
         assert sum(doc[f"by_{dim}"].values()) == pytest.approx(total, rel=1e-9), dim
     fp = project.footprint("GD-PACK/ESS-100", amount=doc["declared_amount"])
     assert fp.total == pytest.approx(total, rel=1e-6)
+    # one JSON shape of a target: the footprint's keys, and whose product it is
+    assert list(doc["target"]) == list(fp.to_dict()["target"]) + ["company"]
+    assert doc["target"]["ref"] == "GD-PACK/ESS-100" and doc["target"]["company"]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import lca
-from lca import cli, demo, engine, inventory, units
+from lca import cli, demo, engine, inventory, paths, units
 from lca.compare import default_amount
 from lca.errors import InputError, IntegrityError, LcaError, LockTimeout
 from lca.results import ActivityRef, Footprint
@@ -71,7 +71,7 @@ def test_missing_inventories_dir_is_an_lca_error_naming_it(tmp_path, monkeypatch
 
 
 def test_missing_examples_dir_is_an_lca_error_naming_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo, "__file__", str(tmp_path / "lca" / "demo.py"))
+    monkeypatch.setattr(paths, "__file__", str(tmp_path / "lca" / "paths.py"))  # the one data-directory lookup
     with pytest.raises(LcaError, match="reinstall") as exc:
         demo.examples_dir()
     assert str(tmp_path / "lca") in str(exc.value)

@@ -92,10 +92,31 @@ def test_model_publication_figures_per_declared_unit(chain, capsys):
     assert by_id[res2["id"]]["productIds"] == by_id[res["id"]]["productIds"]
 
 
+@pytest.mark.parametrize("per, mass", [("piece", "27.5"), ("m2", "11.6")])
+def test_pv_module_published_per_piece_or_per_m2(chain, capsys, per, mass):
+    code, out, err = run_cli(capsys, "--project", str(chain.path), "publish", "--model", "pv_module",
+                             "--per", per, "--mass-kg", mass, "--period", "2025-01-01:2025-12-31", "--json")
+    assert code == 0, err
+    res = json.loads(out)
+    doc = next(r["footprint"] for r in store.published(chain.path) if r["footprint"]["id"] == res["id"])
+    m = models.get_model("pv_module")
+    per_kwp = chain.footprint(m, amount=1.0).total  # [kg CO2e per kWp], then converted by hand
+    want = per_kwp * 550 / 1000 if per == "piece" else per_kwp * 0.22  # 550 W module; 1 m2 = 0.22 kWp at 22 %
+    pcf = doc["pcf"]
+    assert pcf["declaredUnitOfMeasurement"] == {"piece": "piece", "m2": "square meter"}[per]
+    assert pcf["declaredUnitAmount"] == "1" and pcf["productMassPerDeclaredUnit"] == mass
+    assert float(Decimal(pcf["pcfExcludingBiogenicUptake"])) == pytest.approx(want, rel=1e-6)
+    if per == "piece":
+        assert "550 W module (0.55 kWp), 27.5 kg" in doc["productDescription"]
+    assert doc["productIds"][0].endswith(f":per-{per}") and not store.check_footprint(doc)
+
+
 def test_publish_refusals_exit_2(chain, capsys):
     p = str(chain.path)
     code, _, err = run_cli(capsys, "--project", p, "publish", "--model", "pv_module")
-    assert code == 2 and "kilowatt peak" in err  # PACT v3 has no per-kWp declared unit
+    assert code == 2 and "kilowatt peak" in err and "--per piece" in err  # PACT v3 has no kWp unit
+    code, _, err = run_cli(capsys, "--project", p, "publish", "--model", "pv_module", "--per", "piece")
+    assert code == 2 and "--mass-kg" in err
     code, _, err = run_cli(capsys, "--project", p, "publish", "--model", "vehicle")
     assert code == 2 and "--mass-kg" in err  # PACT needs a mass the model does not report
     code, out, err = run_cli(capsys, "--project", p, "publish", "--model", "vehicle", "--mass-kg", "1800",

@@ -125,6 +125,8 @@ def print_footprint(fp, top: int) -> None:
         out(f"    {r.score:>12.4g}  {r.flow} ({r.categories})")
     for k, v in fp.extras.items():
         out(f"  {k}: {v}")
+    for note in getattr(fp, "notes", ()):  # e.g. avoided burdens (lca.negative_supply)
+        out(f"  note: {note}")
     for w in getattr(fp, "warnings", ()):
         print(f"lca: warning: {w}", file=sys.stderr)
 
@@ -136,15 +138,17 @@ def footprints(args) -> int:
     if not args.out:
         sys.stdout.write(frame.to_csv())
         return 0
+    from ..files import atomic_write
+
     path = Path(args.out)
     if path.suffix == ".parquet":
         try:
-            frame.to_parquet(path)
+            atomic_write(path, frame.to_parquet)
         except ImportError:
             raise InputError(f"--out {path}: writing parquet needs pyarrow (pip install pyarrow); "
                              "or write a .csv file") from None
     elif path.suffix == ".csv":
-        frame.to_csv(path)
+        atomic_write(path, frame.to_csv)
     else:
         raise InputError(f"--out {path}: use a .csv or .parquet file name")
     print(f"wrote {len(frame)} footprints to {path}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Server commands: ``lca publish``, ``lca clients``, ``lca serve`` (the PACT v3 host system)."""
+"""Server commands: ``lca publish``, ``lca clients``, ``lca serve``, ``lca events`` (the PACT v3 host system)."""
 from __future__ import annotations
 
 import sys
@@ -9,16 +9,21 @@ from .common import computing, dumps, out, parse_settings, project
 
 
 def register(sub) -> None:
-    """Add ``lca publish``, ``lca clients``, ``lca serve`` to the ``lca`` sub-parsers."""
+    """Add ``lca publish``, ``lca clients``, ``lca serve``, ``lca events`` to the ``lca`` sub-parsers."""
     s = computing(sub, "publish", help="store a PACT v3 ProductFootprint for `lca serve`")
     s.add_argument("product", nargs="?", help="COMPANY_ID/PRODUCT_ID of an imported supplier product")
     s.add_argument("--model", help="product model: battery_pack, vehicle, pv_module")
     s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model parameter")
     s.add_argument("--client", action="append", default=[], metavar="NAME",
-                   help="only this API client may see it (repeatable; default: every client)")
+                   help="only this API client may see it (repeatable; default: a republished product keeps "
+                   "its list, a new one is public)")
+    s.add_argument("--public", action="store_true", help="open it to every client (a republish otherwise keeps "
+                   "the product's access list)")
     s.add_argument("--period", metavar="START:END", help="model reference period, ISO dates "
                    "(default: this calendar year)")
     s.add_argument("--mass-kg", type=float, help="model mass per declared unit [kg] where the model has none")
+    s.add_argument("--per", choices=("piece", "m2"), help="declared unit of a model per kWp (pv_module, which "
+                   "PACT has no unit for): one module (with --mass-kg of the module) or one m2")
     s.add_argument("--company-id", help="model publisher's company code (default GREEN-LCA-MODELS)")
     s.add_argument("--company-name", help="model publisher's company name")
     s.add_argument("--method", default="GWP100")
@@ -52,7 +57,22 @@ def register(sub) -> None:
     s.add_argument("--token-ttl", type=int, default=3600, metavar="S", help="access token lifetime [s]")
     s.add_argument("--token-rate", type=int, default=30, metavar="N",
                    help="token requests per minute per client address")
+    s.add_argument("--header-timeout", type=float, metavar="S", help="seconds a client has to send its request "
+                   "line and headers (default 10)")
+    s.add_argument("--body-timeout", type=float, metavar="S", help="seconds a client has to send a request body "
+                   "(default 30)")
+    s.add_argument("--max-per-address", type=int, metavar="N", help="open connections per client address "
+                   "(default 64)")
+    s.add_argument("--max-connections", type=int, metavar="N", help="open connections in all (default 4096)")
     s.set_defaults(handler=serve)
+
+    s = sub.add_parser("events", help="PACT events of `lca serve`: resend undelivered answers")
+    esub = s.add_subparsers(dest="events_command", metavar="ACTION")
+    esub.required = True
+    a = esub.add_parser("resend", help="send the outbox answers that are due on the PACT retry schedule")
+    a.add_argument("--all", action="store_true", help="also those whose next attempt is not due yet")
+    a.add_argument("--json", action="store_true")
+    s.set_defaults(handler=events)
 
 
 def _server_dir(args) -> Path:
@@ -67,7 +87,24 @@ def serve(args) -> int:
     from ..server.run import serve as _serve
 
     _serve(_server_dir(args), host=args.host, port=args.port, cert=args.cert, key=args.key, dev_cert=args.dev_cert,
-           token_ttl=args.token_ttl, token_rate=args.token_rate, echo=lambda t: print(t, file=sys.stderr))
+           token_ttl=args.token_ttl, token_rate=args.token_rate, echo=lambda t: print(t, file=sys.stderr),
+           header_timeout=args.header_timeout, body_timeout=args.body_timeout, per_address=args.max_per_address,
+           max_connections=args.max_connections)
+    return 0
+
+
+def events(args) -> int:
+    """``lca events resend``: one sweep of the outbox (:mod:`lca.server.outbox`)."""
+    import asyncio
+
+    from ..server import outbox
+
+    counts = asyncio.run(outbox.sweep(_server_dir(args), force=args.all))
+    if args.json:
+        out(dumps(counts))
+    else:
+        out(f"{counts['sent']} sent, {counts['failed']} failed (retried later), {counts['expired']} expired "
+            f"(moved to pact/outbox/expired), {counts['waiting']} not due yet")
     return 0
 
 
@@ -119,13 +156,14 @@ def publish(args) -> int:
             if not sep:
                 raise InputError(f"--period {args.period!r}: write START:END, e.g. 2025-01-01:2025-12-31")
             period = (start, end)
-        res = _publish.publish_model(proj, args.model, parse_settings(args.set), access=args.client, period=period,
+        res = _publish.publish_model(proj, args.model, parse_settings(args.set), access=args.client, period=period, public=args.public, per=args.per,
                                      mass_kg=args.mass_kg, company_id=args.company_id,
                                      company_name=args.company_name, method=args.method)
     else:
-        if args.set or args.period or args.mass_kg is not None:
-            raise InputError("--set, --period and --mass-kg apply to --model only")
-        res = _publish.publish_product(proj, args.product, access=args.client, method=args.method)
+        if args.set or args.period or args.mass_kg is not None or args.per:
+            raise InputError("--set, --period, --mass-kg and --per apply to --model only")
+        res = _publish.publish_product(proj, args.product, access=args.client, method=args.method,
+                                       public=args.public)
     if args.json:
         out(dumps(res))
     elif res["unchanged"]:

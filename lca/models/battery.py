@@ -50,6 +50,10 @@ CHEMISTRY_PARAMS = ("cell_energy_density", "cell_to_pack", "cell_energy", "cell_
 DEFAULT_PARAMS = ("graphite_synthetic_share", "recycled_al", "recycled_cu", "recycled_ni", "recycled_co", "recycled_li")
 DATA_PARAMS = {"casing_share": ("common", "balance-of-pack"), "cells_truck_tkm_per_kg": ("common", "transport")}
 DECLARATION_PARAMS = ("usable_share", "cycles_per_year", "service_years")
+# plant primary data (battery.toml [plant]): only in params when set, so an unset model is unchanged
+PLANT_PARAMS = ("cam_electricity", "cell_onsite_share", "cell_ppa_share", "cell_certificate_share", "cam_onsite_share",
+                "cam_ppa_share", "cam_certificate_share", "cell_grid_factor", "cam_grid_factor", "contract_generation")
+CONTRACT_DATASETS = {"wind": "electricity-wind", "hydro": "electricity-hydro", "solar": "electricity-solar-pv"}
 
 STAGES = ("raw materials", "cathode", "anode", "cell manufacturing", "pack assembly")
 EU_STAGES = {
@@ -106,8 +110,9 @@ class BatteryPack(Model):
         known = {"cathode_region", "cell_region", "pack_region", "cell_energy_density", "cell_to_pack",
                  "cell_electricity", "cell_heat", "cell_energy", "cell_heat_share", "lithium_route", "graphite_synthetic_share", "recycled_al",
                  "recycled_cu", "recycled_ni", "recycled_co", "recycled_li", "casing", "usable_share",
-                 "cycles_per_year", "service_years"}
+                 "cycles_per_year", "service_years"} | set(PLANT_PARAMS) | {"plant"}
         check_unknown("battery_pack", params, known)
+        params = self._plant_set(params)
         p: dict = {"chemistry": chemistry}
         p["capacity_kwh"] = check_number("capacity_kwh", defaults["capacity_kwh"] if capacity_kwh is None
                                          else capacity_kwh, 0, 1e6, "kWh", lo_open=True)
@@ -146,6 +151,7 @@ class BatteryPack(Model):
                                             decl["cycles_per_year"]), 0, 10000, "FEC/year", lo_open=True)
         p["service_years"] = check_number("service_years", params.get("service_years", decl["service_years"]),
                                           0, 100, "years", lo_open=True)
+        p.update(self._plant_params(params))
         self.params = p
         self.default_amount = p["capacity_kwh"]
         self._stage = _stage
@@ -176,6 +182,8 @@ class BatteryPack(Model):
             out[k] = data[a][b][k]
         for k in DECLARATION_PARAMS:
             out[k] = data["declaration"][k]
+        for k in PLANT_PARAMS:
+            out[k] = data["plant"][k]
         res = {}
         for k, e in out.items():
             v = self.params.get(k, value(e))
@@ -260,7 +268,82 @@ class BatteryPack(Model):
         # raw-material supply mixes
         for mix in sorted(mixes_used):
             self._mix(b, mix)
+        self._plant_electricity(b, regions)
         return "pack"
+
+    # -- plant primary data (battery.toml [plant]) ----------------------------------------------
+    def _plant_set(self, params: dict) -> dict:
+        """``plant = NAME``: the named plant set's values under the user's own settings."""
+        name = params.get("plant")
+        if name is None:
+            return params
+        sets = self.data["plant"]["sets"]
+        chosen = named(sets, name, "plant set", "battery")
+        out = {k: value(v) for k, v in chosen.items() if k != "description"}
+        out.update({k: v for k, v in params.items() if k != "plant"})
+        return out
+
+    def _plant_params(self, params: dict) -> dict:
+        """The plant parameters the user (or a plant set) gave, checked; empty when none."""
+        p = {}
+        for k in PLANT_PARAMS:
+            if k not in params:
+                continue
+            if k == "contract_generation":
+                p[k] = check_choice(k, params[k], sorted(CONTRACT_DATASETS))
+            elif k.endswith("_share"):
+                p[k] = check_number(k, params[k], 0, 1)
+            elif k.endswith("_grid_factor"):
+                p[k] = check_number(k, params[k], 0, 3, "kg CO2e/kWh", lo_open=True)
+            else:
+                p[k] = check_number(k, params[k], 0, 200, "kWh per kg", lo_open=True)
+        for plant in ("cell", "cam"):
+            total = sum(p.get(f"{plant}_{s}_share", 0.0) for s in ("onsite", "ppa", "certificate"))
+            if total > 1 + 1e-12:
+                raise InputError(f"{plant}_onsite_share + {plant}_ppa_share + {plant}_certificate_share = {total:g} "
+                                 "exceeds 1: the shares are of the same plant's electricity")
+        return p
+
+    def _plant_electricity(self, b: Builder, regions: dict) -> None:
+        """Split the cell and CAM steps' electricity by sourcing (plant primary data), where given.
+
+        Each new exchange says its ``sourcing`` (and ``supplier_ef``), so a declaration re-values it by
+        its rule set like a supplier workbook's Energy row."""
+        p = self.params
+        for plant, part, loc in (("cell", "cell", regions["cell"]), ("cam", "cam", regions["cathode"])):
+            keys = [k for k in PLANT_PARAMS if k.startswith(plant + "_")]
+            if not any(k in p for k in keys):
+                continue
+            if part not in b.acts:
+                raise InputError(f"chemistry {p['chemistry']} has no step {part!r}: {', '.join(keys)} do not apply")
+            ex = b.acts[part]["exchanges"]
+            grid = self.grid(loc)
+            elec = [e for e in ex if e.get("type") == "technosphere" and e["input"] == ("background", grid)]
+            kwh = sum(e["amount"] for e in elec)
+            if plant == "cam" and "cam_electricity" in p:
+                kwh = p["cam_electricity"]  # per kg of CAM (the step's unit)
+            for e in elec:
+                ex.remove(e)
+            shares = {s: p.get(f"{plant}_{s}_share", 0.0) for s in ("onsite", "ppa", "certificate")}
+            grid_kwh = kwh * (1 - sum(shares.values()))
+            src = f"plant primary data ({plant} plant, battery.toml [plant])"
+            factor = p.get(f"{plant}_grid_factor")
+            if factor:
+                b.add_bio(part, "CO2 fossil", grid_kwh * factor, source=f"{src}: supplier grid factor {factor:g} "
+                          "kg CO2e/kWh")
+                ex[-1].update(material=f"electricity {loc}", sourcing="grid", kwh=grid_kwh, grid_code=grid,
+                              supplier_ef=factor)
+            elif grid_kwh > 0:
+                b.add_elec(part, loc, grid_kwh, src)
+                ex[-1].update(sourcing="grid", kwh=grid_kwh)
+            contract = CONTRACT_DATASETS[p.get("contract_generation", "wind")]
+            for share, sourcing, code in (("onsite", "onsite_renewable", "electricity-solar-pv"),
+                                          ("ppa", "ppa_renewable", contract),
+                                          ("certificate", "green_certificate", contract)):
+                if shares[share] > 0:
+                    b.add_bg(part, code, kwh * shares[share], "kilowatt hour", material=f"electricity {sourcing}",
+                             source=f"{src}: {plant}_{share}_share")
+                    ex[-1].update(sourcing=sourcing, kwh=kwh * shares[share], grid_code=grid)
 
     def _mix(self, b: Builder, mix: str) -> None:
         p = self.params

@@ -22,8 +22,10 @@ reference and the exception type only (no trace, no secrets).
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import re
@@ -40,9 +42,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import events as ev
-from . import store
+from . import outbox, store
 from .clients import Registry
-from .filters import QueryError, parse_query
+from .filters import DEFAULT_LIMIT, QueryError, parse_query
+from .inbox import Inbox
+from .index import FootprintIndex, decode_cursor, encode_cursor, page
 
 log = logging.getLogger("lca.server")
 MAX_BODY = 64 * 1024  # [bytes] largest request body accepted
@@ -163,14 +167,20 @@ class _TooLarge(HTTPException):
 
 
 def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOKEN_RATE,
-               max_body: int = MAX_BODY, default_host: str = "localhost"):
-    """The ASGI application serving ``project_path``'s published footprints."""
+               max_body: int = MAX_BODY, default_host: str = "localhost", inbox_limits: dict | None = None):
+    """The ASGI application serving ``project_path``'s published footprints.
+
+    ``inbox_limits``: keyword arguments of :class:`~lca.server.inbox.Inbox` (event size, quota, retention).
+    """
     from .clients import TOKEN_TTL_S
 
     registry = Registry(project_path, token_ttl=token_ttl or TOKEN_TTL_S)
-    index = store.FootprintIndex(project_path)
+    store.repair(project_path)  # a version change interrupted between its two writes (two Active versions)
+    index = FootprintIndex(project_path)
+    index.refresh()
     bucket = TokenBucket(token_rate)
     event_bucket = TokenBucket(EVENT_RATE)
+    inbox = Inbox(project_path, **(inbox_limits or {}))  # stored events: size limit, per-client quota, retention
 
     def base_url(request: Request) -> str:
         host = request.headers.get("host", "")
@@ -238,17 +248,19 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
         items = request.query_params.multi_items()
         try:
             q = parse_query(items)
+            after = decode_cursor(q.cursor) if q.cursor else None
         except QueryError as exc:
             return error("BadRequest", str(exc))
-        entries = index.current().entries
-        name = client.name
-        found = [e for e in entries if (e.access is None or name in e.access) and q.matches(e.keys)]
-        page = found[q.offset:] if q.limit is None else found[q.offset:q.offset + q.limit]
+        snap = await index.current()
+        limit = q.limit or DEFAULT_LIMIT
+        skip = q.offset if after is None else 0  # offset: kept for old links; the Link header gives a cursor
+        found, next_key = page(snap, client.name, q, after, skip + limit)
+        found = found[skip:]
         headers = dict(_HEADERS)
-        if q.limit is not None and q.offset + q.limit < len(found):
-            params = q.canonical_items(items) + [("limit", str(q.limit)), ("offset", str(q.offset + q.limit))]
+        if next_key is not None:
+            params = q.canonical_items(items) + [("limit", str(limit)), ("cursor", encode_cursor(next_key))]
             headers["link"] = f'<{base_url(request)}/3/footprints?{urlencode(params)}>; rel="next"'
-        body = b'{"data":[' + b",".join(e.body for e in page) + b"]}"
+        body = b'{"data":[' + b",".join(e.body for e in found) + b"]}"
         return Response(body, media_type="application/json", headers=headers)
 
     async def get_footprint(request: Request):
@@ -260,10 +272,10 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
         pf_id = request.path_params["id"]
         if not _UUID.match(pf_id):
             return error("BadRequest", "the footprint id must be a UUID")
-        entry = index.current().by_id.get(pf_id.lower())
+        entry = (await index.current()).by_id.get(pf_id.lower())
         if entry is None:
             return error("NotFound", "the requested footprint could not be found")
-        if entry.access is not None and client.name not in entry.access:
+        if not entry.visible_to(client.name):
             return error("AccessDenied", "this client may not access the requested footprint")
         return Response(b'{"data":' + entry.body + b"}", media_type="application/json", headers=_HEADERS)
 
@@ -281,18 +293,27 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
             event = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError):
             return error("BadRequest", "the body is not JSON")
+        except RecursionError:
+            return error("BadRequest", "the body is JSON nested too deeply")
+        if ev.depth(event) > ev.MAX_DEPTH:
+            return error("BadRequest", f"the event is nested deeper than {ev.MAX_DEPTH} levels")
         try:
             ev.validate(event)
         except ev.EventError as exc:
             return error(exc.code, str(exc))
         if event["type"] == ev.CREATED:
-            visible = [e for e in index.current().entries if e.access is None or client.name in e.access]
+            visible = [e for e in (await index.current()).entries if e.visible_to(client.name)]
             reply = ev.answer(event, visible, source=base_url(request) + "/3/events")
-            task = BackgroundTask(ev.deliver, project_path, client, reply)
+            task = BackgroundTask(outbox.deliver, project_path, client, reply)
             log.info("RequestCreated %s from %s: answering %s", event["id"][:80], client.name,
                      reply["type"][len(ev.PREFIX):])
             return Response(b"", status_code=200, headers=_HEADERS, background=task)
+        status, why, retry = inbox.admit(client.name, len(json.dumps(event, ensure_ascii=False).encode("utf-8")))
+        if status:
+            return error("BadRequest", why, status, {"retry-after": str(retry)} if retry else None)
         await run_in_threadpool(store.save_event, project_path, store.EVENTS, event, client.name)
+        if inbox.prune_due():
+            await run_in_threadpool(inbox.prune)
         log.info("stored %s %s from %s", event["type"][len(ev.PREFIX):], event["id"][:80], client.name)
         return Response(b"", status_code=200, headers=_HEADERS)
 
@@ -328,6 +349,17 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
         Route("/3/events", post_event, methods=["POST"]),
         Route("/2/{rest:path}", v2, methods=["GET", "POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed,
-                                                       HTTPException: http_error, Exception: internal})
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        task = asyncio.get_running_loop().create_task(outbox.sweeper(project_path))  # PACT retry schedule
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    # extra routes and mounts (e.g. a web portal) go into `routes` here: they are served behind the
+    # same Limits middleware and, in `lca serve`, the same connection guard (lca.server.guard)
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={404: not_found, 405: not_allowed, HTTPException: http_error,
+                                        Exception: internal})
     return Limits(app, max_body)

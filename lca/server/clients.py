@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import file_stamp
 from . import files
 
 CLIENTS = "clients.json"
@@ -117,6 +118,11 @@ def remove(project_path, name: str) -> None:
         files.write_json(root / CLIENTS, data)
 
 
+def records(project_path) -> dict[str, Client]:
+    """Every client by name, with its record (hashes and the partner credentials: server use only)."""
+    return {n: Client(n, c["client_id"], c) for n, c in _load(project_path)["clients"].items()}
+
+
 def listing(project_path) -> list[dict]:
     """Every client as ``{"name", "client_id", "created", "events_url"}`` (no hashes, no secrets)."""
     return [{"name": n, "client_id": c["client_id"], "created": c.get("created"),
@@ -143,11 +149,7 @@ class Registry:
         self.by_id: dict[str, Client] = {}
 
     def current(self) -> "Registry":
-        try:
-            st = os.stat(self.path)
-            stamp = (st.st_mtime_ns, st.st_ino, st.st_size)
-        except FileNotFoundError:
-            stamp = None
+        stamp = file_stamp(self.path)
         if stamp != self._stamp:
             data = files.read_json(self.path, default={"clients": {}}) if stamp else {"clients": {}}
             self.by_id = {c["client_id"]: Client(n, c["client_id"], c) for n, c in data["clients"].items()}

@@ -7,16 +7,15 @@ RequestFulfilled event carrying the matching footprints the requester may see, o
 RequestRejected event (``NotFound``) when there are none. The answer goes to the
 requester's event endpoint (``BASE/3/events`` of the client's ``events_url``), with
 a bearer token from the partner's token endpoint when ``events_auth`` is set;
-undeliverable answers are kept in ``PROJECT/pact/outbox/``. Published,
+delivery, its retries on the PACT schedule and the outbox are
+:mod:`lca.server.outbox`. Published,
 RequestFulfilled and RequestRejected events from partners are stored in
 ``PROJECT/pact/events/``.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import ssl
 import uuid
 
 from ..errors import EventError
@@ -31,7 +30,20 @@ REJECTED = PREFIX + "RequestRejectedEvent.3"
 PUBLISHED = PREFIX + "PublishedEvent.3"
 TYPES = (CREATED, FULFILLED, REJECTED, PUBLISHED)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-RETRIES_S = (1.0, 3.0, 9.0)  # [s] waits before the 2nd, 3rd, 4th delivery attempt
+
+
+MAX_DEPTH = 32  # levels of JSON nesting in an event (a ProductFootprint needs about 6)
+
+
+def depth(obj) -> int:
+    """How deeply ``obj`` (parsed JSON) nests lists and objects (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        o, d = stack.pop()
+        if isinstance(o, (dict, list)):
+            deepest = max(deepest, d)
+            stack.extend((v, d + 1) for v in (o.values() if isinstance(o, dict) else o))
+    return deepest
 
 
 def validate(event) -> None:
@@ -89,50 +101,3 @@ def answer(request: dict, entries: list, source: str) -> dict:
     return {**base, "type": REJECTED,
             "data": {"requestEventId": request["id"],
                      "error": {"code": "NotFound", "message": "no footprint matches the request's criteria"}}}
-
-
-async def deliver(project_path, client, event: dict, retries=RETRIES_S) -> bool:
-    """Send ``event`` to ``client``'s event endpoint; keep it in the outbox if that fails. True if sent."""
-    rec = client.record
-    url = rec.get("events_url")
-    if not url:
-        store.save_event(project_path, store.OUTBOX, event, client.name)
-        log.info("answer %s to %s kept in the outbox (the client has no events_url)", event["id"], client.name)
-        return False
-    import httpx
-
-    verify = ssl.create_default_context(cafile=rec["events_ca"]) if rec.get("events_ca") else True
-    last = ""
-    for attempt, wait in enumerate((0.0, *retries)):
-        if wait:
-            await asyncio.sleep(wait)
-        try:
-            async with httpx.AsyncClient(verify=verify, timeout=10.0) as http:
-                headers = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
-                auth = rec.get("events_auth")
-                if auth:
-                    headers["Authorization"] = "Bearer " + await _token(http, url, auth)
-                r = await http.post(url + "/3/events", json=event, headers=headers)
-            if r.status_code == 200:
-                log.info("delivered %s (%s) to %s", event["type"][len(PREFIX):], event["id"], client.name)
-                return True
-            last = f"HTTP {r.status_code}"
-        except Exception as exc:  # network, TLS, the partner's token endpoint: retried, then kept
-            last = type(exc).__name__
-    store.save_event(project_path, store.OUTBOX, event, client.name)
-    log.warning("could not deliver %s to %s (%s); kept in the outbox", event["id"], client.name, last)
-    return False
-
-
-async def _token(http, base: str, auth: dict) -> str:
-    token_url = base + "/auth/token"
-    try:
-        r = await http.get(base + "/.well-known/openid-configuration")
-        if r.status_code == 200 and isinstance(r.json().get("token_endpoint"), str):
-            token_url = r.json()["token_endpoint"]
-    except Exception:  # no discovery document: the PACT default path
-        pass
-    r = await http.post(token_url, data={"grant_type": "client_credentials"},
-                        auth=(auth["client_id"], auth["client_secret"]))
-    r.raise_for_status()
-    return r.json()["access_token"]

@@ -54,14 +54,21 @@ def read_json(path: Path, default=None):
 
 
 @contextlib.contextmanager
-def locked(directory: Path, name: str = "write.lock"):
-    """Hold an exclusive OS lock on ``directory/name`` (one writer at a time)."""
+def locked(directory: Path, name: str = "write.lock", wait: bool = True):
+    """Hold an exclusive OS lock on ``directory/name`` (one writer at a time); yields True.
+
+    With ``wait=False`` it does not block: it yields False at once if another holds the lock.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     fh = open(directory / name, "a+")
     try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
     finally:
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         fh.close()

@@ -7,6 +7,9 @@ footprint must match every criterion given (AND across). Parameter names are
 matched case-insensitively (the Tech Spec's own example writes ``productid``);
 host-specific ``x-...`` parameters are ignored; anything else is a bad request.
 
+``geography`` matches by containment (:mod:`lca.server.geography`): ``CN``
+finds footprints declared for ``CN-GD``, ``Asia`` those for ``CN``.
+
 Validity period (Tech Spec v3): ``validityPeriodStart``/``End`` when given, else
 from ``pcf.referencePeriodEnd`` to three years after it.
 """
@@ -17,13 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..errors import QueryError
+from .geography import containing
 
 LIST_CRITERIA = ("productId", "companyId", "geography", "classification", "status")
 DATE_CRITERIA = ("validOn", "validAfter", "validBefore")
-PAGING = ("limit", "offset")
+PAGING = ("limit", "offset", "cursor")
 MAX_VALUES = 100  # values per criterion
 MAX_VALUE_LEN = 512  # [characters] per value
 MAX_LIMIT = 1000  # footprints per page
+DEFAULT_LIMIT = 100  # footprints per page when the request gives no limit
 _NAMES = {n.lower(): n for n in LIST_CRITERIA + DATE_CRITERIA + PAGING}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$", re.I)
 
@@ -42,10 +47,15 @@ def parse_datetime(text: str, what: str) -> datetime:
         raise QueryError(f"{what}: {text[:40]!r} is not a valid date-time") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except (OverflowError, ValueError):  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+        raise QueryError(f"{what}: {text[:40]!r} is out of the representable range (years 1-9999 UTC)") from None
 
 
 def _plus_years(d: datetime, years: int) -> datetime:
+    if d.year + years > 9999:  # beyond datetime's range: valid for as long as can be told
+        return datetime.max.replace(tzinfo=timezone.utc)
     try:
         return d.replace(year=d.year + years)
     except ValueError:  # 29 February
@@ -58,7 +68,7 @@ class Keys:
 
     product_ids: frozenset
     company_ids: frozenset
-    geography: frozenset
+    geography: frozenset  # the declared geography and every place containing it
     classifications: frozenset
     status: str
     valid_from: datetime
@@ -76,7 +86,8 @@ class Keys:
         else:
             start = parse_datetime(pcf["referencePeriodEnd"], "pcf.referencePeriodEnd")
             end = _plus_years(start, 3)
-        return cls(low(doc.get("productIds")), low(doc.get("companyIds")), low(geo),
+        within = frozenset().union(*(containing(g) for g in geo))  # the places it lies within (geography.py)
+        return cls(low(doc.get("productIds")), low(doc.get("companyIds")), within,
                    low(doc.get("productClassifications")), str(doc.get("status", "")).lower(), start, end)
 
 
@@ -90,6 +101,7 @@ class Query:
     valid_before: datetime | None = None
     limit: int | None = None
     offset: int = 0
+    cursor: str | None = None  # where the previous page ended (lca.server.index.decode_cursor)
 
     def matches(self, k: Keys) -> bool:
         v = self.values
@@ -151,6 +163,10 @@ def parse_query(items: list[tuple[str, str]]) -> Query:
         if name in DATE_CRITERIA:
             setattr(q, {"validOn": "valid_on", "validAfter": "valid_after", "validBefore": "valid_before"}[name],
                     parse_datetime(values[0], name))
+        elif name == "cursor":
+            if len(values[0]) > 512:
+                raise QueryError("cursor: not a paging cursor of this host; follow the Link header")
+            q.cursor = values[0].strip()
         else:
             try:
                 n = int(values[0])

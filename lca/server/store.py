@@ -9,8 +9,8 @@ atomically, so the server (a reader that never locks) sees whole documents only.
 Republishing a product whose footprint changed stores a new footprint whose
 ``precedingPfIds`` lists the earlier ones and marks those ``Deprecated``;
 republishing an unchanged footprint stores nothing (only its access list is
-updated). :class:`FootprintIndex` is the server's view: reloaded when the
-directory changes, with each document pre-serialized.
+updated, and only when given explicitly). Each record carries ``seq``, its
+place in the order of publication (stable paging, :mod:`lca.server.index`).
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import logging
 import os
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,6 +30,9 @@ log = logging.getLogger("lca.server")
 FOOTPRINTS = "footprints"
 EVENTS = "events"
 OUTBOX = "outbox"
+CATALOG = "catalog.json"
+JOURNAL = "footprints.log"  # names of the record files written, one a line (for the server's index)
+MAX_JOURNAL_BYTES = 4 * 1024 * 1024
 _VOLATILE = ("id", "created", "status", "precedingPfIds")  # not part of a footprint's content
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -53,8 +55,12 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def check_footprint(doc: dict) -> list[str]:
-    """The problems that make ``doc`` an invalid PACT v3 ProductFootprint (empty if none)."""
+def check_footprint(doc: dict, dates: bool = True) -> list[str]:
+    """The problems that make ``doc`` an invalid PACT v3 ProductFootprint (empty if none).
+
+    ``dates``: also check that the filters can place its validity period (:class:`Keys`)
+    (the server's index builds the keys itself and skips the check).
+    """
     problems = [f"missing {k}" for k in REQUIRED if k not in doc]
     if problems:
         return problems
@@ -81,6 +87,11 @@ def check_footprint(doc: dict) -> list[str]:
     if len(geo) != 1:
         problems.append("pcf needs exactly one of geographyCountry, geographyCountrySubdivision, "
                         f"geographyRegionOrSubregion (has {', '.join(geo) or 'none'})")
+    if dates and not problems:
+        try:
+            Keys.of(doc)
+        except ValueError as exc:  # QueryError: a date the filters cannot place
+            problems.append(str(exc))
     return problems
 
 
@@ -93,9 +104,10 @@ def _json_files(d: Path) -> list[Path]:
     return sorted(p for p in d.glob("*.json") if not p.name.startswith("."))
 
 
-def _records(d: Path) -> list[dict]:
+def _records(d: Path, names: list[str] | None = None) -> list[dict]:
+    """The readable records of ``d`` (or of the files ``names`` in it)."""
     out = []
-    for p in _json_files(d):
+    for p in (_json_files(d) if names is None else [d / n for n in names]):
         try:
             rec = files.read_json(p)
         except ValueError:  # damaged: the server skips it too; publishing goes on without it
@@ -106,10 +118,68 @@ def _records(d: Path) -> list[dict]:
     return out
 
 
-def publish(project_path, doc: dict, access: list[str] | None = None, source: dict | None = None) -> dict:
+def _catalog(root: Path, records: list[dict] | None = None) -> dict:
+    """``pact/catalog.json``: ``{"seq": last publication number, "files": [record file names],
+    "products": {lower-cased product id: [file names]}}``, so a publish reads only its product's
+    records. Rebuilt from the records when it does not list exactly the files there (a crash
+    between a record's write and the catalog's, or records copied in by hand). Caller holds the lock."""
+    d = root / FOOTPRINTS
+    names = _names(d)
+    try:
+        cat = files.read_json(root / CATALOG, default=None)
+        if set(cat["files"]) == names and isinstance(cat["seq"], int) and isinstance(cat["products"], dict):
+            return cat
+    except (TypeError, KeyError, ValueError):
+        pass
+    cat = {"seq": 0, "files": sorted(names), "products": {}}
+    for rec in (_records(d) if records is None else records):
+        name = f"{rec['footprint'].get('id')}.json"
+        cat["seq"] = max(cat["seq"], int(rec.get("seq") or 0))
+        for p in {str(x).lower() for x in rec["footprint"].get("productIds") or ()}:
+            cat["products"].setdefault(p, []).append(name)
+    _write_catalog(root, cat)
+    return cat
+
+
+def _write_record(d: Path, rec: dict) -> None:
+    """Write one record (atomically) and note its file name in the journal ``pact/footprints.log``, which
+    the server's index reads to update only what changed (:mod:`lca.server.index`). Caller holds the lock."""
+    name = f"{rec['footprint']['id']}.json"
+    files.write_json(d / name, rec)
+    journal = d.parent / JOURNAL
+    try:
+        if journal.stat().st_size > MAX_JOURNAL_BYTES:  # start a new one: the index rescans once
+            files.write_bytes(journal, b"")
+    except FileNotFoundError:
+        pass
+    fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, (name + "\n").encode("ascii"))
+    finally:
+        os.close(fd)
+
+
+def _names(d: Path) -> set:
+    """The record file names of ``d`` (not a writer's hidden temporary files)."""
+    return {n for n in os.listdir(d) if n.endswith(".json") and not n.startswith(".")}
+
+
+def _write_catalog(root: Path, cat: dict) -> None:
+    files.write_bytes(root / CATALOG, json.dumps(cat, separators=(",", ":")).encode("utf-8"))
+
+
+KEEP = "keep"  # publish(access=KEEP): a republished product keeps the access list it has
+
+
+def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, source: dict | None = None) -> dict:
     """Store ``doc`` (a ProductFootprint) for the server; see the module docstring.
 
-    Returns ``{"id", "status", "precedingPfIds", "deprecated", "unchanged", "access"}``.
+    ``access``: a list of client names restricts the footprint to them, ``None``
+    makes it public, :data:`KEEP` (the default) keeps the access list of the
+    product's current version (public for a product published the first time).
+    Publishes are serialized by ``pact/write.lock``; a product left with two Active
+    versions by an interrupted version change is repaired first (:func:`repair`).
+    Returns ``{"id", "status", "precedingPfIds", "deprecated", "unchanged", "access", "repaired"}``.
     Raises :class:`~lca.errors.InputError` if ``doc`` is not a valid PACT v3 footprint.
     """
     problems = check_footprint(doc)
@@ -118,37 +188,80 @@ def publish(project_path, doc: dict, access: list[str] | None = None, source: di
     root = files.pact_dir(project_path)
     d = root / FOOTPRINTS
     d.mkdir(exist_ok=True, mode=0o700)
-    access = sorted(set(access)) if access else None
+    if access != KEEP:
+        access = sorted(set(access)) if access else None
     with files.locked(root):
-        records = _records(d)
+        cat = _catalog(root)
         product = {str(x).lower() for x in doc["productIds"]}
-        same = [r for r in records if product & {str(x).lower() for x in r["footprint"]["productIds"]}]
-        same.sort(key=lambda r: (r["footprint"]["created"], r["published"]))
+        names = sorted({n for p in product for n in cat["products"].get(p, ())})
+        same = [r for r in _records(d, names) if product & {str(x).lower() for x in r["footprint"]["productIds"]}]
+        repaired = _repair(d, same)
+        same.sort(key=_age)
+        if access == KEEP:  # the access list of the current version (the newest Active one, else the newest)
+            current = ([r for r in same if r["footprint"]["status"] == "Active"] or same)[-1:]
+            access = current[0].get("access") if current else None
         for r in same:
             if r["footprint"]["status"] == "Active" and _content(r["footprint"]) == _content(doc):
-                r["access"] = access
-                files.write_json(d / f"{r['footprint']['id']}.json", r)
+                if r.get("access") != access:
+                    r["access"] = access
+                    _write_record(d, r)
                 return {"id": r["footprint"]["id"], "status": "Active", "unchanged": True, "deprecated": [],
-                        "precedingPfIds": r["footprint"].get("precedingPfIds", []), "access": access}
+                        "precedingPfIds": r["footprint"].get("precedingPfIds", []), "access": access,
+                        "repaired": repaired}
         new = dict(doc)
-        known = {r["footprint"]["id"] for r in records}
-        if new["id"] in known:  # same derived id, other content: a new version needs a new id
+        if (d / f"{new['id']}.json").exists():  # same derived id, other content: a new version needs a new id
             new["id"] = str(uuid.uuid4())
         new["status"] = "Active"
         preceding = [r["footprint"]["id"] for r in same]
         if preceding:
             new["precedingPfIds"] = preceding
         new = {k: new[k] for k in sorted(new, key=_order)}
-        rec = {"footprint": new, "access": access, "source": source or {}, "published": utc_now()}
-        files.write_json(d / f"{new['id']}.json", rec)
+        seq = cat["seq"] + 1
+        rec = {"footprint": new, "access": access, "source": source or {}, "published": utc_now(), "seq": seq}
+        _write_record(d, rec)  # 1st write: the new version (Active)
+        cat["seq"], name = seq, f"{new['id']}.json"
+        cat["files"].append(name)
+        for p in product:
+            cat["products"].setdefault(p, []).append(name)
         deprecated = []
-        for r in same:
+        for r in same:  # 2nd write(s): the earlier versions Deprecated (repaired if interrupted here)
             if r["footprint"]["status"] != "Deprecated":
                 r["footprint"]["status"] = "Deprecated"
-                files.write_json(d / f"{r['footprint']['id']}.json", r)
+                _write_record(d, r)
                 deprecated.append(r["footprint"]["id"])
+        _write_catalog(root, cat)  # last: a crash before it makes the next publish rebuild it
     return {"id": new["id"], "status": "Active", "unchanged": False, "deprecated": deprecated,
-            "precedingPfIds": preceding, "access": access}
+            "precedingPfIds": preceding, "access": access, "repaired": repaired}
+
+
+def _age(rec: dict) -> tuple:
+    return (int(rec.get("seq") or 0), rec["footprint"]["created"], rec["published"])
+
+
+def _repair(d: Path, records: list[dict]) -> list[str]:
+    """Deprecate the Active versions a newer Active version names in ``precedingPfIds`` (a version
+    change interrupted between its two writes); the caller holds the lock. Returns the ids changed."""
+    active = {r["footprint"]["id"]: r for r in records if r["footprint"]["status"] == "Active"}
+    superseded = {p for r in active.values() for p in r["footprint"].get("precedingPfIds", ()) if p in active}
+    for pf_id in sorted(superseded):
+        r = active[pf_id]
+        r["footprint"]["status"] = "Deprecated"
+        _write_record(d, r)
+        log.warning("repaired an interrupted version change: %s is Deprecated (a newer version names it)", pf_id)
+    return sorted(superseded)
+
+
+def repair(project_path) -> list[str]:
+    """Repair interrupted version changes under ``PROJECT/pact`` (see :func:`_repair`) and bring the
+    catalog up to date (the server calls this at start-up); the ids changed."""
+    d = Path(project_path) / files.PACT_DIR / FOOTPRINTS
+    if not d.is_dir():
+        return []
+    with files.locked(d.parent):
+        records = _records(d)
+        changed = _repair(d, records)
+        _catalog(d.parent, records)  # rebuilt from these records if it does not match the files
+        return changed
 
 
 def _order(key: str) -> int:
@@ -162,7 +275,7 @@ def published(project_path) -> list[dict]:
     """Every stored record (``footprint``, ``access``, ``source``, ``published``), oldest first."""
     d = Path(project_path) / files.PACT_DIR / FOOTPRINTS
     recs = _records(d) if d.is_dir() else []
-    return sorted(recs, key=lambda r: (r["footprint"]["created"], r["published"]))
+    return sorted(recs, key=_age)
 
 
 def save_event(project_path, kind: str, event: dict, client: str) -> Path:
@@ -179,60 +292,3 @@ def events(project_path, kind: str = EVENTS) -> list[dict]:
     """Stored events of ``kind`` (``events`` or ``outbox``), oldest first."""
     d = Path(project_path) / files.PACT_DIR / kind
     return [files.read_json(p) for p in _json_files(d)] if d.is_dir() else []
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One servable footprint: the document, its JSON bytes, match keys and access list."""
-
-    id: str
-    doc: dict
-    body: bytes
-    keys: Keys
-    access: frozenset | None
-
-
-class FootprintIndex:
-    """The server's read-only view of ``PROJECT/pact/footprints``, reloaded when it changes.
-
-    A file that cannot be parsed is left out (logged by name), so one damaged record
-    does not take the others offline; a missing or unreadable directory raises.
-    """
-
-    def __init__(self, project_path):
-        self.dir = Path(project_path) / files.PACT_DIR / FOOTPRINTS
-        self._stamp = None
-        self.entries: list[Entry] = []
-        self.by_id: dict[str, Entry] = {}
-
-    def current(self) -> "FootprintIndex":
-        try:
-            st = os.stat(self.dir)
-            stamp = (st.st_mtime_ns, st.st_ino, st.st_nlink)
-        except FileNotFoundError:
-            stamp = None
-        if stamp != self._stamp:
-            self._load(stamp)
-        return self
-
-    def _load(self, stamp) -> None:
-        entries = []
-        if stamp is not None:
-            for p in sorted(os.scandir(self.dir), key=lambda e: e.name):
-                if not p.name.endswith(".json") or p.name.startswith("."):
-                    continue
-                try:
-                    with open(p.path, "rb") as fh:
-                        rec = json.loads(fh.read())
-                    doc = rec["footprint"]
-                    if check_footprint(doc):
-                        raise ValueError("not a valid ProductFootprint")
-                    access = rec.get("access")
-                    entries.append(Entry(doc["id"], doc, json.dumps(doc, ensure_ascii=False).encode("utf-8"),
-                                         Keys.of(doc), frozenset(access) if access else None))
-                except (OSError, ValueError, KeyError, TypeError) as exc:
-                    log.warning("skipping damaged footprint record %s (%s)", p.name, type(exc).__name__)
-        entries.sort(key=lambda e: (e.doc["created"], e.id), reverse=True)  # newest first, stable
-        self.entries = entries
-        self.by_id = {e.id: e for e in entries}
-        self._stamp = stamp

@@ -22,6 +22,7 @@ from openpyxl.styles import Font, PatternFill
 
 from lca import issue_codes
 from lca.errors import InputError, InputIssue, LcaError, Severity
+from lca.files import atomic_write
 from lca.issue_codes import message as issue_message
 from lca.supply.sheets import SHEETS, match_header, match_sheet
 from lca.supply.workbook import check_package
@@ -153,5 +154,5 @@ def annotate(src_path: str | os.PathLike, issues: Iterable[InputIssue], out_path
             text = f"{cell.comment.text}\n---\n{text}"
         cell.comment = Comment(text[:_MAX_COMMENT], "green-lca", width=360, height=160)
     _issues_sheet(wb, issues, lang)
-    wb.save(out)
+    atomic_write(out, wb.save, fsync=False)
     return len(marks)

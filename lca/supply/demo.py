@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import atomic_write_text
 from ..results import dumps
 
 REPORTING_PRODUCT = "GD-PACK/ESS-100"
@@ -35,10 +36,10 @@ def run(project, examples_dir: Path, out_dir: Path, echo=print, product: str = R
         "json": out_dir / "profile.json", "excel": out_dir / "profile.xlsx",
         "plot": out_dir / "profile.png", "pact": out_dir / "profile.pact.json",
     }
-    paths["json"].write_text(dumps(prof.to_dict(), indent=1), encoding="utf-8")
+    atomic_write_text(paths["json"], dumps(prof.to_dict(), indent=1), fsync=False)
     prof.to_excel(paths["excel"])
     prof.plot(paths["plot"])
-    paths["pact"].write_text(dumps(prof.to_pact(), indent=2), encoding="utf-8")
+    atomic_write_text(paths["pact"], dumps(prof.to_pact(), indent=2), fsync=False)
     for line in prof.summary().splitlines():
         echo("  " + line)
     echo("  wrote " + ", ".join(str(p) for p in paths.values()))

@@ -43,6 +43,7 @@ SOURCING_DATASETS = {
     "onsite_renewable": "electricity-solar-pv",
     "ppa_renewable": "electricity-wind",
     "green_certificate": "electricity-wind",
+    "direct_line": "electricity-wind",  # 绿电直连: a wind or PV park wired to the plant; wind as for PPAs (assumption)
 }
 RENEWABLE_SOURCING = frozenset(SOURCING_DATASETS)
 TRANSPORT_DATASETS = {
@@ -126,6 +127,7 @@ class Line:
     green: bool = False               # renewable sourcing
     mb_input: tuple[str, str] | None = None  # market-based dataset (electricity)
     mb_ef: float | None = None        # market-based factor [kg CO2e per unit of ``input``]
+    sourcing: str = ""                # electricity: the Energy row's sourcing (grid, onsite_renewable, ...)
     mass_kg: float = 0.0              # material mass [kg per unit of the activity]
     recycled_kg: float = 0.0          # of which recycled content computed with a recycled route [kg]
     recycled_unmodelled_kg: float = 0.0  # declared recycled content no route could model [kg]

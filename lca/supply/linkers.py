@@ -278,7 +278,7 @@ def _electricity(p: ProductContext, e: dict, amount: float, unit: str, typed: di
     return p.line("energy", "Energy", row, amount=kwh / p.norm, input=(inventory.BACKGROUND_DB, g_code),
                   label="electricity", region=g_region, supplier=p.company, primary=1.0,
                   dqr=dqr("electricity", exact), kwh=kwh / p.norm, green=sourcing in RENEWABLE_SOURCING,
-                  mb_input=mb_input, mb_ef=mb_ef, **typed, **p.background(g_code))
+                  mb_input=mb_input, mb_ef=mb_ef, sourcing=sourcing, **typed, **p.background(g_code))
 
 
 def _fuel(p: ProductContext, e: dict, carrier: str, amount: float, unit: str, typed: dict) -> list[Line]:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, IntegrityError, LcaError, Severity
-from ..files import atomic_write_text, write_beside
+from ..files import atomic_write_text, file_stamp, write_beside
 from . import lines, link, periods
 
 SUPPLIER_DB = link.SUPPLIER_DB
@@ -386,14 +386,13 @@ CHECKED_FILE = "submissions-checked.json"  # in the project directory, beside th
 
 
 def _stat_signature(project) -> list:
-    """(name, size, mtime_ns, inode) of every stored submission: changes whenever a file is replaced."""
+    """Name and :func:`lca.files.file_stamp` of every stored submission: changes whenever a file is replaced."""
     d = submissions_dir(project)
     if not d.is_dir():
         return []
     out = []
     for p in sorted(d.glob("[!.]*.json")):
-        st = p.stat()
-        out.append([p.name, st.st_size, st.st_mtime_ns, st.st_ino])
+        out.append([p.name, *(file_stamp(p) or ())])  # a file gone meanwhile: a different signature
     return out
 
 

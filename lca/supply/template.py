@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lca.errors import InputError
+from lca.files import atomic_write
 from lca.supply.cells import gas_codes
 from lca.supply.sheets import (CN_GRID_REGIONS, CN_PROVINCES, COUNTRIES, ENUMS, SHEETS, TEMPLATE_VERSION, Column,
                                SheetSpec)
@@ -265,4 +266,4 @@ def write_template(path: str | os.PathLike, lang: str = "en") -> None:
         else:
             _table_sheet(wb, spec, lang, lists)
     wb.active = 1
-    wb.save(path)
+    atomic_write(path, wb.save, fsync=False)

@@ -1,0 +1,255 @@
+"""The server's in-memory index of the published footprints: incremental, off the event loop, stably ordered.
+
+:class:`FootprintIndex` keeps a :class:`Snapshot` of ``PROJECT/pact/footprints``:
+every servable footprint as an :class:`Entry` (document, pre-serialized JSON,
+match keys, access list), in publication order (``seq``, then publication time
+and id: a new footprint always sorts after every existing one, a changed
+status or access list keeps its place), with a map by id. When the directory
+changes, only the files the writers name in the journal
+``pact/footprints.log`` are read again (all files' inodes are compared when a
+change comes without a journal entry), in a worker thread; a request waits at most
+``FRESH_WAIT_S`` for that and is otherwise answered from the previous
+snapshot, so a publication never stalls the event loop. A file that cannot be
+parsed is left out (logged by name); a missing directory is an empty store, an
+unreadable one raises.
+
+Paging (:func:`page`) walks this order from a cursor, the sort key of the last
+footprint returned, so footprints added, restricted or removed between pages
+shift nothing: no duplicates, no misses.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import bisect
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import QueryError
+from ..files import file_stamp
+from . import files
+from .filters import Keys
+from .store import FOOTPRINTS, JOURNAL, check_footprint
+
+log = logging.getLogger("lca.server")
+FRESH_WAIT_S = 0.02  # [s] a request waits this long at most for a refresh before using the previous snapshot
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One servable footprint: the document, its JSON bytes, match keys, access list and sort key."""
+
+    id: str
+    doc: dict
+    body: bytes
+    keys: Keys
+    access: frozenset | None
+    key: tuple  # (seq, published, id): publication order
+
+    def visible_to(self, client: str) -> bool:
+        return self.access is None or client in self.access
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable view: entries in publication order, their sort keys, and entries by id."""
+
+    entries: tuple
+    keys: list
+    by_id: dict
+
+
+EMPTY = Snapshot((), [], {})
+
+
+def _entry(path: str) -> Entry:
+    with open(path, "rb") as fh:
+        rec = json.loads(fh.read())
+    doc = rec["footprint"]
+    if check_footprint(doc, dates=False):
+        raise ValueError("not a valid ProductFootprint")
+    access = rec.get("access")
+    return Entry(doc["id"], doc, json.dumps(doc, ensure_ascii=False).encode("utf-8"), Keys.of(doc),
+                 frozenset(access) if access else None,
+                 (int(rec.get("seq") or 0), str(rec.get("published", "")), doc["id"]))
+
+
+class FootprintIndex:
+    """The server's view of ``PROJECT/pact/footprints`` (see the module docstring)."""
+
+    def __init__(self, project_path):
+        self.dir = Path(project_path) / files.PACT_DIR / FOOTPRINTS
+        self.snapshot = EMPTY
+        self._stamp = None
+        self._files: dict[str, tuple[int, Entry | None]] = {}  # file name -> (inode, entry or None if damaged)
+        self._lock = threading.Lock()
+        self._jino, self._jpos = None, 0  # the journal's inode and how far it was read
+        self._task: asyncio.Future | None = None
+
+    def _dir_stamp(self):
+        """What changes when the store does: the directory's stamp and the journal's (appends always
+        grow it, so a write in the same timestamp tick as the last refresh is not missed)."""
+        d = file_stamp(self.dir)
+        return None if d is None else (d, file_stamp(self.dir.parent / JOURNAL))
+
+    def refresh(self, stamp=None) -> Snapshot:
+        """Bring the snapshot up to date (blocking: reads the changed files); return it.
+
+        The files to read again are those the writers named in the journal since the last
+        refresh; when the directory changed without a journal entry (a file added, removed
+        or replaced by hand) or the journal was restarted, every file's inode is compared.
+        """
+        with self._lock:
+            stamp = self._dir_stamp() if stamp is None else stamp
+            if stamp is not None and stamp == self._stamp:
+                return self.snapshot
+            if stamp is None:
+                self._files, self.snapshot, self._stamp = {}, EMPTY, None
+                return self.snapshot
+            changed = self._journal()
+            if not changed or not self._files:  # no journal, or a change it does not name (by hand): scan all
+                self._full_scan()
+            else:
+                self._update(changed)
+            self._stamp = stamp
+            return self.snapshot
+
+    def _journal(self) -> set | None:
+        """Names written since the last read of the journal, or None if it cannot tell (then: full scan)."""
+        path = self.dir.parent / JOURNAL
+        try:
+            with open(path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if st.st_ino != self._jino or st.st_size < self._jpos:
+                    self._jino, self._jpos = st.st_ino, st.st_size
+                    return None
+                fh.seek(self._jpos)
+                data = fh.read(st.st_size - self._jpos)
+        except FileNotFoundError:
+            self._jino, self._jpos = None, 0
+            return None
+        end = data.rfind(b"\n") + 1  # a line still being written is read next time
+        self._jpos += end
+        return {n for n in data[:end].decode("ascii", "replace").split("\n") if n}
+
+    def _read(self, name: str, ino: int):
+        try:
+            return (ino, _entry(str(self.dir / name)))
+        except FileNotFoundError:  # replaced or removed since the listing: next refresh
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("skipping damaged footprint record %s (%s)", name, type(exc).__name__)
+            return (ino, None)
+
+    def _full_scan(self) -> None:
+        seen: dict[str, tuple[int, Entry | None]] = {}
+        for de in os.scandir(self.dir):
+            if not de.name.endswith(".json") or de.name.startswith("."):
+                continue
+            ino = de.inode()
+            old = self._files.get(de.name)
+            if old is not None and old[0] == ino:
+                seen[de.name] = old
+                continue
+            got = self._read(de.name, ino)
+            if got is not None:
+                seen[de.name] = got
+        entries = sorted((e for _, e in seen.values() if e is not None), key=lambda e: e.key)
+        self.snapshot = Snapshot(tuple(entries), [e.key for e in entries], {e.id: e for e in entries})
+        self._files = seen
+
+    def _update(self, changed: set) -> None:
+        gone, new = [], []
+        for n in changed:
+            if not n.endswith(".json") or n.startswith(".") or "/" in n:
+                continue
+            old = self._files.get(n)
+            try:
+                ino = os.stat(self.dir / n).st_ino
+            except FileNotFoundError:  # removed
+                if old is not None:
+                    del self._files[n]
+                    if old[1] is not None:
+                        gone.append(old[1])
+                continue
+            if old is not None and old[0] == ino:
+                continue
+            got = self._read(n, ino)
+            if got is None:
+                continue
+            if old is not None and old[1] is not None:
+                gone.append(old[1])
+            self._files[n] = got
+            if got[1] is not None:
+                new.append(got[1])
+        if len(gone) + len(new) > 256:  # many changes: sort afresh
+            entries = sorted((e for _, e in self._files.values() if e is not None), key=lambda e: e.key)
+            self.snapshot = Snapshot(tuple(entries), [e.key for e in entries], {e.id: e for e in entries})
+        elif gone or new:
+            self.snapshot = self._apply(gone, new)
+
+    def _apply(self, gone: list, new: list) -> Snapshot:
+        entries, keys, by_id = list(self.snapshot.entries), list(self.snapshot.keys), dict(self.snapshot.by_id)
+        for e in gone:
+            i = bisect.bisect_left(keys, e.key)
+            if i < len(keys) and entries[i] is e:
+                del entries[i], keys[i]
+            if by_id.get(e.id) is e:
+                del by_id[e.id]
+        for e in new:
+            i = bisect.bisect_left(keys, e.key)
+            entries.insert(i, e)
+            keys.insert(i, e.key)
+            by_id[e.id] = e
+        return Snapshot(tuple(entries), keys, by_id)
+
+    async def current(self) -> Snapshot:
+        """The snapshot, refreshed in a worker thread if the directory changed (waits at most FRESH_WAIT_S)."""
+        stamp = self._dir_stamp()
+        if stamp is not None and stamp == self._stamp:
+            return self.snapshot
+        if stamp is None and self._stamp is None:
+            return self.snapshot
+        task = self._task
+        if task is None or task.done():
+            task = self._task = asyncio.get_running_loop().run_in_executor(None, self.refresh, stamp)
+        done, _ = await asyncio.wait({task}, timeout=FRESH_WAIT_S)
+        if done:
+            return task.result()  # raises what the refresh raised (an unreadable store: 500)
+        return self.snapshot
+
+
+def encode_cursor(key: tuple) -> str:
+    """An opaque paging cursor for sort key ``key``."""
+    return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> tuple:
+    """The sort key of a cursor; :class:`QueryError` if it is not one this host made."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        seq, published, pf_id = json.loads(raw)
+        if not (isinstance(seq, int) and isinstance(published, str) and isinstance(pf_id, str)):
+            raise ValueError
+        return (seq, published, pf_id)
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
+        raise QueryError("cursor: not a paging cursor of this host; follow the Link header") from None
+
+
+def page(snapshot: Snapshot, client: str, query, after: tuple | None, limit: int) -> tuple[list, tuple | None]:
+    """Up to ``limit`` entries after sort key ``after`` that ``client`` may see and ``query`` matches,
+    and the cursor key for the next page (None if there is none)."""
+    start = 0 if after is None else bisect.bisect_right(snapshot.keys, after)
+    out = []
+    entries = snapshot.entries
+    for i in range(start, len(entries)):
+        e = entries[i]
+        if e.visible_to(client) and query.matches(e.keys):
+            if len(out) == limit:
+                return out, out[-1].key
+            out.append(e)
+    return out, None
