@@ -535,13 +535,11 @@ class Project:
             bridge.known(self.activate(), self.background)
 
     # -- supply chains and comparisons (their own packages, registered in lca.hooks) ---
-    def import_workbook(self, path, dry_run: bool = False, annotate=None, strict: bool = False):
+    def import_workbook(self, path, dry_run: bool = False, annotate=None):
         """Validate and store one supplier workbook (or PACT JSON file); see :meth:`import_files`."""
-        return hooks.query("import_files")(self, [path], dry_run=dry_run, annotate=annotate,
-                                           **({"strict": True} if strict else {}))
+        return hooks.query("import_files")(self, [path], dry_run=dry_run, annotate=annotate)
 
-    def import_files(self, paths, dry_run: bool = False, annotate=None, lang: str | None = None,
-                     strict: bool = False, by: str | None = None):
+    def import_files(self, paths, dry_run: bool = False, annotate=None, lang: str | None = None, **options):
         """Validate and store supplier workbooks / PACT JSON files (:func:`lca.supply.importer.import_files`).
 
         Parameters
@@ -552,23 +550,19 @@ class Project:
             Validate and link only; write nothing.
         annotate : path-like, optional
             Write a copy of the workbook with every issue marked on its cell.
-        lang : {"en", "zh"}, optional
+        lang : {"en", "zh"}, optional; options: ``strict`` (implausible quantities are errors), ``by`` (who imports)
             Language of the summary and the annotated copy; default: the workbooks' language.
-        strict : bool, default False
-            Plausibility warnings (``implausible_intensity``) are errors: nothing is stored.
-        by : str, optional
-            Who imports, recorded in the submission archive (default: the OS user).
 
         Returns
         -------
         lca.ImportReport
         """
-        return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate, **(
-            {"lang": lang} if lang else {}), **({"strict": True} if strict else {}), **({"by": by} if by else {}))
+        return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate, **options, **(
+            {"lang": lang} if lang else {}))
 
     @_snapshot
     def profile(self, product: str, method="GWP100", allow_incomplete: bool = False, period=None):
-        """Supply-chain carbon profile of an imported supplier product (:func:`lca.supply.rollup.profile`).
+        """Supply-chain carbon profile of an imported product, of reporting year ``period`` (default the latest).
 
         Parameters
         ----------
@@ -578,16 +572,13 @@ class Project:
             Short name or Brightway method tuple (:meth:`method`).
         allow_incomplete : bool, default False
             Give a flagged partial profile when supplier references are unresolved.
-        period : int, optional
-            Reporting year of the profile (default: the company's latest; :mod:`lca.supply.periods`).
 
         Returns
         -------
         lca.CarbonProfile
             Per ``declared_amount`` of the product's ``declared_unit`` [score unit].
         """
-        prof = hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete,
-                                      **({"period": period} if period is not None else {}))
+        prof = hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete, period=period)
         outside.annotate_profile(self, prof)
         return prof
 
