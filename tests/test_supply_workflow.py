@@ -91,3 +91,19 @@ def test_annotate_with_an_xls_name_is_an_explicit_error(project, tmp_path, capsy
     from lca.supply import store
 
     assert "T24W-XLS" not in store.load_all(project)   # nothing imported
+
+
+def test_cell_refusals_in_a_chinese_workbook_are_chinese(tmp_path):
+    data = book("T24W-ZH2", 2025)
+    data["Materials"][0]["amount"] = -1                # negative_value
+    data["Materials"][0]["recycled_share"] = 30        # out_of_range with the share hint
+    data["Products"][0]["product_id"] = "P 1"          # bad_id
+    data["Energy"][0]["unit"] = "斤"                    # unknown_unit
+    issues = chinese_issues(tmp_path, data, "cells")
+    by_code = {i.code: i.message for i in issues}
+    assert "须 >= 0" in by_code["negative_value"] and "数量(amount)" in by_code["negative_value"]
+    assert "超过再生料比例(recycled_share)的上限 1" in by_code["out_of_range"] and "30% 即 0.3" in by_code["out_of_range"]
+    assert "不是有效编号" in by_code["bad_id"]
+    assert "不是已知单位" in by_code["unknown_unit"]
+    for code in ("negative_value", "out_of_range", "bad_id", "unknown_unit"):
+        assert not re.search(r"\b(is|not|allowed|maximum|use)\b", by_code[code]), by_code[code]

@@ -146,9 +146,11 @@ def _share(row: Row, col: Column, value: object) -> float:
         x = parse_number(value)
         if col.scale == "percent" and 0 < x < 1:
             row.error(col.key, "share_below_one",
+                      f"{col.zh}({col.key})是 0..100 的百分数,{x:g} 低于 1%:若指 {x * 100:g}%,请填 {x * 100:g}"
+                      "(或将单元格设为百分比格式)" if row.ctx.lang == "zh" else
                       f"{x:g} in {col.key} ({col.zh}), a percentage 0..100, is below 1 %: if you meant "
                       f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)", Severity.WARNING)
-    _check_range(x, col)
+    _check_range(x, col, row.ctx.lang)
     return x
 
 
@@ -158,7 +160,7 @@ def _convert(row: Row, col: Column, value: object) -> object:
         if col.scale:
             return _share(row, col, value)
         x = parse_number(value)
-        _check_range(x, col)
+        _check_range(x, col, row.ctx.lang)
         return x
     if t == "date":
         return parse_date(value)
@@ -173,7 +175,9 @@ def _convert(row: Row, col: Column, value: object) -> object:
     if t == "unit":
         u = normalize_unit(value)
         if u is None:
-            raise _Bad("unknown_unit", f"{_as_text(value)!r} is not a known unit: use one of {', '.join(UNITS)}")
+            raise _Bad("unknown_unit", f"“{_as_text(value)}”不是已知单位:请使用 {'、'.join(UNITS)} 之一"
+                       if row.ctx.lang == "zh" else
+                       f"{_as_text(value)!r} is not a known unit: use one of {', '.join(UNITS)}")
         return u
     if t == "gas":
         return parse_gas(value)
@@ -193,7 +197,8 @@ def _convert(row: Row, col: Column, value: object) -> object:
     text = _as_text(value)
     if t == "id":
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", text):
-            raise _Bad("bad_id", f"{text!r} is not a valid id: use {_ID}")
+            raise _Bad("bad_id", f"“{text}”不是有效编号:只能用字母、数字、“.”“_”“-”,最多 64 个字符"
+                       if row.ctx.lang == "zh" else f"{text!r} is not a valid id: use {_ID}")
     elif t == "line":
         if len(text) > 64:
             raise _Bad("bad_id", "line_id is longer than 64 characters")
@@ -205,13 +210,17 @@ def _convert(row: Row, col: Column, value: object) -> object:
     return text
 
 
-def _check_range(x: float, col: Column) -> None:
+def _check_range(x: float, col: Column, lang: str = "en") -> None:
+    """``x`` within the column's bounds, else the refusal (in the workbook's language ``lang``)."""
     if col.min is not None and (x <= col.min if col.min_open else x < col.min):
         op = ">" if col.min_open else ">="
         raise _Bad("negative_value" if x < 0 else "out_of_range",
+                   f"不允许 {x:g}:{col.zh}({col.key})须 {op} {col.min:g}" if lang == "zh" else
                    f"{x:g} is not allowed: {col.key} must be {op} {col.min:g}")
     if col.max is not None and x > col.max:
-        hint = ""
-        if col.scale == "fraction" and x <= 100:
-            hint = f" (a share, 0..1: {x:g}% is {x / 100:g}; or format the cell as a percentage)"
+        share = col.scale == "fraction" and x <= 100
+        if lang == "zh":
+            hint = f"(比例为 0..1:{x:g}% 即 {x / 100:g};或将单元格设为百分比格式)" if share else ""
+            raise _Bad("out_of_range", f"{x:g} 超过{col.zh}({col.key})的上限 {col.max:g}{hint}")
+        hint = f" (a share, 0..1: {x:g}% is {x / 100:g}; or format the cell as a percentage)" if share else ""
         raise _Bad("out_of_range", f"{x:g} is above the maximum {col.max:g} of {col.key}{hint}")
