@@ -227,8 +227,9 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
             # link the full set (stored + new) now, so link-time problems are reported before any write
             current, older = store.load_periods(project)
             report.warnings.extend(_removed_products(current, records))
+            changes: dict = {}
             for _, rec in records:  # to its reporting period: the company's latest, or an earlier year
-                periods.place(current, older, rec)
+                changes.update(periods.place(current, older, rec))
             built = store.build(project, [current[c] for c in sorted(current)], older)
             new_files = {rec.get("source_file") for _, rec in records}
             for i in built.issues:
@@ -251,7 +252,8 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
                 if not dry_run:
                     try:
                         store.commit(project, [rec for _, rec in records], built,
-                                     originals={rec["supplier"]["company_id"]: path for path, rec in records}, by=by)
+                                     originals={rec["supplier"]["company_id"]: path for path, rec in records}, by=by,
+                                     changes=changes)
                     except InputError as exc:
                         report.errors.extend(exc.issues or [InputIssue(None, None, None, "refused", str(exc))])
                         report.products = []

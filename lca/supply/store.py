@@ -217,24 +217,25 @@ def _write(project, built: link.Built, digest: str) -> None:
 
 
 def commit(project, records: list[dict], built: link.Built | None = None, originals: dict | None = None,
-           by: str | None = None, restored: bool = False) -> link.Built:
+           by: str | None = None, restored: bool = False, changes: dict | None = None) -> link.Built:
     """Store ``records`` (each replacing its company's previous submission) and rebuild ``suppliers``.
 
     Raises :class:`InputError` (nothing written) when linking the full set finds errors.
     ``built``: the linked full set, when the caller linked it under the same lock hold.
     Each record is archived first (:func:`lca.supply.archive.archive`: ``originals`` maps a company
     id to its original file, ``by`` who imports); ``restored``: the records are archived versions
-    put back (:func:`lca.supply.history.restore`), not archived again.
+    put back (:func:`lca.supply.history.restore`), not archived again. ``changes``: the stored files
+    the records go to (``{stem: record}``, :func:`lca.supply.periods.place`), with ``built``.
     """
     from . import archive as arch
 
     with project.lock():
         texts = _stored_texts(project)  # for the digest; parsed only when the caller did not link
-        current, older = _records_of(project, texts), _older_of(project, texts)
-        changes: dict[str, dict] = {}
-        for rec in records:  # each record to its reporting period's file (the latest, or COMPANY@YEAR)
-            changes.update(periods.place(current, older, rec))
-        if built is None:
+        if changes is None or built is None:  # else the caller placed and linked them under this lock hold
+            current, older = _records_of(project, texts), _older_of(project, texts)
+            changes = {}
+            for rec in records:  # each record to its reporting period's file (the latest, or COMPANY@YEAR)
+                changes.update(periods.place(current, older, rec))
             built = build(project, [current[c] for c in sorted(current)], older)
         errors = [i for i in built.issues if i.severity == Severity.ERROR]
         if errors:
