@@ -589,7 +589,7 @@ class Project:
         Parameters
         ----------
         targets : iterable
-            Targets as for :meth:`footprint`; models count with their default amount.
+            Targets as for :meth:`footprint`; 1 unit of each unless ``amounts`` (one amount rule).
         method : str or tuple, default ``"GWP100"``
         **options
             ``amounts`` (per-target amounts [unit of each]), ``uncertainty`` (Monte Carlo samples),

@@ -95,11 +95,9 @@ def footprint(args) -> int:
         target = parse_target(args.target)
     else:
         raise InputError("give a TARGET ('database:code') or --model NAME")
-    from ..compare import default_amount
-
     proj = project(args)
-    amount = args.amount if args.amount is not None else default_amount(target)
-    fp = proj.footprint(target, amount=amount, method=args.method)
+    # one amount rule: 1 unit of the reference product unless --amount (a battery pack per kWh)
+    fp = proj.footprint(target, amount=1.0 if args.amount is None else args.amount, method=args.method)
     if args.json:
         out(fp.to_json())
     else:
@@ -110,7 +108,9 @@ def footprint(args) -> int:
 def print_footprint(fp, top: int) -> None:
     """The text form of a :class:`~lca.results.Footprint`: total, split, stages, top processes and gases."""
     out(f"{fp.target.name} [{fp.target.ref}]")
-    out(f"  {fp.amount:g} {fp.unit}: {fp.total:.6g} {fp.score_unit}  ({' | '.join(fp.method)})")
+    basis = fp.extras.get("basis") if isinstance(fp.extras, dict) else None
+    out(f"  {fp.amount:g} {fp.unit}{f' ({basis})' if basis else ''}: {fp.total:.6g} {fp.score_unit}  "
+        f"({' | '.join(fp.method)})")
     if fp.split:
         out("  split: " + ", ".join(f"{k} {v:.4g}" for k, v in fp.split.items()))
     if fp.by_stage:
