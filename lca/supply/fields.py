@@ -145,11 +145,11 @@ def _share(row: Row, col: Column, value: object) -> float:
     else:
         x = parse_number(value)
         if col.scale == "percent" and 0 < x < 1:
-            row.error(col.key, "share_below_one",
-                      f"{col.zh}({col.key})是 0..100 的百分数,{x:g} 低于 1%:若指 {x * 100:g}%,请填 {x * 100:g}"
-                      "(或将单元格设为百分比格式)" if row.ctx.lang == "zh" else
-                      f"{x:g} in {col.key} ({col.zh}), a percentage 0..100, is below 1 %: if you meant "
-                      f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)", Severity.WARNING)
+            msg = (f"{col.zh}({col.key})是 0..100 的百分数,{x:g} 低于 1%:若指 {x * 100:g}%,请填 {x * 100:g}"
+                   "(或将单元格设为百分比格式)" if row.ctx.lang == "zh" else
+                   f"{x:g} in {col.key} ({col.zh}), a percentage 0..100, is below 1 %: if you meant "
+                   f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)")
+            row.error(col.key, "share_below_one", msg, Severity.WARNING)
     _check_range(x, col, row.ctx.lang)
     return x
 
