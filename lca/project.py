@@ -221,8 +221,7 @@ class Project:
         return outside.modified(self)
 
     def repair(self) -> list[dict]:
-        """Restore the databases green-lca provides that were changed outside it: ``[{"database", "since",
-        "restored", "how"}]`` (``lca init --repair``, :func:`lca.outside.repair`)."""
+        """Restore the databases green-lca provides that were changed outside it (:func:`lca.outside.repair`)."""
         return outside.repair(self)
 
     def _after_write(self) -> None:
@@ -423,9 +422,10 @@ class Project:
         Returns
         -------
         pandas.Series
-            Scores [score unit per unit of each activity's product], indexed by ``database:code``.
+            Scores [score unit per unit of each activity's product], indexed by ``database:code``;
+            ``attrs["warnings"]`` names the databases changed outside green-lca (:mod:`lca.outside`).
         """
-        return self.calc.footprints(self.method(method), database=database)
+        return outside.with_warnings(self, self.calc.footprints(self.method(method), database=database))
 
     @_snapshot
     def search(self, text: str, limit: int = 10) -> list[ActivityRef]:
