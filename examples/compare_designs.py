@@ -21,7 +21,7 @@ def main(out: Path) -> None:
         battery_pack("NMC811", 60.0, region="CN-SC"),
         battery_pack("NMC811", 60.0, region="CN-NM"),
     ]
-    cmp = proj.compare(packs)  # whole packs (amount = capacity_kwh); per_unit column = per kWh
+    cmp = proj.compare(packs, amounts=[60.0] * len(packs))  # whole packs: "per pack (60 kWh)" (default: per kWh)
     print(cmp.summary())
     cmp.plot(out / "packs_chemistry_region.png")
     first = cmp.footprints[0].extras["eu_battery_regulation"]

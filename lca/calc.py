@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from . import brightway, cache, engine, fingerprints, inventory, methods
+from . import brightway, cache, engine, fingerprints, inventory, methods, negative_supply
 from .errors import InputError, LcaError
 from .results import ActivityRef, Footprint
 from .units import float32_problem
@@ -406,14 +406,8 @@ class Calculator:
         demand = np.zeros(system.n)
         demand[system.product_row[col]] = amount
         x = self.solve(demand)
-        negative = engine.check_supply(system, x)
-        if negative:
-            nodes = self.nodes()
-            names = [nodes.loc[int(system.activity_ids[c]), "ref"] for c in negative[:10]]
-            raise LcaError(
-                f"negative supply in the product system of {ref.ref}: {', '.join(names)}. "
-                "A loop consumes more than it produces; check the amounts in that loop."
-            )
+        # avoided burdens: computed as bw2calc does, with a note; a loop consuming more than it makes: refused
+        notes = negative_supply.check(system, x, ref.ref, lambda c: str(self.columns()["ref"][c]))
         bridge = self.bridge()
         if bridge is not None:
             bridge.check_supply(system, x)  # an unmapped material: InputError naming it and the mapping
@@ -437,7 +431,7 @@ class Calculator:
         return Footprint(target=ref, amount=amount, method=method, score_unit=self.score_unit(method),
                          total=total, by_process=by_process.reset_index(drop=True), by_flow=by_flow,
                          by_stage=stages, split=split,
-                         background=bridge.summary(system, x) if bridge is not None else {})
+                         background=bridge.summary(system, x) if bridge is not None else {}, notes=notes)
 
     def footprints(self, method: tuple, database: str | None = None) -> pd.Series:
         """Every activity's cradle-to-gate score per unit of its product, indexed by ``database:code``."""

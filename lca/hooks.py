@@ -41,7 +41,8 @@ _QUERIES: dict[str, Callable] = {}
 # the packages that register here, imported when a project first asks (lca.__init__ stays light)
 DATABASE_OWNERS = ("lca.supply", "lca.models")
 QUERY_OWNERS = {"profile": "lca.supply", "import_files": "lca.supply", "compare": "lca.compare",
-                "uncertainty": "lca.uncertainty", "sensitivity": "lca.sensitivity", "declare": "lca.declare"}
+                "uncertainty": "lca.uncertainty", "sensitivity": "lca.sensitivity", "declare": "lca.declare",
+                "export": "lca.exports", "remove_background": "lca.background.manage"}
 
 
 def _load(*modules: str) -> None:

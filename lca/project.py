@@ -221,8 +221,7 @@ class Project:
         return outside.modified(self)
 
     def repair(self) -> list[dict]:
-        """Restore the databases green-lca provides that were changed outside it: ``[{"database", "since",
-        "restored", "how"}]`` (``lca init --repair``, :func:`lca.outside.repair`)."""
+        """Restore the databases green-lca provides that were changed outside it (:func:`lca.outside.repair`)."""
         return outside.repair(self)
 
     def _after_write(self) -> None:
@@ -423,9 +422,10 @@ class Project:
         Returns
         -------
         pandas.Series
-            Scores [score unit per unit of each activity's product], indexed by ``database:code``.
+            Scores [score unit per unit of each activity's product], indexed by ``database:code``;
+            ``attrs["warnings"]`` names the databases changed outside green-lca (:mod:`lca.outside`).
         """
-        return self.calc.footprints(self.method(method), database=database)
+        return outside.with_warnings(self, self.calc.footprints(self.method(method), database=database))
 
     @_snapshot
     def search(self, text: str, limit: int = 10) -> list[ActivityRef]:
@@ -473,7 +473,7 @@ class Project:
     # -- imported backgrounds (lca.background) ------------------------------------------
     def import_background(self, path=None, name: str | None = None, brightway_dir=None, bw_project=None,
                           database=None, progress: bool = False, mapping=None, release: str | None = None,
-                          flow_map=None):
+                          flow_map=None, with_linked: bool = False, allocate: str | None = None):
         """Import an ecoSpold2 release folder, or copy a database of another Brightway project.
 
         Parameters
@@ -482,14 +482,14 @@ class Project:
             The release folder (``datasets/`` + ``MasterData/``).
         name : str
             The background's database name (``--background NAME`` later).
-        brightway_dir, bw_project, database : optional
-            Copy ``database`` of project ``bw_project`` in Brightway base directory ``brightway_dir``.
+        brightway_dir, bw_project, database, with_linked, allocate : optional
+            Copy ``database`` of ``bw_project`` in ``brightway_dir``; ``with_linked``, ``allocate``: :mod:`lca.background`.
         progress : bool
             A progress bar on stderr while reading datasets.
         mapping : path-like, optional
             Material mapping file (default: the release's in ``inventories/mappings``).
         release : str, optional
-            The ecoinvent release of a copied database (``3.10``) if its metadata lacks it.
+            The ecoinvent release (``3.10``) of a copied database or a release folder that does not say.
         flow_map : path-like, optional
             CSV ``release_uuid, ecoinvent_uuid, note``: the ecoinvent 3.9 flow whose factors a
             release flow gets (default: the 3.9 flow of the same name, compartment and unit).
@@ -498,16 +498,16 @@ class Project:
         -------
         lca.background.BackgroundImport
         """
-        from .background import release as bg_release
+        from .background import linked, release as bg_release
 
         if brightway_dir is not None:
             if not (bw_project and database):
                 raise InputError("copying from a Brightway directory needs --bw-project P and --database DB")
-            return bg_release.import_brightway(self, brightway_dir, bw_project, database, name=name,
-                                               progress=progress, mapping=mapping, release=release)
+            copy = linked.import_with_linked if with_linked else bg_release.import_brightway
+            return copy(self, brightway_dir, bw_project, database, name, progress, mapping, release, allocate=allocate)
         if path is None or not name:
             raise InputError("import_background needs the release folder and a name (--name NAME)")
-        return bg_release.import_release(self, path, name, progress=progress, mapping=mapping, flow_map=flow_map)
+        return bg_release.import_release(self, path, name, progress, mapping, flow_map, release)
 
     def _backgrounds_info(self, bd) -> dict:
         from .background import release as bg_release
@@ -518,6 +518,14 @@ class Project:
                                                    "datasets", "exchanges", "imported")}
             out[name]["new_flows"] = len(meta.get("new_flows") or [])
         return out
+
+    def remove_background(self, name: str) -> dict:
+        """Delete imported background ``name``, refused while anything links to it (:mod:`lca.background.manage`)."""
+        return hooks.query("remove_background")(self, name)
+
+    def export(self, database: str, fmt: str, out) -> dict:
+        """``database`` as ``olca-jsonld`` or ``bw-excel`` to ``out`` (:func:`lca.exports.export`)."""
+        return hooks.query("export")(self, database, fmt, out)
 
     def _check_background(self) -> None:
         """InputError listing the backgrounds if ``self.background`` is not imported here."""
@@ -581,7 +589,7 @@ class Project:
         Parameters
         ----------
         targets : iterable
-            Targets as for :meth:`footprint`; models count with their default amount.
+            Targets as for :meth:`footprint`; 1 unit of each unless ``amounts`` (one amount rule).
         method : str or tuple, default ``"GWP100"``
         **options
             ``amounts`` (per-target amounts [unit of each]), ``uncertainty`` (Monte Carlo samples),

@@ -82,6 +82,7 @@ class Footprint:
     split: dict = field(default_factory=dict)
     extras: dict = field(default_factory=dict)
     background: dict = field(default_factory=dict)  # an imported background: its name, mapping, datasets used
+    notes: list = field(default_factory=list)  # e.g. avoided burdens (lca.negative_supply)
     warnings: list[str] = field(default_factory=list)  # e.g. a database changed outside green-lca
 
     @property
@@ -107,6 +108,7 @@ class Footprint:
             "split": {k: finite(v, f"{k} part of {self.target.ref}") for k, v in self.split.items()},
             "extras": _finite_tree(self.extras),
             **({"background": self.background} if self.background else {}),
+            **({"notes": list(self.notes)} if self.notes else {}),
             **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
@@ -170,6 +172,11 @@ class CarbonProfile:
     electricity_kwh: float = 0.0         # traceable electricity of the chain [kWh per declared amount]
     green_electricity_kwh: float = 0.0   # of which renewable [kWh]
     recycled_unmodelled: list[dict] = field(default_factory=list)  # declared recycled shares no route modelled
+    # the trail to the last dataset (lca.supply.trail): every contributing background dataset
+    # {ref, name, contribution, source, year, geography, database}, and the companies' own direct lines
+    # with their period; together they sum to the total
+    background_datasets: list[dict] = field(default_factory=list)
+    direct_lines: list[dict] = field(default_factory=list)
 
     # -- figures ---------------------------------------------------------------------
     @property
@@ -247,6 +254,10 @@ class CarbonProfile:
             "electricity_kwh": finite(self.electricity_kwh, "electricity"),
             "green_electricity_kwh": finite(self.green_electricity_kwh, "green electricity"),
             "recycled_unmodelled": list(self.recycled_unmodelled),
+            "background_datasets": [dict(b, contribution=finite(b["contribution"], b["ref"]))
+                                    for b in self.background_datasets],
+            "direct_lines": [dict(o, contribution=finite(o["contribution"], f"{o['product']} row {o['row']}"))
+                             for o in self.direct_lines],
             "methodology": {m["key"]: m["text"] for m in self.methodology},
             **({"background": self.background} if self.background else {}),
             **{f"by_{d}": by[d] for d in DIMENSIONS},

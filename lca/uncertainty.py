@@ -35,8 +35,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from . import distributions, hooks, inventory
+from . import distributions, hooks, inventory, spreads
 from .errors import InputError, LcaError
+from .models.base import basis
 from .results import Distribution
 
 CHUNK = 2048  # samples per chunk [-]: fixed, so the random streams do not depend on the workers
@@ -94,6 +95,8 @@ def read_entries(system, datapackages) -> Entries:
             data = np.asarray(_resource(dp, base + ".data"), dtype=np.float64)
             flip = _resource(dp, base + ".flip")
             dist = _resource(dp, base + ".distributions")
+            if dist is not None:  # a NaN or negative spread: refused naming dataset and exchange (lca.spreads)
+                spreads.refuse(dist, idx, data, res["matrix"])
             parts[res["matrix"]].append((idx, data, None if flip is None else np.asarray(flip, bool), dist))
 
     def dist_arrays(dist, n):
@@ -374,7 +377,7 @@ def _model_params(model) -> dict:
 
 def _bg_codes(model) -> set[str]:
     codes = set()
-    data = model._all()[0] if hasattr(model, "_all") else model._datasets()[0]
+    data = model.product_system()[0] if hasattr(model, "product_system") else model.own_datasets()[0]
     for d in data:
         for e in d["exchanges"]:
             if e["type"] == "technosphere" and e["input"][0] == inventory.BACKGROUND_DB:
@@ -480,8 +483,12 @@ def _flow_cfs(project, c: np.ndarray) -> dict[str, float]:
 
 
 def make_job(project, targets, amounts, n: int, seed: int, method="GWP100", background: bool = True,
-             foreground: bool = True, rows: bool = True, only=None, dists=None) -> tuple[Job, list]:
-    """A :class:`Job` for ``targets`` (models, activity refs, supplier products) and their amounts."""
+             foreground: bool = True, rows: bool = True, only=None, dists=None,
+             write_models: bool = True) -> tuple[Job, list]:
+    """A :class:`Job` for ``targets`` (models, activity refs, supplier products) and their amounts.
+
+    ``write_models=False``: models are evaluated from their own datasets without being written into the
+    ``models`` database (their refs are None; :mod:`lca.sweep` samples many variants of one model)."""
     n = int(n)
     if not 1 <= n <= MAX_SAMPLES:
         raise InputError(f"n={n}: give a number of samples between 1 and {MAX_SAMPLES}")
@@ -493,9 +500,12 @@ def make_job(project, targets, amounts, n: int, seed: int, method="GWP100", back
     m = project.method(method)
     refs, cols, kinds = [], [], []
     for t in targets:
+        kinds.append(hasattr(t, "sampled_build"))
+        if kinds[-1] and not write_models:
+            refs.append(None)
+            continue
         node_id, ref = project.resolve_target(t)  # writes a model's datasets on first use
         refs.append(ref)
-        kinds.append(hasattr(t, "sampled_build"))
     calc = project.calc
     system = calc.system()
     nodes = calc.nodes()
@@ -575,7 +585,7 @@ def uncertainty(project, target, n: int = 10_000, seed: int | None = None, amoun
     m = project.method(method)
     return Distribution(target=refs[0], amount=float(amount), method=m, score_unit=project.calc.score_unit(m),
                         samples=samples, static=static, seed=job.seed,
-                        settings={"background": background, "foreground": foreground, "rows": rows,
+                        settings={"basis": basis(target, amount, refs[0].unit), "background": background, "foreground": foreground, "rows": rows,
                                   "parameters": sorted(job.targets[0][1].params) if job.targets[0][0] == "model"
                                   else [], "scheduler": scheduler or "in-process"})
 

@@ -227,7 +227,7 @@ def test_bad_parameters_raise_input_error(make, words):
 def test_compare_table_totals_differences_ratios(project, tmp_path):
     a, b = battery_pack("LFP", 60.0, cell_region="CN-SC"), battery_pack("NMC811", 60.0)
     fa, fb = project.footprint(a, amount=60.0), project.footprint(b, amount=60.0)
-    cmp = project.compare([a, b])
+    cmp = project.compare([a, b], amounts=[60.0, 60.0])  # whole packs (the default is 1 kWh, as footprint)
     df = cmp.frame
     assert list(df["total"]) == pytest.approx([fa.total, fb.total], rel=1e-9)
     assert df["ratio_to_first"].iloc[1] == pytest.approx(fb.total / fa.total, rel=1e-9)

@@ -47,8 +47,10 @@ def test_per_target_amounts_and_unit_refusal(project):
     assert a == 1.0 and t.params["capacity_kwh"] == 75
     t, a = parse_target_amount("background:electricity-cn:amount=75")
     assert (t, a) == ("background:electricity-cn", 75.0)
-    cmp = project.compare([battery_pack("LFP", 60.0), battery_pack("LFP", 75.0)], amounts=[1, None])
+    cmp = project.compare([battery_pack("LFP", 60.0), battery_pack("LFP", 75.0)], amounts=[1, 75])
     assert list(cmp.frame["amount"]) == [1.0, 75.0]
+    assert list(cmp.frame["basis"]) == ["per kWh", "per pack (75 kWh)"]
+    assert list(project.compare([battery_pack("LFP", 75.0)], amounts=[None]).frame["amount"]) == [1.0]
     assert cmp.frame["total"].iloc[1] == pytest.approx(75 * cmp.frame["total"].iloc[0], rel=1e-9)
     # a product per kg against a pack per kWh: refused, or compared with a warning
     with pytest.raises(InputError, match="different units"):

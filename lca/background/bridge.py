@@ -15,6 +15,7 @@ records why, and the project refuses any result whose supply uses it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -141,6 +142,14 @@ def build(bd, name: str, nodes) -> Bridge:
     meta = known(bd, name)
     _check_factors(bd, name, meta)
     path = meta.get("mapping") or str(mapping_file(meta.get("release"), meta.get("system_model")))
+    if not meta.get("mapping") and not mapping_file(meta.get("release"), meta.get("system_model")).exists():
+        raise InputError(f"background {name!r} is release {meta.get('release') or 'unknown (not recorded)'}: models "
+                         f"and supplier materials on it need a material mapping "
+                         f"{Path(path).name if meta.get('release') else 'ecoinvent-<release>-cutoff.csv'}, which green-lca "
+                         "does not ship (it has "
+                         f"{', '.join(sorted(p.name for p in Path(path).parent.glob('ecoinvent-*.csv')))}); import "
+                         f"it again with --release X.Y (the release it is) or --mapping FILE.csv (a mapping of your "
+                         f"own; source {meta.get('source')})")
     rel = nodes[nodes["database"] == name]
     id_of = dict(zip(rel["code"], rel["id"]))
     resolver = Resolver(name, path, zip(rel["code"], rel["name"], rel["product"], rel["location"], rel["unit"]))

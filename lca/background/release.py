@@ -37,7 +37,7 @@ from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, InputIssue, LcaError
-from ..units import FLOAT32_MAX, FLOAT32_TINY, float32_problem
+from . import allocation, checks, readable
 from . import flows as release_flows_mod
 
 TMP_SUFFIX = ".importing"
@@ -62,6 +62,7 @@ class BackgroundImport:
     exchanges: int
     new_flows: list[dict] = field(default_factory=list)  # flows added to biosphere3 (no LCIA factor)
     replaced: bool = False  # an older database of that name was replaced
+    linked: list = field(default_factory=list)  # databases copied with it, dependencies first (--with-linked)
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -176,7 +177,7 @@ def _link_release_flows(db: list[dict], codes: set) -> list[dict]:
 
 
 def import_release(project, dirpath, name: str, progress: bool = False, mapping=None,
-                   flow_map=None) -> BackgroundImport:
+                   flow_map=None, release: str | None = None) -> BackgroundImport:
     """Import the ecoSpold2 release in ``dirpath`` as background database ``name`` (see module docstring).
 
     ``mapping``: the material mapping file to use with it (default: the file of its release,
@@ -188,7 +189,9 @@ def import_release(project, dirpath, name: str, progress: bool = False, mapping=
     fmap = release_flows_mod.read_flow_map(flow_map) if flow_map else None
     datasets_dir, master = _release_dirs(dirpath)
     flows = release_flows(master / "ElementaryExchanges.xml")
-    release, system_model = _release_version(datasets_dir)
+    detected, system_model = _release_version(datasets_dir)
+    # no version, or one without a mapping: ask for --release / --mapping (lca.background.readable)
+    release = readable.settle_release(detected, release, mapping, system_model, datasets_dir.parent)
     project.activate()
     from bw2io import SingleOutputEcospold2Importer
     from bw2io.strategies import link_biosphere_by_flow_uuid
@@ -202,7 +205,8 @@ def import_release(project, dirpath, name: str, progress: bool = False, mapping=
                           if getattr(s, "func", None) is link_biosphere_by_flow_uuid
                           else (_recording(s, dropped) if getattr(s, "__name__", "") in DELETING_STRATEGIES else s)
                           for s in imp.strategies]
-        imp.apply_strategies(verbose=False)
+        readable.refuse_degenerate(imp.data, datasets_dir)  # reference amount 0: named by file
+        readable.apply_strategies(imp, datasets_dir)  # a strategy that fails: the files that make it fail
     _refuse_unlinked(imp, datasets_dir, dropped)
     used = _used_flows(imp.data)
     meta = {"kind": "ecospold2", "source": str(datasets_dir.parent.resolve()), "release": release,
@@ -275,12 +279,14 @@ def _refuse_unlinked(imp, where: Path, dropped=()) -> None:
 
 # -- a database of another Brightway project ----------------------------------------------------
 def import_brightway(project, brightway_dir, bw_project: str, database: str, name: str | None = None,
-                     progress: bool = False, mapping=None, release: str | None = None) -> BackgroundImport:
+                     progress: bool = False, mapping=None, release: str | None = None,
+                     links: dict | None = None, allocate: str | None = None) -> BackgroundImport:
     """Copy database ``database`` of Brightway project ``bw_project`` in ``brightway_dir`` (read only).
 
     Its biosphere exchanges link by flow code (the ecoinvent UUID) to ``biosphere3``; flows
     the project lacks are added from the source project's biosphere database. Exchanges
-    from any other database of the source project are refused (copy those first).
+    from any other database of the source project are refused (copy those first), unless ``links``
+    maps that database to the project database it was copied as (:mod:`lca.background.linked`).
     """
     start = time.perf_counter()
     name = check_name(name or database)
@@ -298,6 +304,8 @@ def import_brightway(project, brightway_dir, bw_project: str, database: str, nam
                 e["input"] = (tmp, icode)
             elif (idb, icode) in flows:
                 e["input"] = (inventory.BIOSPHERE_DB, icode)
+            elif idb in (links or {}):
+                e["input"] = (links[idb], icode)
             else:
                 bad.setdefault(idb, []).append(f"{act.get('name')} <- {icode}")
             exs.append(e)
@@ -310,13 +318,15 @@ def import_brightway(project, brightway_dir, bw_project: str, database: str, nam
         raise InputError(f"{database} in {brightway_dir} ({bw_project}) links to other databases "
                          f"({', '.join(sorted(bad))}) that green-lca does not copy; nothing was written. Copy "
                          "a database that links only to itself and its biosphere (e.g. premise's output "
-                         "written as one database)", issues)
+                         "written as one database), or copy it with the databases it links to: --with-linked", issues)
+    data = allocation.allocate(data, tmp, allocate)  # multi-output: split by the stated rule, else refused
     meta = {"kind": "brightway", "source": f"{Path(brightway_dir).expanduser().resolve()}::{bw_project}::{database}",
             "release": release or other.get("release"), "system_model": other.get("system_model") or "cutoff",
             "mapping": _mapping_path(mapping)}
     used = _used_flows(data)
     by_code = {code: f for (db, code), f in flows.items()}
-    return _install(project, name, data, {c: by_code[c] for c in used}, meta, start, used=used)
+    return _install(project, name, data, {c: by_code[c] for c in used}, meta, start, used=used,
+                    others=set((links or {}).values()))
 
 
 def _read_brightway(project, base: Path, bw_project: str, database: str):
@@ -328,7 +338,7 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
                          "(the one BRIGHTWAY2_DIR points at)")
     if base.resolve() == Path(project.bw_dir).resolve():
         raise InputError(f"{base} is this project's own Brightway directory; give another project's")
-    names = _bw_project_names(base)
+    names = bw_project_names(base)
     if bw_project not in names:
         raise InputError(f"Brightway project {bw_project!r} is not in {base}; projects there: {sorted(names)}")
     project.activate()
@@ -357,7 +367,7 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
         project.activate()
 
 
-def _bw_project_names(base: Path) -> set[str]:
+def bw_project_names(base: Path) -> set[str]:
     """Project names in a Brightway base directory's ``projects.db``, read without bw2data (which would create one)."""
     import sqlite3
 
@@ -375,7 +385,7 @@ def _bw_project_names(base: Path) -> set[str]:
 
 
 # -- validate, write under a temporary name, swap ------------------------------------------------
-def _validate(tmp: str, data: list[dict], flow_codes: set) -> list[str]:
+def _validate(tmp: str, data: list[dict], flow_codes: set, others: set = frozenset()) -> list[str]:
     own = set()
     problems = [] if data else ["the release has no datasets"]
     for d in data:
@@ -390,15 +400,11 @@ def _validate(tmp: str, data: list[dict], flow_codes: set) -> list[str]:
             kind, inp = e.get("type"), tuple(e.get("input") or ())
             if kind not in EXCHANGE_TYPES:
                 problems.append(f"{d.get('name')!r}: exchange type {kind!r} is not one of {sorted(EXCHANGE_TYPES)}")
-            prob = float32_problem(e.get("amount"))
-            if prob:
-                problems.append(f"{d.get('name')!r} ({d.get('filename', d.get('code'))}): amount {e.get('amount')!r} "
-                                f"of {e.get('name')!r} is not a finite number within the float32 range "
-                                f"(|x| <= {FLOAT32_MAX:g}, 0 or |x| >= {FLOAT32_TINY:g})")
+            # amounts and spreads: lca.background.checks (naming the dataset and the exchange)
             if kind == "biosphere":
                 if inp[:1] != (inventory.BIOSPHERE_DB,) or inp[1] not in flow_codes:
                     problems.append(f"{d.get('name')!r}: biosphere input {inp} is not an elementary flow")
-            elif inp[:1] != (tmp,) or inp[1] not in own:
+            elif (inp[:1] != (tmp,) or inp[1] not in own) and inp not in others:
                 problems.append(f"{d.get('name')!r}: input {inp} is not a dataset of this database")
             prod += kind == "production"
         if prod != 1:
@@ -408,7 +414,7 @@ def _validate(tmp: str, data: list[dict], flow_codes: set) -> list[str]:
 
 
 def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta: dict, start: float,
-             used: dict | None = None, flow_map=None, flow_map_path=None) -> BackgroundImport:
+             used: dict | None = None, flow_map=None, flow_map_path=None, others=()) -> BackgroundImport:
     from bw2data.backends import ActivityDataset as AD
 
     tmp = name + TMP_SUFFIX
@@ -416,11 +422,14 @@ def _install(project, name: str, data: list[dict], flows: dict[str, dict], meta:
         bd = project.activate()
         have = {c for (c,) in AD.select(AD.code).where(AD.database == inventory.BIOSPHERE_DB).tuples()}
         new_flows = [f for c, f in flows.items() if c not in have]
-        problems = _validate(tmp, data, have | set(flows))
+        linked = {(db, c) for db in others for (c,) in AD.select(AD.code).where(AD.database == db).tuples()}
+        problems = _validate(tmp, data, have | set(flows), linked)
         if problems:
             more = f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
             raise InputError(f"refusing to import {name!r}; nothing was written: "
                              + "; ".join(problems[:MAX_LISTED]) + more)
+        # production, self-consumption, solvability on its own, amounts, spreads (lca.background.checks)
+        checks.refuse(name, checks.check(tmp, data, flows))
         # release flows that are not ecoinvent 3.9 flows: their twin (factors), or refused if a GHG
         twins = release_flows_mod.twins(bd, AD, flows, used or {c: [] for c in flows}, flow_map, flow_map_path)
         if tmp in bd.databases or AD.select().where(AD.database == tmp).exists():

@@ -12,6 +12,9 @@ def register(sub) -> None:
     s.add_argument("--method", default="GWP100")
     s.add_argument("--json", action="store_true")
     s.add_argument("--plot", metavar="OUT.png")
+    s.add_argument("--excel", metavar="OUT.xlsx", help="the table (and pairs with --uncertainty) as a workbook")
+    s.add_argument("--csv", metavar="OUT.csv", help="the table as CSV")
+    s.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the chart's labels and stages")
     s.add_argument("--uncertainty", type=int, metavar="N", help="paired Monte Carlo with N samples")
     s.add_argument("--seed", type=int)
     s.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT")
@@ -54,9 +57,13 @@ def compare(args) -> int:
     parsed = [parse_target_amount(t) for t in args.targets]
     cmp = project(args).compare([p[0] for p in parsed], method=args.method, amounts=[p[1] for p in parsed],
                                 uncertainty=args.uncertainty, seed=args.seed, scheduler=args.scheduler,
-                                units="warn" if args.allow_different_units else "refuse")
+                                units="warn" if args.allow_different_units else "refuse", lang=args.lang)
     if args.plot:
         cmp.plot(args.plot)
+    if args.excel:
+        cmp.to_excel(args.excel)
+    if args.csv:
+        cmp.to_csv(args.csv)
     out(dumps(cmp.to_dict()) if args.json else cmp.summary())
     return 0
 
@@ -80,7 +87,12 @@ def sensitivity(args) -> int:
 def _show(res, args) -> int:
     if args.plot:
         res.plot(args.plot)
-    out(dumps(res.to_dict()) if args.json else res.summary())
+    if args.json:
+        out(dumps(res.to_dict()))
+        return 0
+    settings = getattr(res, "settings", None)
+    basis = settings.get("basis") if isinstance(settings, dict) else None
+    out(res.summary() + (f"\n  basis: {basis} (one amount rule: --amount X for X units)" if basis else ""))
     return 0
 
 
@@ -102,7 +114,8 @@ def _print_models(names, settings, args, detail: bool) -> int:
     table = {}
     for name in names:
         m = _models.get_model(name, **settings)
-        table[name] = {"unit": m.unit, "parameters": m.parameter_entries()}
+        table[name] = {"unit": m.unit, "parameters": m.parameter_entries(), "choices": m.choices(),
+                       "fixed": m.fixed()}
     if args.json:
         out(dumps(table))
         return 0
@@ -113,10 +126,23 @@ def _print_models(names, settings, args, detail: bool) -> int:
             kind = d.get("type", "-")
             rng = (f"[{d['min']:g}, {d['max']:g}]" if "min" in d and "max" in d else
                    f"gsd {d['gsd']:g}" if "gsd" in d else f"sd {d['sd']:g}" if "sd" in d else "")
-            flag = "" if e["sampled"] else " (not sampled)"
+            flag = ("" if e["sampled"] else " (not sampled)") + (
+                f" (not settable: {facts['fixed'][k]})" if k in facts["fixed"] else "")
             out(f"  {k:<26} {e['value']!s:>10} {str(e['unit'])[:34]:<34} {kind} {rng}{flag}")
             if detail:
                 out(f"      source: {e['source']}")
                 if d.get("source"):
                     out(f"      distribution: {d['source']}")
+        out("  categorical (--set NAME=VALUE, one of the values):")
+        shown: dict = {}  # values list -> the first parameter that listed it
+        for k, c in facts["choices"].items():
+            labels = c.get("labels", {})
+            key = repr(c["values"])
+            if key in shown:
+                text = f"as {shown[key]}"
+            else:
+                shown[key] = k
+                text = ", ".join(f"{v} {labels.get(v, '')}".strip() if len(str(labels.get(v, ""))) <= 30 else str(v)
+                                 for v in c["values"])
+            out(f"  {k:<26} {c['value']!s:>10}  values: {text}")
     return 0

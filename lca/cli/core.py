@@ -95,11 +95,9 @@ def footprint(args) -> int:
         target = parse_target(args.target)
     else:
         raise InputError("give a TARGET ('database:code') or --model NAME")
-    from ..compare import default_amount
-
     proj = project(args)
-    amount = args.amount if args.amount is not None else default_amount(target)
-    fp = proj.footprint(target, amount=amount, method=args.method)
+    # one amount rule: 1 unit of the reference product unless --amount (a battery pack per kWh)
+    fp = proj.footprint(target, amount=1.0 if args.amount is None else args.amount, method=args.method)
     if args.json:
         out(fp.to_json())
     else:
@@ -110,7 +108,9 @@ def footprint(args) -> int:
 def print_footprint(fp, top: int) -> None:
     """The text form of a :class:`~lca.results.Footprint`: total, split, stages, top processes and gases."""
     out(f"{fp.target.name} [{fp.target.ref}]")
-    out(f"  {fp.amount:g} {fp.unit}: {fp.total:.6g} {fp.score_unit}  ({' | '.join(fp.method)})")
+    basis = fp.extras.get("basis") if isinstance(fp.extras, dict) else None
+    out(f"  {fp.amount:g} {fp.unit}{f' ({basis})' if basis else ''}: {fp.total:.6g} {fp.score_unit}  "
+        f"({' | '.join(fp.method)})")
     if fp.split:
         out("  split: " + ", ".join(f"{k} {v:.4g}" for k, v in fp.split.items()))
     if fp.by_stage:
@@ -125,6 +125,8 @@ def print_footprint(fp, top: int) -> None:
         out(f"    {r.score:>12.4g}  {r.flow} ({r.categories})")
     for k, v in fp.extras.items():
         out(f"  {k}: {v}")
+    for note in getattr(fp, "notes", ()):  # e.g. avoided burdens (lca.negative_supply)
+        out(f"  note: {note}")
     for w in getattr(fp, "warnings", ()):
         print(f"lca: warning: {w}", file=sys.stderr)
 
@@ -132,19 +134,23 @@ def print_footprint(fp, top: int) -> None:
 def footprints(args) -> int:
     """``lca footprints``: every activity's footprint in one adjoint solve, as CSV or parquet."""
     series = project(args).footprints(method=args.method, database=args.database)
+    for w in series.attrs.get("warnings", ()):
+        print(f"lca: warning: {w}", file=sys.stderr)
     frame = series.rename("score").to_frame()
     if not args.out:
         sys.stdout.write(frame.to_csv())
         return 0
+    from ..files import atomic_write
+
     path = Path(args.out)
     if path.suffix == ".parquet":
         try:
-            frame.to_parquet(path)
+            atomic_write(path, frame.to_parquet)
         except ImportError:
             raise InputError(f"--out {path}: writing parquet needs pyarrow (pip install pyarrow); "
                              "or write a .csv file") from None
     elif path.suffix == ".csv":
-        frame.to_csv(path)
+        atomic_write(path, frame.to_csv)
     else:
         raise InputError(f"--out {path}: use a .csv or .parquet file name")
     print(f"wrote {len(frame)} footprints to {path}", file=sys.stderr)

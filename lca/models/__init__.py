@@ -7,9 +7,15 @@ from .base import MODELS_DB, Model, ensure_written, rebuild
 from .battery import BatteryPack, battery_pack
 from .pv import PVModule, pv_module
 from .vehicle import Vehicle, vehicle
+from .battery import STAGES as _BATTERY_STAGES
+from .pv import STAGES as _PV_STAGES
+from .vehicle import STAGES as _VEHICLE_STAGES
 
 MODELS: dict = {"battery_pack": battery_pack, "vehicle": vehicle, "pv_module": pv_module}
-__all__ = ["MODELS", "MODELS_DB", "Model", "BatteryPack", "Vehicle", "PVModule", "battery_pack", "vehicle",
+# every model's stages in process order (comparison tables and charts keep this order) [-]
+STAGE_GROUPS: tuple = (_BATTERY_STAGES, _PV_STAGES, _VEHICLE_STAGES)
+STAGE_ORDER: tuple = tuple(dict.fromkeys(_BATTERY_STAGES + _PV_STAGES + _VEHICLE_STAGES))
+__all__ = ["MODELS", "STAGE_ORDER", "STAGE_GROUPS", "MODELS_DB", "Model", "BatteryPack", "Vehicle", "PVModule", "battery_pack", "vehicle",
            "pv_module", "get_model", "ensure_written", "rebuild", "demo_models"]
 
 

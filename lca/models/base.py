@@ -94,6 +94,52 @@ def check_region(name: str, val, grids: dict | None = None) -> str:
     return loc
 
 
+@lru_cache(maxsize=1)
+def region_names() -> dict[str, str]:
+    """Region code -> ``中文 English`` names from inventories/vocabulary/regions.csv (``CN-SC`` -> ``四川 Sichuan``)."""
+    from .. import vocabulary
+
+    return {r["code"]: " ".join(x for x in (r.get("name_zh") or "", r.get("name_en") or "") if x)
+            for r in vocabulary.table("regions")}
+
+
+def check_limit(name: str, x, limit: dict | None, warnings: list) -> None:
+    """Refuse a value outside ``hard_min``/``hard_max`` (physically impossible), warn outside
+    ``plausible_min``/``plausible_max``.
+
+    ``limit``: a ``[limits.NAME]`` table of a parameter file (each bound a ``{value, unit, source}``
+    entry); values that are sample arrays are not checked (their distributions are in range)."""
+    if not limit or isinstance(x, np.ndarray):
+        return
+    for kind in ("hard", "plausible"):
+        lo, hi = limit.get(f"{kind}_min"), limit.get(f"{kind}_max")
+        low = lo is not None and x < value(lo)
+        high = hi is not None and x > value(hi)
+        if not (low or high):
+            continue
+        bound = lo if low else hi
+        rng = f"[{value(lo) if lo else '-inf'}, {value(hi) if hi else 'inf'}] {bound.get('unit', '')}".rstrip()
+        if kind == "hard":
+            raise InputError(f"parameter {name}={x:g} is physically impossible: outside {rng} ({bound['source']})")
+        warnings.append(f"{name}={x:g} is implausible: outside {rng} ({bound['source']}); the model scales "
+                        "linearly beyond it")
+
+
+def split_recycled(rows: list[dict], primary: str, recycled: str, share, param: str) -> list[dict]:
+    """``rows`` with each ``bg:primary`` row split into ``1 - share`` primary and ``share`` ``bg:recycled``."""
+    if not isinstance(share, np.ndarray) and share == 0:
+        return rows
+    out = []
+    for row in rows:
+        if row["input"] != "bg:" + primary:
+            out.append(row)
+            continue
+        out.append(dict(row, amount=row["amount"] * (1 - share), source=f"{row.get('source', '')}; x (1 - {param})"))
+        out.append(dict(row, input="bg:" + recycled, amount=row["amount"] * share,
+                        source=f"{row.get('source', '')}; x {param} (recycled)"))
+    return out
+
+
 def check_unknown(model: str, given: dict, known) -> None:
     extra = sorted(set(given) - set(known))
     if extra:
@@ -114,6 +160,23 @@ def _num(amount):
     if isinstance(amount, np.ndarray):
         return amount.astype(np.float64, copy=False)
     return float(amount)
+
+
+# short unit names for the amount a result is for ("per kWh", "per kWp", "per vehicle")
+UNIT_TEXT = {"kilowatt hour": "kWh", "kilowatt peak": "kWp", "unit": "vehicle", "kilogram": "kg",
+             "square meter": "m2", "megajoule": "MJ", "ton kilometer": "t km"}
+
+
+def basis(target, amount: float, unit: str | None = None) -> str:
+    """What a result is for, in words: ``per kWh``, ``per pack (75 kWh)``, ``per vehicle``, ``per 2 kg``.
+
+    One amount rule (docs/models.md): every command and API gives a target's result for ``amount``
+    units of its reference product (default 1: a battery pack per kWh of capacity, a PV module per kWp,
+    a vehicle per vehicle); this text states which on every output."""
+    if hasattr(target, "basis"):
+        return target.basis(amount)
+    u = UNIT_TEXT.get(unit, unit or "unit")
+    return f"per {u}" if float(amount) == 1.0 else f"per {float(amount):g} {u}"
 
 
 def fmt(x, spec: str = "g") -> str:
@@ -239,12 +302,14 @@ class Model:
     """Base class of product models (see module docstring)."""
 
     name: str = "model"
+    product_title: str = "product"  # named in chart titles
     unit: str = "unit"
     default_amount: float = 1.0
     parameter_file: str | None = None  # ``inventories/parameters/<parameter_file>.toml``
 
     def __init__(self, _version: str | None = None):
         self.params: dict = {}
+        self.warnings: list[str] = []  # implausible settings (lca.models.base.check_limit)
         self._project = None
         self._cached: list[dict] | None = None
         # the data a model is built from, read once per instance: the inventories version (a stat of
@@ -308,7 +373,8 @@ class Model:
         """Other models whose datasets this model's product system uses (name -> model)."""
         return {}
 
-    def _datasets(self) -> tuple[list[dict], str]:
+    def own_datasets(self) -> tuple[list[dict], str]:
+        """The model's own foreground datasets (built once per instance) and the reference code."""
         if self._cached is None:
             b = Builder(self.prefix, self.bg, f"{self.parameter_file or self.name}.toml", rows_sigma=self.rows_sigma)
             ref = self._build(b)
@@ -316,13 +382,13 @@ class Model:
             self._ref = b.code(ref)
         return self._cached, self._ref
 
-    def _all(self) -> tuple[list[dict], str]:
+    def product_system(self) -> tuple[list[dict], str]:
         """Every foreground dataset the model's product system uses (sub-models included), and the reference."""
-        return self._datasets()
+        return self.own_datasets()
 
     @property
     def reference_code(self) -> str:
-        return self._datasets()[1]
+        return self.own_datasets()[1]
 
     @property
     def key(self) -> tuple[str, str]:
@@ -331,7 +397,7 @@ class Model:
     def datasets(self, biosphere_codes: dict | None = None) -> list[dict]:
         """bw2data-ready datasets; biosphere inputs resolved with ``biosphere_codes`` (alias -> code)."""
         out = []
-        for d in self._datasets()[0]:
+        for d in self.own_datasets()[0]:
             d = dict(d, exchanges=[dict(e) for e in d["exchanges"]])
             if biosphere_codes is not None:
                 for e in d["exchanges"]:
@@ -340,14 +406,46 @@ class Model:
             out.append(d)
         return out
 
+    # -- levers: every listed parameter settable, categorical ones with their values ---------------
+    def choices(self) -> dict[str, dict]:
+        """Categorical parameters: name -> ``{value, values, labels}``; every region parameter lists the
+        background's grid regions with their Chinese and English names (``CN-SC 四川 Sichuan``)."""
+        grids = sorted(self.bg.grids)
+        names = region_names()
+        out = {}
+        for k, v in self.params.items():
+            if k.endswith("region") or k == "use_grid":
+                out[k] = {"value": v, "values": grids, "labels": {g: names.get(g, "") for g in grids}}
+        return out
+
+    def fixed(self) -> dict[str, str]:
+        """Parameters listed by ``lca model`` that cannot be set: name -> the reason."""
+        return {}
+
+    def setting(self, params: dict, name: str, entry, lo: float | None = 0.0, hi: float | None = None,
+                lo_open: bool = False) -> float:
+        """Parameter ``name``: the user's value from ``params`` (checked against [lo, hi] and the parameter
+        file's ``[limits.NAME]``), else the entry's value."""
+        x = check_number(name, params[name], lo, hi, str(entry.get("unit", "")) if isinstance(entry, dict) else "",
+                         lo_open=lo_open) if name in params else float(value(entry))
+        check_limit(name, x, self.data.get("limits", {}).get(name), self.warnings)
+        return x
+
+    def basis(self, amount: float = 1.0) -> str:
+        """The amount a result of this model is for, in words (:func:`basis`)."""
+        u = UNIT_TEXT.get(self.unit, self.unit)
+        return f"per {u}" if float(amount) == 1.0 else f"per {float(amount):g} {u}"
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{type(self).__name__}({args})"
 
     # -- foreground algebra (plain numpy, independent of the engine) ------------------------------
-    def supply(self) -> dict[str, float]:
-        """Foreground activity code -> amount needed per one reference unit (a small dense solve)."""
-        data, ref = self._all()
+    def supply(self, code: str | None = None) -> dict[str, float]:
+        """Foreground activity code -> amount needed per one reference unit (a small dense solve); ``code``:
+        per one unit of that foreground activity instead (e.g. 1 kg of the model's cell)."""
+        data, ref = self.product_system()
+        ref = ref if code is None else code
         codes = [d["code"] for d in data]
         idx = {c: i for i, c in enumerate(codes)}
         A = np.eye(len(codes))
@@ -361,11 +459,12 @@ class Model:
         x = np.linalg.solve(A, demand)
         return dict(zip(codes, x))
 
-    def background_inputs(self) -> list[tuple[str, str, float, str]]:
-        """(foreground code, background or biosphere input, amount per reference unit, material label)."""
-        x = self.supply()
+    def background_inputs(self, code: str | None = None) -> list[tuple[str, str, float, str]]:
+        """(foreground code, background or biosphere input, amount per reference unit, material label);
+        ``code``: per one unit of that foreground activity instead."""
+        x = self.supply(code)
         out = []
-        for d in self._all()[0]:
+        for d in self.product_system()[0]:
             for e in d["exchanges"]:
                 if e["type"] in ("technosphere", "biosphere") and e["input"][0] != MODELS_DB:
                     inp = e["input"][1] if e["type"] == "technosphere" else "bio:" + e["flow_alias"]
@@ -383,7 +482,7 @@ class Model:
         scores = self._scores(fp)
         if scores is None:
             return {}
-        cfs = _flow_cfs(self._project, fp.method)
+        cfs = flow_cfs(self._project, fp.method)
         out: dict[str, float] = {}
         for _, inp, amount, label in self.background_inputs():
             if inp.startswith("bio:"):
@@ -397,7 +496,7 @@ class Model:
         return {}
 
 
-def _flow_cfs(project, method) -> dict[str, float]:
+def flow_cfs(project, method) -> dict[str, float]:
     """Flow alias -> characterization factor of ``method``."""
     import bw2data as bd
 
@@ -432,7 +531,7 @@ def ensure_written(project, model) -> tuple[str, str]:
     code = model.reference_code
     nodes = project.calc.nodes()
     have = set(nodes.loc[nodes["database"] == MODELS_DB, "code"])
-    wanted = [d["code"] for d in model._all()[0]]
+    wanted = [d["code"] for d in model.product_system()[0]]
     if all(c in have for c in wanted):
         return (MODELS_DB, code)
     with project.lock():

@@ -41,7 +41,8 @@ from functools import lru_cache
 
 from .. import inventory
 from ..errors import InputError
-from .base import MODELS_DB, Builder, Model, check_choice, check_number, check_unknown, fmt, named, parameters, value
+from .base import (MODELS_DB, Builder, Model, check_choice, check_limit, check_number, check_unknown, fmt, named,
+                   parameters, value)
 
 MJ_PER_KWH = 3.6  # [MJ/kWh]
 # parameters Monte Carlo draws (lca.uncertainty), and where their entries live in battery.toml:
@@ -97,6 +98,7 @@ class BatteryPack(Model):
     """A parameterized traction battery pack (see module docstring)."""
 
     name = "battery_pack"
+    product_title = "Traction battery pack"
     unit = "kilowatt hour"
     parameter_file = "battery"
 
@@ -110,7 +112,8 @@ class BatteryPack(Model):
         known = {"cathode_region", "cell_region", "pack_region", "cell_energy_density", "cell_to_pack",
                  "cell_electricity", "cell_heat", "cell_energy", "cell_heat_share", "lithium_route", "graphite_synthetic_share", "recycled_al",
                  "recycled_cu", "recycled_ni", "recycled_co", "recycled_li", "casing", "usable_share",
-                 "cycles_per_year", "service_years"} | set(PLANT_PARAMS) | {"plant"}
+                 "cycles_per_year", "service_years", "casing_share", "cells_truck_tkm_per_kg",
+                 "casing_kg_per_kwh"} | set(PLANT_PARAMS) | {"plant"}
         check_unknown("battery_pack", params, known)
         params = self._plant_set(params)
         p: dict = {"chemistry": chemistry}
@@ -145,6 +148,15 @@ class BatteryPack(Model):
             p[k] = check_number(k, params.get(k, defaults[k]), 0, 1, "kg recycled per kg")
         p["casing"] = check_choice("casing", params.get("casing", defaults["casing"]),
                                    sorted(data["common"]["casing"]))
+        # the levers of the balance of pack (issue 21: every parameter `lca model` lists can be set)
+        common = data["common"]
+        p["casing_share"] = self.setting(params, "casing_share", common["balance-of-pack"]["casing_share"], 0, 1)
+        p["cells_truck_tkm_per_kg"] = self.setting(params, "cells_truck_tkm_per_kg",
+                                                   common["transport"]["cells_truck_tkm_per_kg"], 0, 100)
+        if "casing_kg_per_kwh" in params:  # the casing's mass itself, replacing share x mass factor
+            p["casing_kg_per_kwh"] = check_number("casing_kg_per_kwh", params["casing_kg_per_kwh"], 0, 100,
+                                                  "kg casing per kWh")
+        check_limit("capacity_kwh", p["capacity_kwh"], data.get("limits", {}).get("capacity_kwh"), self.warnings)
         p["usable_share"] = check_number("usable_share", params.get("usable_share", decl["usable_share"]), 0, 1,
                                          lo_open=True)
         p["cycles_per_year"] = check_number("cycles_per_year", params.get("cycles_per_year",
@@ -160,6 +172,19 @@ class BatteryPack(Model):
 
     def _load_data(self) -> dict:
         return _data(self._version)
+
+    def choices(self) -> dict[str, dict]:
+        out = super().choices()
+        for k, vals in (("chemistry", sorted(self.data["chemistry"])), ("lithium_route", ["brine", "spodumene"]),
+                        ("casing", sorted(self.data["common"]["casing"]))):
+            out[k] = {"value": self.params[k], "values": vals}
+        out["chemistry"]["labels"] = {c: d.get("description", "") for c, d in sorted(self.data["chemistry"].items())}
+        plants = sorted(self.data.get("plant", {}).get("sets", {}))
+        if plants:  # named plant primary-data sets and the contracted generation (issue 18)
+            out["plant"] = {"value": self.params.get("plant"), "values": plants}
+        out["contract_generation"] = {"value": self.params.get("contract_generation"),
+                                      "values": sorted(CONTRACT_DATASETS)}
+        return out
 
     def derive(self, p: dict) -> dict:
         """cell_electricity [kWh/kWh] and cell_heat [MJ/kWh] from cell_energy and cell_heat_share, unless set."""
@@ -194,6 +219,12 @@ class BatteryPack(Model):
                                                                                               "cell_heat"}))
             res[k] = {"value": v, "unit": e.get("unit"), "source": e.get("source"), "dist": dist,
                       "basis": e.get("basis"), "sampled": bool(sampled)}
+        factor = data["common"]["casing"][self.params["casing"]].get("mass_factor", {})
+        res["casing_kg_per_kwh"] = {
+            "value": self.casing_kg_per_kwh, "unit": "kg casing per kWh", "dist": None, "basis": None, "sampled": False,
+            "source": "set by the user" if "casing_kg_per_kwh" in self.params else
+            f"derived: non-cell mass of the aluminium design x casing_share x the {self.params['casing']} casing's "
+            f"mass factor {value(factor) if factor else 1.0:g} ({factor.get('source', 'reference design') if factor else 'reference design'})"}
         return res
 
     # -- derived quantities ---------------------------------------------------------------------
@@ -202,8 +233,26 @@ class BatteryPack(Model):
         return 1.0 / self.params["cell_energy_density"]
 
     @property
+    def casing_kg_per_kwh(self) -> float:
+        """Casing mass [kg/kWh]: ``casing_kg_per_kwh`` if set, else the aluminium design's non-cell mass x
+        ``casing_share`` x the casing material's ``mass_factor`` (battery.toml ``[common.casing.*]``)."""
+        p = self.params
+        if "casing_kg_per_kwh" in p:
+            return p["casing_kg_per_kwh"]
+        factor = value(self.data["common"]["casing"][p["casing"]].get("mass_factor", 1.0))
+        return self._non_cell_kg_per_kwh * p["casing_share"] * factor
+
+    @property
+    def _non_cell_kg_per_kwh(self) -> float:
+        """Non-cell mass of the reference (aluminium-cased) design [kg/kWh], from ``cell_to_pack``."""
+        return self.cell_kg_per_kwh / self.params["cell_to_pack"] - self.cell_kg_per_kwh
+
+    @property
     def pack_kg_per_kwh(self) -> float:
-        return self.cell_kg_per_kwh / self.params["cell_to_pack"]
+        """Pack mass [kg/kWh]: cells / cell_to_pack, with the casing's own mass in place of the reference one."""
+        p = self.params
+        return (self.cell_kg_per_kwh / p["cell_to_pack"] + self.casing_kg_per_kwh
+                - self._non_cell_kg_per_kwh * p["casing_share"])
 
     @property
     def pack_mass_kg(self) -> float:
@@ -247,7 +296,7 @@ class BatteryPack(Model):
                    self._stage_of("pack assembly"), product="battery module capacity")
         b.add_part("module", "cell", self.cell_kg_per_kwh, "kilogram", "1 / cell_energy_density")
         truck = common["transport"]["cells_truck_tkm_per_kg"]  # t km per kg of cell
-        b.add_bg("module", "transport-truck", self.cell_kg_per_kwh * p.get("cells_truck_tkm_per_kg", value(truck)),
+        b.add_bg("module", "transport-truck", self.cell_kg_per_kwh * p["cells_truck_tkm_per_kg"],
                  "ton kilometer",
                  material="transport", source=truck["source"])
 
@@ -257,9 +306,9 @@ class BatteryPack(Model):
                    comment=f"pack mass {fmt(self.pack_kg_per_kwh, '.3f')} kg/kWh; parameters "
                            f"{ {k: fmt(v) if not isinstance(v, str) else v for k, v in self.params.items()} }")
         b.add_part("pack", "module", 1.0, "kilowatt hour", "pack capacity = cell capacity")
-        non_cell = self.pack_kg_per_kwh - self.cell_kg_per_kwh
+        non_cell = self._non_cell_kg_per_kwh
         bop = common["balance-of-pack"]
-        casing_kg = non_cell * p.get("casing_share", value(bop["casing_share"]))
+        casing_kg = self.casing_kg_per_kwh
         for row in common["casing"][p["casing"]]["rows"]:
             b.add_row("pack", dict(row, amount=row["amount"] * casing_kg), pack_loc, mixes_used.add)
         for row in bop["rows"]:
@@ -370,10 +419,21 @@ class BatteryPack(Model):
         p = self.params
         return p["capacity_kwh"] * p["usable_share"] * p["cycles_per_year"] * p["service_years"]
 
+    def basis(self, amount: float = 1.0) -> str:
+        """``per kWh``; ``per pack (75 kWh)`` when ``amount`` is the capacity; else ``per 30 kWh``."""
+        cap = self.params["capacity_kwh"]
+        if float(amount) == 1.0:
+            return "per kWh"
+        if abs(float(amount) - cap) <= 1e-9 * cap:
+            return f"per pack ({cap:g} kWh)"
+        return f"per {float(amount):g} kWh"
+
     def extras(self, fp) -> dict:
         p = self.params
         per_kwh = fp.total / fp.amount if fp.amount else 0.0
         out = {
+            "basis": self.basis(fp.amount),
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
             "per_pack": per_kwh * p["capacity_kwh"],
             "per_kwh_capacity": per_kwh,
             "per_kg_pack": per_kwh / self.pack_kg_per_kwh,

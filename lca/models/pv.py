@@ -26,15 +26,18 @@ Sol. Energy Mater. Sol. Cells 230:111277 (published comparison).
 from __future__ import annotations
 
 from ..errors import InputError
-from .base import Builder, Model, fmt, check_number, check_unknown, named, value
+from .base import Builder, Model, check_limit, check_number, check_unknown, fmt, named, split_recycled, value
 
 STEPS = ("mgsi", "polysi", "ingot", "wafer", "cell", "module")
+# stage names of the steps, in process order (pv.toml ``stage`` of each step)
+STAGES = ("metallurgical silicon", "polysilicon", "ingot", "wafer", "cell", "module")
 
 
 class PVModule(Model):
     """A mono-Si PV module model, per kWp (see module docstring)."""
 
     name = "pv_module"
+    product_title = "PV module"
     unit = "kilowatt peak"
     default_amount = 1.0
     parameter_file = "pv"
@@ -47,7 +50,8 @@ class PVModule(Model):
         d = {k: value(v) for k, v in data["defaults"].items()}
         known = {f"{s}_region" for s in STEPS} | {"frame", "efficiency", "power_w", "wafer_thickness_um",
                                                   "kerf_loss_um", "yield_kwh_per_kwp", "lifetime_years",
-                                                  "degradation"}
+                                                  "degradation", "wafer_loss_factor", "aluminium_kg_per_m2",
+                                                  "recycled_al_frame"}
         check_unknown("pv_module", params, known)
         p: dict = {"technology": technology, "construction": construction,
                    "region": self.check_region("region", region)}
@@ -72,8 +76,26 @@ class PVModule(Model):
                                            0, 100, "years", lo_open=True)
         p["degradation"] = check_number("degradation", params.get("degradation", d["degradation"]), 0, 0.2,
                                         "per year")
+        check_limit("efficiency", p["efficiency"], data.get("limits", {}).get("efficiency"), self.warnings)
+        # the levers of the wafer and the frame (issue 21: every parameter `lca model` lists can be set)
+        p["wafer_loss_factor"] = self.setting(params, "wafer_loss_factor", data["defaults"]["wafer_loss_factor"], 1, 3)
+        p["aluminium_kg_per_m2"] = self.setting(params, "aluminium_kg_per_m2", data["frame"]["aluminium_kg_per_m2"],
+                                                0, 20)
+        p["recycled_al_frame"] = self.setting(params, "recycled_al_frame", data["frame"]["recycled_al_frame"], 0, 1)
         self.params = p
         self.user_set = set(params)
+
+    def fixed(self) -> dict[str, str]:
+        return {"silicon_density": "a physical constant (crystalline silicon, CRC Handbook)"}
+
+    def choices(self) -> dict[str, dict]:
+        out = super().choices()
+        for k in ("technology", "construction"):
+            out[k] = {"value": self.params[k], "values": sorted(self.data[k]),
+                      "labels": {n: d.get("description", "") for n, d in sorted(self.data[k].items())}}
+        out["frame"] = {"value": self.params["frame"], "values": [True, False],
+                        "labels": {True: "aluminium frame", False: "frameless"}}
+        return out
 
     def parameter_entries(self) -> dict[str, dict]:
         data = self.data
@@ -82,6 +104,7 @@ class PVModule(Model):
         entries.update({k: data["defaults"][k] for k in ("wafer_loss_factor", "silicon_density", "power_w",
                                                           "yield_kwh_per_kwp", "lifetime_years", "degradation")})
         entries["aluminium_kg_per_m2"] = data["frame"]["aluminium_kg_per_m2"]
+        entries["recycled_al_frame"] = data["frame"]["recycled_al_frame"]
         in_footprint = {"efficiency", "wafer_thickness_um", "kerf_loss_um", "wafer_loss_factor"} | (
             {"aluminium_kg_per_m2"} if self.params["frame"] else set())
         out = {}
@@ -124,9 +147,10 @@ class PVModule(Model):
                 rows += data["construction"][p["construction"]]["rows"]
                 if p["frame"]:
                     fr = data["frame"]["aluminium_kg_per_m2"]
-                    rows.append({"input": "bg:aluminium-wrought", "amount": p.get("aluminium_kg_per_m2", value(fr)),
-                                 "unit": "kilogram",
-                                 "source": fr["source"]})
+                    rows += split_recycled([{"input": "bg:aluminium-wrought", "amount": p["aluminium_kg_per_m2"],
+                                             "unit": "kilogram", "source": fr["source"]}],
+                                           "aluminium-wrought", "aluminium-recycled", p["recycled_al_frame"],
+                                           "recycled_al_frame")
             for row in rows:
                 b.add_row(s, row, loc)
         b.activity("kwp", f"PV module, {label}, {fmt(p['efficiency'], '.3g')} efficiency, per kWp", "kilowatt peak",
@@ -146,6 +170,8 @@ class PVModule(Model):
         per_kwp = fp.total / fp.amount if fp.amount else 0.0
         p = self.params
         out = {
+            "basis": self.basis(fp.amount),
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
             "per_kwp": per_kwp,
             "per_m2": per_kwp / self.m2_per_kwp,
             "per_module": per_kwp * p["power_w"] / 1000.0,

@@ -29,16 +29,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from .base import Builder, Model, fmt, check_choice, check_number, check_unknown, named, value
+from .base import (Builder, Model, check_choice, check_limit, check_number, check_unknown, fmt, named, split_recycled,
+                   value)
 from .battery import BatteryPack
 
 POWERTRAINS = ("BEV", "PHEV", "ICEV")
+# components (stages) in process order: parts, the battery, then the assembly (vehicle.toml ``stage``)
+STAGES = ("glider", "electric motor", "power electronics", "powertrain (engine or reducer, gearbox, drivetrain)",
+          "battery", "assembly")
 
 
 class Vehicle(Model):
     """A passenger car model, per vehicle (see module docstring)."""
 
     name = "vehicle"
+    product_title = "Passenger car"
     unit = "unit"
     default_amount = 1.0
     parameter_file = "vehicle"
@@ -53,7 +58,8 @@ class Vehicle(Model):
         defaults = {k: value(v) for k, v in data["defaults"].items()}
         known = {"battery_kwh", "battery_chemistry", "glider_kg", "motor_kg", "powertrain_kg", "use_grid",
                  "lifetime_km", "consumption_kwh_per_km", "fuel_mj_per_km", "charging_efficiency",
-                 "phev_electric_share"}
+                 "phev_electric_share", "gasoline_mj_per_kg", "electricity_kwh", "heat_mj", "recycled_al_glider"
+                 } | set(data["power_electronics"])
         check_unknown("vehicle", params, known)
         p: dict = {"powertrain": powertrain, "size": size, "region": self.check_region("region", region)}
         glider_default = value(spec.get("glider_kg", sz["glider_kg"]))
@@ -79,6 +85,10 @@ class Vehicle(Model):
             bparams.setdefault("region", p["region"])
             self.battery = BatteryPack(_stage="battery", _version=self._version, **bparams)
             p["battery"] = {k: v for k, v in self.battery.params.items() if not k.startswith("_")}
+            self.warnings += self.battery.warnings
+            lim = data.get("limits", {}).get("battery_kwh", {}).get(size)
+            check_limit(f"battery capacity_kwh (a {size} {powertrain})", self.battery.params["capacity_kwh"], lim,
+                        self.warnings)
         elif battery is not None or "battery_kwh" in params:
             raise InputError("parameter battery: an ICEV has no traction battery; use powertrain=BEV or PHEV")
         # use stage (optional)
@@ -94,8 +104,32 @@ class Vehicle(Model):
             "charging_efficiency", defaults["charging_efficiency"]), 0, 1, lo_open=True)
         p["phev_electric_share"] = check_number("phev_electric_share", params.get(
             "phev_electric_share", defaults["phev_electric_share"]), 0, 1)
+        # the levers of assembly, power electronics, fuel and glider (issue 21: every listed parameter settable)
+        for k in ("electricity_kwh", "heat_mj"):
+            p[k] = self.setting(params, k, data["assembly"][k], 0, 1e5)
+        pe = sorted(set(data["power_electronics"]) & set(params))
+        if powertrain == "ICEV" and pe:
+            raise InputError(f"parameter(s) {', '.join(pe)}: an ICEV has no power electronics; use powertrain=BEV "
+                             "or PHEV")
+        if powertrain != "ICEV":
+            for k, e in data["power_electronics"].items():
+                p[k] = self.setting(params, k, e, 0, 1000)
+        p["gasoline_mj_per_kg"] = self.setting(params, "gasoline_mj_per_kg", data["defaults"]["gasoline_mj_per_kg"],
+                                               0, 100, lo_open=True)
+        p["recycled_al_glider"] = self.setting(params, "recycled_al_glider", data["defaults"]["recycled_al_glider"],
+                                               0, 1)
         self.params = p
         self.user_set = set(params)
+
+    def choices(self) -> dict[str, dict]:
+        from .battery import chemistries
+
+        out = super().choices()
+        out["powertrain"] = {"value": self.params["powertrain"], "values": list(POWERTRAINS)}
+        out["size"] = {"value": self.params["size"], "values": sorted(self.data["size"])}
+        if self.battery is not None:
+            out["battery_chemistry"] = {"value": self.battery.params["chemistry"], "values": chemistries()}
+        return out
 
     def submodels(self) -> dict:
         return {} if self.battery is None else {"battery": self.battery}
@@ -110,7 +144,7 @@ class Vehicle(Model):
             if k in spec:
                 entries[k] = spec[k]
         entries.update({k: data["defaults"][k] for k in ("lifetime_km", "charging_efficiency", "phev_electric_share",
-                                                          "gasoline_mj_per_kg")})
+                                                          "gasoline_mj_per_kg", "recycled_al_glider")})
         entries.update(data["assembly"])
         if p["powertrain"] != "ICEV":
             entries.update(data["power_electronics"])
@@ -146,24 +180,25 @@ class Vehicle(Model):
                 continue
             spec = data["component"][comp]
             b.activity(comp, f"{spec['name']} [{label}]", "kilogram", loc, spec["stage"])
-            for row in spec["rows"]:
+            rows = spec["rows"] if comp != "glider" else split_recycled(
+                spec["rows"], "aluminium-wrought", "aluminium-recycled", p["recycled_al_glider"], "recycled_al_glider")
+            for row in rows:
                 b.add_row(comp, row, loc)
             b.add_part("vehicle", comp, kg, "kilogram", f"{comp} mass [kg]")
         if self.battery is not None:
             b.add_model("vehicle", self.battery.reference_code, self.battery.params["capacity_kwh"],
                         "kilowatt hour", "battery capacity [kWh]")
         asm = data["assembly"]
-        b.add_elec("vehicle", loc, p.get("electricity_kwh", value(asm["electricity_kwh"])),
-                   asm["electricity_kwh"]["source"])
-        b.add_bg("vehicle", "heat-natural-gas", p.get("heat_mj", value(asm["heat_mj"])), "megajoule", material="heat",
+        b.add_elec("vehicle", loc, p["electricity_kwh"], asm["electricity_kwh"]["source"])
+        b.add_bg("vehicle", "heat-natural-gas", p["heat_mj"], "megajoule", material="heat",
                  source=asm["heat_mj"]["source"])
         return "vehicle"
 
     # the battery's activities are other datasets of the models database: include them in the solve
-    def _all(self):
-        data, ref = self._datasets()
+    def product_system(self):
+        data, ref = self.own_datasets()
         if self.battery is not None:
-            data = data + self.battery._datasets()[0]
+            data = data + self.battery.own_datasets()[0]
         return data, ref
 
     def use_per_km(self, scores) -> float | None:
@@ -184,7 +219,8 @@ class Vehicle(Model):
 
     def extras(self, fp) -> dict:
         p = self.params
-        out = {"per_vehicle": fp.total / fp.amount if fp.amount else 0.0,
+        out = {"basis": self.basis(fp.amount), **({"warnings": list(self.warnings)} if self.warnings else {}),
+               "per_vehicle": fp.total / fp.amount if fp.amount else 0.0,
                "masses_kg": {k: p[k] for k in ("glider_kg", "motor_kg", "powertrain_kg")},
                "by_component": dict(fp.by_stage)}
         if self.battery is not None:

@@ -148,6 +148,9 @@ def write_profile(profile, path: Path) -> Path:
     _distribution(wb.create_sheet("Distribution"), profile, d, title)
     _data_quality(wb.create_sheet("Data quality"), profile, d, title)
     _declared(wb, d, title)
+    from . import trail_sheets  # every background dataset that contributes, and the own direct lines
+
+    trail_sheets.write(wb, d, title, put=put, table=_table, finish=_finish, bi=bi, number=NUMBER, percent=PERCENT)
     return atomic_write(path, wb.save)
 
 

@@ -68,7 +68,7 @@ from ..errors import InputError, LcaError, Severity
 from ..methods import pcf_characterizable
 from ..results import DIMENSIONS, CarbonProfile, finite
 from . import indicators as ind
-from . import link, store
+from . import link, store, trail
 from .values import PCF_GAS, LineValues, distribution_values, line_values  # noqa: F401
 
 MAX_TIER = 8
@@ -396,6 +396,9 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         finite(v, f"the profile of {chain.root}")
     if pcf_ok or not pcf_lines:
         _cross_check(chain, solved, total, acc)
+    # the trail to the last dataset (lca.supply.trail): background datasets and own lines, summing to the total
+    trail_ds, trail_own = trail.of(project, m, solved.x, line_items(acc, built.activities), built.activities,
+                                   total, chain.root, check=pcf_ok or not pcf_lines)
     found = ind.indicators(project, acc, built.activities, solved.x, solved.col_of)
     root_meta = built.activities[chain.root]
     suppliers, warnings = _suppliers(built, chain, solved, total, pcf_ok or not pcf_lines)
@@ -427,6 +430,7 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         line_items=line_items(acc, built.activities), methodology=ind.methodology(m, project.calc.score_unit(m)),
         electricity_kwh=found.electricity_kwh, green_electricity_kwh=found.green_electricity_kwh,
         recycled_unmodelled=found.recycled_unmodelled, background=project.calc.background or None,
+        background_datasets=trail_ds, direct_lines=trail_own,
     )
 
 

@@ -1,0 +1,158 @@
+"""A database as openLCA JSON-LD: a zip of olca-schema entities (processes, flows, units, locations) that openLCA imports.
+
+Written with olca-schema (GreenDelta's maintained data model and ``ZipWriter``). The zip
+holds the database's processes and those of every database they link to (transitively;
+not ``biosphere3``), so it computes on its own: each process is one unit process whose
+reference product is its own product flow (``PRODUCT_FLOW``, id derived from
+``database:code``); a technosphere input is an input of the supplier's product with the
+supplier as default provider (a ``substitution`` is a negative input, an avoided burden a
+negative amount, as in Brightway); a biosphere exchange is an elementary flow whose id is
+the Brightway flow code (the ecoinvent UUID openLCA's ecoinvent flows also use), an input
+when it is a natural resource, else an output. Each Brightway unit is its own unit group
+and flow property (factor 1; openLCA's reference units are matched by name on import).
+Uncertainty distributions are not exported (static amounts only).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+from .. import inventory
+
+NS = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/green-lca/green-lca/export/olca")
+
+
+def uid(*parts) -> str:
+    """A stable id for an exported entity (``database:code``, unit names...)."""
+    return str(uuid.uuid5(NS, "\x1f".join(str(p) for p in parts)))
+
+
+def flow_id(key: tuple) -> str:
+    """The id of a node's flow: an elementary flow keeps a UUID code (ecoinvent's), a product gets a derived id."""
+    db, code = key
+    if db == inventory.BIOSPHERE_DB:
+        try:
+            return str(uuid.UUID(str(code)))
+        except ValueError:
+            return uid("flow", db, code)
+    return uid("product", db, code)
+
+
+def process_id(key: tuple) -> str:
+    return uid("process", *key)
+
+
+def closure(bd, database: str) -> list[str]:
+    """``database`` and every database it links to, transitively (biosphere3 left out)."""
+    from bw2data.backends import ExchangeDataset as ED
+
+    seen, todo = [database], [database]
+    while todo:
+        db = todo.pop()
+        for (other,) in ED.select(ED.input_database).where(ED.output_database == db).distinct().tuples():
+            if other not in seen and other != inventory.BIOSPHERE_DB:
+                seen.append(other)
+                todo.append(other)
+    return seen
+
+
+def write(project, database: str, out: Path) -> dict:
+    """Write ``database`` and what it links to as an openLCA JSON-LD zip at ``out``."""
+    import olca_schema as o
+    from olca_schema import zipio
+
+    from .. import brightway
+
+    bd = project.activate()
+    dbs = closure(bd, database)
+    with brightway.quiet():
+        acts = {db: bd.Database(db).load() for db in dbs}
+        bio = bd.Database(inventory.BIOSPHERE_DB).load()
+    units: dict[str, tuple] = {}  # unit name -> (unit group, flow property, unit) entities
+
+    def unit(name: str):
+        name = name or "unit"
+        if name not in units:
+            u = o.Unit(id=uid("unit", name), name=name, conversion_factor=1.0, is_ref_unit=True)
+            ug = o.UnitGroup(id=uid("unit group", name), name=f"Units of {name}", units=[u])
+            fp = o.FlowProperty(id=uid("flow property", name), name=f"Quantity in {name}",
+                                flow_property_type=o.FlowPropertyType.PHYSICAL_QUANTITY, unit_group=ug.to_ref())
+            ug.default_flow_property = fp.to_ref()
+            units[name] = (ug, fp, u)
+        return units[name]
+
+    flows: dict[str, object] = {}
+    flow_unit: dict[str, str] = {}  # flow id -> its Brightway unit
+    locations: dict[str, object] = {}
+
+    def location(code):
+        if not code:
+            return None
+        if code not in locations:
+            locations[code] = o.Location(id=uid("location", code), name=code, code=code)
+        return locations[code].to_ref()
+
+    def flow(key: tuple):
+        fid = flow_id(key)
+        if fid not in flows:
+            if key[0] == inventory.BIOSPHERE_DB:
+                d = bio.get(key, {})
+                kind, cats = o.FlowType.ELEMENTARY_FLOW, "/".join(d.get("categories") or ())
+                name, u = d.get("name") or key[1], d.get("unit")
+                category = f"Elementary flows/{cats}" if cats else "Elementary flows"
+            else:
+                d = acts.get(key[0], {}).get(key, {})
+                kind, name, u = o.FlowType.PRODUCT_FLOW, d.get("reference product") or d.get("name"), d.get("unit")
+                category = key[0]
+            _, fp, _ = unit(u)
+            flow_unit[fid] = u or "unit"
+            flows[fid] = o.Flow(id=fid, name=name or key[1], flow_type=kind, category=category,
+                                flow_properties=[o.FlowPropertyFactor(conversion_factor=1.0, flow_property=fp.to_ref(),
+                                                                      is_ref_flow_property=True)])
+        return flows[fid]
+
+    processes, n_exc = [], 0
+    for db in dbs:
+        for key, d in acts[db].items():
+            exchanges, k = [], 0
+            for e in d.get("exchanges", ()):
+                inp, kind, amount = tuple(e["input"]), e.get("type"), float(e["amount"])
+                f = flow(inp)
+                ug, fp, u = unit(flow_unit[f.id])
+                k += 1
+                ex = o.Exchange(internal_id=k, flow=f.to_ref(), flow_property=fp.to_ref(), unit=u.to_ref(),
+                                amount=amount, description=e.get("comment"))
+                if kind == "production":
+                    ex.is_input, ex.is_quantitative_reference = False, inp == key
+                elif kind in ("technosphere", "substitution"):
+                    ex.is_input = True
+                    ex.amount = amount if kind == "technosphere" else -amount
+                    ex.default_provider = o.Ref(id=process_id(inp), name=acts.get(inp[0], {}).get(inp, {}).get("name"),
+                                                ref_type=o.RefType.Process)
+                else:  # biosphere: a natural resource is taken in, anything else emitted
+                    cats = bio.get(inp, {}).get("categories") or ()
+                    ex.is_input = bool(cats) and str(cats[0]).startswith("natural resource")
+                exchanges.append(ex)
+            n_exc += len(exchanges)
+            processes.append(o.Process(id=process_id(key), name=d.get("name"), category=db,
+                                       process_type=o.ProcessType.UNIT_PROCESS, location=location(d.get("location")),
+                                       description=d.get("comment") if isinstance(d.get("comment"), str) else None,
+                                       exchanges=exchanges, last_internal_id=k))
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".lca-export-", suffix=".zip")
+    os.close(fd)
+    os.unlink(tmp)  # ZipWriter appends: start from no file
+    try:
+        with zipio.ZipWriter(tmp) as w:
+            for ug, fp, _ in units.values():
+                w.write(ug)
+                w.write(fp)
+            for entity in list(locations.values()) + list(flows.values()) + processes:
+                w.write(entity)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return {"database": database, "format": "olca-jsonld", "path": str(out), "databases": dbs,
+            "processes": len(processes), "exchanges": n_exc}

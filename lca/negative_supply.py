@@ -1,0 +1,57 @@
+"""Negative supplies told apart: avoided burdens (computed, as bw2calc does, with a note) from loops that consume more than they produce (refused).
+
+A negative supply in a solved product system has two causes:
+
+- an **avoided burden**: an activity's negative input (or a ``substitution`` exchange) of a
+  product credits that product's supply chain, whose supply may then be negative. bw2calc
+  computes such a system as it is, and so does green-lca, in ``footprint`` as in
+  ``footprints`` (the same numbers), with a note naming the crediting exchanges;
+- a **loop that consumes more than it produces** while every input of the chain is
+  positive: the system is solvable, but no physical supply is negative; that is refused,
+  naming the activities whose supply is negative and what was found.
+
+Pure: reads the solver's :class:`lca.engine.System` and a supply vector.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from . import engine
+from .errors import LcaError
+
+MAX_NAMED = 5
+
+
+def credits(system: engine.System, x: np.ndarray) -> list[tuple[int, int, float]]:
+    """(crediting column, credited column, matrix value) of the avoided-burden entries of the supply ``x``:
+    off-diagonal entries ``A[r, c] > 0`` (a negative input, or a substitution) in a column that is supplied."""
+    A = system.A.tocoo()
+    act_of_row = np.full(system.A.shape[0], -1, dtype=np.int64)
+    act_of_row[system.product_row] = np.arange(system.n)
+    tol = 1e-12 * float(np.abs(x).max()) if len(x) else 0.0
+    own = system.product_row[A.col] == A.row
+    pick = (A.data > 0) & ~own & (np.abs(x[A.col]) > tol)
+    return [(int(c), int(act_of_row[r]), float(v)) for r, c, v in zip(A.row[pick], A.col[pick], A.data[pick])]
+
+
+def check(system: engine.System, x: np.ndarray, target: str, ref_of: Callable[[int], str]) -> list[str]:
+    """Notes on the negative supplies of ``x`` (avoided burdens); LcaError if they come from a loop that
+    consumes more than it produces. ``ref_of(column) -> "database:code"``."""
+    negative = engine.check_supply(system, x)
+    if not negative:
+        return []
+    found = credits(system, x)
+    shown = ", ".join(f"{ref_of(c)} ({x[c]:.4g})" for c in negative[:MAX_NAMED])
+    more = f" and {len(negative) - MAX_NAMED} more" if len(negative) > MAX_NAMED else ""
+    if not found:
+        raise LcaError(
+            f"negative supply in the product system of {target}: {shown}{more}, while every input of the chain is "
+            "positive: a loop consumes more than it produces (no avoided burden explains it). Check the amounts "
+            "in that loop.")
+    pairs = ", ".join(f"{ref_of(c)} avoids {ref_of(r)}" for c, r, _ in found[:MAX_NAMED])
+    extra = f" and {len(found) - MAX_NAMED} more" if len(found) > MAX_NAMED else ""
+    return [f"avoided burdens: {pairs}{extra} (negative inputs or substitutions); the supply of {shown}{more} is "
+            "negative and their emissions are subtracted, as bw2calc computes it (lca footprints gives the same "
+            "number)"]

@@ -1,0 +1,165 @@
+"""Exports a verifier can re-run: the background, suppliers and models databases as openLCA JSON-LD (read back with
+olca-schema) and as bw2io Excel (read back with bw2io's ExcelImporter), giving the same exchanges; and the
+openLCA zip solved on its own (a plain scipy solve of what olca-schema reads) gives the project's footprints."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+import lca
+from lca.supply.fill import write_workbook
+
+WRITES_PROJECT = True
+ROOT = Path(__file__).resolve().parent.parent
+REL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def filled(project, tmp_path_factory):
+    """A supplier product (background materials, electricity, an emission) and a model, written to the project."""
+    from datetime import date
+
+    wb = {"Supplier": {"company_name": "Export Co", "company_id": "EXPCO", "country": "CN",
+                       "reporting_period_start": date(2024, 1, 1), "reporting_period_end": date(2024, 12, 31)},
+          "Products": [{"product_id": "cell", "product_name": "cell", "declared_unit": "kg", "declared_amount": 1,
+                        "production_region": "CN-SC"}],
+          "Materials": [{"product_id": "cell", "line_id": 1, "material": "sodium-hydroxide", "amount": 0.3,
+                         "unit": "kg", "source": "background"}],
+          "Energy": [{"product_id": "cell", "carrier": "electricity", "amount": 5, "unit": "kWh"}],
+          "Emissions": [{"product_id": "cell", "gas": "CH4", "amount": 0.002, "unit": "kg"}]}
+    assert project.import_files([write_workbook(tmp_path_factory.mktemp("exp") / "exp.xlsx", wb)]).ok
+    project.footprint(lca.models.pv_module())  # writes the model into the models database
+    return project
+
+
+def brightway_exchanges(project, database: str) -> set:
+    """{(activity code, input database, input code, type, amount)} of a database, read through bw2data."""
+    bd = project.activate()
+    out = set()
+    for key, d in bd.Database(database).load().items():
+        for e in d["exchanges"]:
+            out.add((key[1], e["input"][0], e["input"][1], e["type"], round(float(e["amount"]), 9)))
+    return out
+
+
+@pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow), "suppliers", "models"])
+def test_olca_jsonld_round_trip_gives_the_same_exchanges(filled, tmp_path, database):
+    import olca_schema as o
+    from olca_schema import zipio
+
+    from lca.exports import olca
+
+    res = filled.export(database, "olca-jsonld", tmp_path / f"{database}.zip")
+    assert res["processes"] > 0 and database in res["databases"]
+    bd = filled.activate()
+    want = brightway_exchanges(filled, database)
+    # what olca-schema reads back, mapped to Brightway keys by the export's ids
+    keys = {}
+    for db in res["databases"] + ["biosphere3"]:
+        for key in bd.Database(db).load():
+            keys[olca.flow_id(key)] = key
+    got = set()
+    with zipio.ZipReader(tmp_path / f"{database}.zip") as z:
+        for key in bd.Database(database).load():
+            p = z.read_process(olca.process_id(key))
+            assert p is not None and p.process_type == o.ProcessType.UNIT_PROCESS
+            for e in p.exchanges:
+                inp = keys[e.flow.id]
+                assert z.read_flow(e.flow.id) is not None and z.read(o.UnitGroup, e.unit.id) is None  # a unit ref
+                if inp[0] == "biosphere3":
+                    kind = "biosphere"
+                elif e.is_quantitative_reference or not e.is_input:
+                    kind = "production"
+                else:
+                    kind = "technosphere"
+                    assert e.default_provider.id == olca.process_id(inp)
+                got.add((key[1], inp[0], inp[1], kind, round(float(e.amount), 9)))
+    assert got == want
+
+
+def test_olca_zip_solved_on_its_own_gives_the_project_footprint(filled, tmp_path):
+    """The suppliers zip (with the background it links to) solved by scipy from olca-schema's reading."""
+    import io
+    import zipfile
+
+    import olca_schema as o
+
+    res = filled.export("suppliers", "olca-jsonld", tmp_path / "s.zip")
+    procs, flows = {}, {}
+    with zipfile.ZipFile(tmp_path / "s.zip") as zf:
+        for name in zf.namelist():
+            if name.startswith("processes/"):
+                p = o.Process.from_json(zf.read(name))
+                procs[p.id] = p
+            elif name.startswith("flows/"):
+                f = o.Flow.from_json(zf.read(name))
+                flows[f.id] = f
+    ids = sorted(procs)
+    col = {pid: j for j, pid in enumerate(ids)}
+    ref_flow = {pid: next(e.flow.id for e in p.exchanges if e.is_quantitative_reference) for pid, p in procs.items()}
+    bio_ids = sorted({e.flow.id for p in procs.values() for e in p.exchanges
+                      if flows[e.flow.id].flow_type == o.FlowType.ELEMENTARY_FLOW})
+    row = {f: i for i, f in enumerate(bio_ids)}
+    A = sp.lil_matrix((len(ids), len(ids)))
+    B = sp.lil_matrix((len(bio_ids), len(ids)))
+    for pid, p in procs.items():
+        for e in p.exchanges:
+            if flows[e.flow.id].flow_type == o.FlowType.ELEMENTARY_FLOW:
+                B[row[e.flow.id], col[pid]] += (-1 if e.is_input else 1) * e.amount
+            elif e.is_quantitative_reference:
+                A[col[pid], col[pid]] += e.amount
+            else:
+                A[col[e.default_provider.id], col[pid]] -= e.amount
+    del io
+    # characterize with the project's own method rows (the CFs are not what is tested here)
+    bd = filled.activate()
+    cf = {bd.get_node(id=i).get("code") if isinstance(i, int) else i[1]: v
+          for i, v in bd.Method(("IPCC 2021", "climate change", "global warming potential (GWP100)")).load()}
+    c = np.array([cf.get(f, 0.0) for f in bio_ids])
+    scores = spla.spsolve(sp.csc_matrix(A).T, B.T.tocsc() @ c)
+    from lca.exports import olca
+
+    key = ("suppliers", "EXPCO/cell")
+    want = filled.footprints(database="suppliers")["suppliers:EXPCO/cell"]
+    assert scores[col[olca.process_id(key)]] == pytest.approx(want, rel=REL)
+    assert set(res["databases"]) == {"suppliers", "background"}
+
+
+@pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow), "suppliers", "models"])
+def test_bw_excel_round_trip_gives_the_same_exchanges(filled, tmp_path, database):
+    from bw2io import ExcelImporter
+
+    res = filled.export(database, "bw-excel", tmp_path / f"{database}.xlsx")
+    assert Path(res["path"]).is_file()
+    bd = filled.activate()
+    names = {}
+    for db in (database, "background", "biosphere3", "suppliers", "models"):
+        if db in bd.databases:
+            for key, d in bd.Database(db).load().items():
+                names[key] = (d.get("name"), d.get("location") if db != "biosphere3" else None)
+    want = {(c, names[(db, code)][0], t, a) for c, db, code, t, a in brightway_exchanges(filled, database)}
+    imp = ExcelImporter(str(tmp_path / f"{database}.xlsx"))
+    got = set()
+    for act in imp.data:
+        for e in act["exchanges"]:
+            got.add((act["code"], e["name"], e["type"], round(float(e["amount"]), 9)))
+    assert got == want
+
+
+def test_cli_export_and_refusals(filled, tmp_path, capsys):
+    from lca.cli import main
+
+    p = str(filled.path)
+    assert main(["--project", p, "export", "background", "--format", "olca-jsonld", str(tmp_path / "b.zip"),
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["databases"] == ["background"] and Path(out["path"]).is_file()
+    assert main(["--project", p, "export", "nope", "--format", "bw-excel", str(tmp_path / "x.xlsx")]) == 2
+    assert "unknown database 'nope'" in capsys.readouterr().err
+    assert main(["--project", p, "export", "background", "--format", "bw-excel", str(tmp_path / "x.zip")]) == 2
+    assert ".xlsx" in capsys.readouterr().err

@@ -1,0 +1,92 @@
+"""One rule for negative inputs: avoided burdens computed by `footprint` as by `footprints` and bw2calc (with a
+note), a loop that consumes more than it produces refused saying what was found; NaN or negative uncertainty
+spreads refused naming dataset and exchange (never replaced by a fixed value). Expected values by hand, by a
+plain scipy solve and by bw2calc itself."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+import lca
+
+WRITES_PROJECT = True
+GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
+
+
+def ds(db, code, tech=(), bio=(), production=1.0):
+    exc = [{"input": (db, code), "amount": production, "type": "production"}]
+    exc += [{"input": (db, c), "amount": a, "type": "technosphere"} for c, a in tech]
+    exc += [dict({"input": ("biosphere3", f), "amount": a, "type": "biosphere"}, **extra) for f, a, extra in bio]
+    return {"database": db, "code": code, "name": f"{db} {code}", "unit": "kilogram", "location": "CN",
+            "reference product": code, "type": "process", "exchanges": exc}
+
+
+@pytest.fixture(scope="module")
+def co2(project):
+    return project.biosphere_codes()["CO2 fossil"]
+
+
+@pytest.fixture(scope="module")
+def avoided(project, co2):
+    """main makes 1 kg using 1 kg mat and giving 0.5 kg of a by-product that avoids `sub` (a negative input);
+    sub itself uses 0.25 kg mat."""
+    db = "avoid"
+    project.write_database(db, [
+        ds(db, "main", tech=[("mat", 1.0), ("sub", -0.5)], bio=[(co2, 1.0, {})]),
+        ds(db, "mat", bio=[(co2, 2.0, {})]),
+        ds(db, "sub", tech=[("mat", 0.25)], bio=[(co2, 3.0, {})]),
+    ])
+    # by hand: x = (1, 1 - 0.5 * 0.25, -0.5) -> 1 + 2 * 0.875 - 0.5 * 3 = 1.25
+    A = sp.csc_matrix(np.array([[1.0, 0, 0], [-1.0, 1.0, -0.25], [0.5, 0, 1.0]]))  # rows/cols main, mat, sub
+    x = spla.spsolve(A, np.array([1.0, 0, 0]))
+    assert x[2] < 0 and x @ np.array([1.0, 2.0, 3.0]) == pytest.approx(1.25)
+    return db, 1.25
+
+
+def test_footprint_and_footprints_agree_on_avoided_burdens_as_bw2calc(project, avoided):
+    db, want = avoided
+    fp = project.footprint(f"{db}:main")
+    assert fp.total == pytest.approx(want, rel=1e-6)
+    assert project.footprints(database=db)[f"{db}:main"] == pytest.approx(want, rel=1e-6)
+    import bw2calc as bc
+
+    bd = project.activate()
+    node = bd.get_node(database=db, code="main")
+    lca_ = bc.LCA({node.id: 1.0}, method=GWP100)
+    lca_.lci()
+    lca_.lcia()
+    assert lca_.score == pytest.approx(want, rel=1e-6)
+    assert fp.notes and "avoided burdens" in fp.notes[0] and f"{db}:main avoids {db}:sub" in fp.notes[0]
+    assert fp.to_dict()["notes"] == fp.notes
+
+
+def test_a_loop_that_consumes_more_than_it_produces_is_refused_saying_what_was_found(project, co2):
+    db = "overloop2"
+    project.write_database(db, [ds(db, "p", tech=[("q", 2.0)], bio=[(co2, 1.0, {})]),
+                                ds(db, "q", tech=[("p", 1.0)], bio=[(co2, 1.0, {})])])
+    try:
+        assert np.all(np.linalg.solve([[1.0, -1.0], [-2.0, 1.0]], [1.0, 0.0]) < 0)  # really negative
+        with pytest.raises(lca.LcaError) as exc:
+            project.footprint(f"{db}:p")
+        msg = str(exc.value)
+        assert "negative supply" in msg and "every input of the chain is positive" in msg
+        assert f"{db}:p (-1)" in msg and f"{db}:q (-2)" in msg
+    finally:
+        project.delete_database(db)
+
+
+@pytest.mark.parametrize("scale, word", [(float("nan"), "nan"), (-0.4, "-0.4")])
+def test_a_nan_or_negative_spread_is_refused_naming_dataset_and_exchange(project, co2, scale, word):
+    db = f"spread{'nan' if scale != scale else 'neg'}"
+    project.write_database(db, [ds(db, "p", tech=[("q", 2.0)], bio=[(co2, 1.5, {"uncertainty type": 2,
+                                                                               "loc": np.log(1.5), "scale": scale})]),
+                                ds(db, "q", bio=[(co2, 1.0, {})])])
+    try:
+        assert project.footprint(f"{db}:p").total == pytest.approx(3.5, rel=1e-6)  # the static value stands
+        with pytest.raises(lca.InputError) as exc:
+            project.uncertainty(f"{db}:p", n=20, seed=1)
+        msg = str(exc.value)
+        assert f"'{db} p' ({db}:p)" in msg and "'Carbon dioxide, fossil'" in msg and "biosphere input" in msg
+        assert f"scale {word}" in msg and "amount 1.5" in msg and "lognormal" in msg
+    finally:
+        project.delete_database(db)
