@@ -234,8 +234,6 @@ def test_every_module_names_its_concept():
 PRIVATE_USES_ALLOWED = {
     "lca.integrity: (expression)._add_indices": "bw2data's own SQLiteBackend._add_indices: bw2data has no public "
                                                 "way to rebuild the indices a killed writer dropped (permanent)",
-    "lca.uncertainty: m._project": "issue 21 / issue 19 item 7: models without the hidden _project back-reference",
-    "lca.uncertainty: s._project": "issue 21 / issue 19 item 7: models without the hidden _project back-reference",
 }
 
 
