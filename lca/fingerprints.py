@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -70,8 +71,36 @@ def current(bw_dir: Path, project_name: str) -> dict[str, dict]:
     return of_dir(pdir) if pdir is not None else {}
 
 
+_MEMO: dict = {}  # project dir -> (file stamps, fingerprints): read again only when a file changed
+
+
+def _stamps(pdir: Path) -> tuple:
+    out = []
+    for f in (pdir / "databases.json", pdir / "lci" / "databases.db", pdir / "lci" / "databases.db-wal"):
+        try:
+            st = os.stat(f)
+            out.append((st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 def of_dir(pdir: Path) -> dict[str, dict]:
-    """:func:`current` of the Brightway project directory ``pdir`` (``bw2data.projects.dir``)."""
+    """:func:`current` of the Brightway project directory ``pdir`` (``bw2data.projects.dir``).
+
+    Kept while the metadata file and the SQLite files are unchanged (size, time, inode).
+    """
+    pdir = Path(pdir)
+    stamps = _stamps(pdir)
+    memo = _MEMO.get(pdir)
+    if memo is not None and memo[0] == stamps:
+        return {k: dict(v) for k, v in memo[1].items()}
+    out = _read(pdir)
+    _MEMO[pdir] = (stamps, out)
+    return {k: dict(v) for k, v in out.items()}
+
+
+def _read(pdir: Path) -> dict[str, dict]:
     try:
         meta = json.loads((Path(pdir) / "databases.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

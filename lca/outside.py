@@ -54,6 +54,12 @@ def warnings(project) -> list[str]:
               "provides (background, biosphere3, suppliers, models)" for d in modified(project)]
 
 
+def with_warnings(project, series):
+    """``series`` (all footprints) with ``attrs["warnings"]``: :func:`warnings`."""
+    series.attrs["warnings"] = warnings(project)
+    return series
+
+
 def annotate_profile(project, profile) -> None:
     """Name the databases changed outside green-lca in ``profile``'s warnings and methodology notes."""
     found = modified(project)

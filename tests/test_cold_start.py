@@ -95,6 +95,8 @@ def test_a_bw2data_edit_is_named_used_cold_and_repaired(project, gwp100):
     assert after["total"] == pytest.approx(want1, rel=1e-6)
     assert abs(after["total"] - before["total"]) > 0.05 * before["total"]  # the edit moved it
     assert any("'background' was changed outside green-lca" in w for w in after["warnings"])
+    res = lca_cli(d, "footprints", "--database", "background", "--out", str(d / "edited.csv"))
+    assert "'background' was changed outside green-lca" in res.stderr
 
     res = lca_cli(d, "init", "--repair")
     assert "background: restored" in res.stdout
@@ -165,3 +167,46 @@ def test_lca_help_does_not_import_the_heavy_stack():
     assert res.returncode == 0, res.stderr
     assert "usage: lca" in res.stdout
     assert res.stdout.strip().splitlines()[-1] == "HEAVY []"
+
+
+def test_the_profile_report_names_an_outside_edit(project, tmp_path):
+    import openpyxl
+
+    d = project.path
+    lca_cli(d, "import", str(ROOT / "examples" / "01-lithium-salt-qinghai.xlsx"))
+    subprocess.run([sys.executable, "-c", EDIT, str(d / "brightway"), "2"], check=True, env=env(),
+                   capture_output=True, timeout=300)
+    report = tmp_path / "report.xlsx"
+    prof = json.loads(lca_cli(d, "profile", "QH-LITHIUM/LC-BATTERY", "--json", "--excel", str(report)).stdout)
+    assert any("'background' was changed outside green-lca" in w for w in prof["warnings"])
+    assert "background (changed" in prof["methodology"]["modified_outside"]
+    wb = openpyxl.load_workbook(report, read_only=True)
+    cells = [str(c) for row in wb["Methodology"].iter_rows(values_only=True) for c in row if c]
+    assert any("background (changed" in c for c in cells), cells[-5:]
+    lca_cli(d, "init", "--repair")
+    prof = json.loads(lca_cli(d, "profile", "QH-LITHIUM/LC-BATTERY", "--json").stdout)
+    assert "modified_outside" not in prof["methodology"]
+    assert not any("changed outside green-lca" in w for w in prof["warnings"])
+
+
+def system_files(d: Path) -> set[str]:
+    return {p.name for p in (d / "cache").glob("system-*.npz")}
+
+
+def test_a_rewrite_and_a_new_database_change_the_cache_key(project):
+    d = project.path
+    project.footprints()
+    key0 = system_files(d)
+    assert len(key0) == 1
+    project.setup(force=True)  # what a new inventories/ version does: the background rewritten
+    before = project.footprints()
+    key1 = system_files(d)
+    assert len(key1) == 1 and key1 != key0  # the old file is gone, never read again
+    project.write_database("extra", [{  # what an import does: a database written
+        "database": "extra", "code": "x", "name": "x", "unit": "kilowatt hour", "location": "CN", "type": "process",
+        "exchanges": [{"input": ("extra", "x"), "amount": 1.0, "type": "production"},
+                      {"input": ("background", "electricity-cn"), "amount": 2.0, "type": "technosphere"}]}])
+    after = project.footprints()
+    assert system_files(d) != key1
+    assert after["extra:x"] == pytest.approx(2 * before[GRID], rel=1e-9)
+    assert project.modified_outside() == []  # green-lca's own writes are not "outside"

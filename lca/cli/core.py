@@ -134,6 +134,8 @@ def print_footprint(fp, top: int) -> None:
 def footprints(args) -> int:
     """``lca footprints``: every activity's footprint in one adjoint solve, as CSV or parquet."""
     series = project(args).footprints(method=args.method, database=args.database)
+    for w in series.attrs.get("warnings", ()):
+        print(f"lca: warning: {w}", file=sys.stderr)
     frame = series.rename("score").to_frame()
     if not args.out:
         sys.stdout.write(frame.to_csv())
