@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import ssl
 import statistics
 import subprocess
@@ -309,6 +310,7 @@ def main(argv=None) -> dict:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
+        shutil.rmtree(tmp, ignore_errors=True)  # 20,000 records: do not leave them in /tmp
     if args.json:
         print(json.dumps(out, indent=1))
     else:

@@ -52,6 +52,7 @@ class Declaration:
     declarable: bool = True
     uncertainty: dict | None = None   # n, seed, p5, p50, p95, mean [kg CO2e / kWh]
     samples: object = None            # per-kWh samples (numpy), not in to_dict
+    study_url: str | None = None      # web link of the public study (passport carbonFootprintStudy)
 
     @property
     def per_kwh(self) -> float:
@@ -101,6 +102,7 @@ class Declaration:
                   f"one battery {self.total_kgco2e:.6g} kg CO2e)")]
         names_zh = {"raw_material_acquisition": "原材料获取及预处理", "main_production": "主要产品生产",
                     "distribution": "分销", "end_of_life": "寿命终止及回收"}
+        names_zh.update((self.rules_info or {}).get("stage_names_zh") or {})  # the rules' own names (MIIT)
         for s, v in self.stages.items():
             lines.append(f"  {names_zh[s] if zh else s}: {v:.4g}")
         if self.uncertainty:
@@ -108,5 +110,10 @@ class Declaration:
             lines.append(f"  p5 {u['p5']:.4g}  p50 {u['p50']:.4g}  p95 {u['p95']:.4g} (n={u['n']}, seed={u['seed']})")
         if not self.declarable:
             lines.append("  不可申报 (--draft)" if zh else "  NOT DECLARABLE (draft: required primary data missing)")
-        lines += [f"  ! {w}" for w in self.warnings]
+        if zh:  # Chinese title and fix, the English original as 详情 (lca.declare_messages)
+            from .declare_messages import zh as to_zh
+
+            lines += ["  ! " + to_zh(w).replace("\n", "\n    ") for w in self.warnings]
+        else:
+            lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)

@@ -146,6 +146,8 @@ def _declare_imported(project, product, rs, m, energy, life, warnings, capacity_
             terms.append((("code", line.input[1]), -weight * line.kwh))  # ... minus its grid as linked ...
             terms += [(("code", c) if c else None, coef) for c, coef in e_terms]  # ... plus the rule's factor
         items.append(_item(line, kind, rs, company, weight, linked, value, rule))
+        if is_electricity(line):
+            items[-1]["rule_status"] = entry["status"]  # the factor's rule, beside the stage's clause
         if line.kind == "supplier_pcf" and rs.kinds[kind].stage != "raw_material_acquisition":
             warnings.append(f"{line.activity} {line.where}: the declared PCF of '{line.typed}' ({kind}) counts whole in "
                             f"{rs.kinds[kind].stage}; its upstream materials cannot be split out of a declared figure "
@@ -163,7 +165,8 @@ def _declare_imported(project, product, rs, m, energy, life, warnings, capacity_
                   "kind": "end_of_life", "stage": rs.kinds["end_of_life"].stage, "rule": "end_of_life: "
                   + eol_detail["method"], "clause": eol_detail["clause"], "typed": "", "material": "end of life",
                   "supplier": "", "dataset": "", "amount": battery["mass_kg"], "unit": "kg battery",
-                  "as_linked_kgco2e": eol, "kgco2e": eol, "primary_share": 0.0})
+                  "as_linked_kgco2e": eol, "kgco2e": eol, "primary_share": 0.0,
+                  "status": rs.kinds["end_of_life"].status, "rule_status": eol_detail["status"]})
     terms += [(("code", c) if c else None, coef) for c, coef in eol_terms]
     primary, w = check_primary(rs, chain, built.activities, akinds, items, draft)
     warnings += w
@@ -180,7 +183,7 @@ def _declare_imported(project, product, rs, m, energy, life, warnings, capacity_
         total_kgco2e=total, stages_kgco2e=by_stage, electricity=electricity, primary_data=primary, lines=items,
         battery=battery, methodology=methodology(rs, eol_detail), warnings=warnings, declarable=not any(
             x.startswith("NOT DECLARABLE") for x in warnings))
-    if n:
+    if n is not None:  # 0 samples is refused (sample), not read as "no uncertainty"
         result.uncertainty, result.samples = sample(ctx, terms, energy, n, seed)
     return result
 
@@ -190,7 +193,8 @@ def _item(line, kind, rs, company, amount, linked, value, rule) -> dict:
             "kind": kind, "stage": rs.kinds[kind].stage, "rule": rule, "clause": rs.kinds[kind].clause,
             "typed": line.typed, "material": line.label, "supplier": line.supplier, "dataset": line.dataset,
             "amount": amount * (line.amount if line.kind != "distribution" else 1.0), "unit": line.dataset_unit,
-            "as_linked_kgco2e": linked, "kgco2e": value, "primary_share": float(line.primary)}
+            "as_linked_kgco2e": linked, "kgco2e": value, "primary_share": float(line.primary),
+            "status": rs.kinds[kind].status, "rule_status": rs.kinds[kind].status}
 
 
 def _dqr_warnings(rs, acc, f) -> list[str]:

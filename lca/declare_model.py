@@ -57,7 +57,7 @@ def declare_model(project, model, rs, m, energy, life, warnings, draft, n, seed)
                 continue
             amount = supply * float(e["amount"])
             where = f"{d['name']}: {e.get('material') or e['input'][1]}"
-            rule = f"kinds.{kind}"
+            rule, rule_status = f"kinds.{kind}", rs.kinds[kind].status
             if e["type"] == "technosphere":
                 code = e["input"][1]
                 linked = amount * ctx.score(code)
@@ -81,14 +81,15 @@ def declare_model(project, model, rs, m, energy, life, warnings, draft, n, seed)
                 value, entry, e_terms = electricity_value(ctx, line, kwh)
                 entry["company"] = "model"
                 electricity.append(entry)
-                rule = entry["rule"]
+                rule, rule_status = entry["rule"], entry["status"]
                 terms.append(linked_term)
                 terms += [(("code", cc) if cc else None, coef) for cc, coef in e_terms]
             items.append({"product": d["code"], "company": "model", "where": where, "line_kind": "model",
                           "kind": kind, "stage": rs.kinds[kind].stage, "rule": rule, "clause": rs.kinds[kind].clause,
                           "typed": str(e.get("material") or ""), "material": d.get("stage"), "supplier": "",
                           "dataset": ":".join(e["input"]), "amount": amount, "unit": e.get("unit", ""),
-                          "as_linked_kgco2e": linked, "kgco2e": value, "primary_share": 0.0})
+                          "as_linked_kgco2e": linked, "kgco2e": value, "primary_share": 0.0,
+                          "status": rs.kinds[kind].status, "rule_status": rule_status})
     mass = float(model.pack_mass_kg)
     decl = model.data["declaration"]
     t_km = mass / 1000.0 * float(decl["distribution_km"]["value"])
@@ -98,7 +99,8 @@ def declare_model(project, model, rs, m, energy, life, warnings, draft, n, seed)
                   "rule": "kinds.distribution", "clause": decl["distribution_km"]["source"], "typed": "truck",
                   "material": "distribution", "supplier": "", "dataset": "background:transport-truck",
                   "amount": t_km, "unit": "ton kilometer", "as_linked_kgco2e": dist, "kgco2e": dist,
-                  "primary_share": 0.0})
+                  "primary_share": 0.0, "status": decl["distribution_km"].get("status", "estimate"),
+                  "rule_status": rs.kinds["distribution"].status})
     terms.append((("code", "transport-truck"), t_km))
     region = model.params.get("pack_region") or model.params.get("region") or "CN"
     eol, eol_detail, eol_terms = end_of_life(ctx, mass, region)
@@ -106,7 +108,8 @@ def declare_model(project, model, rs, m, energy, life, warnings, draft, n, seed)
                   "kind": "end_of_life", "stage": rs.kinds["end_of_life"].stage, "rule": "end_of_life: "
                   + eol_detail["method"], "clause": eol_detail["clause"], "typed": "", "material": "end of life",
                   "supplier": "", "dataset": "", "amount": mass, "unit": "kg battery", "as_linked_kgco2e": eol,
-                  "kgco2e": eol, "primary_share": 0.0})
+                  "kgco2e": eol, "primary_share": 0.0, "status": rs.kinds["end_of_life"].status,
+                  "rule_status": eol_detail["status"]})
     terms += [(("code", cc) if cc else None, coef) for cc, coef in eol_terms]
     # a model is design data: every required kind is secondary
     primary = {"required": list(rs.primary_required), "clause": rs.primary["clause"], "status": rs.primary["status"],
@@ -139,6 +142,6 @@ def declare_model(project, model, rs, m, energy, life, warnings, draft, n, seed)
         methodology=methodology(rs, eol_detail) + ["Target: a product model (design data); its electricity lines "
                                                     "are grid electricity of each step's region"],
         warnings=warnings + ctx.warnings, declarable=not draft or not rs.primary_required)
-    if n:
+    if n is not None:  # 0 samples is refused (sample), not read as "no uncertainty"
         result.uncertainty, result.samples = sample(ctx, terms, energy, n, seed)
     return result

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
+from pathlib import Path
 
 import numpy as np
 
@@ -76,17 +77,17 @@ _DIRS: dict = {}  # $LCA_INVENTORIES -> the inventories directory (resolved once
 
 def _dqr_table() -> list:
     env = os.environ.get("LCA_INVENTORIES")
-    if env not in _DIRS:
-        _DIRS[env] = inventory.inventories_dir()
-    path = _DIRS[env] / "uncertainty.toml"
+    if env not in _DIRS:  # the file's path as text, built once (a Path per call cost more than the stat)
+        _DIRS[env] = str(inventory.inventories_dir() / "uncertainty.toml")
+    path = _DIRS[env]
     try:
-        st = path.stat()
+        st = os.stat(path)
     except FileNotFoundError:
         raise InputError(f"{path} is missing; reinstall green-lca") from None
-    key = (str(path), st.st_mtime_ns, st.st_size)
+    key = (path, st.st_mtime_ns, st.st_size)
     if key not in _DQR:
         _DQR.clear()
-        _DQR[key] = [float(g) for g in tomllib.loads(path.read_text(encoding="utf-8"))["dqr"]["gsd"]]
+        _DQR[key] = [float(g) for g in tomllib.loads(Path(path).read_text(encoding="utf-8"))["dqr"]["gsd"]]
     return _DQR[key]
 
 

@@ -315,12 +315,13 @@ def alias_codes(text: str) -> list[str]:
     return list(dict.fromkeys(code for alias, code in aliases().items() if key in alias))
 
 
-def resolve_material(name: str, bg: Background | None = None) -> Resolution:
+def resolve_material(name: str, bg: Background | None = None, suggest: bool = True) -> Resolution:
     """Resolve a material name, alias, code or ``background:code[@LOCATION]`` to a background dataset.
 
     A regional variant ``code@LOCATION`` resolves only where it exists: ``code`` has
     ``regionalize = true`` and ``LOCATION`` is a grid region (matched ignoring case, returned
     as the background spells it, e.g. ``@CN-NORTH``); ``code@`` its own location is ``code``.
+    ``suggest=False``: an unknown name gets no closest names (an exact lookup, fast).
     """
     bg = bg or load_background()
     raw = " ".join(strip(str(name)).split())  # case kept: locations are upper case
@@ -340,6 +341,8 @@ def resolve_material(name: str, bg: Background | None = None) -> Resolution:
         code = table.get(text)
     if code and code in bg.datasets:
         return Resolution(code, bg.datasets[code]["unit"])
+    if not suggest:  # an exact lookup only (no closest names: difflib over every alias is slow)
+        return Resolution(None, None)
     names = list(table) + list(bg.datasets)
     key = _norm(body) if body is not None else text
     close = difflib.get_close_matches(key, names, n=5, cutoff=0.5)

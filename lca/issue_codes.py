@@ -108,8 +108,8 @@ _ROWS = (
     ("shape", "no_products", "The Products sheet has no product", "Add at least one row below the header.",
      "产品表中没有产品", "请在表头下方至少添加一行产品。"),
     # ---- cell values (lca/supply/cells.py, fields.py)
-    ("cell", "missing_value", "A required value is missing", "Fill in the cell (0 if there is none).",
-     "缺少必填值", "请填写该单元格(没有则填 0)。"),
+    ("cell", "missing_value", "A required value is missing", "Fill in the cell as the message says for its field.",
+     "缺少必填值", "请按说明中该字段的要求填写该单元格。"),
     ("cell", "not_a_number", "Not a number", "Enter a number such as 1.5, without a unit.",
      "不是数字", "请填写数字,如 1.5,不要带单位。"),
     ("cell", "ambiguous_decimal", "A number with a comma", "Write the number with a dot decimal and no thousands "
@@ -173,6 +173,10 @@ _ROWS = (
      "Emissions rows, or delete the product.", "产品没有任何输入或排放", "请填写其物料、能源、运输或排放数据,或删除该产品。"),
     ("row", "mass_inconsistent", "Masses do not agree", "Check amounts, units, mass_kg and declared_amount.",
      "质量不一致", "请检查数量、单位、质量(kg)及声明数量。"),
+    ("row", "implausible_intensity", "A quantity out of the plausible range for the product (by an order of "
+     "magnitude)", "Check the value against its unit (10^4 vs 1, t vs kg, MWh vs kWh, a decimal point) and the declared "
+     "amount; `lca import --strict` refuses it.", "数量超出该产品的合理范围(数量级错误)",
+     "请核对数值与单位(“万”与“1”、吨与千克、兆瓦时与千瓦时、小数点)及声明数量;`lca import --strict` 时将拒绝导入。"),
     ("row", "pcf_outdated", "A supplier PCF is out of date", "Ask the supplier for an updated PCF (PACT: every 3 "
      "years).", "供应商碳足迹已过期", "请向供应商索取更新的碳足迹(PACT 要求至少每 3 年更新)。"),
     ("row", "unused_pcf", "A SupplierPCFs row is not used", "Reference it from a Materials line or delete it.",

@@ -539,7 +539,7 @@ class Project:
         """Validate and store one supplier workbook (or PACT JSON file); see :meth:`import_files`."""
         return hooks.query("import_files")(self, [path], dry_run=dry_run, annotate=annotate)
 
-    def import_files(self, paths, dry_run: bool = False, annotate=None, lang: str | None = None):
+    def import_files(self, paths, dry_run: bool = False, annotate=None, lang: str | None = None, **options):
         """Validate and store supplier workbooks / PACT JSON files (:func:`lca.supply.importer.import_files`).
 
         Parameters
@@ -550,19 +550,19 @@ class Project:
             Validate and link only; write nothing.
         annotate : path-like, optional
             Write a copy of the workbook with every issue marked on its cell.
-        lang : {"en", "zh"}, optional
+        lang : {"en", "zh"}, optional; options: ``strict`` (implausible quantities are errors), ``by`` (who imports)
             Language of the summary and the annotated copy; default: the workbooks' language.
 
         Returns
         -------
         lca.ImportReport
         """
-        return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate, **(
+        return hooks.query("import_files")(self, list(paths), dry_run=dry_run, annotate=annotate, **options, **(
             {"lang": lang} if lang else {}))
 
     @_snapshot
-    def profile(self, product: str, method="GWP100", allow_incomplete: bool = False):
-        """Supply-chain carbon profile of an imported supplier product (:func:`lca.supply.rollup.profile`).
+    def profile(self, product: str, method="GWP100", allow_incomplete: bool = False, period=None):
+        """Supply-chain carbon profile of an imported product, of reporting year ``period`` (default the latest).
 
         Parameters
         ----------
@@ -578,7 +578,7 @@ class Project:
         lca.CarbonProfile
             Per ``declared_amount`` of the product's ``declared_unit`` [score unit].
         """
-        prof = hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete)
+        prof = hooks.query("profile")(self, product, method=method, allow_incomplete=allow_incomplete, period=period)
         outside.annotate_profile(self, prof)
         return prof
 

@@ -9,6 +9,7 @@ default. The schema is in ``docs/declarations.md`` ("Rule files").
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,18 +92,28 @@ class RuleSet:
     min_declared_primary_share: Cited
     dqr_max: Cited
     statuses: set[str] = field(default_factory=set)
+    stage_names_zh: dict[str, str] = field(default_factory=dict)  # the rules' own Chinese stage names, if any
 
     def kind_of(self, text: str) -> str | None:
         """The kind a product or material name matches (:data:`MATCH_ORDER`), else None."""
         low = str(text or "").casefold()
         for name in MATCH_ORDER:
-            if any(w.casefold() in low for w in self.kinds[name].match):
+            if any(_matches(w.casefold(), low) for w in self.kinds[name].match):
                 return name
         return None
 
     def summary(self) -> dict:
         return {"name": self.name, "version": self.version, "title": self.title, "title_zh": self.title_zh,
-                "status": self.status, "source": self.source, "file": self.path}
+                "status": self.status, "source": self.source, "file": self.path,
+                "stage_names_zh": dict(self.stage_names_zh)}
+
+
+def _matches(word: str, text: str) -> bool:
+    """``word`` in ``text``: a Latin-script word as a whole word (plural -s/-es allowed), so "pack" does not
+    match "packaging" nor "cell" "cellulose"; a Chinese word anywhere (Chinese has no spaces between words)."""
+    if not word.isascii():
+        return word in text
+    return re.search(rf"(?<![^\W_]){re.escape(word)}(?:s|es)?(?![^\W_])", text) is not None
 
 
 def known() -> list[str]:
@@ -189,9 +200,13 @@ def _check(doc: dict, path: str) -> RuleSet:
         if k not in top:
             r.fail(k, f"is unknown; allowed top-level tables: {', '.join(sorted(top))}")
     meta_keys = ("name", "version", "title", "title_zh", "status", "source", "functional_unit")
-    meta = r.table(doc, "meta", set(meta_keys), meta_keys)
+    meta = r.table(doc, "meta", set(meta_keys) | {"stage_names_zh"}, meta_keys)
     for k in meta_keys:
         r.text(meta, k, "meta")
+    names_zh = meta.get("stage_names_zh", {})  # optional: the stage names of a Chinese text
+    if not isinstance(names_zh, dict) or not all(k in STAGES and isinstance(v, str) and v.strip()
+                                                 for k, v in names_zh.items()):
+        r.fail("meta.stage_names_zh", f"must be a table of stage = \"name\" with stages among {', '.join(STAGES)}")
 
     lt_keys = {"formula", "clause", "source", "status", "service_years_rule", "service_years_default",
                "cycle_life_caps", "cycles_per_year"}
@@ -264,4 +279,4 @@ def _check(doc: dict, path: str) -> RuleSet:
                    cycles_per_year=cycles, service_years_default=years, cycle_life_caps=caps.value >= 0.5,
                    kinds=kinds, electricity=electricity, residual_mix=residual, end_of_life=eol,
                    primary_required=tuple(req), primary=primary, min_declared_primary_share=min_share,
-                   dqr_max=dqr_max, statuses=r.statuses)
+                   dqr_max=dqr_max, statuses=r.statuses, stage_names_zh=dict(names_zh))

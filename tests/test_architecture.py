@@ -41,7 +41,7 @@ LAYERS = [
                     "lca.state", "lca.fingerprints"]),
     ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions", "lca.rules", "lca.spreads"]),
     ("solver", ["lca.engine", "lca.cache", "lca.negative_supply"]),
-    ("results", ["lca.results", "lca.report", "lca.report.*", "lca.declaration"]),
+    ("results", ["lca.results", "lca.report", "lca.report.*", "lca.declaration", "lca.declare_messages"]),
     ("calculator", ["lca.calc"]),
     ("project", ["lca.setup", "lca.integrity", "lca.outside", "lca.project"]),
     ("built on the project", ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare",

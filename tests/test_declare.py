@@ -419,3 +419,212 @@ def test_process_kinds_can_be_named(project, base):
     ref = project.declare(base, rules="eu-2024-draft", **LIFE)
     assert d.per_kwh == pytest.approx(ref.per_kwh, rel=1e-12)
     assert d.stages["main_production"] < ref.stages["main_production"]
+
+
+def test_verifier_package_traces_each_line_and_each_stage(project, base, tmp_path):
+    """Lines: amount x factor = declared; clause and rule status shown; the lines of each stage sum to it."""
+    from openpyxl import load_workbook
+
+    d = project.declare(base, rules="eu-2024-draft", **LIFE)
+    ws = load_workbook(d.to_excel(tmp_path / "trace.xlsx", lang="both"))["Lines"]
+    head = [str(c.value).split(" | ")[0] for c in ws[1] if c.value is not None]
+    c = {h: head.index(h) + 1 for h in head}
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value]  # data rows name a product
+    by_key = {(ws.cell(r, c["product"]).value, ws.cell(r, c["where"]).value): r for r in rows}
+    # the pack's grid line: 500 kWh x the national mix (EU draft), not the Guangdong grid it was linked to
+    r = by_key[("D-PACK/pack", "Energy row 2")]
+    assert ws.cell(r, c["amount per battery"]).value == pytest.approx(500.0)
+    assert ws.cell(r, c["factor [kg CO2e per unit]"]).value == pytest.approx(
+        project.footprint("background:electricity-cn").total, rel=REL)
+    assert ws.cell(r, c["clause status"]).value == "regulation"  # Annex II point 4(b): pack assembly
+    assert ws.cell(r, c["rule status"]).value == "draft"  # the draft's electricity rule
+    for r in rows:
+        amount, factor = ws.cell(r, c["amount per battery"]).value, ws.cell(r, c["factor [kg CO2e per unit]"]).value
+        assert amount * factor == pytest.approx(ws.cell(r, c["declared [kg CO2e]"]).value, rel=1e-9)
+        assert ws.cell(r, c["clause status"]).value in ("regulation", "draft", "assumption")
+    # closing rows: one per stage, per battery and per kWh, each the sum of that stage's lines by hand
+    sums = {}
+    for r in range(2, ws.max_row + 1):
+        if str(ws.cell(r, 1).value).startswith("sum of the lines of stage"):
+            stage = ws.cell(r, c["stage"]).value.split(" | ")[0]
+            sums[stage] = (ws.cell(r, c["declared [kg CO2e]"]).value, ws.cell(r, c["primary share"] + 1).value)
+    assert set(sums) == set(d.stages)
+    for stage, (kg, per_kwh) in sums.items():
+        lines = sum(ws.cell(r, c["declared [kg CO2e]"]).value for r in rows
+                    if ws.cell(r, c["stage"]).value.split(" | ")[0] == stage)
+        assert kg == pytest.approx(lines, rel=1e-12) and per_kwh == pytest.approx(lines / E, rel=1e-12)
+    assert ws.column_dimensions["A"].width > len("Pearl")  # widths follow the text, not only the header
+
+
+@pytest.mark.parametrize("n", [0, -5])
+def test_zero_or_negative_samples_are_refused_not_ignored(project, base, n):
+    with pytest.raises(InputError, match=f"uncertainty={n}: give a number of samples between 1 and"):
+        project.declare(base, rules="eu-2024-draft", uncertainty=n, seed=1, **LIFE)
+
+
+@pytest.mark.parametrize("kwargs,zh_words", [
+    ({"vehicle_category": "M1", "service_years": 8}, ["缺少寿命参数 --usable-kwh"]),
+    ({"usable_kwh": 60, "service_years": 8}, ["缺少 --cycles-per-year 或 --vehicle-category"]),
+    ({"usable_kwh": 60, "vehicle_category": "M1"}, ["缺少寿命参数 --service-years"]),
+    ({"usable_kwh": -60, "vehicle_category": "M1", "service_years": 8}, ["参数 --usable-kwh = -60 不可能"]),
+    ({"usable_kwh": 60, "vehicle_category": "X9", "service_years": 8}, ["--vehicle-category 'X9' 不在规则集", "M1"]),
+    ({"usable_kwh": 60, "cycles_per_year": 60, "vehicle_category": "M1", "service_years": 8}, ["不要同时给出"]),
+    ({"rules": "eu-2027", **LIFE}, ["未知规则集 'eu-2027'", "cn-miit-2025, eu-2024-draft, jrc-2023"]),
+    ({"target": "D-CAM/cam", **LIFE}, ["D-CAM/cam", "不是动力电池"]),
+    ({"kinds": {"NOPE/x": "cell_production"}, **LIFE}, ["'NOPE/x' 不在 D-PACK/pack 的供应链中"]),
+    ({"kinds": {"D-CELL/cell": "other_supplier_product"}, **LIFE}, ["企业特定(初级)数据", "--draft"]),
+    ({"uncertainty": 0, **LIFE}, ["蒙特卡洛样本数 0 无效"]),
+])
+def test_refusals_have_chinese_title_and_fix(project, base, kwargs, zh_words):
+    from lca.declare_messages import zh
+
+    kwargs = dict(kwargs)
+    target, rules = kwargs.pop("target", base), kwargs.pop("rules", "eu-2024-draft")
+    with pytest.raises(InputError) as exc:
+        project.declare(target, rules=rules, **kwargs)
+    text = zh(str(exc.value))
+    for w in zh_words:
+        assert w in text.split("\n详情:")[0]
+    assert text.endswith("\n详情:" + str(exc.value))  # the English original kept as the detail
+
+
+def test_warnings_in_chinese_summary(project, base):
+    """Every warning of these declarations has its Chinese wording; the CLI prints them with --lang zh."""
+    from lca.declare_messages import zh
+
+    decls = [project.declare(base, rules="cn-miit-2025", usable_kwh=60, vehicle_category="M1", cycle_life=300),
+             project.declare(base, rules="jrc-2023", kinds={"D-CELL/cell": "other_supplier_product"}, draft=True,
+                             **LIFE)]
+    warnings = [w for d in decls for w in d.warnings]
+    assert any(w.startswith("NOT DECLARABLE") for w in warnings) and any("cycle_life" in w for w in warnings)
+    untranslated = [w for w in warnings if zh(w) == w]
+    assert not untranslated
+    text = decls[0].summary(lang="zh")
+    assert "未给出使用年限:采用规则集 cn-miit-2025 的默认值 8 年" in text
+    assert "循环寿命 300 小于 年等效全循环次数 × 使用年限 = 480" in text
+    assert decls[0].lifetime_energy_kwh == pytest.approx(60 * 300, rel=1e-12)
+
+
+def test_cli_refusal_in_chinese(project_dir, base):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", base, "--rules",
+                        "eu-2024-draft", "--vehicle-category", "M1", "--service-years", "8", "--lang", "zh"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and not r.stdout
+    assert "缺少寿命参数 --usable-kwh" in r.stderr and "详情:usable_kwh (--usable-kwh) is missing" in r.stderr
+
+
+def test_no_passport_for_a_not_declarable_draft(project, base, project_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from lca.declare_messages import zh
+
+    d = project.declare(base, rules="eu-2024-draft", kinds={"D-CELL/cell": "other_supplier_product"}, draft=True,
+                        **LIFE)
+    assert not d.declarable
+    with pytest.raises(InputError, match="not declarable under eu-2024-draft") as exc:
+        d.to_passport()
+    assert "电池护照只能写入可申报的数值" in zh(str(exc.value))
+    pp, xl = tmp_path / "pp.json", tmp_path / "pkg.xlsx"
+    r = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", base, "--rules",
+                        "eu-2024-draft", "--usable-kwh", "60", "--vehicle-category", "M1", "--service-years", "8",
+                        "--kind", "D-CELL/cell=other_supplier_product", "--draft", "--passport", str(pp),
+                        "--excel", str(xl), "--json"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and not r.stdout and "not declarable" in r.stderr
+    assert not pp.exists() and not xl.exists()  # refused before any file is written
+
+
+def test_miit_results_use_the_notices_stage_names(project, base, tmp_path):
+    """MIIT's four stages (材料获取、电池制造、分销运输、回收利用) label a cn-miit-2025 declaration in Chinese."""
+    from openpyxl import load_workbook
+
+    cn = project.declare(base, rules="cn-miit-2025", usable_kwh=60, vehicle_category="M1")
+    text = cn.summary(lang="zh")
+    for name, stage in (("材料获取", "raw_material_acquisition"), ("电池制造", "main_production"),
+                        ("分销运输", "distribution"), ("回收利用", "end_of_life")):
+        assert f"  {name}: {cn.stages[stage]:.4g}" in text
+    assert "主要产品生产" not in text
+    wb = load_workbook(cn.to_excel(tmp_path / "cn.xlsx", lang="zh"))
+    stages = {str(r[0].value) for r in wb["声明"].iter_rows(min_row=2)}
+    assert {"材料获取", "电池制造", "分销运输", "回收利用"} <= stages
+    assert "电池制造" in {c.value for c in wb["明细"]["F"]}
+    eu = project.declare(base, rules="eu-2024-draft", **LIFE)
+    assert "  主要产品生产: " in eu.summary(lang="zh")  # the EU texts keep Annex II's names
+    bad = rule("cn-miit-2025")
+    src = (RULES / "cn-miit-2025.toml").read_text(encoding="utf-8")
+    assert bad["meta"]["stage_names_zh"]["main_production"] == "电池制造"
+    path = tmp_path / "bad.toml"
+    path.write_text(src.replace('main_production = "电池制造"', 'use_phase = "使用"'), encoding="utf-8")
+    with pytest.raises(InputError, match="meta.stage_names_zh"):
+        project.declare(base, rules=str(path), usable_kwh=60, vehicle_category="M1")
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("packaging cardboard", None), ("cellulose insulation", None), ("steel backpack frame", None),
+    ("Cellophane wrap", None), ("LFP cells", "cell_production"), ("LFP prismatic cell 280Ah", "cell_production"),
+    ("battery-pack", "battery_assembly"), ("separators", "cell_component"), ("NCM precursor", "active_material"),
+    ("方形电芯", "cell_production"), ("磷酸铁锂正极材料", "active_material"),
+])
+def test_process_kind_names_match_whole_words(name, kind):
+    from lca import rules
+
+    assert rules.load("eu-2024-draft").kind_of(name) == kind
+
+
+def test_a_packaging_supplier_is_not_the_battery_assembly(project, base, tmp_path):
+    """A declared PCF of 'packaging film' stays a raw material, not the pack assembly (stage, primary data)."""
+    pack = {"Supplier": {"company_name": "W Pack Co", "company_id": "W-PACK", "country": "CN", **PERIOD},
+            "Products": [{"product_id": "pack", "product_name": "battery pack 60 kWh", "declared_unit": "piece",
+                          "declared_amount": 1, "mass_kg": MASS, "production_region": "CN-GD"}],
+            "Materials": [{"product_id": "pack", "line_id": 1, "material": "LFP cells", "amount": 300, "unit": "kg",
+                           "source": "supplier_product", "reference": "D-CELL/cell"},
+                          {"product_id": "pack", "line_id": 2, "material": "packaging film", "amount": 2,
+                           "unit": "kg", "source": "supplier_pcf", "reference": "PF1", "supplier_name": "Film Co"}],
+            "Energy": [{"product_id": "pack", "carrier": "electricity", "amount": 500, "unit": "kWh"}],
+            "Transport": [{"product_id": "pack", "mode": "truck", "mass_t": 0.4, "distance_km": 1000,
+                           "direction": "outbound"}],
+            "SupplierPCFs": [{"pcf_id": "PF1", "supplier_name": "Film Co", "product_name": "packaging film",
+                              "declared_unit": "kg", "pcf_kgco2e": 3.0, "primary_data_share": 50}]}
+    report = project.import_files([write_workbook(tmp_path / "wpack.xlsx", pack)])
+    assert report.ok, report.summary()
+    d = project.declare("W-PACK/pack", rules="eu-2024-draft", **LIFE)
+    film = [x for x in d.lines if x["typed"] == "packaging film"]
+    assert len(film) == 1 and film[0]["kind"] == "declared_pcf"
+    assert film[0]["stage"] == "raw_material_acquisition" and film[0]["kgco2e"] == pytest.approx(6.0, rel=1e-9)
+    assert [c["process"] for c in d.primary_data["covered"] if c["kind"] == "battery_assembly"] == ["W-PACK/pack"]
+    assert not any("packaging film" in w for w in d.warnings)  # no "counts whole in main_production"
+
+
+def test_china_residual_mix_ratio_is_the_published_factors_ratio():
+    """MEE/NBS 2022: national average 0.5366, excluding market-traded non-fossil power 0.5856 kg CO2/kWh."""
+    cn = rule("jrc-2023")["residual_mix"]["CN"]
+    assert cn["value"] == pytest.approx(0.5856 / 0.5366, abs=5e-5)
+    assert "0.5856" in cn["clause"] and "0.5366" in cn["clause"] and cn["status"] == "assumption"
+
+
+def test_passport_study_link(project, base, project_dir, tmp_path):
+    """carbonFootprintStudy: the given https link; without one the urn: placeholder and a warning; a bad link refused."""
+    import subprocess
+    import sys
+
+    def run(*extra):
+        pp = tmp_path / "pp.json"
+        pp.unlink(missing_ok=True)
+        r = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", base,
+                            "--rules", "eu-2024-draft", "--usable-kwh", "60", "--vehicle-category", "M1",
+                            "--service-years", "8", "--json", "--passport", str(pp), *extra],
+                           capture_output=True, text=True, timeout=600)
+        return r, (json.loads(pp.read_text()) if pp.exists() else None)
+
+    r, pp = run("--study-url", "https://example.com/cfp/D-PACK.pdf")
+    assert r.returncode == 0, r.stderr
+    assert pp["carbonFootprintStudy"] == "https://example.com/cfp/D-PACK.pdf"
+    assert not any("placeholder" in w for w in json.loads(r.stdout)["warnings"])
+    r, pp = run()
+    assert r.returncode == 0 and pp["carbonFootprintStudy"].startswith("urn:green-lca:declaration:")
+    assert any("urn: placeholder" in w and "--study-url" in w for w in json.loads(r.stdout)["warnings"])
+    r, pp = run("--study-url", "=HYPERLINK(1)")
+    assert r.returncode == 2 and pp is None and "study URL '=HYPERLINK(1)'" in r.stderr and not r.stdout

@@ -115,3 +115,20 @@ def test_events_resend(env, capsys):
     files.write_json(path, rec)
     assert resend(capsys, env) == {"sent": 0, "failed": 0, "expired": 1, "waiting": 0}
     assert (d / "pact" / "outbox" / "expired" / path.name).exists() and not store.events(d, store.OUTBOX)
+
+
+def test_an_answer_carries_a_bounded_number_of_footprints():
+    from lca.server import events
+    from lca.server.filters import Keys
+
+    class E:  # what answer() reads of an index entry
+        def __init__(self, doc):
+            self.doc, self.keys = doc, Keys.of(doc)
+
+    entries = [E(footprint(f"N{i}", "MANY")) for i in range(4)]
+    req = {"id": "r-1", "data": {"companyId": ["urn:pact:company:test:MANY"]}}
+    ok = events.answer(req, entries, "https://x/3/events", max_pfs=4)
+    assert ok["type"] == events.FULFILLED and len(ok["data"]["pfs"]) == 4
+    big = events.answer(req, entries, "https://x/3/events", max_pfs=3)
+    assert big["type"] == events.REJECTED and big["data"]["error"]["code"] == "BadRequest"
+    assert "4 footprints match" in big["data"]["error"]["message"]

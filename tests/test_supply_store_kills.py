@@ -120,3 +120,43 @@ def test_submission_check_is_cached_by_file_stats_and_a_changed_file_is_caught(i
     bd.databases[store.SUPPLIER_DB] = meta
     bd.databases.flush()
     assert not store.is_current(p, bd)
+
+
+@needs_import
+@pytest.mark.slow  # kill-and-repair / writer processes
+@pytest.mark.parametrize("point", ["sqlite", "replace"])
+@pytest.mark.parametrize("action", ["restore", "withdraw"])
+def test_restore_or_withdraw_killed_loses_nothing(imported, tmp_path, point, action):
+    """Issue 24: a restore or a withdraw killed mid-write leaves the stored submissions and the database in
+    agreement (old state or new), the archive complete, and the same action completes when run again."""
+    from lca.supply import history
+
+    d = tmp_path / "project"
+    shutil.copytree(imported["dir"], d, ignore=shutil.ignore_patterns("write.lock"))
+    again = cli(d, "import", str(WORKBOOK_A), "--json", "--by", "second")   # version 2 of company A
+    assert again.returncode == 0, again.stderr
+    cid = imported["product"].split("/")[0]
+    if action == "withdraw":  # another company stays, so the withdraw rewrites the database (a write to kill)
+        other = cli(d, "import", str(WORKBOOK_B), "--json")
+        assert other.returncode == 0, other.stderr
+    argv = ["suppliers", "restore", cid, "1"] if action == "restore" else ["withdraw", cid]
+    child = start_child(tmp_path, point, d, argv=argv, db="suppliers")
+    kill_when_paused(child)
+    out = cli(d, "suppliers", "--json")   # the next command works (repairing what the kill left)
+    assert out.returncode == 0, out.stderr
+    p = lca.open_project(d)
+    # with company A withdrawn nothing is left: the suppliers database is then removed
+    refs = set(p.footprints(database="suppliers").index) if "suppliers" in p.activate().databases else set()
+    assert (cid in submissions(d)) == any(r.startswith(f"suppliers:{cid}/") for r in refs)
+    assert [e["version"] for e in history.history(p, cid)] == [1, 2]   # nothing lost from the archive
+    for v in (1, 2):
+        assert history.original(p, cid, v).read_bytes() == WORKBOOK_A.read_bytes()
+    if action == "withdraw":  # the files move before the database is written: a kill leaves it withdrawn
+        assert cid not in submissions(d) and not any(r.startswith(f"suppliers:{cid}/") for r in refs)
+        return
+    done = cli(d, *argv)
+    assert done.returncode == 0, done.stderr
+    if action == "restore":
+        assert json.loads((d / "submissions" / f"{cid}.json").read_text())["archive_version"] == 1
+        fp = cli(d, "footprint", imported["product"], "--json")
+        assert json.loads(fp.stdout)["total"] == pytest.approx(imported["total"], rel=1e-9)

@@ -37,8 +37,8 @@ MATERIALS = [["product_id", "line_id", "material", "amount", "unit", "source", "
              ["P1", 4, "cathode", 2.0, "kg", "supplier_product", "ACME-CAM/P2", None],
              ["P2", 1, "steel", 1.0, "kg", "background", None, None]]
 ENERGY = [["product_id", "carrier", "amount", "unit", "grid_region", "sourcing"],
-          ["P1", "electricity", 1.2, "MWh", None, None],
-          ["P1", "natural_gas", 1, "GJ", None, None],
+          ["P1", "electricity", 0.12, "MWh", None, None],  # 20 kWh/kg of cell: plausible (issue 24)
+          ["P1", "natural_gas", 0.1, "GJ", None, None],
           ["P2", "electricity", 3, "kWh", "CN-SC", "green_certificate"]]
 TRANSPORT = [["product_id", "mode", "mass_t", "distance_km", "direction"], ["P1", "truck", 0.006, 800, None]]
 EMISSIONS = [["product_id", "gas", "amount", "unit"], ["P1", "CH4", 5, "g"]]
@@ -85,9 +85,9 @@ def test_good_workbook_gives_typed_records(tmp_path):
     assert m[("P1", "3")].dataset_unit == "kilogram" and m[("P1", "3")].dataset_amount == 2.5
     assert (m[("P1", "4")].reference_company, m[("P1", "4")].reference_product) == ("ACME-CAM", "P2")
     e = {(x.product_id, x.carrier): x for x in sub.energy}
-    assert e[("P1", "electricity")].reference_amount == pytest.approx(1200)
+    assert e[("P1", "electricity")].reference_amount == pytest.approx(120)
     assert e[("P1", "electricity")].grid_region == "CN-FJ" and e[("P1", "electricity")].sourcing == "grid"
-    assert e[("P1", "natural_gas")].reference_amount == pytest.approx(1000 / 38.931)
+    assert e[("P1", "natural_gas")].reference_amount == pytest.approx(100 / 38.931)
     assert e[("P1", "natural_gas")].reference_unit == "cubic meter" and e[("P1", "natural_gas")].grid_region is None
     assert e[("P2", "electricity")].sourcing == "green_certificate"
     (t,) = sub.transport

@@ -16,7 +16,7 @@ import sys
 import traceback
 
 from ..errors import InputError, IntegrityError, LcaError, LockTimeout
-from . import analysis, background, core, declare, design, exports, server, supply
+from . import analysis, background, core, declare, design, exports, over_time, server, supply
 from .common import parse_settings, parse_target, parse_target_amount, parse_value
 
 __all__ = ["main", "run", "parse_value", "parse_settings", "parse_target", "parse_target_amount", "GROUPS"]
@@ -24,7 +24,7 @@ __all__ = ["main", "run", "parse_value", "parse_settings", "parse_target", "pars
 BUG_URL = "https://github.com/green-lca/green-lca/issues"
 
 # the command groups, in the order `lca --help` lists them
-GROUPS = [core, supply, analysis, declare, design, server, background, exports]
+GROUPS = [core, supply, analysis, declare, design, server, background, exports, over_time]
 
 
 def parser() -> argparse.ArgumentParser:

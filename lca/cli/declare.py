@@ -28,6 +28,7 @@ def register(sub) -> None:
     s.add_argument("--json", action="store_true")
     s.add_argument("--excel", metavar="OUT.xlsx", help="the verifier's package (English | 中文)")
     s.add_argument("--passport", metavar="OUT.json", help="battery passport carbon-footprint attributes")
+    s.add_argument("--study-url", metavar="URL", help="web link of the public carbon footprint study (passport)")
     s.set_defaults(handler=declare)
 
 
@@ -45,18 +46,38 @@ def _kinds(items: list[str]) -> dict:
 
 def declare(args) -> int:
     """``lca declare TARGET | --model NAME --rules NAME|FILE``: the declaration, its package and passport."""
+    from ..errors import InputError
+
+    try:
+        return _declare(args)
+    except InputError as exc:
+        if args.lang != "zh":
+            raise
+        from ..declare_messages import zh
+
+        raise InputError(zh(str(exc)), exc.issues) from None
+
+
+def _declare(args) -> int:
     target = one_target(args)
     d = project(args).declare(
         target, rules=args.rules, usable_kwh=args.usable_kwh, cycles_per_year=args.cycles_per_year,
         vehicle_category=args.vehicle_category, service_years=args.service_years, cycle_life=args.cycle_life,
         capacity_kwh=args.capacity_kwh, draft=args.draft, uncertainty=args.uncertainty, seed=args.seed,
         kinds=_kinds(args.kind))
+    d.study_url = args.study_url
+    passport = d.to_passport() if args.passport else None  # refused for a not-declarable draft, before any file
+    if passport is not None:
+        from ..report.passport import placeholder_warning
+
+        if w := placeholder_warning(d):
+            d.warnings.append(w)
     text = dumps(d.to_dict())  # refuses NaN before anything is written
     if args.excel:
         d.to_excel(args.excel, lang="both")  # the verifier's package is always bilingual
     if args.passport:
         from ..files import atomic_write_text
 
-        atomic_write_text(args.passport, dumps(d.to_passport(), indent=2))
+        atomic_write_text(args.passport, dumps(passport, indent=2))
     out(text if args.json else d.summary(lang=args.lang))
     return 0

@@ -1,6 +1,7 @@
 """Supplier-data commands: ``lca template``, ``import``, ``suppliers``, ``withdraw``, ``profile``."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..errors import InputError
@@ -24,12 +25,14 @@ def register(sub) -> None:
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=import_files)
 
-    s = sub.add_parser("suppliers", help="stored companies and their submissions")
+    s = sub.add_parser("suppliers", help="expected suppliers: answered, stale or missing, with their submissions")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=suppliers)
 
     s = sub.add_parser("withdraw", help="withdraw one company's submission (atomic; rebuilds the suppliers database)")
     s.add_argument("company_id")
+    s.add_argument("--period", type=int, metavar="YEAR", help="only this reporting year's submission")
+    s.add_argument("--by", help="who withdraws, for the archive log (default: the OS user)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=withdraw)
 
@@ -59,22 +62,34 @@ def template(args) -> int:
 def import_files(args) -> int:
     """``lca import FILE...``: validate and store supplier workbooks; exit 2 on any error."""
     report = project(args).import_files([Path(f) for f in args.files], dry_run=args.dry_run,
-                                        annotate=args.annotate, lang=args.lang)
-    out(dumps(report.to_dict()) if args.json else report.summary())
+                                        annotate=args.annotate, lang=args.lang,
+                                        strict=getattr(args, "strict", False), by=getattr(args, "by", None))
+    if args.json:
+        out(dumps(report.to_dict()))
+    elif report.ok:
+        out(report.summary())
+    else:  # a refused import is an error: its report goes to stderr (README: errors on stderr)
+        sys.stderr.write(report.summary() + "\n")
     return 0 if report.ok else 2
 
 
 def suppliers(args) -> int:
-    """``lca suppliers``: stored companies and their submissions."""
-    from ..supply import store
+    """``lca suppliers``: every expected supplier with its state (answered, stale, missing) and submission."""
+    from ..supply import roster
 
-    subs = store.submissions(project(args))
+    rows = roster.roster(project(args))
+    stored = [r for r in rows if r["state"] != "missing"]
+    missing = [r for r in rows if r["state"] == "missing"]
     if args.json:
-        out(dumps({"suppliers": subs}))
+        out(dumps({"suppliers": stored, "missing": missing}))
         return 0
-    for s in subs:
-        out(f"{s['company_id']}\t{s['company_name']}\t{s['reporting_period_start']}..{s['reporting_period_end']}"
-            f"\t{s['source_file']}\t{s['stored_at']}\t{', '.join(s['products'])}")
+    out("company_id\tstate\tcompany_name\tperiod\tfile\tstored_at\tproducts\treferenced_by")
+    for s in stored:
+        out(f"{s['company_id']}\t{s['state']}\t{s['company_name']}\t{s['reporting_period_start']}.."
+            f"{s['reporting_period_end']}\t{s['source_file']}\t{s['stored_at']}\t{', '.join(s['products'])}\t"
+            f"{', '.join(s['referenced_by'])}")
+    for s in missing:
+        out(f"{s['company_id']}\tmissing\t\t\t\t\t{', '.join(s['products'])}\t{', '.join(s['referenced_by'])}")
     return 0
 
 
@@ -82,7 +97,7 @@ def withdraw(args) -> int:
     """``lca withdraw COMPANY_ID``: withdraw one company's submission atomically."""
     from ..supply import store
 
-    users = store.withdraw(project(args), args.company_id)
+    users = store.withdraw(project(args), args.company_id, by=args.by, period=args.period)
     if args.json:
         out(dumps({"withdrawn": args.company_id, "unresolved_users": users}))
     else:
@@ -94,7 +109,8 @@ def profile(args) -> int:
     """``lca profile COMPANY/PRODUCT``: the supply-chain carbon profile and its reports."""
     from ..files import atomic_write_text
 
-    prof = project(args).profile(args.product, method=args.method, allow_incomplete=args.allow_incomplete)
+    prof = project(args).profile(args.product, method=args.method, allow_incomplete=args.allow_incomplete,
+                                 period=getattr(args, "period", None))
     if args.excel:
         prof.to_excel(args.excel)
     if args.plot:

@@ -4,9 +4,11 @@ Sheets (``English | 中文`` labels with ``lang="both"``):
 
 - Declaration / 声明: manufacturer, battery, plant, rule set with version and status, per kWh and per
   stage, the lifetime inputs and their clauses, the uncertainty (p5, p50, p95);
-- Lines / 明细: every line of the chain with its process kind, the stage and the rule that put it there,
-  the dataset, the amount per battery, its value as linked and as declared; a closing row shows that
-  the lines sum to the total;
+- Lines / 明细: every line of the chain with its process kind, the stage and the rule that put it there
+  (clause and the status of the clause and of the rule: regulation, draft, assumption...), the dataset,
+  the amount per battery, the factor per unit (amount x factor = declared), its value as linked and as
+  declared; closing rows show that the lines sum to the total and, stage by stage, to each stage
+  (per battery and per kWh of the lifetime energy);
 - Electricity / 电力: each electricity line with its kWh, sourcing, grid region and the factor the rule gave;
 - Primary data / 初级数据: the processes the rules require company-specific data for, covered or not;
 - Methodology / 方法 and Warnings / 警告.
@@ -40,17 +42,19 @@ ZH = {
     "declared total": "申报合计", "kWh per battery": "每个电池电量 [kWh]", "sourcing": "电力来源", "grid region": "电网区域",
     "factor [kg CO2e/kWh]": "排放因子 [kg CO2e/kWh]", "basis": "依据", "grid factor as linked": "填报电网因子",
     "required kind": "要求的过程", "data": "数据", "covered": "已覆盖", "secondary": "次级数据",
-    "note": "说明", "warning": "警告",
+    "note": "说明", "warning": "警告", "clause status": "条款状态", "rule status": "规则状态",
+    "factor [kg CO2e per unit]": "排放因子 [kg CO2e/单位]", "sum of the lines of stage": "该阶段明细合计",
+    "per kWh delivered": "单位全生命周期能量",
     "Battery carbon footprint declaration": "动力电池碳足迹声明",
 }
 NUMBER = "0.000###"
 
 
-def _label(text: str, lang: str) -> str:
+def _label(text: str, lang: str, zh: dict = ZH) -> str:
     if lang == "zh":
-        return ZH.get(text, text)
-    if lang == "both" and text in ZH and ZH[text] != text:
-        return f"{text} | {ZH[text]}"
+        return zh.get(text, text)
+    if lang == "both" and text in zh and zh[text] != text:
+        return f"{text} | {zh[text]}"
     return text
 
 
@@ -72,6 +76,21 @@ def _put(ws, row: int, col: int, value):
     return cell
 
 
+def _width(value) -> int:
+    """Display width of a cell's text: CJK characters take two columns, numbers about twelve."""
+    if value is None:
+        return 0
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return 12
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(value))
+
+
+def _per_unit(line: dict):
+    """kg CO2e per unit of the line's amount (declared value / amount), so amount x factor = declared."""
+    amount = line["amount"]
+    return line["kgco2e"] / amount if amount else None
+
+
 def _table(ws, header: list[str], rows: list[list], lang: str, start: int = 1) -> int:
     from openpyxl.styles import Font
 
@@ -81,8 +100,10 @@ def _table(ws, header: list[str], rows: list[list], lang: str, start: int = 1) -
         for j, v in enumerate(r, start=1):
             _put(ws, i, j, v)
     ws.freeze_panes = ws.cell(row=start + 1, column=1)
-    for j, h in enumerate(header, start=1):
-        ws.column_dimensions[ws.cell(row=start, column=j).column_letter].width = max(12, min(60, len(h) + 6))
+    for j, h in enumerate(header, start=1):  # wide enough for the longest text (CJK counts double), 12..60
+        longest = max([_width(_label(h, lang))] + [_width(r[j - 1]) for r in rows if j <= len(r)])
+        ws.column_dimensions[ws.cell(row=start, column=j).column_letter].width = max(12, min(60, longest + 2))
+    ws.page_setup.orientation = "landscape"
     return start + 1 + len(rows)
 
 
@@ -98,6 +119,7 @@ def write(decl, path, lang: str = "both") -> Path:
     d = decl.to_dict()
     life = decl.lifetime
     rs = decl.rules_info
+    zh = {**ZH, **(rs.get("stage_names_zh") or {})}  # a rule set's own Chinese stage names (MIIT) win
     cyc = life["cycles_per_year"]
     yrs = life["service_years"]
     rows = [
@@ -127,21 +149,38 @@ def write(decl, path, lang: str = "both") -> Path:
         rows += [["Monte Carlo samples", u["n"], "", u.get("method", ""), ""], ["seed", u["seed"], "", "", ""]]
         rows += [[p, u[p], "kg CO2e/kWh", "", ""] for p in ("p5", "p50", "p95")]
     _table(ws, ["item", "value", "unit", "clause", "status"],
-           [[_label(r[0], lang) if isinstance(r[0], str) else r[0],
+           [[_label(r[0], lang, zh) if isinstance(r[0], str) else r[0],
              _label(r[1], lang) if isinstance(r[1], str) and r[1] in ZH else r[1], *r[2:]] for r in rows], lang)
 
     ws = wb.create_sheet(_label("Lines", "zh" if lang == "zh" else "en")[:31])
-    lines = [[x["company"], x["product"], x["where"], x["line_kind"], x["kind"], _label(x["stage"], lang), x["rule"],
-              x["clause"], x["dataset"], x["amount"], x["unit"], x["as_linked_kgco2e"], x["kgco2e"],
-              x["primary_share"]] for x in d["lines"]]
-    end = _table(ws, ["company", "product", "where", "line kind", "process kind", "stage", "rule", "clause", "dataset",
-                      "amount per battery", "unit", "as linked [kg CO2e]", "declared [kg CO2e]", "primary share"],
-                 lines, lang)
+    lines = [[x["company"], x["product"], x["where"], x["line_kind"], x["kind"], _label(x["stage"], lang, zh), x["rule"],
+              x["clause"], x.get("status", ""), x.get("rule_status", ""), x["dataset"], x["amount"], x["unit"],
+              _per_unit(x), x["as_linked_kgco2e"], x["kgco2e"], x["primary_share"]] for x in d["lines"]]
+    header = ["company", "product", "where", "line kind", "process kind", "stage", "rule", "clause", "clause status",
+              "rule status", "dataset", "amount per battery", "unit", "factor [kg CO2e per unit]",
+              "as linked [kg CO2e]", "declared [kg CO2e]", "primary share"]
+    end = _table(ws, header, lines, lang)
+    col = header.index("declared [kg CO2e]") + 1
+    # amount x factor = declared, line by line; the lines sum to the total, stage by stage; / lifetime energy
     total = sum(x["kgco2e"] for x in d["lines"])
     _put(ws, end + 1, 1, _label("sum of the lines", lang))
-    _put(ws, end + 1, 13, total)
+    _put(ws, end + 1, col, total)
     _put(ws, end + 2, 1, _label("declared total", lang))
-    _put(ws, end + 2, 13, decl.total_kgco2e)
+    _put(ws, end + 2, col, decl.total_kgco2e)
+    _put(ws, end + 1, col + 2, _label("per kWh delivered", lang))  # beyond the table's last column
+    _put(ws, end + 2, col + 2, decl.per_kwh)
+    _put(ws, end + 2, col + 3, "kg CO2e/kWh")
+    row = end + 3
+    for s in decl.stages:
+        _put(ws, row, 1, _label("sum of the lines of stage", lang))
+        _put(ws, row, header.index("stage") + 1, _label(s, lang, zh))
+        _put(ws, row, col, sum(x["kgco2e"] for x in d["lines"] if x["stage"] == s))
+        _put(ws, row, col + 2, decl.stages[s])
+        _put(ws, row, col + 3, "kg CO2e/kWh")
+        row += 1
+    _put(ws, row, 1, _label("lifetime energy", lang))
+    _put(ws, row, col, decl.lifetime_energy_kwh)
+    _put(ws, row, col + 2, "kWh")
 
     ws = wb.create_sheet(_label("Electricity", "zh" if lang == "zh" else "en")[:31])
     _table(ws, ["company", "product", "where", "kWh per battery", "sourcing", "grid region", "factor [kg CO2e/kWh]",

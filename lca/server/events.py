@@ -91,11 +91,25 @@ def validate(event) -> None:
             raise EventError("data.error must be an Error object with a code")
 
 
-def answer(request: dict, entries: list, source: str) -> dict:
-    """The RequestFulfilled (or RequestRejected) event answering ``request`` from ``entries``."""
+MAX_ANSWER_PFS = 100  # footprints in one RequestFulfilled event (an answer is kept in the outbox until delivered)
+
+
+def answer(request: dict, entries: list, source: str, max_pfs: int = MAX_ANSWER_PFS) -> dict:
+    """The RequestFulfilled (or RequestRejected) event answering ``request`` from ``entries``.
+
+    More than ``max_pfs`` matches are rejected (``BadRequest``, asking for narrower criteria):
+    one event stays a bounded size, on the wire and in the outbox.
+    """
     q = query_from_event(request["data"])
     found = [e.doc for e in entries if q.matches(e.keys)]
     base = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": source, "time": store.utc_now()}
+    if len(found) > max_pfs:
+        return {**base, "type": REJECTED,
+                "data": {"requestEventId": request["id"],
+                         "error": {"code": "BadRequest",
+                                   "message": f"{len(found)} footprints match, more than the {max_pfs} one event "
+                                              "carries; narrow the criteria (productId, validOn...) or use "
+                                              "ListFootprints"}}}
     if found:
         return {**base, "type": FULFILLED, "data": {"requestEventId": request["id"], "pfs": found}}
     return {**base, "type": REJECTED,

@@ -7,7 +7,7 @@ and id: a new footprint always sorts after every existing one, a changed
 status or access list keeps its place), with a map by id. When the directory
 changes, only the files the writers name in the journal
 ``pact/footprints.log`` are read again (all files' inodes are compared when a
-change comes without a journal entry), in a worker thread; a request waits at most
+change stays without a journal line for a second: a change by hand), in a worker thread; a request waits at most
 ``FRESH_WAIT_S`` for that and is otherwise answered from the previous
 snapshot, so a publication never stalls the event loop. A file that cannot be
 parsed is left out (logged by name); a missing directory is an empty store, an
@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from .store import FOOTPRINTS, JOURNAL, check_footprint
 
 log = logging.getLogger("lca.server")
 FRESH_WAIT_S = 0.02  # [s] a request waits this long at most for a refresh before using the previous snapshot
+UNEXPLAINED_S = 1.0  # [s] a change no journal line explains within this is looked for in every file
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class FootprintIndex:
         self._files: dict[str, tuple[int, Entry | None]] = {}  # file name -> (inode, entry or None if damaged)
         self._lock = threading.Lock()
         self._jino, self._jpos = None, 0  # the journal's inode and how far it was read
+        self._unexplained = None  # since when the directory changed without a journal line
         self._task: asyncio.Future | None = None
 
     def _dir_stamp(self):
@@ -100,8 +103,9 @@ class FootprintIndex:
         """Bring the snapshot up to date (blocking: reads the changed files); return it.
 
         The files to read again are those the writers named in the journal since the last
-        refresh; when the directory changed without a journal entry (a file added, removed
-        or replaced by hand) or the journal was restarted, every file's inode is compared.
+        refresh; when the journal was restarted, or the directory changed and no journal line
+        explains it within ``UNEXPLAINED_S`` (a file added, removed or replaced by hand), every
+        file's inode is compared.
         """
         with self._lock:
             stamp = self._dir_stamp() if stamp is None else stamp
@@ -111,10 +115,21 @@ class FootprintIndex:
                 self._files, self.snapshot, self._stamp = {}, EMPTY, None
                 return self.snapshot
             changed = self._journal()
-            if not changed or not self._files:  # no journal, or a change it does not name (by hand): scan all
+            if changed is None or not self._files:  # no usable journal: compare every file
                 self._full_scan()
-            else:
+            elif changed:
                 self._update(changed)
+                self._unexplained = None
+            else:  # the directory changed and the journal names nothing (yet): a writer between its
+                if not os.path.isdir(self.dir):  # rename and its journal line, or a change by hand
+                    raise NotADirectoryError(str(self.dir))
+                now = time.monotonic()
+                if self._unexplained is None:
+                    self._unexplained = now
+                if now - self._unexplained < UNEXPLAINED_S:
+                    return self.snapshot  # stamp not taken: looked at again on the next request
+                self._full_scan()
+                self._unexplained = None
             self._stamp = stamp
             return self.snapshot
 

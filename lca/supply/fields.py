@@ -34,6 +34,7 @@ class Ctx:
         self.issues: list[InputIssue] = []
         self.titles: dict[str, str] = {}
         self.pcf_ids: set[str] = set()
+        self.lang = "en"  # the workbook's language (set by validate once the sheet titles are known)
 
     def add(self, sheet: str | None, row: int | None, column: str | None, code: str, message: str,
             severity: Severity = Severity.ERROR) -> None:
@@ -82,20 +83,44 @@ def _cell_value(row: Row, key: str, cell: Cell) -> object:
     return cell.value
 
 
+_FILL_HINTS = {  # column type -> (English, Chinese): what a required empty cell takes
+    "number": ("enter a number (0 if there is none)", "请填写数字(没有则填 0)"),
+    "unit": ("enter the unit, e.g. kg, t, kWh, MWh, m3", "请填写单位,如 kg、t、kWh、MWh、m3"),
+    "id": ("enter the id: letters, digits, '.', '_' or '-', at most 64 characters",
+           "请填写编号:字母、数字、“.”“_”或“-”,最多 64 个字符"),
+    "line": ("enter the line number", "请填写行号"),
+    "date": ("enter a date such as 2025-01-31", "请填写日期,如 2025-01-31"),
+    "enum": ("choose one of the values the template lists", "请从模板列出的取值中选择"),
+    "region": ("enter a region code such as CN, CN-GD or CN-EAST", "请填写地区代码,如 CN、CN-GD、CN-EAST"),
+    "country": ("enter an ISO country code such as CN", "请填写国家代码,如 CN"),
+    "gas": ("enter the gas, e.g. CO2, CH4, N2O", "请填写气体,如 CO2、CH4、N2O"),
+    "version": ("enter 1 (template version 1)", "请填写 1(模板版本 1)"),
+}
+
+
+def required_message(col: Column, lang: str, placeholder=None) -> str:
+    """The message for a required cell left empty (or holding a placeholder), with the fix for its field."""
+    en, zh = _FILL_HINTS.get(col.type, ("fill it in", "请填写"))
+    if lang == "zh":
+        head = f"“{placeholder}”是占位符而非数值:" if placeholder is not None else ""
+        return f"{head}{col.zh}({col.key})为必填项:{zh}"
+    head = f"{placeholder!r} is a placeholder, not a value: " if placeholder is not None else ""
+    return f"{head}{col.key} ({col.zh}) is required: {en}"
+
+
 def parse_field(row: Row, col: Column) -> None:
     """Parse one column of a row into ``row.values[col.key]`` (None when blank); report problems."""
     cell = row.cells.get(col.key)
     if cell is None:
         if col.need == "R":
-            row.error(col.key, "missing_value", f"{col.key} ({col.zh}) is required: fill it in")
+            row.error(col.key, "missing_value", required_message(col, row.ctx.lang))
         row.values[col.key] = None
         return
     try:
         value = _cell_value(row, col.key, cell)
         if _is_placeholder(value) and not (col.type in ("region", "country") and _norm_text(value) == "na"):
             if col.need == "R":
-                raise _Bad("missing_value", f"{value!r} is a placeholder, not a value: {col.key} ({col.zh}) "
-                                            "is required; enter it (0 if there is none)")
+                raise _Bad("missing_value", required_message(col, row.ctx.lang, value))
             row.values[col.key] = None
             return
         row.values[col.key] = _convert(row, col, value)
@@ -120,10 +145,12 @@ def _share(row: Row, col: Column, value: object) -> float:
     else:
         x = parse_number(value)
         if col.scale == "percent" and 0 < x < 1:
-            row.error(col.key, "share_below_one",
-                      f"{x:g} in {col.key} ({col.zh}), a percentage 0..100, is below 1 %: if you meant "
-                      f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)", Severity.WARNING)
-    _check_range(x, col)
+            msg = (f"{col.zh}({col.key})是 0..100 的百分数,{x:g} 低于 1%:若指 {x * 100:g}%,请填 {x * 100:g}"
+                   "(或将单元格设为百分比格式)" if row.ctx.lang == "zh" else
+                   f"{x:g} in {col.key} ({col.zh}), a percentage 0..100, is below 1 %: if you meant "
+                   f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)")
+            row.error(col.key, "share_below_one", msg, Severity.WARNING)
+    _check_range(x, col, row.ctx.lang)
     return x
 
 
@@ -133,7 +160,7 @@ def _convert(row: Row, col: Column, value: object) -> object:
         if col.scale:
             return _share(row, col, value)
         x = parse_number(value)
-        _check_range(x, col)
+        _check_range(x, col, row.ctx.lang)
         return x
     if t == "date":
         return parse_date(value)
@@ -148,7 +175,9 @@ def _convert(row: Row, col: Column, value: object) -> object:
     if t == "unit":
         u = normalize_unit(value)
         if u is None:
-            raise _Bad("unknown_unit", f"{_as_text(value)!r} is not a known unit: use one of {', '.join(UNITS)}")
+            raise _Bad("unknown_unit", f"“{_as_text(value)}”不是已知单位:请使用 {'、'.join(UNITS)} 之一"
+                       if row.ctx.lang == "zh" else
+                       f"{_as_text(value)!r} is not a known unit: use one of {', '.join(UNITS)}")
         return u
     if t == "gas":
         return parse_gas(value)
@@ -168,7 +197,8 @@ def _convert(row: Row, col: Column, value: object) -> object:
     text = _as_text(value)
     if t == "id":
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", text):
-            raise _Bad("bad_id", f"{text!r} is not a valid id: use {_ID}")
+            raise _Bad("bad_id", f"“{text}”不是有效编号:只能用字母、数字、“.”“_”“-”,最多 64 个字符"
+                       if row.ctx.lang == "zh" else f"{text!r} is not a valid id: use {_ID}")
     elif t == "line":
         if len(text) > 64:
             raise _Bad("bad_id", "line_id is longer than 64 characters")
@@ -180,13 +210,17 @@ def _convert(row: Row, col: Column, value: object) -> object:
     return text
 
 
-def _check_range(x: float, col: Column) -> None:
+def _check_range(x: float, col: Column, lang: str = "en") -> None:
+    """``x`` within the column's bounds, else the refusal (in the workbook's language ``lang``)."""
     if col.min is not None and (x <= col.min if col.min_open else x < col.min):
         op = ">" if col.min_open else ">="
         raise _Bad("negative_value" if x < 0 else "out_of_range",
+                   f"不允许 {x:g}:{col.zh}({col.key})须 {op} {col.min:g}" if lang == "zh" else
                    f"{x:g} is not allowed: {col.key} must be {op} {col.min:g}")
     if col.max is not None and x > col.max:
-        hint = ""
-        if col.scale == "fraction" and x <= 100:
-            hint = f" (a share, 0..1: {x:g}% is {x / 100:g}; or format the cell as a percentage)"
+        share = col.scale == "fraction" and x <= 100
+        if lang == "zh":
+            hint = f"(比例为 0..1:{x:g}% 即 {x / 100:g};或将单元格设为百分比格式)" if share else ""
+            raise _Bad("out_of_range", f"{x:g} 超过{col.zh}({col.key})的上限 {col.max:g}{hint}")
+        hint = f" (a share, 0..1: {x:g}% is {x / 100:g}; or format the cell as a percentage)" if share else ""
         raise _Bad("out_of_range", f"{x:g} is above the maximum {col.max:g} of {col.key}{hint}")

@@ -16,6 +16,7 @@ come back in the order of the files, and nothing is written before all are in.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from .. import inventory, issue_codes
 from ..errors import InputError, InputIssue, LcaError, Severity
-from . import link, pact_in, store
+from . import link, pact_in, periods, plausibility, store
 
 
 @dataclass
@@ -78,6 +79,14 @@ def resolver():
             cache[name] = inventory.resolve_material(name, bg)
         return cache[name]
 
+    exact_cache: dict = {}
+
+    def exact(name: str):  # without closest-name suggestions: for product names, which are rarely materials
+        if name not in exact_cache:
+            exact_cache[name] = cache[name] if name in cache else inventory.resolve_material(name, bg, suggest=False)
+        return exact_cache[name]
+
+    resolve.exact = exact
     return resolve
 
 
@@ -97,8 +106,15 @@ def read_file(path: Path, resolve=None) -> FileResult:
     and ``accepted`` False (see :class:`FileResult`)."""
     name = path.name
     try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = None  # the reader reports the unreadable file
+    try:
         if path.suffix.lower() == ".json":
             records, issues = pact_in.read(path)
+            for rec in records:
+                if digest:
+                    rec["source_sha256"] = digest
             return FileResult(records, _with_file(issues, name))
         from . import rules
 
@@ -114,7 +130,17 @@ def read_file(path: Path, resolve=None) -> FileResult:
                                  "one product, then import it again", Severity.ERROR, name))
     if any(i.severity == Severity.ERROR for i in issues) or sub.is_empty:
         return FileResult([], issues)
-    return FileResult([store.to_record(sub)], issues)
+    rec = store.to_record(sub)
+    if digest:
+        rec["source_sha256"] = digest  # of the bytes validated; the archive checks the file it copies
+    flags = [i.to_dict() for i in issues if i.code in FLAGGED]
+    if flags:  # kept with the submission: the profile lists them among its warnings
+        rec["flags"] = flags
+    return FileResult([rec], issues)
+
+
+# Warnings kept with a stored submission and listed by every profile that uses it.
+FLAGGED = ("implausible_intensity", "mass_inconsistent")
 
 
 PARALLEL_MIN_FILES = 8  # fewer files are read in this process (a worker costs ~20 ms to start)
@@ -159,8 +185,16 @@ def read_files(paths: list[Path], resolve) -> list[FileResult]:
     return [read_file(p, resolve) for p in paths]
 
 
-def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str | None = None) -> ImportReport:
-    """Validate ``paths`` and (unless ``dry_run`` or any error) store them; see module docstring."""
+def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str | None = None,
+                 strict: bool = False, by: str | None = None) -> ImportReport:
+    """Validate ``paths`` and (unless ``dry_run`` or any error) store them; see module docstring.
+
+    ``strict``: plausibility warnings (``implausible_intensity``) are errors, so nothing is stored.
+    ``by``: who imports, for the archive (:mod:`lca.supply.history`; default the OS user).
+    """
+    if annotate is not None and Path(annotate).suffix.lower() != ".xlsx":
+        raise InputError(f"--annotate {annotate}: the annotated copy is an Excel workbook and must be named "
+                         "*.xlsx (an .xls or other name cannot be written); nothing was imported")
     report = ImportReport(dry_run=dry_run)
     paths = [Path(p) for p in paths]
     records, refused = [], set()
@@ -174,6 +208,8 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
         if not result.accepted:
             refused.add(path)
         for i in result.issues:
+            if strict and i.code == plausibility.CODE and i.severity != Severity.ERROR:
+                i = dataclasses.replace(i, severity=Severity.ERROR)
             (report.errors if i.severity == Severity.ERROR else report.warnings).append(i)
         for rec in result.records:
             records.append((path, rec))
@@ -189,16 +225,19 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
     if not report.errors and records:
         with project.lock():  # link and write against one stored state
             # link the full set (stored + new) now, so link-time problems are reported before any write
-            current = store.load_all(project)
+            current, older = store.load_periods(project)
             report.warnings.extend(_removed_products(current, records))
-            for _, rec in records:
-                current[rec["supplier"]["company_id"]] = rec
-            built = store.build(project, [current[c] for c in sorted(current)])
+            changes: dict = {}
+            for _, rec in records:  # to its reporting period: the company's latest, or an earlier year
+                changes.update(periods.place(current, older, rec))
+            built = store.build(project, [current[c] for c in sorted(current)], older)
             new_files = {rec.get("source_file") for _, rec in records}
             for i in built.issues:
                 if i.file in new_files or i.severity == Severity.ERROR:
                     (report.errors if i.severity == Severity.ERROR else report.warnings).append(i)
             new_refs = [f"{rec['supplier']['company_id']}/{p['product_id']}"
+                        + ("" if current.get(rec["supplier"]["company_id"]) is rec
+                           else f"{periods.SEPARATOR}{periods.year_of(rec)}")  # an earlier period's code
                         for _, rec in records for p in rec.get("products", [])]
             for ref in new_refs:
                 rec = _record_of(records, ref)
@@ -212,12 +251,15 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
                 report.products = new_refs
                 if not dry_run:
                     try:
-                        store.commit(project, [rec for _, rec in records], built)
+                        store.commit(project, [rec for _, rec in records], built,
+                                     originals={rec["supplier"]["company_id"]: path for path, rec in records}, by=by,
+                                     changes=changes)
                     except InputError as exc:
                         report.errors.extend(exc.issues or [InputIssue(None, None, None, "refused", str(exc))])
                         report.products = []
                     else:
                         report.warnings.extend(_declared_checks(project, new_refs, built, records))
+                        report.warnings.extend(_footprint_checks(project, new_refs, built, records))
     if not report.ok:
         report.products = []
     report.lang = lang or issue_codes.detect_language(
@@ -238,7 +280,7 @@ def _record_of(records, ref: str) -> dict:
 
 def _product_row(records, ref: str) -> int | None:
     """Row of product ``COMPANY/PRODUCT`` on its workbook's Products sheet (None for PACT JSON)."""
-    pid = ref.split("/", 1)[1]
+    pid = ref.split("/", 1)[1].split(periods.SEPARATOR)[0]
     for p in _record_of(records, ref).get("products", []):
         if p.get("product_id") == pid:
             return p.get("row")
@@ -278,6 +320,42 @@ def _declared_checks(project, refs: list[str], built, records) -> list[InputIssu
             out.append(issue(ref, "declared_pcf_differs",
                              f"{ref}: {declared_message(declared, computed)} [kg CO2e]: check declared_pcf_kgco2e "
                              "and the product's inputs, or ask the supplier for an updated PCF"))
+    return out
+
+
+def _footprint_checks(project, refs: list[str], built, records) -> list[InputIssue]:
+    """Each new product's computed footprint per kg against its class range and its material's
+    background dataset (:func:`lca.supply.plausibility.check_footprints`); solved only when some
+    product has a reference to compare with."""
+    resolve = resolver().exact
+    items = []
+    for ref in refs:
+        meta = built.activities.get(ref) or {}
+        if built.unresolved.get(ref) or not meta.get("mass_kg_per_unit"):
+            continue
+        pclass = plausibility.classify(meta.get("name"))
+        code = resolve(meta["name"]).code if pclass.key == "default" else None
+        if pclass.range("footprint_kgco2e_per_kg") is None and not code:
+            continue
+        items.append((ref, meta, code))
+    if not items:
+        return []
+    try:
+        scores = project.footprints("GWP100")
+    except LcaError:
+        return []  # reported by the declared-PCF check or the profile
+    lang = issue_codes.detect_language(
+        [t for _, rec in records for t in (rec.get("sheet_titles") or {}).values()])
+    bg = {k.split(":", 1)[1]: v for k, v in scores.items() if k.startswith(f"{inventory.BACKGROUND_DB}:")}
+    found = plausibility.check_footprints(
+        [{"ref": ref, "name": meta["name"], "code": code,
+          "kg_co2e_per_kg": float(scores.get(f"{store.SUPPLIER_DB}:{ref}", float("nan"))) / meta["mass_kg_per_unit"]}
+         for ref, meta, code in items], bg, lang)
+    out = []
+    for f in found:
+        rec = _record_of(records, f["ref"])
+        out.append(InputIssue(link.sheet_title(rec, "Products"), _product_row(records, f["ref"]), "product_id",
+                              plausibility.CODE, f["message"], Severity.WARNING, rec.get("source_file")))
     return out
 
 

@@ -224,6 +224,8 @@ def _link_record(env: LinkEnv, rec: dict, bio_codes: dict[str, str], built: Buil
             lines += [line for r in rec.get(key, []) if r.get("product_id") == pid for line in linker(p, r)]
         meta = _product_meta(p, prod, sup, bw_unit, per_declared)
         meta["unresolved"] = unresolved
+        if rec.get("flags"):  # the submission's plausibility warnings, listed by the profiles that use it
+            meta["flags"] = list(rec["flags"])
         built.activities[p.code] = dict(meta)
         built.datasets.append(dict(meta, exchanges=_exchanges(p, lines, bio_codes, bw_unit)))
         built.lines.extend(lines)

@@ -7,7 +7,7 @@ there. The rules are in :mod:`lca.supply.link`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import inventory, units
 from ..errors import InputError, InputIssue, Severity
@@ -26,6 +26,14 @@ class LinkEnv:
     flows: dict
     products: dict[str, dict]  # "C/P" -> product record + "_company"
     issues: list[InputIssue]
+    resolved: dict = field(default_factory=dict)  # material name -> Resolution, once per build
+
+    def resolve(self, name: str):
+        """:func:`lca.inventory.resolve_material` against this build's background, each name once."""
+        hit = self.resolved.get(name)
+        if hit is None:
+            hit = self.resolved[name] = inventory.resolve_material(name, self.bg)
+        return hit
 
 
 @dataclass
@@ -88,7 +96,7 @@ def _material_label(p: ProductContext, name: str, code: str) -> str:
     """
     bg = p.env.bg
     base = code.split("@", 1)[0]
-    by_name = inventory.resolve_material(name, bg).code
+    by_name = p.env.resolve(name).code
     if by_name is None or by_name.split("@", 1)[0] == base:
         return name
     return f"{bg.datasets[base].get('product') or base} (typed as {name!r})"
@@ -98,7 +106,7 @@ def _link_background(p: ProductContext, m: dict, unresolved: list[dict]) -> list
     bg, row = p.env.bg, m.get("row")
     label = str(m.get("material"))
     ref = str(m.get("reference") or "").strip()
-    res = inventory.resolve_material(ref if ref else label, bg)
+    res = p.env.resolve(ref if ref else label)
     if res.code is None:
         p.err("Materials", row, "material", "unknown_material",
               f"material {label!r} is not a background dataset" + (f" ({res.reason})" if res.reason else "")
@@ -114,7 +122,7 @@ def _link_background(p: ProductContext, m: dict, unresolved: list[dict]) -> list
         return []
     shown = _material_label(p, label, base)
     if ref and shown != label:
-        by_name = inventory.resolve_material(label, bg).code
+        by_name = p.env.resolve(label).code
         p.warn("Materials", row, "reference", "material_mismatch",
                f"material {label!r} names {by_name} but reference {ref!r} is {base}: the line is computed "
                f"and labelled as {base}; fix the material name or the reference")

@@ -25,10 +25,12 @@ produces. A loop that only inflates (gain < 1) is solved and named in a warning.
 
 Dimensions
 ----------
-- tier: 0 = the reporting company's own operations (energy, direct emissions,
-  inbound transport) for the product; a supplier product sits one tier below
-  its buyer; a background dataset or a declared PCF one tier below the line
-  that buys it. Paths deeper than MAX_TIER are reported as ``"{MAX_TIER}+"``.
+- tier (by company): 0 = the reporting company's own operations (energy, direct
+  emissions, inbound transport), including the intermediate products it makes
+  for itself; 1 = its direct suppliers' operations; n = the companies n purchase
+  steps up the chain; a background dataset or a declared PCF one tier below the
+  company that buys it. Splitting a company's products never moves another
+  company's tier. Paths deeper than MAX_TIER are reported as ``"{MAX_TIER}+"``.
 - stage (from the product's point of view): ``raw materials``, ``purchased
   components`` (everything through its supplier_product and supplier_pcf
   lines), ``own energy``, ``own direct emissions``, ``transport`` (inbound).
@@ -68,7 +70,7 @@ from ..errors import InputError, LcaError, Severity
 from ..methods import pcf_characterizable
 from ..results import DIMENSIONS, CarbonProfile, finite
 from . import indicators as ind
-from . import link, store, trail
+from . import link, periods, store, trail
 from .values import PCF_GAS, LineValues, distribution_values, line_values  # noqa: F401
 
 MAX_TIER = 8
@@ -263,10 +265,25 @@ def solve(project, built: link.Built, chain: Chain, method: tuple) -> Solved:
     return Solved(x=x, col_of=col_of, scores=calc.scores(method))
 
 
-def tiers(project, chain: Chain, solved: Solved) -> list[Piece]:
-    """The root's own lines at tier 0, then one piece per supplier_product line of the root."""
+def tiers(project, chain: Chain, solved: Solved, activities: dict | None = None) -> list[Piece]:
+    """The root's own lines at tier 0, then one piece per supplier_product line of the root.
+
+    Tier by company (``docs/supply-chain.md``): a step to a product of the same company (an
+    intermediate it makes for itself) stays in the tier; a step to another company's product is
+    one tier deeper. So splitting a company's products never moves another company's tier.
+    ``activities``: the linked products' metadata (their ``company_id``); without it every
+    step counts (tier by product).
+    """
     system = project.calc.system()
     n = len(chain.reach)
+    company = [(activities or {}).get(a, {}).get("company_id", a) if activities else a for a in chain.reach]
+    same = np.array([[company[i] == company[j] for j in range(n)] for i in range(n)], dtype=bool)
+    m_same = np.where(same, chain.supplier_matrix, 0.0)
+    m_cross = chain.supplier_matrix - m_same
+    closing = np.any(m_same)
+
+    def closure(z: np.ndarray) -> np.ndarray:  # a company's own intermediate products: the same tier
+        return np.linalg.solve(np.eye(n) - m_same, z) if closing else z
 
     def remainder(z: np.ndarray) -> np.ndarray:  # (I - M)^-1 z by the project's solver
         demand = np.zeros(system.n)
@@ -282,11 +299,13 @@ def tiers(project, chain: Chain, solved: Solved) -> list[Piece]:
         if line.kind != "supplier_product":
             continue
         z = np.zeros(n)
-        z[chain.index[line.input[1]]] = chain.norm * line.amount
-        steps, tier = [], 1
+        j = chain.index[line.input[1]]
+        z[j] = chain.norm * line.amount
+        steps, tier = [], 0 if company[j] == company[0] else 1
         while tier < MAX_TIER and np.any(z):
-            steps.append((tier, z))
-            z = chain.supplier_matrix @ z
+            zc = closure(z)
+            steps.append((tier, zc))
+            z = m_cross @ zc
             tier += 1
         if np.any(z):
             steps.append((MAX_TIER, remainder(z)))
@@ -377,10 +396,15 @@ def line_items(acc: Accumulation, activities: dict) -> list[dict]:
 
 
 # -- the profile ---------------------------------------------------------------------------
-def profile(project, product, method="GWP100", allow_incomplete: bool = False) -> CarbonProfile:
-    """The supply-chain carbon profile of ``product`` (``COMPANY_ID/PRODUCT_ID``); see module docstring."""
+def profile(project, product, method="GWP100", allow_incomplete: bool = False, period=None) -> CarbonProfile:
+    """The supply-chain carbon profile of ``product`` (``COMPANY_ID/PRODUCT_ID``); see module docstring.
+
+    ``period``: the reporting year (default the company's latest; :mod:`lca.supply.periods`).
+    """
     m = project.method(method)
     built = store.linked(project)
+    if period is not None:
+        product = periods.root_for(product, period, *store.load_periods(project))
     chain = chain_of(built, root_code(built, product))
     refuse_broken(built, chain)
     refuse_empty(chain, built)
@@ -389,7 +413,7 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
     loop_warnings = check_loops(chain)
     solved = solve(project, built, chain, m)
     values = line_values(project, m, chain.lines(exclude=_NOT_CRADLE_TO_GATE), pcf_ok)
-    acc = accumulate(chain, tiers(project, chain, solved), values, built.activities)
+    acc = accumulate(chain, tiers(project, chain, solved, built.activities), values, built.activities)
     arr = to_array(acc)
     total = float(arr.sum()) if acc.data else 0.0
     for v in (total, acc.market_delta):
@@ -421,7 +445,9 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         unresolved=unresolved, complete=not unresolved and not pcf_lines, not_characterized=not_char,
         declared_pcf=root_meta.get("declared_pcf_kgco2e"), declared_pcfs=_declared_pcfs(built, chain),
         suppliers=suppliers,
-        warnings=warnings + loop_warnings + found.warnings + _outbound_warnings(chain),
+        warnings=(warnings + loop_warnings + found.warnings + _outbound_warnings(chain)
+                  + plausibility_warnings(project, built, chain, solved, m)
+                  + periods.period_warnings(built.activities, chain.reach, chain.root)),
         reference_period=(root_meta.get("reporting_period_start"), root_meta.get("reporting_period_end")),
         region=root_meta.get("location"),
         fossil=total - split.get("biogenic", 0.0) - split.get("land_use", 0.0), biogenic=split.get("biogenic", 0.0),
@@ -432,6 +458,35 @@ def profile(project, product, method="GWP100", allow_incomplete: bool = False) -
         recycled_unmodelled=found.recycled_unmodelled, background=project.calc.background or None,
         background_datasets=trail_ds, direct_lines=trail_own,
     )
+
+
+def plausibility_warnings(project, built: link.Built, chain: Chain, solved: Solved, m) -> list[str]:
+    """The chain's implausible lines (kept with each submission at import) and implausible footprints per kg
+    (GWP100 only: the ranges are in kg CO2e), as the profile's warnings (``implausible_intensity``)."""
+    from . import plausibility
+
+    out, seen = [], set()
+    for code in chain.reach:
+        meta = built.activities.get(code) or {}
+        for f in meta.get("flags") or []:
+            key = (f.get("file"), f.get("sheet"), f.get("row"), f.get("column"), f.get("code"))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(f"{f.get('code')}: {meta.get('company_id')} {f.get('file') or ''} {f.get('sheet')} "
+                       f"row {f.get('row')}: {f.get('message')}")
+    if m != project.method("GWP100"):
+        return out
+    items = []
+    for code in chain.reach:
+        meta = built.activities.get(code) or {}
+        col = solved.col_of.get(code)
+        if col is None or not meta.get("mass_kg_per_unit") or meta.get("unresolved"):
+            continue
+        items.append({"ref": code, "name": meta.get("name"), "code": None,
+                      "kg_co2e_per_kg": float(solved.scores[col]) / meta["mass_kg_per_unit"]})
+    out += [f"{plausibility.CODE}: {f['message']}" for f in plausibility.check_footprints(items)]
+    return out
 
 
 def _cross_check(chain: Chain, solved: Solved, total: float, acc: Accumulation) -> None:

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Callable
 
 from lca.errors import InputIssue, Severity
+from lca.issue_codes import detect_language as _detect_language
 from lca.supply.fields import Ctx as _Ctx, Row as _Row
 from lca.supply.layout import (MAX_ROW_WARNINGS, locate_sheets as _locate_sheets, supplier as _supplier,
                                table_rows as _table_rows)
@@ -360,12 +361,18 @@ def _line_mass(m: MaterialLine, products: dict[str, Product], company_id: str | 
 
 
 def _mass_balance(ctx: _Ctx, products: dict[str, Product], materials: list[MaterialLine], title: str,
-                  company_id: str | None = None) -> None:
-    """Warn when the mass of a product differs from the mass of its materials by more than MASS_TOLERANCE.
+                  company_id: str | None = None, classes: dict | None = None) -> None:
+    """Warn when the mass of a product's materials is implausible for its product class.
 
-    When some lines' masses are unknown (bought products in pieces), the known lines give a lower
-    bound: only materials heavier than the product are flagged then, never a shortfall.
+    The window [min, max] kg of materials per kg of product is the class's ``materials_kg_per_kg``
+    (:func:`lca.supply.plausibility.mass_window`): about 1 for assembled products (the BOM weighs
+    what the product weighs, MASS_TOLERANCE either way), wide for process industries (reagents,
+    yields and water legitimately weigh more). When some lines' masses are unknown (bought
+    products in pieces), the known lines give a lower bound: only materials heavier than the
+    product are flagged then, never a shortfall.
     """
+    from lca.supply import plausibility
+
     totals: dict[str, float] = {}
     unknown: dict[str, int] = {}
     for m in materials:
@@ -379,13 +386,24 @@ def _mass_balance(ctx: _Ctx, products: dict[str, Product], materials: list[Mater
         if p is None or not p.mass_kg or total <= 0:
             continue
         n_unknown = unknown.get(pid, 0)
-        gap = total - p.mass_kg
-        if gap > MASS_TOLERANCE * p.mass_kg or (not n_unknown and -gap > MASS_TOLERANCE * p.mass_kg):
+        pclass = (classes or {}).get(pid) or plausibility.classify(p.product_name)
+        lo, hi = plausibility.mass_window(pclass)
+        ratio = total / p.mass_kg
+        if ratio > hi or (not n_unknown and ratio < lo):
             also = (f" (plus {n_unknown} line(s) of unknown mass, so at least {total:g} kg)" if n_unknown else "")
-            ctx.add(title, p.row, "mass_kg", "mass_inconsistent",
-                    f"product {pid}: materials weigh {total:g} kg per declared amount{also} but mass_kg is "
-                    f"{p.mass_kg:g} kg (more than {MASS_TOLERANCE:.0%} apart): check amounts, units and "
-                    "declared_amount", Severity.WARNING)
+            slip = plausibility.likely_slip(ratio, lo, hi, "", ctx.lang)
+            slip = slip if slip.startswith(("likely", "可能")) else ("请检查数量、单位、质量(kg)及声明数量" if ctx.lang == "zh"
+                                                                   else "check amounts, units and declared_amount")
+            if ctx.lang == "zh":
+                msg = (f"产品 {pid}:物料合计{'至少' if n_unknown else ''} {total:g} 千克/声明数量"
+                       f"{'(另有 %d 行质量未知)' % n_unknown if n_unknown else ''},"
+                       f"而质量(kg)为 {p.mass_kg:g} 千克,即每千克产品 {ratio:.3g} 千克物料,超出{pclass.label_zh}的合理范围 "
+                       f"{lo:g}..{hi:g};{slip}")
+            else:
+                msg = (f"product {pid}: materials weigh {total:g} kg per declared amount{also} but mass_kg is "
+                       f"{p.mass_kg:g} kg: {ratio:.3g} kg of materials per kg of product, outside {lo:g}..{hi:g} "
+                       f"for {pclass.label} (inventories/plausibility.toml); {slip}")
+            ctx.add(title, p.row, "mass_kg", "mass_inconsistent", msg, Severity.WARNING)
 
 
 # ---------------------------------------------------------------- entry point
@@ -411,6 +429,7 @@ def validate(raw: RawWorkbook, resolve_material: Callable[[str], Resolution]
         and one ``blank_workbook`` warning.
     """
     ctx = _Ctx(raw, resolve_material)
+    ctx.lang = _detect_language(list(raw.sheets))  # the workbook's language: messages wholly in it
     sheets = _locate_sheets(ctx)
     for spec in SHEETS.values():
         if spec.required and spec.key not in sheets:
@@ -438,7 +457,8 @@ def validate(raw: RawWorkbook, resolve_material: Callable[[str], Resolution]
     if "Products" in sheets and not rows.get("Products"):
         ctx.add(ctx.titles["Products"], None, None, "no_products",
                 "the Products sheet has no product: add at least one row below the header")
-    _mass_balance(ctx, products, materials, ctx.titles.get("Products", "Products"), company)
+    classes = {pid: _product_class(ctx, p) for pid, p in products.items()}
+    _mass_balance(ctx, products, materials, ctx.titles.get("Products", "Products"), company, classes)
     _empty_products(ctx, rows, products)
     used = {m.reference for m in materials if m.source == "supplier_pcf"}
     for pid, pcf in pcfs.items():
@@ -447,7 +467,33 @@ def validate(raw: RawWorkbook, resolve_material: Callable[[str], Resolution]
                     f"pcf_id {pid!r} is not referenced by any Materials line", Severity.WARNING)
     sub = Submission(supplier, tuple(products.values()), tuple(materials), tuple(energy), tuple(transport),
                      tuple(emissions), tuple(pcfs.values()), raw.path, dict(ctx.titles))
+    _plausibility(ctx, sub, rows, classes)
     return sub, _sorted(ctx)
+
+
+def _product_class(ctx: _Ctx, p: Product):
+    """The plausibility class of a product: by its name, else by the background dataset its name resolves to."""
+    from lca.supply import plausibility
+
+    pclass = plausibility.classify(p.product_name)
+    if pclass.key == "default" and p.product_name:
+        code = getattr(ctx.resolve, "exact", ctx.resolve)(p.product_name).code
+        if code:
+            pclass = plausibility.classify(p.product_name, code)
+    return pclass
+
+
+def _plausibility(ctx: _Ctx, sub: Submission, rows: dict, classes: dict) -> None:
+    """``implausible_intensity`` warnings on the cells of lines out of their product class's range."""
+    from lca.supply import plausibility
+
+    by_number = {(key, r.number): r for key, found in rows.items() for r in found}
+    for row, key, message, number, sheet in plausibility.check_lines(
+            sub, by_number, ctx.lang, lambda p: classes[p.product_id]):
+        if row is not None:
+            row.error(key, "implausible_intensity", message, Severity.WARNING)
+        else:
+            ctx.add(ctx.titles.get(sheet, sheet), number, key, "implausible_intensity", message, Severity.WARNING)
 
 
 def _sorted(ctx: _Ctx) -> list[InputIssue]:

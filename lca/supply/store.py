@@ -35,7 +35,7 @@ from pathlib import Path
 from .. import inventory
 from ..errors import InputError, IntegrityError, LcaError, Severity
 from ..files import atomic_write_text, file_stamp, write_beside
-from . import lines, link
+from . import lines, link, periods
 
 SUPPLIER_DB = link.SUPPLIER_DB
 SUBMISSIONS_DIR = "submissions"
@@ -125,12 +125,38 @@ def _add_record(out: dict[str, dict], path: Path, text: str) -> None:
 
 
 def _records_of(project, texts: dict[str, str]) -> dict[str, dict]:
-    """``load_all`` from texts already read by :func:`_stored_texts` (each file read once)."""
+    """``load_all`` from texts already read by :func:`_stored_texts` (each file read once): the latest
+    period of each company (earlier periods: :func:`_older_of`)."""
     d = submissions_dir(project)
     out: dict[str, dict] = {}
     for stem, text in texts.items():  # in _stored_texts' (sorted path) order, as load_all
-        _add_record(out, d / f"{stem}.json", text)
+        if periods.SEPARATOR not in stem:
+            _add_record(out, d / f"{stem}.json", text)
     return out
+
+
+def _older_of(project, texts: dict[str, str]) -> dict[str, dict[int, dict]]:
+    """The earlier reporting periods stored (``COMPANY@YEAR.json``): ``{company: {year: record}}``."""
+    d = submissions_dir(project)
+    out: dict[str, dict[int, dict]] = {}
+    for stem, text in texts.items():
+        if periods.SEPARATOR in stem:
+            one: dict[str, dict] = {}
+            _add_record(one, d / f"{stem}.json", text)
+            for cid, rec in one.items():
+                out.setdefault(cid, {})[periods.year_of(rec)] = rec
+    return out
+
+
+def load_periods(project) -> tuple[dict[str, dict], dict[str, dict[int, dict]]]:
+    """(:func:`load_all`, :func:`load_older`) from one reading of the stored files."""
+    texts = _stored_texts(project)
+    return _records_of(project, texts), _older_of(project, texts)
+
+
+def load_older(project) -> dict[str, dict[int, dict]]:
+    """Every stored submission of an earlier reporting period than its company's latest (:mod:`lca.supply.periods`)."""
+    return _older_of(project, _stored_texts(project))
 
 
 def link_signature() -> str:
@@ -165,9 +191,14 @@ def _stored_texts(project) -> dict[str, str]:
     return out
 
 
-def build(project, records: list[dict]) -> link.Built:
-    """Link ``records`` against the project's background (no writing)."""
+def build(project, records: list[dict], older: dict | None = None) -> link.Built:
+    """Link ``records`` (the latest period of each company) and the earlier periods stored (``older``,
+    default read from the project; :func:`lca.supply.periods.expand`) against the background (no writing)."""
     bg = inventory.load_background()
+    if older is None:
+        older = load_older(project)
+    if older:
+        records = periods.expand({r["supplier"]["company_id"]: r for r in records}, older)
     return link.build(records, bg, project.biosphere_codes())
 
 
@@ -185,25 +216,37 @@ def _write(project, built: link.Built, digest: str) -> None:
     bd.databases.flush()
 
 
-def commit(project, records: list[dict], built: link.Built | None = None) -> link.Built:
+def commit(project, records: list[dict], built: link.Built | None = None, originals: dict | None = None,
+           by: str | None = None, restored: bool = False, changes: dict | None = None) -> link.Built:
     """Store ``records`` (each replacing its company's previous submission) and rebuild ``suppliers``.
 
     Raises :class:`InputError` (nothing written) when linking the full set finds errors.
     ``built``: the linked full set, when the caller linked it under the same lock hold.
+    Each record is archived first (:func:`lca.supply.archive.archive`: ``originals`` maps a company
+    id to its original file, ``by`` who imports); ``restored``: the records are archived versions
+    put back (:func:`lca.supply.history.restore`), not archived again. ``changes``: the stored files
+    the records go to (``{stem: record}``, :func:`lca.supply.periods.place`), with ``built``.
     """
+    from . import archive as arch
+
     with project.lock():
         texts = _stored_texts(project)  # for the digest; parsed only when the caller did not link
-        new_texts = {rec["supplier"]["company_id"]: _dumps(rec) for rec in records}
-        if built is None:
-            current = _records_of(project, texts)
-            for rec in records:
-                current[rec["supplier"]["company_id"]] = rec
-            built = build(project, [current[c] for c in sorted(current)])
-        texts.update(new_texts)
+        if changes is None or built is None:  # else the caller placed and linked them under this lock hold
+            current, older = _records_of(project, texts), _older_of(project, texts)
+            changes = {}
+            for rec in records:  # each record to its reporting period's file (the latest, or COMPANY@YEAR)
+                changes.update(periods.place(current, older, rec))
+            built = build(project, [current[c] for c in sorted(current)], older)
         errors = [i for i in built.issues if i.severity == Severity.ERROR]
         if errors:
             raise InputError(f"{len(errors)} problem(s) linking the submissions; nothing was written",
                              errors)
+        if not restored:  # archived before anything points at it: an interruption loses nothing
+            for rec in records:
+                cid = rec["supplier"]["company_id"]
+                arch.archive(project, rec, (originals or {}).get(cid), by)
+        new_texts = {st: _dumps(rec) for st, rec in changes.items()}
+        texts.update(new_texts)
         d = submissions_dir(project)
         d.mkdir(parents=True, exist_ok=True)
         staged = []
@@ -219,6 +262,10 @@ def commit(project, records: list[dict], built: link.Built | None = None) -> lin
         finally:
             for tmp, _ in staged:
                 tmp.unlink(missing_ok=True)
+        if not restored:
+            for rec in records:
+                arch.log_event(project, rec["supplier"]["company_id"], "imported", rec.get("archive_version"),
+                               by, file=rec.get("source_file"), sha256=rec.get("source_sha256"))
         return built
 
 
@@ -238,8 +285,12 @@ def submissions(project) -> list[dict]:
     return out
 
 
-def withdraw(project, company_id: str) -> list[str]:
+def withdraw(project, company_id: str, by: str | None = None, period: int | None = None) -> list[str]:
     """Withdraw one company's submission atomically and rebuild ``suppliers`` from the others.
+
+    ``period``: only that reporting year's submission (when it is the latest, the company's newest
+    earlier period becomes its latest); default every period of the company. The archive keeps every
+    version (:func:`lca.supply.history.restore` puts one back).
 
     Under the project's write lock: the others are linked first (an error leaves everything as it
     was), the submission file is set aside, the database is rewritten, and only then is the file
@@ -258,13 +309,30 @@ def withdraw(project, company_id: str) -> list[str]:
     """
     with project.lock():
         texts = _stored_texts(project)
+        mine = [st for st in texts if st == company_id or st.startswith(company_id + periods.SEPARATOR)]
         if company_id not in texts:
-            known = ", ".join(sorted(texts)) or "none"
+            known = ", ".join(sorted(st for st in texts if periods.SEPARATOR not in st)) or "none"
             raise InputError(f"no submission of company {company_id!r} is stored (stored: {known}); "
                              "see lca suppliers")
-        rest = {cid: text for cid, text in texts.items() if cid != company_id}
+        promote = None
+        if period is not None:
+            latest_year = periods.year_of(json.loads(texts[company_id]))
+            if int(period) == latest_year:
+                earlier = sorted(st for st in mine if st != company_id)
+                promote = earlier[-1] if earlier else None
+                gone = [company_id]
+            elif periods.stem(company_id, int(period)) in texts:
+                gone = [periods.stem(company_id, int(period))]
+            else:
+                raise InputError(f"{company_id} has no stored submission for {period}: see lca suppliers history "
+                                 f"{company_id}")
+        else:
+            gone = mine
+        rest = {st: text for st, text in texts.items() if st not in gone}
+        if promote:
+            rest[company_id] = rest.pop(promote)
         records = _records_of(project, rest)
-        built = build(project, [records[c] for c in sorted(records)])
+        built = build(project, [records[c] for c in sorted(records)], _older_of(project, rest))
         errors = [i for i in built.issues if i.severity == Severity.ERROR]
         if errors:
             raise InputError(f"withdrawing {company_id} leaves {len(errors)} problem(s) linking the other "
@@ -273,14 +341,30 @@ def withdraw(project, company_id: str) -> list[str]:
                         for m in rec.get("materials", []) if m.get("source") == "supplier_product"
                         and str(m.get("reference") or "").split("/", 1)[0] == company_id})
         d = submissions_dir(project)
-        final, aside = d / f"{company_id}.json", d / f".{company_id}.json.withdrawn"
-        os.replace(final, aside)
+        # the stored files take their new state first (withdrawn ones set aside, an earlier period promoted),
+        # then the database is written: a process killed in between leaves files whose digest the database
+        # lacks, and the next command rebuilds it from them (ensure_current); an error puts everything back
+        moved = []  # (from, to) renames done, undone in reverse on an error
         try:
+            for st in gone:
+                final, aside = d / f"{st}.json", d / f".{st}.json.withdrawn"
+                os.replace(final, aside)
+                moved.append((final, aside))
+            if promote:
+                os.replace(d / f"{promote}.json", d / f"{company_id}.json")
+                moved.append((d / f"{promote}.json", d / f"{company_id}.json"))
             _write(project, built, _digest(rest))
         except BaseException:
-            os.replace(aside, final)
+            for src, dst in reversed(moved):
+                os.replace(dst, src)
             raise
-        aside.unlink(missing_ok=True)
+        for st in gone:
+            (d / f".{st}.json.withdrawn").unlink(missing_ok=True)
+        from . import archive
+
+        for st in gone:
+            archive.log_event(project, company_id, "withdrawn", json.loads(texts[st]).get("archive_version"), by,
+                              period=periods.year_of(json.loads(texts[st])))
         return users
 
 
@@ -289,7 +373,7 @@ def rebuild(project) -> link.Built:
     with project.lock():
         texts = _stored_texts(project)
         records = _records_of(project, texts)
-        built = build(project, [records[c] for c in sorted(records)])
+        built = build(project, [records[c] for c in sorted(records)], _older_of(project, texts))
         errors = [i for i in built.issues if i.severity == Severity.ERROR]
         if errors:
             raise LcaError("the stored submissions no longer link against the background inventory: "
