@@ -424,11 +424,15 @@ class Calculator:
         demand = np.zeros(system.n)
         demand[system.product_row[col]] = amount
         x = self.solve(demand)
+        # a waste treatment (negative reference amount): its supply chain is checked as treated (x negated)
+        sign = float(system.signs()[col])
         # avoided burdens: computed as bw2calc does, with a note; a loop consuming more than it makes: refused
-        notes = negative_supply.check(system, x, ref.ref, lambda c: str(self.columns()["ref"][c]))
+        notes = negative_supply.check(system, sign * x, ref.ref, lambda c: str(self.columns()["ref"][c]))
+        if sign < 0:
+            notes = [negative_supply.waste_note(ref.ref, amount)] + notes
         bridge = self.bridge()
         if bridge is not None:
-            bridge.check_supply(system, x)  # an unmapped material: InputError naming it and the mapping
+            bridge.check_supply(system, sign * x)  # an unmapped material: InputError naming it and the mapping
         self._check_declared_pcfs(x, method, ref)
         c = self.characterization(method)
         g = system.B @ x  # inventory by flow row
