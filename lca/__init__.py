@@ -21,7 +21,8 @@ _EXPORTS = {
         "NonSquareSystemError", "ProductSystemError", "ProjectDamagedError", "QueryError", "RequestError",
         "Severity", "SingularSystemError", "UnknownIssueCode")},
     "models": "lca.models", "units": "lca.units", "supply": "lca.supply",
-    "Comparison": "lca.compare", "ImportReport": "lca.supply.importer", "Declaration": "lca.declaration",
+    "Comparison": "lca.results_design", "Sensitivity": "lca.results_design", "Sweep": "lca.results_design",
+    "ImportReport": "lca.supply.importer", "Declaration": "lca.declaration",
 }
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
     "InputIssue", "LockTimeout", "models", "units", "CarbonProfile", "ImportReport", "Comparison",
     "Distribution", "IntegrityError", "ProjectDamagedError", "Severity", "CellError", "RequestError", "QueryError",
     "EventError", "ProductSystemError", "NonSquareSystemError", "SingularSystemError", "UnknownIssueCode",
-    "Declaration",
+    "Declaration", "Sensitivity", "Sweep",
 ]
 
 

@@ -301,15 +301,33 @@ class Calculator:
             raise LcaError(f"{exc} Activities or products concerned: {', '.join(refs[:10]) or 'none found'}"
                            f"{more}. Give each a production exchange of its own product.") from None
 
+    def factors(self, method: tuple) -> list[tuple[int, float]]:
+        """(biosphere flow node id, characterization factor) of ``method`` [score unit / flow unit]."""
+        def compute():
+            bd = self._activate()
+            return [(flow if isinstance(flow, int) else bd.get_id(tuple(flow)), float(cf))
+                    for flow, cf in bd.Method(method).load()]
+
+        return self.cached(("factors", method), compute)
+
+    def flow_cfs(self, method: tuple, codes: dict[str, str]) -> dict[str, float]:
+        """Flow alias -> characterization factor of ``method`` (0 if none; a flow's factors summed, as in
+        :meth:`characterization`), for ``codes``: flow alias -> biosphere3 code."""
+        from bw2data.backends import ActivityDataset as AD
+
+        self._activate()
+        wanted = sorted(set(codes.values()))
+        id_of = dict(AD.select(AD.code, AD.id).where((AD.database == inventory.BIOSPHERE_DB)
+                                                      & AD.code.in_(wanted)).tuples()) if wanted else {}
+        by_id: dict[int, float] = {}
+        for fid, cf in self.factors(method):
+            by_id[fid] = by_id.get(fid, 0.0) + cf
+        return {alias: by_id.get(id_of.get(code), 0.0) for alias, code in codes.items()}
+
     def characterization(self, method: tuple) -> np.ndarray:
         """Characterization factors of ``method`` by system flow row (``c``) [score unit / flow unit]."""
         def compute():
-            bd = self._activate()
-            cfs = []
-            for flow, cf in bd.Method(method).load():
-                fid = flow if isinstance(flow, int) else bd.get_id(tuple(flow))
-                cfs.append((fid, float(cf)))
-            return engine.characterization_vector(system, cfs, method)
+            return engine.characterization_vector(system, self.factors(method), method)
 
         def build():
             if self.store is None or self.background:
@@ -406,11 +424,15 @@ class Calculator:
         demand = np.zeros(system.n)
         demand[system.product_row[col]] = amount
         x = self.solve(demand)
+        # a waste treatment (negative reference amount): its supply chain is checked as treated (x negated)
+        sign = float(system.signs()[col])
         # avoided burdens: computed as bw2calc does, with a note; a loop consuming more than it makes: refused
-        notes = negative_supply.check(system, x, ref.ref, lambda c: str(self.columns()["ref"][c]))
+        notes = negative_supply.check(system, sign * x, ref.ref, lambda c: str(self.columns()["ref"][c]))
+        if sign < 0:
+            notes = [negative_supply.waste_note(ref.ref, amount)] + notes
         bridge = self.bridge()
         if bridge is not None:
-            bridge.check_supply(system, x)  # an unmapped material: InputError naming it and the mapping
+            bridge.check_supply(system, sign * x)  # an unmapped material: InputError naming it and the mapping
         self._check_declared_pcfs(x, method, ref)
         c = self.characterization(method)
         g = system.B @ x  # inventory by flow row

@@ -216,6 +216,9 @@ class System:
     product_row: np.ndarray  # column -> row of its reference product
     col_of: dict[int, int]  # node id -> column
     row_of_flow: dict[int, int]  # flow id -> biosphere row
+    # sign of each activity's own production exchange (+1, or -1 for ecoinvent's waste treatments with a
+    # negative reference amount; 0 when unknown: then +1 is assumed), by column
+    production_sign: object = None
     _btf: object = field(default=None, repr=False)  # BlockTriangular factorization of A, kept
     _norms: object = field(default=None, repr=False)  # infinity norms of A and A^T
     _diag: object = field(default=None, repr=False)  # net production of each activity
@@ -234,10 +237,11 @@ class System:
                 "A_shape": np.asarray(self.A.shape, dtype=np.int64),
                 "B_data": self.B.data, "B_indices": self.B.indices, "B_indptr": self.B.indptr,
                 "B_shape": np.asarray(self.B.shape, dtype=np.int64),
-                "activity_ids": self.activity_ids, "flow_ids": self.flow_ids, "product_row": self.product_row}
+                "activity_ids": self.activity_ids, "flow_ids": self.flow_ids, "product_row": self.product_row,
+                "production_sign": self.signs()}
 
     ARRAYS = ("A_data", "A_indices", "A_indptr", "A_shape", "B_data", "B_indices", "B_indptr", "B_shape",
-              "activity_ids", "flow_ids", "product_row")
+              "activity_ids", "flow_ids", "product_row", "production_sign")
 
     @classmethod
     def from_arrays(cls, d: dict) -> "System":
@@ -251,8 +255,19 @@ class System:
         if A.shape[0] != n or B.shape[1] != n or act.shape != (n,) or prow.shape != (n,) \
                 or flows.shape != (B.shape[0],) or (n and (prow.min() < 0 or prow.max() >= n)):
             raise ValueError("the stored arrays do not form a product system")
-        return cls(A=A, B=B, activity_ids=act, flow_ids=flows, product_row=prow,
+        sign = np.asarray(d["production_sign"], dtype=np.int8)
+        if sign.shape != (n,):
+            raise ValueError("the stored arrays do not form a product system")
+        return cls(A=A, B=B, activity_ids=act, flow_ids=flows, product_row=prow, production_sign=sign,
                    col_of=dict(zip(act.tolist(), range(n))), row_of_flow=dict(zip(flows.tolist(), range(len(flows)))))
+
+    def signs(self) -> np.ndarray:
+        """Sign of each activity's production exchange, by column: +1, or -1 for a waste treatment
+        (ecoinvent's convention: a negative reference amount); +1 where it is not known."""
+        if self.production_sign is None:
+            return np.ones(self.n, dtype=np.int8)
+        s = np.asarray(self.production_sign, dtype=np.int8)
+        return np.where(s == 0, 1, s).astype(np.int8)
 
     def reset_factorization(self) -> None:
         """Forget the kept factorizations (benchmarks; the matrices are unchanged)."""
@@ -321,14 +336,20 @@ def singular_error(system: System) -> SingularSystemError:
 
 
 def suspicious_columns(system: System) -> list[int]:
-    """Activities whose net production (their product's entry in A) is zero or negative."""
+    """Activities whose net production (their product's entry in A) is zero or of the other sign than their
+    production exchange: a dataset that consumes as much of its own product as it makes, or more.
+
+    A negative net production with a negative production exchange is ecoinvent's waste treatment
+    (cut-off: reference amount -1 kg of the waste; its producers have a negative input of it): the
+    system is solvable as it is, and bw2calc solves it so.
+    """
     if system._diag is None:
         cols = np.arange(system.n)
         ok = system.product_row >= 0
         diag = np.zeros(system.n)
         diag[ok] = np.asarray(system.A[system.product_row[ok], cols[ok]]).ravel()
         system._diag = diag
-    return [int(c) for c in np.nonzero(system._diag <= 0)[0]]
+    return [int(c) for c in np.nonzero(system._diag * system.signs() <= 0)[0]]
 
 
 def build_system(data_objs: list, any_demand_id: int) -> System:
@@ -349,6 +370,7 @@ def build_system(data_objs: list, any_demand_id: int) -> System:
     for node_id, col in act.items():
         activity_ids[col] = node_id
         product_row[col] = prod.get(node_id, -1)
+    sign = production_signs(lca, product_row)
     flow_ids = np.empty(B.shape[0], dtype=np.int64)
     for node_id, row in bio.items():
         flow_ids[row] = node_id
@@ -363,8 +385,27 @@ def build_system(data_objs: list, any_demand_id: int) -> System:
         )
     return System(
         A=A, B=B, activity_ids=activity_ids, flow_ids=flow_ids, product_row=product_row,
-        col_of=dict(act), row_of_flow=dict(bio),
+        col_of=dict(act), row_of_flow=dict(bio), production_sign=sign,
     )
+
+
+def production_signs(lca, product_row: np.ndarray) -> np.ndarray:
+    """Sign of each activity's production exchange (by column; 0 where none is found), from the entries
+    bw2calc put in the technosphere matrix: those on the activity's own product row that are not flipped
+    (production, or substitution of its own product), summed."""
+    total = np.zeros(len(product_row))
+    for group in lca.technosphere_mm.groups:
+        if getattr(group, "empty", False) or not len(getattr(group, "row_masked", ())):
+            continue
+        rows, cols = np.asarray(group.row_masked), np.asarray(group.col_masked)
+        data = np.asarray(group.data_current, dtype=np.float64)
+        try:
+            flip = np.asarray(group.flip, dtype=bool)
+        except KeyError:  # no flip array: nothing is an input
+            flip = np.zeros(len(rows), dtype=bool)
+        own = (product_row[cols] == rows) & ~flip
+        np.add.at(total, cols[own], data[own])
+    return np.sign(total).astype(np.int8)
 
 
 def characterization_vector(system: System, cfs: list[tuple[int, float]], method_name) -> np.ndarray:

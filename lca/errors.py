@@ -107,8 +107,10 @@ class NonSquareSystemError(ProductSystemError):
 class SingularSystemError(ProductSystemError):
     """The technosphere matrix is singular: some activity produces nothing net.
 
-    ``columns``: the matrix columns of the activities whose net production is zero or
-    negative (empty for a loop that consumes all it makes); ``node_ids``: their node ids.
+    ``columns``: the matrix columns of the activities whose net production is zero or of the
+    other sign than their production exchange (negative for an ordinary dataset; a waste
+    treatment's is negative by ecoinvent's convention) -- empty for a loop that consumes all it
+    makes; ``node_ids``: their node ids.
     """
 
     def __init__(self, columns=(), node_ids=()):

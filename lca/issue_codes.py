@@ -283,12 +283,13 @@ _ROWS = (
      "Map it to its ecoinvent 3.9 flow (--flow-map FILE.csv) or use LCIA data that covers the release; nothing "
      "was written.", "导入版本中的温室气体没有气候特征化因子",
      "请将其映射到 ecoinvent 3.9 基本流(--flow-map FILE.csv),或使用覆盖该版本的 LCIA 数据;未写入任何数据。"),
-    ("inventory", "bad_production", "A dataset's reference amount is zero, negative or not finite",
-     "Give the amount the dataset makes (positive); nothing was written.", "数据集的参考产量为零、负数或非有限值",
-     "请填写数据集的实际产量(正数);未写入任何数据。"),
+    ("inventory", "bad_production", "A dataset's reference amount is zero or not finite",
+     "Give the amount the dataset makes (a negative amount is accepted: ecoinvent's waste treatment); nothing "
+     "was written.", "数据集的参考产量为零或非有限值",
+     "请填写数据集的实际产量(负数可接受:ecoinvent 的废物处理约定);未写入任何数据。"),
     ("inventory", "self_consumption", "A dataset consumes as much of its own product as it makes, or more",
-     "Correct the amounts so that its net production is positive; nothing was written.", "数据集自身消耗不少于其产量",
-     "请修正数量,使其净产量为正;未写入任何数据。"),
+     "Correct the amounts so that its net production has the sign of its production; nothing was written.", "数据集自身消耗不少于其产量",
+     "请修正数量,使其净产量与其产量同号;未写入任何数据。"),
     ("inventory", "singular_block", "A loop of datasets has no unique solution",
      "Correct the amounts of the exchanges between the datasets named; nothing was written.", "数据集循环无唯一解",
      "请修正所列数据集之间的交换数量;未写入任何数据。"),

@@ -10,6 +10,12 @@ A negative supply in a solved product system has two causes:
   positive: the system is solvable, but no physical supply is negative; that is refused,
   naming the activities whose supply is negative and what was found.
 
+A waste treatment (ecoinvent's convention: a negative reference amount, e.g. -1 kg of
+"waste plastic" for "treatment of waste plastic") is no negative supply: demanded for
+itself, one unit of its reference product is one unit of waste handed to it, i.e. -1 unit
+of its activity; bw2calc's footprint of it is the treatment's, with the sign reversed, and
+so is green-lca's (:func:`waste_note`). Its supply chain is checked as treated.
+
 Pure: reads the solver's :class:`lca.engine.System` and a supply vector.
 """
 from __future__ import annotations
@@ -55,3 +61,11 @@ def check(system: engine.System, x: np.ndarray, target: str, ref_of: Callable[[i
     return [f"avoided burdens: {pairs}{extra} (negative inputs or substitutions); the supply of {shown}{more} is "
             "negative and their emissions are subtracted, as bw2calc computes it (lca footprints gives the same "
             "number)"]
+
+
+def waste_note(target: str, amount: float) -> str:
+    """The note of a footprint whose target is a waste treatment (a negative reference amount)."""
+    return (f"{target} is a waste treatment (negative reference amount, ecoinvent's convention): {amount:g} unit(s) "
+            f"of its reference product, counted as the treatment makes it (-1 per unit treated), are {-amount:g} "
+            f"unit(s) treated; the footprint is that of treating {amount:g} unit(s) with its sign reversed, as "
+            "bw2calc computes it (lca footprints gives the same number)")

@@ -404,7 +404,7 @@ class Project:
         node_id, ref = self.resolve_target(target)
         fp = self.calc.footprint(node_id, ref, amount, m)
         if hasattr(target, "extras"):
-            fp.extras = target.extras(fp)
+            fp.extras = target.extras(fp, self)
         fp.warnings += outside.warnings(self)
         return fp
 

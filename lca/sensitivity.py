@@ -13,88 +13,12 @@ thousands of matrix entries: use :func:`lca.uncertainty.uncertainty`).
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import numpy as np
 
 from . import distributions, hooks
 from . import uncertainty as mc
 from .errors import InputError
-from .results import ActivityRef, dumps, finite
-
-
-@dataclass
-class Sensitivity:
-    """Sobol indices of a model's parameters, ranked by total index (largest first)."""
-
-    target: ActivityRef
-    names: list
-    S1: np.ndarray
-    ST: np.ndarray
-    S1_conf: np.ndarray
-    ST_conf: np.ndarray
-    n: int
-    seed: int
-    evaluations: int
-    static: float
-    score_unit: str
-    variance: float
-    extra: dict = field(default_factory=dict)
-
-    def ranked(self) -> list[dict]:
-        order = np.argsort(-self.ST, kind="stable")
-        kinds = self.extra.get("kinds", {})
-        return [{"parameter": self.names[i], "kind": kinds.get(self.names[i], "model parameter"),
-                 "S1": float(self.S1[i]), "S1_conf": float(self.S1_conf[i]),
-                 "ST": float(self.ST[i]), "ST_conf": float(self.ST_conf[i])} for i in order]
-
-    def to_dict(self) -> dict:
-        rows = [{k: (finite(v, k) if isinstance(v, float) else v) for k, v in r.items()} for r in self.ranked()]
-        return {"target": self.target.to_dict(), "method": "Sobol (SALib, Saltelli design)", "n": self.n,
-                "seed": int(self.seed), "evaluations": self.evaluations, "static": finite(self.static, "static"),
-                "score_unit": self.score_unit, "variance": finite(self.variance, "variance"), "parameters": rows,
-                **{k: v for k, v in self.extra.items() if k != "kinds"}}
-
-    def to_json(self, indent: int | None = None) -> str:
-        return dumps(self.to_dict(), indent=indent)
-
-    def summary(self) -> str:
-        lines = [f"{self.target.ref} ({self.target.name}; {self.extra.get('basis', 'per unit')}): Sobol indices, N={self.n}, {self.evaluations} "
-                 f"evaluations, seed={self.seed}; static {self.static:.6g} {self.score_unit}, "
-                 f"std {math.sqrt(max(self.variance, 0.0)):.4g}",
-                 f"  {'parameter':<28} {'S1':>7} {'+-':>6} {'ST':>7} {'+-':>6}"]
-        w = max([28] + [len(r["parameter"]) for r in self.ranked()])
-        lines[1] = f"  {'parameter':<{w}} {'S1':>7} {'+-':>6} {'ST':>7} {'+-':>6}"
-        for r in self.ranked():
-            lines.append(f"  {r['parameter']:<{w}} {r['S1']:>7.3f} {r['S1_conf']:>6.3f} {r['ST']:>7.3f} "
-                         f"{r['ST_conf']:>6.3f}")
-        if self.extra.get("scope"):
-            lines.append(f"  covers: {self.extra['scope']}")
-        if self.extra.get("tornado"):
-            lines.append(f"  one at a time, low -> high end of each range (5th -> 95th percentile where unbounded), "
-                         f"the others at their values "
-                         f"[{self.score_unit} {self.extra.get('basis', '')}]:")
-            lines.append(f"  {'parameter':<{w}} {'low':>10} {'high':>10} {'swing':>10}")
-            for r in self.extra["tornado"]:
-                lines.append(f"  {r['parameter']:<{w}} {r['low']:>+10.4g} {r['high']:>+10.4g} {r['swing']:>10.4g}")
-        return "\n".join(lines)
-
-    def plot(self, path) -> Path:
-        """Tornado chart of S1 and ST (PNG)."""
-        from .report import uncertainty_plots
-
-        r = self.ranked()
-        title = f"{self.target.name}: Sobol indices (N={self.n})"
-        if self.extra.get("tornado"):
-            t = self.extra["tornado"]
-            return uncertainty_plots.sensitivity_panels(
-                [x["parameter"] for x in r], [x["S1"] for x in r], [x["ST"] for x in r],
-                [x["parameter"] for x in t], [x["low"] for x in t], [x["high"] for x in t],
-                f"{self.score_unit} {self.extra.get('basis', '')}".strip(), title, Path(path))
-        return uncertainty_plots.tornado([x["parameter"] for x in r], [x["S1"] for x in r], [x["ST"] for x in r],
-                                         title, Path(path))
+from .results_design import Sensitivity  # noqa: F401 (re-exported)
 
 
 def sobol(fn, params: dict, n: int = 1024, seed: int = 0):

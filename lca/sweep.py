@@ -14,18 +14,14 @@ draws at every point, so the band's shape follows the swept parameter, not sampl
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from . import inventory
 from . import uncertainty as mc
 from .errors import InputError
-from .results import dumps, finite
+from .results_design import Sweep  # noqa: F401 (re-exported)
 
 MAX_POINTS = 10_000  # a sweep's points [-]
 
@@ -46,95 +42,6 @@ def parse_range(text: str) -> tuple[str, list[float]]:
     if n > MAX_POINTS:
         raise InputError(f"--vary {text!r}: {n} points; at most {MAX_POINTS} (use a larger STEP)")
     return name.strip(), [round(start + i * step, 12) for i in range(n)]
-
-
-@dataclass
-class Sweep:
-    """Footprints of one model over the values of one parameter (see module docstring)."""
-
-    model: str
-    parameter: str
-    values: list
-    totals: np.ndarray
-    by_stage: list  # one {stage: score} per point
-    basis: str
-    method: tuple
-    score_unit: str
-    settings: dict
-    product: str = ""
-    parameter_unit: str = ""
-    warnings: list = field(default_factory=list)
-    samples: object = None  # points x n Monte Carlo draws (uncertainty=N), else None
-    seed: int | None = None
-
-    def bands(self) -> dict | None:
-        """p5, p50, p95 per point [score unit]; None without Monte Carlo."""
-        if self.samples is None:
-            return None
-        p5, p50, p95 = np.percentile(self.samples, [5, 50, 95], axis=1)
-        return {"p5": p5, "p50": p50, "p95": p95}
-
-    def to_dict(self) -> dict:
-        b = self.bands()
-        points = []
-        for i, v in enumerate(self.values):
-            pt = {self.parameter: v, "total": finite(float(self.totals[i]), f"total at {self.parameter}={v}"),
-                  "by_stage": {k: finite(float(x), k) for k, x in self.by_stage[i].items()}}
-            if b is not None:
-                pt.update({k: finite(float(b[k][i]), k) for k in ("p5", "p50", "p95")})
-            points.append(pt)
-        out = {"model": self.model, "parameter": self.parameter, "unit": self.parameter_unit, "settings": self.settings, "basis": self.basis,
-               "method": list(self.method), "score_unit": self.score_unit, "points": points,
-               "warnings": list(self.warnings)}
-        if self.samples is not None:
-            out["uncertainty"] = {"n": int(self.samples.shape[1]), "seed": int(self.seed),
-                                  "paired": "common random numbers at every point"}
-        return out
-
-    def to_json(self, indent: int | None = None) -> str:
-        return dumps(self.to_dict(), indent=indent)
-
-    def to_csv(self) -> str:
-        """One row per point: the parameter, total, the percentiles with Monte Carlo, then each stage."""
-        stages = list(dict.fromkeys(k for st in self.by_stage for k in st))
-        b = self.bands()
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        unit = f"{self.score_unit} {self.basis}"
-        head = [self.parameter, f"total [{unit}]"] + ([f"p5 [{unit}]", f"p50 [{unit}]", f"p95 [{unit}]"] if b else [])
-        w.writerow(head + [f"{s} [{unit}]" for s in stages])
-        for i, v in enumerate(self.values):
-            row = [v, float(self.totals[i])] + ([float(b[k][i]) for k in ("p5", "p50", "p95")] if b else [])
-            w.writerow(row + [float(self.by_stage[i].get(s, 0.0)) for s in stages])
-        return buf.getvalue()
-
-    def summary(self) -> str:
-        fixed = ", ".join(f"{k}={v}" for k, v in self.settings.items()) or "defaults"
-        b = self.bands()
-        lines = [f"{self.product or self.model} ({fixed}): {self.score_unit} {self.basis} over {self.parameter} "
-                 f"({' | '.join(self.method)})",
-                 f"  {self.parameter:>24} {'total':>12}" + (f" {'p5':>12} {'p50':>12} {'p95':>12}" if b else "")]
-        for i, v in enumerate(self.values):
-            extra = "".join(f" {float(b[k][i]):>12.5g}" for k in ("p5", "p50", "p95")) if b else ""
-            lines.append(f"  {v:>24g} {float(self.totals[i]):>12.5g}{extra}")
-        if b is not None:
-            lines.append(f"  Monte Carlo n={self.samples.shape[1]}, seed={self.seed} (paired across points)")
-        for msg in self.warnings:
-            lines.append(f"  warning: {msg}")
-        return "\n".join(lines)
-
-    def plot(self, path) -> Path:
-        """The total against the parameter, with the 5-95 % band under Monte Carlo (PNG)."""
-        from .report import uncertainty_plots
-
-        fixed = ", ".join(f"{k}={v}" for k, v in self.settings.items())
-        title = (f"{self.product or self.model}{f' ({fixed})' if fixed else ''}: {self.score_unit} {self.basis}, "
-                 f"cradle to gate ({self.method[-1]})")
-        b = self.bands()
-        xlabel = f"{self.parameter} [{self.parameter_unit}]" if self.parameter_unit else self.parameter
-        return uncertainty_plots.sweep_line(xlabel, self.values, list(self.totals),
-                                            None if b is None else (b["p5"], b["p50"], b["p95"]),
-                                            f"{self.score_unit} {self.basis}", title, Path(path))
 
 
 def _static_scores(project, method) -> tuple[dict, dict]:

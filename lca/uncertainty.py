@@ -37,7 +37,7 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from . import distributions, hooks, inventory, spreads
 from .errors import InputError, LcaError
-from .models.base import basis
+from .models.base import basis, flow_cfs
 from .results import Distribution
 
 CHUNK = 2048  # samples per chunk [-]: fixed, so the random streams do not depend on the workers
@@ -468,20 +468,6 @@ def entries_of(project) -> Entries:
     return calc.cached(("uncertainty", "entries"), build)
 
 
-def _flow_cfs(project, c: np.ndarray) -> dict[str, float]:
-    bd = project.activate()
-    system = project.calc.system()
-    out = {}
-    for alias, code in project.biosphere_codes().items():
-        try:
-            fid = bd.get_id((inventory.BIOSPHERE_DB, code))
-        except Exception:
-            continue
-        row = system.row_of_flow.get(fid)
-        out[alias] = float(c[row]) if row is not None else 0.0
-    return out
-
-
 def make_job(project, targets, amounts, n: int, seed: int, method="GWP100", background: bool = True,
              foreground: bool = True, rows: bool = True, only=None, dists=None,
              write_models: bool = True) -> tuple[Job, list]:
@@ -498,33 +484,31 @@ def make_job(project, targets, amounts, n: int, seed: int, method="GWP100", back
     if seed < 0:
         raise InputError(f"seed={seed}: give a non-negative integer")
     m = project.method(method)
-    refs, cols, kinds = [], [], []
-    for t in targets:
-        kinds.append(hasattr(t, "sampled_build"))
-        if kinds[-1] and not write_models:
-            refs.append(None)
+    kinds = [hasattr(t, "sampled_build") for t in targets]
+    refs, ids = [None] * len(targets), [None] * len(targets)
+    # models first: writing one rewrites the models database, so node ids are kept only once all are written
+    for i in sorted(range(len(targets)), key=lambda i: not kinds[i]):
+        if kinds[i] and not write_models:
             continue
-        node_id, ref = project.resolve_target(t)  # writes a model's datasets on first use
-        refs.append(ref)
+        ids[i], refs[i] = project.resolve_target(targets[i])  # writes a model's datasets on first use
     calc = project.calc
     system = calc.system()
     nodes = calc.nodes()
     c = calc.characterization(m)
     col_of_code = {}
     need = set()
-    for t, ref, is_model in zip(targets, refs, kinds):
+    for t, ref, node_id, is_model in zip(targets, refs, ids, kinds):
         if is_model:
             for code in _bg_codes(t):
                 nid = int(nodes[nodes["ref"] == f"{inventory.BACKGROUND_DB}:{code}"]["id"].iloc[0])
                 col_of_code[code] = system.col_of[nid]
                 need.add(system.col_of[nid])
         else:
-            nid = int(nodes[nodes["ref"] == ref.ref]["id"].iloc[0])
-            col_of_code[ref.ref] = system.col_of[nid]
-            need.add(system.col_of[nid])
+            col_of_code[ref.ref] = system.col_of[node_id]
+            need.add(system.col_of[node_id])
     bg = BackgroundSampler(entries_of(project), c, sorted(need))
     local = {int(col): int(i) for i, col in zip(range(bg.m), bg.cols)}
-    cfs = _flow_cfs(project, c)
+    cfs = flow_cfs(project, m)
     specs = []
     for t, ref, is_model, amount in zip(targets, refs, kinds, amounts):
         if is_model:
@@ -545,15 +529,12 @@ def make_job(project, targets, amounts, n: int, seed: int, method="GWP100", back
 
 
 def copy_model(model):
-    """A picklable copy of a model (no project attached)."""
+    """A shallow copy of a model and of its submodels, for a job (models hold no project: picklable)."""
     import copy as _copy
 
     m = _copy.copy(model)
-    m._project = None
     for name, sub in model.submodels().items():
-        s = _copy.copy(sub)
-        s._project = None
-        setattr(m, name, s)
+        setattr(m, name, _copy.copy(sub))
     return m
 
 

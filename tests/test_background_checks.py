@@ -31,7 +31,10 @@ GOOD = {
 # each bad database: (datasets, issue code, words the message must hold)
 BAD = {
     "zero-prod": ({"p": {"production": 0.0, "bio": {CO2: 1.0}}}, "bad_production", ["reference amount of 0"]),
-    "neg-prod": ({"p": {"production": -1.0, "bio": {CO2: 1.0}}}, "bad_production", ["negative reference amount"]),
+    # a waste treatment (negative reference amount) that makes 1.5 kg of the waste it treats per kg: net +0.5
+    "waste-self-eater": ({"p": {"production": -1.0, "tech": {"p": -1.5}, "bio": {CO2: 1.0}}}, "self_consumption",
+                         ["technosphere input 'src p'", "amount -1.5 kilogram", "net production is 0.5",
+                          "other sign than the production"]),
     "self-eater": ({"p": {"tech": {"p": 1.2}, "bio": {CO2: 1.0}}}, "self_consumption",
                    ["technosphere input 'src p'", "amount 1.2 kilogram", "net production is -0.2"]),
     "loop": ({"p": {"tech": {"q": 1.0}}, "q": {"tech": {"p": 1.0}, "bio": {CO2: 1.0}}}, "singular_block",
@@ -51,7 +54,12 @@ LINKED = {"base2": GOOD, "fg2": {"w": {"ext": {"base2:a": 2.0}, "bio": {CO2: 0.5
           # a dataset making 1 kg of m (price 3) and 2 kg of coprod (price 1) from 1 kg x (4 kg CO2) and 1 kg CO2
           "multi": {"m": {"tech": {"x": 1.0}, "bio": {CO2: 1.0}, "price": 3.0,
                           "coproducts": {"coprod": {"amount": 2.0, "price": 1.0}}},
-                    "x": {"bio": {CO2: 4.0}}}}
+                    "x": {"bio": {CO2: 4.0}}},
+          # ecoinvent's waste convention (cut-off): prod makes 0.2 kg of waste (a negative input of it), treated by
+          # wtreat, whose reference amount is -1 kg of the waste (0.3 kWh elec and 0.5 kg CO2 per kg treated)
+          "waste": {"prod": {"tech": {"wtreat": -0.2}, "bio": {CO2: 1.0}},
+                    "wtreat": {"production": -1.0, "tech": {"elec": 0.3}, "bio": {CO2: 0.5}},
+                    "elec": {"bio": {CO2: 0.8}}}}
 
 SCRIPT = r"""
 import json, math, sys
@@ -358,3 +366,76 @@ def test_multi_output_datasets_are_allocated_by_a_stated_rule_or_refused(with_go
     # by hand: shares economic 3/(3+2), 2/(3+2); mass 1/(1+2), 2/(1+2) of x and the CO2
     assert s["multi:m"] == pytest.approx(m, rel=1e-6) and s["multi:coprod"] == pytest.approx(coprod, rel=1e-6)
     project.remove_background("multi")
+
+
+# -- ecoinvent's waste treatment: a negative reference amount is solvable, not refused --------------------------
+def test_a_waste_treatment_with_a_negative_reference_amount_imports_and_equals_scipy_and_bw2calc(with_good, source):
+    project = with_good
+    project.import_background(name="waste", brightway_dir=source, bw_project="src", database="waste")
+    want = scipy_scores(LINKED["waste"])
+    # by hand: elec 0.8; one unit of wtreat's reference product is -1 kg treated: -(0.5 + 0.3 * 0.8) = -0.74;
+    # prod: 1 + 0.2 kg treated * 0.74 = 1.148
+    assert want == pytest.approx({"prod": 1.148, "wtreat": -0.74, "elec": 0.8}, rel=1e-9)
+    got = project.footprints(database="waste")
+    assert {k.split(":")[1]: v for k, v in got.items()} == pytest.approx(want, rel=1e-6)
+    import bw2calc as bc
+
+    bd = project.activate()
+    for code in want:
+        fp = project.footprint(f"waste:{code}")
+        assert fp.total == pytest.approx(want[code], rel=1e-6), code
+        node = bd.get_node(database="waste", code=code)
+        lca_ = bc.LCA({node.id: 1.0}, method=GWP100)
+        lca_.lci()
+        lca_.lcia()
+        assert lca_.score == pytest.approx(want[code], rel=1e-6), code
+        if code == "wtreat":  # the sign says so in the result
+            assert fp.notes and "waste treatment" in fp.notes[0] and "sign reversed" in fp.notes[0]
+        else:
+            assert not fp.notes
+    x = project.footprint("waste:prod", amount=10)
+    assert x.total == pytest.approx(11.48, rel=1e-6)
+    project.remove_background("waste")
+
+
+def test_release_with_a_waste_treatment_imports(with_good, tmp_path, capsys):
+    """ecoSpold2: dataset w's reference amount is -1 (a waste treatment) and each consumer's input of it is
+    negated (a waste they give off), as in ecoinvent's cut-off releases; through `lca background import`."""
+    rel = factory.write_release(tmp_path / "rel", factory.official_list("3.10")[:8], seed=3)
+    users = {j: a for j, tech in enumerate(rel.tech) for i, a in tech if i == 4}
+    assert users, "dataset 4 has consumers"
+    w = rel.datasets[4]
+    p = rel.root / "datasets" / w["filename"]
+    text = p.read_text(encoding="utf-8")
+    assert 'amount="1" productionVolumeAmount' in text
+    p.write_text(text.replace('amount="1" productionVolumeAmount', 'amount="-1" productionVolumeAmount', 1),
+                 encoding="utf-8")
+    for j in users:
+        q = rel.root / "datasets" / rel.datasets[j]["filename"]
+        text = q.read_text(encoding="utf-8")
+        key = f'activityLinkId="{w["activity_id"]}" amount="'
+        at = text.index(key) + len(key)
+        end = text.index('"', at)
+        q.write_text(text[:at] + "-" + text[at:end] + text[end:], encoding="utf-8")
+    from lca.cli import main
+
+    p_ = str(with_good.path)
+    assert main(["--project", p_, "background", "import", str(rel.root), "--name", "ei-waste"]) == 0, \
+        capsys.readouterr().err
+    capsys.readouterr()
+    A, B, uuids = rel.matrices()
+    A = A.tolil()
+    A[4, 4] = -1.0
+    for j, a in users.items():
+        A[4, j] = a  # a negative input of the waste: +a in the matrix
+    cf = dict(CFS)
+    cf[factory.TWIN_FLOW[0]] = 1.0  # the release's CO2 under a new UUID, characterized as the 3.9 flow
+    want = spla.spsolve(sp.csc_matrix(A).T, B.T @ np.array([cf.get(u, 0.0) for u in uuids]))
+    assert want[4] < 0  # per unit of the waste "made": the treatment's footprint with the sign reversed
+    from bw2io.utils import es2_activity_hash
+
+    on = lca.open_project(with_good.path, background="ei-waste")
+    s = on.footprints(database="ei-waste")
+    got = np.array([s[f"ei-waste:{es2_activity_hash(d['activity_id'], d['product_id'])}"] for d in rel.datasets])
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    with_good.remove_background("ei-waste")

@@ -106,6 +106,35 @@ def test_an_activity_that_makes_nothing_is_refused_by_name():
         s.solve_adjoint(np.ones(3))
 
 
+def test_a_waste_treatment_negative_on_the_diagonal_is_solved_and_a_sign_flip_refused():
+    # ecoinvent's cut-off waste: product (0) gives off 0.2 kg waste (a negative input: +0.2 in A), treated by
+    # activity 1 whose production exchange is -1 kg of the waste; 2 kg CO2 per kg product, 0.5 per kg treated
+    A = [[1.0, 0.0], [0.2, -1.0]]
+    s = system(A, B=[[2.0, 0.5]])
+    s.production_sign = np.array([1, -1], dtype=np.int8)
+    assert engine.suspicious_columns(s) == []
+    x = s.solve(np.array([1.0, 0.0]))
+    assert x.tolist() == pytest.approx([1.0, 0.2], abs=1e-15)  # 0.2 kg treated: every supply positive
+    # per unit of each reference product, as np.linalg.solve(A^T, B^T c): (2.1, -0.5)
+    want = np.linalg.solve(np.asarray(A).T, np.array([2.0, 0.5]))
+    assert engine.all_scores(s, np.ones(1)).tolist() == pytest.approx(want.tolist(), abs=1e-15)
+    assert want.tolist() == pytest.approx([2.1, -0.5])
+    # without the sign (a production of +1 and a self-input of 2: net -1) the same matrix is refused by name
+    s2 = system(A, ids=[7, 8])
+    with pytest.raises(engine.SingularSystemError) as err:
+        s2.solve(np.array([1.0, 0.0]))
+    assert err.value.node_ids == [8]
+    # a waste treatment that gives off more of its waste than it treats: net +0.5 against a production of -1
+    s3 = system([[1.0, 0.0], [0.2, 0.5]], ids=[7, 8])
+    s3.production_sign = np.array([1, -1], dtype=np.int8)
+    with pytest.raises(engine.SingularSystemError) as err:
+        s3.solve_adjoint(np.ones(2))
+    assert err.value.node_ids == [8]
+    # the sign survives the cold-start cache's arrays
+    back = engine.System.from_arrays(s.to_arrays())
+    assert back.signs().tolist() == [1, -1] and engine.suspicious_columns(back) == []
+
+
 def test_a_loop_that_consumes_all_it_makes_is_refused():
     # each activity makes 1 unit and needs 1 unit of the other's product: det = 1 - 1 = 0
     s = system([[1.0, -1.0], [-1.0, 1.0]])

@@ -167,8 +167,8 @@ def test_sodium_ion_electrolyte_is_lithium_free(scores):
 def test_sib_pack_uses_no_lithium_cobalt_copper_foil_or_graphite(project):
     m = battery_pack("SIB-NMMT", 60.0, region="CN")
     fp = project.footprint(m)
-    mats = m.by_material(fp)
-    assert mats  # the project is attached: scores by material exist
+    mats = m.by_material(fp, project)
+    assert mats  # scores by material exist
     for key, val in mats.items():
         if any(word in key for word in ("lithium", "cobalt", "graphite", "lipf6")) or key == "electrolyte":
             assert abs(val) <= 1e-12 * fp.total, key

@@ -60,6 +60,43 @@ def test_footprint_and_footprints_agree_on_avoided_burdens_as_bw2calc(project, a
     assert fp.to_dict()["notes"] == fp.notes
 
 
+def test_a_waste_treatment_written_to_the_project_is_solved_as_bw2calc_and_a_self_eater_refused(project, co2):
+    """ecoinvent's waste convention written with bw2data: prod gives off 0.2 kg waste (input -0.2) to wtreat,
+    whose reference amount is -1 kg; wtreat buys 0.3 kg mat (2 kg CO2/kg) and emits 0.5 kg CO2 per kg treated."""
+    db = "wastefg"
+    project.write_database(db, [ds(db, "prod", tech=[("wtreat", -0.2)], bio=[(co2, 1.0, {})]),
+                                ds(db, "wtreat", tech=[("mat", 0.3)], bio=[(co2, 0.5, {})], production=-1.0),
+                                ds(db, "mat", bio=[(co2, 2.0, {})])])
+    try:
+        # plain scipy: rows/cols prod, wtreat, mat; scores per unit of each reference product
+        A = sp.csc_matrix(np.array([[1.0, 0, 0], [0.2, -1.0, 0], [0, -0.3, 1.0]]))
+        want = spla.spsolve(A.T, np.array([1.0, 0.5, 2.0]))
+        assert want.tolist() == pytest.approx([1.0 + 0.2 * 1.1, -1.1, 2.0])
+        got = project.footprints(database=db)
+        import bw2calc as bc
+
+        bd = project.activate()
+        for k, code in enumerate(("prod", "wtreat", "mat")):
+            assert got[f"{db}:{code}"] == pytest.approx(want[k], rel=1e-6)
+            assert project.footprint(f"{db}:{code}").total == pytest.approx(want[k], rel=1e-6)
+            lca_ = bc.LCA({bd.get_node(database=db, code=code).id: 1.0}, method=GWP100)
+            lca_.lci()
+            lca_.lcia()
+            assert lca_.score == pytest.approx(want[k], rel=1e-6)
+        assert "waste treatment" in project.footprint(f"{db}:wtreat").notes[0]
+        assert not project.footprint(f"{db}:prod").notes  # every supply positive: nothing to note
+    finally:
+        project.delete_database(db)
+    db = "wasteeater"  # gives off 1.5 kg of the waste it treats per kg: net +0.5 against a production of -1
+    project.write_database(db, [ds(db, "p", tech=[("p", -1.5)], bio=[(co2, 1.0, {})], production=-1.0)])
+    try:
+        with pytest.raises(lca.LcaError, match="wasteeater:p"):
+            project.footprint(f"{db}:p")
+    finally:
+        project.delete_database(db)
+    assert np.all(np.isfinite(project.footprints().values))
+
+
 def test_a_loop_that_consumes_more_than_it_produces_is_refused_saying_what_was_found(project, co2):
     db = "overloop2"
     project.write_database(db, [ds(db, "p", tech=[("q", 2.0)], bio=[(co2, 1.0, {})]),

@@ -6,12 +6,12 @@ Brightway project) runs :func:`check` on the complete data before anything is wr
 product system singular is refused here, so that one bad import cannot stop every other
 footprint of the project:
 
-- ``bad_production``: the reference (production) amount is zero, negative or not finite.
-  A negative reference amount is ecoinvent's convention for waste treatment; the
-  project's solver needs a positive net production on the diagonal, so it is refused
-  with that reason (not silently flipped);
+- ``bad_production``: the reference (production) amount is zero or not finite. A negative
+  reference amount is ecoinvent's convention for waste treatment (cut-off: -1 kg of the waste
+  for its treatment; its producers have a negative input of it) and is accepted: the system
+  is solvable as it is (bw2calc solves it so, and so does :mod:`lca.engine`);
 - ``self_consumption``: the dataset consumes as much of its own product as it makes, or
-  more (net production <= 0);
+  more: its net production is zero or of the other sign than its production exchange;
 - ``bad_amount``: an amount that is not a finite float32 number;
 - ``bad_spread``: an uncertainty distribution with a NaN, infinite or negative spread
   (scale, shape) or bounds (minimum > maximum), or an unknown distribution type;
@@ -107,20 +107,15 @@ def _dataset_issues(database: str, d: dict, inputs: dict) -> list[InputIssue]:
             out.append(_issue("bad_production", f"dataset {ds}: {label}: a reference amount of 0 makes "
                                                    "nothing (the product system would be singular); give the "
                                                    "amount the dataset makes", d))
-        elif production < 0:
-            out.append(_issue("bad_production", f"dataset {ds}: {label}: a negative reference amount "
-                                                   "(ecoinvent's convention for a waste treatment) is not "
-                                                   "supported: green-lca's solver needs a positive net "
-                                                   "production; remove the dataset or model the treatment as a "
-                                                   "service with a positive reference amount", d))
-        elif self_use >= production:
+        elif (production - self_use) * math.copysign(1.0, production) <= 0:  # a waste treatment: both negative
             e = next(e for e in d["exchanges"] if e.get("type") in ("technosphere", "substitution")
                      and tuple(e.get("input") or ()) == own)
             out.append(_issue("self_consumption", f"dataset {ds}: {exchange_label(e, inputs)} of its own "
-                                                     f"product, {self_use:g} in all, is not less than its "
-                                                     f"production {production:g}: the net production is "
-                                                     f"{production - self_use:g} (the product system would be "
-                                                     "singular or negative); correct the amounts", d))
+                                                     f"product, {self_use:g} in all, against its production "
+                                                     f"{production:g}: the net production is "
+                                                     f"{production - self_use:g}, zero or of the other sign than "
+                                                     "the production (the product system would be singular or "
+                                                     "negative); correct the amounts", d))
     return out
 
 

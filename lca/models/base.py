@@ -310,7 +310,6 @@ class Model:
     def __init__(self, _version: str | None = None):
         self.params: dict = {}
         self.warnings: list[str] = []  # implausible settings (lca.models.base.check_limit)
-        self._project = None
         self._cached: list[dict] | None = None
         # the data a model is built from, read once per instance: the inventories version (a stat of
         # every data file), the background it names and the model's parameter file
@@ -472,17 +471,11 @@ class Model:
         return out
 
     # -- results in other units ---------------------------------------------------------------
-    def _scores(self, fp):
-        if self._project is None:
-            return None
-        return self._project.footprints(method=fp.method)
-
-    def by_material(self, fp) -> dict[str, float]:
-        """Score per reference unit by material (what each background input and direct emission adds)."""
-        scores = self._scores(fp)
-        if scores is None:
-            return {}
-        cfs = flow_cfs(self._project, fp.method)
+    def by_material(self, fp, project) -> dict[str, float]:
+        """Score per reference unit by material (what each background input and direct emission adds),
+        from ``project``'s scores under ``fp``'s method."""
+        scores = project.footprints(method=fp.method)
+        cfs = flow_cfs(project, fp.method)
         out: dict[str, float] = {}
         for _, inp, amount, label in self.background_inputs():
             if inp.startswith("bio:"):
@@ -492,20 +485,14 @@ class Model:
             out[label] = out.get(label, 0.0) + s
         return dict(sorted(out.items(), key=lambda kv: -abs(kv[1])))
 
-    def extras(self, footprint) -> dict:
+    def extras(self, footprint, project) -> dict:
+        """Other reference units of ``footprint`` (computed by ``project``): per pack, per module..."""
         return {}
 
 
 def flow_cfs(project, method) -> dict[str, float]:
-    """Flow alias -> characterization factor of ``method``."""
-    import bw2data as bd
-
-    codes = project.biosphere_codes()
-    by_code = {}
-    for flow, cf in bd.Method(tuple(method)).load():
-        key = flow if isinstance(flow, (tuple, list)) else bd.get_node(id=flow).key
-        by_code[key[1]] = float(cf)
-    return {alias: by_code.get(code, 0.0) for alias, code in codes.items()}
+    """Flow alias -> characterization factor of ``method`` (:meth:`lca.calc.Calculator.flow_cfs`)."""
+    return project.calc.flow_cfs(tuple(method), project.biosphere_codes())
 
 
 # -- the models database ------------------------------------------------------------------------
@@ -527,7 +514,6 @@ def _existing(project) -> dict[str, dict]:
 
 def ensure_written(project, model) -> tuple[str, str]:
     """Write ``model``'s datasets into the ``models`` database unless already there; return its key."""
-    model._project = project
     code = model.reference_code
     nodes = project.calc.nodes()
     have = set(nodes.loc[nodes["database"] == MODELS_DB, "code"])

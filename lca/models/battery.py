@@ -428,7 +428,7 @@ class BatteryPack(Model):
             return f"per pack ({cap:g} kWh)"
         return f"per {float(amount):g} kWh"
 
-    def extras(self, fp) -> dict:
+    def extras(self, fp, project) -> dict:
         p = self.params
         per_kwh = fp.total / fp.amount if fp.amount else 0.0
         out = {
@@ -441,16 +441,16 @@ class BatteryPack(Model):
             "cell_mass_kg": self.cell_kg_per_kwh * p["capacity_kwh"],
             "parameters": {k: v for k, v in p.items() if not k.startswith("_")},
         }
-        scores = self._scores(fp)
-        if scores is not None:  # cells alone, for comparison with cell-level studies (Xu et al. 2022)
-            out["cells_per_kwh_cell"] = float(scores[f"{MODELS_DB}:{self.prefix}-cell"]) * self.cell_kg_per_kwh
-        mats = self.by_material(fp)
+        scores = project.footprints(method=fp.method)
+        # cells alone, for comparison with cell-level studies (Xu et al. 2022)
+        out["cells_per_kwh_cell"] = float(scores[f"{MODELS_DB}:{self.prefix}-cell"]) * self.cell_kg_per_kwh
+        mats = self.by_material(fp, project)
         if mats:
             out["by_material_per_kwh"] = mats
-        out["eu_battery_regulation"] = self.declaration(fp)
+        out["eu_battery_regulation"] = self.declaration(fp, project)
         return out
 
-    def declaration(self, fp) -> dict:
+    def declaration(self, fp, project) -> dict:
         """EU Battery Regulation Art. 7 declaration: kg CO2e per kWh of total energy over the service life."""
         p, decl = self.params, self.data["declaration"]
         per_kwh = fp.total / fp.amount if fp.amount else 0.0
@@ -462,16 +462,14 @@ class BatteryPack(Model):
         if abs(covered - pack_total) > 1e-6 * max(1.0, abs(pack_total)):
             parts["main product production"] += pack_total - covered  # anything outside the named stages
         mass = self.pack_mass_kg
-        dist = eol = None
-        scores = self._scores(fp)
-        if scores is not None:
-            truck = float(scores["background:transport-truck"])
-            dist = mass / 1000.0 * value(decl["distribution_km"]) * truck
-            grid = float(scores[f"background:{self.grid(p['pack_region'])}"])
-            eol = mass * (value(decl["eol_electricity_kwh_per_kg"]) * grid
-                          + value(decl["eol_sulfuric_acid_kg_per_kg"]) * float(scores["background:sulfuric-acid"])
-                          + value(decl["eol_sodium_hydroxide_kg_per_kg"])
-                          * float(scores["background:sodium-hydroxide"]))
+        scores = project.footprints(method=fp.method)
+        truck = float(scores["background:transport-truck"])
+        dist = mass / 1000.0 * value(decl["distribution_km"]) * truck
+        grid = float(scores[f"background:{self.grid(p['pack_region'])}"])
+        eol = mass * (value(decl["eol_electricity_kwh_per_kg"]) * grid
+                      + value(decl["eol_sulfuric_acid_kg_per_kg"]) * float(scores["background:sulfuric-acid"])
+                      + value(decl["eol_sodium_hydroxide_kg_per_kg"])
+                      * float(scores["background:sodium-hydroxide"]))
         parts["distribution"] = dist
         parts["end of life and recycling"] = eol
         energy = self.lifetime_energy_kwh()

@@ -166,7 +166,7 @@ class PVModule(Model):
         n = int(round(p["lifetime_years"]))
         return sum(p["yield_kwh_per_kwp"] * max(0.0, 1 - p["degradation"] * t) for t in range(n))
 
-    def extras(self, fp) -> dict:
+    def extras(self, fp, project) -> dict:
         per_kwp = fp.total / fp.amount if fp.amount else 0.0
         p = self.params
         out = {
@@ -181,7 +181,7 @@ class PVModule(Model):
                                        f"{p['lifetime_years']:g} years, {p['degradation']:.2%}/a linear degradation"),
             "cz_silicon_kg_per_m2_wafer": self.cz_kg_per_m2_wafer,
         }
-        mats = self.by_material(fp)
+        mats = self.by_material(fp, project)
         if mats:
             out["by_material_per_kwp"] = mats
         return out

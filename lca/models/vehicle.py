@@ -217,7 +217,7 @@ class Vehicle(Model):
         s = p["phev_electric_share"]
         return s * elec + (1 - s) * fuel
 
-    def extras(self, fp) -> dict:
+    def extras(self, fp, project) -> dict:
         p = self.params
         out = {"basis": self.basis(fp.amount), **({"warnings": list(self.warnings)} if self.warnings else {}),
                "per_vehicle": fp.total / fp.amount if fp.amount else 0.0,
@@ -226,9 +226,9 @@ class Vehicle(Model):
         if self.battery is not None:
             out["battery_kwh"] = self.battery.params["capacity_kwh"]
             out["battery_mass_kg"] = self.battery.pack_mass_kg
-        scores = self._scores(fp)
-        if scores is None or (p["use_grid"] is None):
+        if p["use_grid"] is None:
             return out
+        scores = project.footprints(method=fp.method)
         per_km = self.use_per_km(scores)
         prod = out["per_vehicle"]
         out["use_stage"] = {"grid": p["use_grid"], "per_km": per_km, "lifetime_km": p["lifetime_km"],
@@ -237,7 +237,7 @@ class Vehicle(Model):
         if p["powertrain"] != "ICEV":
             icev = Vehicle("ICEV", p["size"], region=p["region"], use_grid=p["use_grid"],
                            lifetime_km=p["lifetime_km"], _version=self._version)
-            icev_fp = self._project.footprint(icev, method=fp.method)
+            icev_fp = project.footprint(icev, method=fp.method)
             icev_km = icev.use_per_km(scores)
             gap = icev_km - per_km
             out["break_even_vs_icev"] = {
