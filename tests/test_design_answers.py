@@ -1,8 +1,5 @@
 """Design answers (issue 21): one amount rule, rankings with their uncertainty, every lever settable."""
-import contextlib
-import io
 import json
-import types
 
 import numpy as np
 import pytest
@@ -10,19 +7,11 @@ import pytest
 from lca import cli
 from lca.models import battery_pack, get_model, pv_module, vehicle
 from lca.sweep import sweep as lca_sweep
+from cli_util import lca_in_process as _lca
 
 WRITES_PROJECT = True  # models are written into the project's ``models`` database
 
 
-def _lca(project_dir, *args):
-    """``lca --project DIR ARGS`` in this process."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = cli.main(["--project", str(project_dir), *args])
-        except SystemExit as exc:  # argparse
-            code = exc.code
-    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 # -- 1. one amount rule ---------------------------------------------------------------------------------

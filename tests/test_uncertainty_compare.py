@@ -1,16 +1,13 @@
 """Paired comparisons under uncertainty, like-with-like comparisons, sensitivity, the CLI of issue 11."""
-import contextlib
-import io
 import json
-import types
 
 import numpy as np
 import pytest
 
 from lca import InputError
-from lca import cli
 from lca.cli import parse_target_amount
 from lca.models import battery_pack
+from cli_util import lca_in_process as _lca
 
 WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
 
@@ -79,15 +76,6 @@ def test_sensitivity_ranks_the_cell_energy_above_a_minor_parameter(project):
         project.sensitivity("background:nickel-sulfate")
 
 
-def _lca(project_dir, *args):
-    """``lca --project DIR ARGS`` in this process (a subprocess would add only its start-up)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = cli.main(["--project", str(project_dir), *args])
-        except SystemExit as exc:  # argparse
-            code = exc.code
-    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def test_cli_uncertainty_compare_sensitivity_models(project, project_dir, tmp_path):
