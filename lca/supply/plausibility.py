@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..errors import InputIssue, Severity
+from ..errors import InputIssue, LcaError, Severity
 from ..paths import inventories_dir
 from ..units import CARRIERS, UNITS, dimension
 
@@ -55,6 +55,11 @@ def _load(path_text: str) -> tuple[dict, float]:
     from pathlib import Path
 
     doc = read_toml(Path(path_text), "plausibility ranges")
+    missing = [k for k in ("background_factor",) if k not in doc] + \
+        [f"classes.default.{k}" for k in ("materials_kg_per_kg",) if k not in doc.get("classes", {}).get("default", {})]
+    if missing:
+        raise LcaError(f"{path_text}: {', '.join(missing)} missing; every class takes its ranges from "
+                       "[classes.default] (restore the bundled inventories/plausibility.toml or add them)")
     default = doc["classes"]["default"]
     out = {}
     for key, c in doc["classes"].items():
@@ -64,7 +69,7 @@ def _load(path_text: str) -> tuple[dict, float]:
                                 c.get("mass_check", "unclassed"), c.get("source", ""),
                                 tuple(str(n).lower() for n in c.get("names", [])), tuple(c.get("codes", [])),
                                 {k: (float(v[0]), float(v[1])) for k, v in merged.items()})
-    return out, float(doc.get("background_factor", 10.0))
+    return out, float(doc["background_factor"])
 
 
 def classes() -> dict[str, ProductClass]:
@@ -103,7 +108,7 @@ def classify(product_name: str | None, code: str | None = None) -> ProductClass:
 
 def mass_window(product_class: ProductClass) -> tuple[float, float]:
     """[kg/kg] The plausible mass of all materials per kg of product for the class (the mass check)."""
-    return product_class.range("materials_kg_per_kg") or (0.25, 8.0)
+    return product_class.range("materials_kg_per_kg")  # every class has it: [classes.default] is merged in
 
 
 # ---------------------------------------------------------------- the likely slip
