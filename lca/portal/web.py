@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import secrets
 import threading
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..server.limits import RequestLimits
 from . import accounts, i18n
 from .sessions import COOKIE, Sessions, cookie_header, csrf_ok
 from .workflow import MAX_UPLOAD
@@ -31,8 +31,6 @@ from .workflow import MAX_UPLOAD
 log = logging.getLogger("lca.portal")
 HERE = Path(__file__).resolve().parent
 MAX_FORM = 64 * 1024  # [bytes] largest body of a form without a file
-MAX_HEADERS = 16384
-MAX_QUERY = 4096
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer",
@@ -227,59 +225,14 @@ def routes(portal: Portal) -> list[Route]:
     ]
 
 
-class Guard:
-    """ASGI middleware of the portal: query, header and body limits, and the last-resort error page (no trace)."""
+def Guard(app) -> RequestLimits:  # noqa: N802 -- kept as the name callers use
+    """ASGI middleware of the portal: query, header and body limits (an upload's body may be
+    ``MAX_UPLOAD`` plus its form fields), and the last-resort error page with no trace
+    (:class:`lca.server.limits.RequestLimits`)."""
+    def max_body(scope) -> int:
+        return MAX_UPLOAD + 64 * 1024 if scope.get("path", "").endswith("/upload") else MAX_FORM
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started = False
-
-        async def send_wrapper(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        path = scope.get("path", "")
-        limit = MAX_UPLOAD + 64 * 1024 if path.endswith("/upload") else MAX_FORM
-        if len(scope.get("query_string", b"")) > MAX_QUERY:
-            return await plain_page(414, "query string too long")(scope, receive, send)
-        headers = scope.get("headers", [])
-        if sum(len(k) + len(v) + 4 for k, v in headers) > MAX_HEADERS:
-            return await plain_page(431, "request headers too large")(scope, receive, send)
-        for k, v in headers:
-            if k == b"content-length" and (not v.isdigit() or int(v) > limit):
-                return await plain_page(413, f"request body larger than {limit // 1024} KiB")(scope, receive, send)
-        seen = 0
-
-        async def limited_receive():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge()
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send_wrapper)
-        except _TooLarge:
-            if not started:
-                await plain_page(413, f"request body larger than {limit // 1024} KiB")(scope, receive, send)
-        except Exception as exc:  # noqa: BLE001 -- the last resort: no trace leaves the process
-            if not started:
-                ref = secrets.token_hex(6)
-                log.error("portal internal error %s: %s on %s %s", ref, type(exc).__name__, scope.get("method"),
-                          path[:200])
-                await plain_page(500, f"internal error (reference {ref}); nothing was changed")(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
+    return RequestLimits(app, max_body, plain_page, log)
 
 
 def plain_page(status: int, text: str) -> Response:

@@ -15,7 +15,7 @@ its per-request validation costs latency. Starlette gives the ASGI routing,
 form/query parsing and background tasks with nothing to undo.
 
 Limits: request bodies above ``max_body`` bytes (413), query strings above
-``MAX_QUERY`` bytes (414), headers above ``MAX_HEADERS`` (431), token requests per client address and events per client
+``lca.server.limits.MAX_QUERY`` bytes (414), headers above ``MAX_HEADERS`` (431), token requests per client address and events per client
 (token buckets, 429).
 Unexpected failures answer 500 InternalError with a reference; the log names the
 reference and the exception type only (no trace, no secrets).
@@ -47,11 +47,10 @@ from .clients import Registry
 from .filters import DEFAULT_LIMIT, QueryError, parse_query
 from .inbox import Inbox
 from .index import FootprintIndex, decode_cursor, encode_cursor, page
+from .limits import RequestLimits
 
 log = logging.getLogger("lca.server")
 MAX_BODY = 64 * 1024  # [bytes] largest request body accepted
-MAX_QUERY = 4096  # [bytes] longest query string accepted
-MAX_HEADERS = 16384  # [bytes] largest set of request headers accepted
 TOKEN_RATE = 30  # token requests per minute per client address (burst of the same size)
 EVENT_RATE = 120  # events per minute per client (burst of the same size): bounds what partners can store
 _HOST = re.compile(r"^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$")
@@ -100,70 +99,15 @@ class TokenBucket:
         return 0.0
 
 
-class Limits:
-    """ASGI middleware: body and query-size limits, security headers, and the last-resort 500."""
-
-    def __init__(self, app, max_body: int):
-        self.app = app
-        self.max_body = max_body
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started = False
-
-        async def send_wrapper(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        async def reply(resp):
-            await resp(scope, receive, send_wrapper)
-
-        if len(scope.get("query_string", b"")) > MAX_QUERY:
-            return await reply(error("BadRequest", f"query string longer than {MAX_QUERY} bytes", 414))
-        headers = scope.get("headers", [])
-        if sum(len(k) + len(v) + 4 for k, v in headers) > MAX_HEADERS:
-            return await reply(error("BadRequest", f"request headers larger than {MAX_HEADERS} bytes", 431))
-        length = None
-        for k, v in headers:
-            if k == b"content-length":
-                try:
-                    length = int(v)
-                except ValueError:
-                    return await reply(error("BadRequest", "invalid Content-Length"))
-        if length is not None and length > self.max_body:
-            return await reply(error("BadRequest", f"request body larger than {self.max_body} bytes", 413))
-        seen = 0
-
-        async def limited_receive():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise _TooLarge()
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send_wrapper)
-        except _TooLarge:
-            if not started:
-                await reply(error("BadRequest", f"request body larger than {self.max_body} bytes", 413))
-        except Exception as exc:  # the last resort: no trace and no detail leave the process
-            if not started:  # (once a response started, the app's own handler has logged it)
-                ref = secrets.token_hex(6)
-                log.error("internal error %s: %s on %s %s", ref, type(exc).__name__, scope.get("method"),
-                          scope.get("path", "")[:200])
-                await reply(error("InternalError", f"internal error (reference {ref})"))
+def _reject(status: int, text: str) -> Response:
+    """A refusal of :class:`~lca.server.limits.RequestLimits` as a PACT v3 Error."""
+    return error("InternalError" if status >= 500 else "BadRequest", text, status)
 
 
-class _TooLarge(HTTPException):
-    """A body that grew past the limit while it was read (no or a false Content-Length)."""
-
-    def __init__(self):
-        super().__init__(413)
+def Limits(app, max_body: int) -> RequestLimits:  # noqa: N802 -- kept as the name callers use
+    """ASGI middleware of the PACT API: body, query and header limits and the last-resort 500
+    (:class:`lca.server.limits.RequestLimits`), answered as PACT v3 Errors."""
+    return RequestLimits(app, max_body, _reject, log)
 
 
 def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOKEN_RATE,
