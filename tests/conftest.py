@@ -1,14 +1,21 @@
 """Shared test set-up: one project per test session, never the user's Brightway directory.
 
-The project is set up once per test run: with pytest-xdist (``-n 2``, as the README
-runs the suite) the first worker sets it up in a directory shared by the run
-(under a file lock) and every worker copies it, so two workers never pay the set-up
-twice and never write into one project.
+The project is set up once and copied: the set-up project (the template) is kept in the
+system's temporary directory under a content hash of everything it is built from (lca/,
+inventories/, this file, the Python and Brightway versions), so a run after a change to
+any of them builds a new one and an unchanged checkout reuses it; a fresh clone or a
+rebooted machine builds it once. The first process to need it builds it under a file lock
+(so the xdist workers of a run, and concurrent runs, share one build) and every worker
+copies it, so no two processes ever write into one project.
 """
 import fcntl
+import hashlib
 import os
 import shutil
+import sys
 import tempfile
+import time
+from importlib import metadata
 from pathlib import Path
 
 _ROOT = Path(tempfile.mkdtemp(prefix="green-lca-tests-"))
@@ -17,25 +24,64 @@ os.environ["LCA_PROJECT"] = str(_ROOT / "default-project")
 os.environ.setdefault("LCA_LOCK_TIMEOUT", "60")
 (_ROOT / "bw-scratch").mkdir()
 
-# Set by the first process of a run (pytest, or xdist's controller) and inherited by the workers.
-_SHARED = Path(os.environ.setdefault("GREEN_LCA_TEST_RUN", str(_ROOT / "run")))
 
 import pytest  # noqa: E402
 
 
+_REPO = Path(__file__).resolve().parent.parent
+# where set-up templates are kept between runs (one directory per content hash)
+_TEMPLATES = Path(os.environ.get("GREEN_LCA_TEST_TEMPLATES", Path(tempfile.gettempdir()) / "green-lca-test-templates"))
+_KEEP_DAYS = 2  # templates of other hashes unused this long are removed
+
+
+def _template_hash() -> str:
+    """A hash of everything the set-up project is built from (a stale template can never be used)."""
+    h = hashlib.sha256()
+    for v in [sys.version, *(f"{d}=={metadata.version(d)}" for d in
+                             ("bw2data", "bw2io", "bw2calc", "bw_processing", "matrix_utils", "peewee"))]:
+        h.update(v.encode() + b"\0")
+    files = [Path(__file__)] + sorted(p for root in ("lca", "inventories") for p in (_REPO / root).rglob("*")
+                                      if p.is_file() and "__pycache__" not in p.parts)
+    for p in files:
+        h.update(p.relative_to(_REPO).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:20]
+
+
 def _set_up_once() -> Path:
-    """The run's set-up project (built by the first worker to get here)."""
+    """The set-up project of this checkout (built by the first process to get here, kept between runs)."""
     import lca
 
-    _SHARED.mkdir(parents=True, exist_ok=True)
-    template = _SHARED / "set-up-project"
-    with open(_SHARED / "set-up.lock", "w") as lock:
+    _TEMPLATES.mkdir(parents=True, exist_ok=True)
+    key = _template_hash()
+    template = _TEMPLATES / key / "project"
+    with open(_TEMPLATES / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (_SHARED / "set-up.done").exists():
-            shutil.rmtree(template, ignore_errors=True)
-            lca.open_project(template)
-            (_SHARED / "set-up.done").touch()
+        if not (_TEMPLATES / key / "done").exists():
+            build = _TEMPLATES / f"{key}.build-{os.getpid()}"
+            shutil.rmtree(build, ignore_errors=True)
+            lca.open_project(build / "project")
+            shutil.rmtree(_TEMPLATES / key, ignore_errors=True)
+            (build / "done").touch()
+            build.rename(_TEMPLATES / key)
+        os.utime(_TEMPLATES / key / "done")  # in use: kept
+    _remove_old_templates(keep=key)
     return template
+
+
+def _remove_old_templates(keep: str) -> None:
+    """Templates of other hashes unused for :data:`_KEEP_DAYS` days (skipped while another process holds one)."""
+    for d in _TEMPLATES.iterdir():
+        if not d.is_dir() or d.name.startswith(keep):
+            continue
+        name = d.name.split(".")[0]
+        try:
+            with open(_TEMPLATES / f"{name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                done = d / "done"
+                if time.time() - (done.stat().st_mtime if done.exists() else d.stat().st_mtime) > _KEEP_DAYS * 86400:
+                    shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue
 
 
 @pytest.fixture(scope="session")
@@ -89,5 +135,5 @@ def gwp100():
 
 
 def pytest_unconfigure(config):
-    """Each process removes its scratch directory (the first process's holds the run's shared set-up)."""
+    """Each process removes its scratch directory."""
     shutil.rmtree(_ROOT, ignore_errors=True)

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from datetime import date
 
+from cli_util import lca_in_process
 from lca.supply.fill import write_workbook
 
 PERIOD = {"reporting_period_start": date(2024, 1, 1), "reporting_period_end": date(2024, 12, 31)}
@@ -30,9 +29,9 @@ def write(path, data, lang="en"):
 
 
 def lca(project_dir, *args) -> str:
-    """``lca --project DIR ARGS`` in a subprocess; stdout (fails the test on a non-zero exit)."""
-    r = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), *args],
-                       capture_output=True, text=True, timeout=600)
+    """``lca --project DIR ARGS`` in this process (a subprocess adds only its start-up); stdout
+    (fails the test on a non-zero exit)."""
+    r = lca_in_process(project_dir, *args)
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -51,7 +50,7 @@ def client(server, **kw):
     """An HTTPS client of ``server`` (the first upload opens the project in the server: generous timeout)."""
     import httpx
 
-    return httpx.Client(base_url=server.url, verify=server.ssl, timeout=180, **kw)
+    return server.keep(httpx.Client(base_url=server.url, verify=server.ssl, timeout=180, **kw))
 
 
 def login(server, name: str, password: str):

@@ -32,6 +32,7 @@ class Server:
         self.url = f"https://127.0.0.1:{self.port}"
         self.log_path = self.dir / f"serve-{self.port}.log"
         self.ssl = ssl.create_default_context(cafile=str(self.cert))
+        self.clients: list = []  # closed before the server stops (see stop)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._log = open(self.log_path, "wb")
         cmd = [sys.executable, "-m", "lca.cli", "--project", str(self.dir), "serve",
@@ -54,7 +55,12 @@ class Server:
                 time.sleep(0.1)
 
     def client(self, **kw) -> httpx.Client:
-        return httpx.Client(base_url=self.url, verify=self.ssl, timeout=10, **kw)
+        return self.keep(httpx.Client(base_url=self.url, verify=self.ssl, timeout=10, **kw))
+
+    def keep(self, client: httpx.Client) -> httpx.Client:
+        """Remember ``client`` to close it before the server stops."""
+        self.clients.append(client)
+        return client
 
     def token(self, client_id: str, secret: str) -> str:
         r = httpx.post(self.url + "/auth/token", data={"grant_type": "client_credentials"},
@@ -67,6 +73,14 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
+        """Close the tests' clients, then stop the server (SIGTERM: uvicorn's graceful shutdown).
+
+        A TLS connection a client keeps alive but never reads from holds the graceful shutdown
+        until asyncio's SSL shutdown timeout (it waits for the peer's close_notify); closing the
+        clients first lets the server stop at once.
+        """
+        for c in self.clients:
+            c.close()
         self.proc.terminate()
         try:
             self.proc.wait(timeout=10)

@@ -2,6 +2,7 @@
 solved, and checked against an independent scipy solve; models and the example supply chain on it;
 unmapped materials; the mappings against the official dataset lists of 3.9.1, 3.10 and 3.11."""
 import csv
+import functools
 import glob
 import io
 import json
@@ -36,14 +37,19 @@ def read_rows(release):
         return list(csv.DictReader(ln for ln in fh if not ln.startswith("#")))
 
 
-def shipped_cfs(method):
-    """flow code -> CF from bw2io's shipped LCIA data (read here, not through the project)."""
+@functools.lru_cache(maxsize=1)
+def shipped_lcia() -> list:
+    """bw2io's shipped LCIA data (read here, not through the project; parsed once per process)."""
     import bw2io
 
     fp = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
     with zipfile.ZipFile(fp) as zf:
-        data = json.load(io.TextIOWrapper(zf.open("data.json"), encoding="utf-8"))
-    m = next(m for m in data if tuple(m["name"]) == tuple(method))
+        return json.load(io.TextIOWrapper(zf.open("data.json"), encoding="utf-8"))
+
+
+def shipped_cfs(method):
+    """flow code -> CF from bw2io's shipped LCIA data (read here, not through the project)."""
+    m = next(m for m in shipped_lcia() if tuple(m["name"]) == tuple(method))
     out = {}
     for e in m["exchanges"]:
         out[e["input"][1]] = out.get(e["input"][1], 0.0) + float(e["amount"])
@@ -52,12 +58,7 @@ def shipped_cfs(method):
 
 def shipped_cf_by_name(method, name, categories):
     """The CF of the 3.9 flow named ``name`` in ``categories`` in bw2io's shipped data (0 if none)."""
-    import bw2io
-
-    fp = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
-    with zipfile.ZipFile(fp) as zf:
-        data = json.load(io.TextIOWrapper(zf.open("data.json"), encoding="utf-8"))
-    m = next(m for m in data if tuple(m["name"]) == tuple(method))
+    m = next(m for m in shipped_lcia() if tuple(m["name"]) == tuple(method))
     return sum(float(e["amount"]) for e in m["exchanges"]
                if e["name"] == name and list(e["categories"]) == list(categories))
 
