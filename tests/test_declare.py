@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_util import lca_in_process
 from lca import InputError
 from lca.supply.fill import write_workbook
 
@@ -339,12 +340,8 @@ def test_verifier_package_lines_sum_to_the_total(project, base, tmp_path):
 
 
 def test_cli_declare(project_dir, base, tmp_path):
-    import subprocess
-    import sys
-
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", *args],
-                              capture_output=True, text=True, timeout=600)
+        return lca_in_process(project_dir, "declare", *args)
 
     pp = tmp_path / "passport.json"
     r = run(base, "--rules", "eu-2024-draft", "--usable-kwh", "60", "--vehicle-category", "M1", "--service-years",
@@ -506,20 +503,13 @@ def test_warnings_in_chinese_summary(project, base):
 
 
 def test_cli_refusal_in_chinese(project_dir, base):
-    import subprocess
-    import sys
-
-    r = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", base, "--rules",
-                        "eu-2024-draft", "--vehicle-category", "M1", "--service-years", "8", "--lang", "zh"],
-                       capture_output=True, text=True, timeout=600)
+    r = lca_in_process(project_dir, "declare", base, "--rules", "eu-2024-draft", "--vehicle-category", "M1",
+                       "--service-years", "8", "--lang", "zh")
     assert r.returncode == 2 and not r.stdout
     assert "缺少寿命参数 --usable-kwh" in r.stderr and "详情:usable_kwh (--usable-kwh) is missing" in r.stderr
 
 
 def test_no_passport_for_a_not_declarable_draft(project, base, project_dir, tmp_path):
-    import subprocess
-    import sys
-
     from lca.declare_messages import zh
 
     d = project.declare(base, rules="eu-2024-draft", kinds={"D-CELL/cell": "other_supplier_product"}, draft=True,
@@ -529,10 +519,10 @@ def test_no_passport_for_a_not_declarable_draft(project, base, project_dir, tmp_
         d.to_passport()
     assert "电池护照只能写入可申报的数值" in zh(str(exc.value))
     pp, xl = tmp_path / "pp.json", tmp_path / "pkg.xlsx"
-    r = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", base, "--rules",
-                        "eu-2024-draft", "--usable-kwh", "60", "--vehicle-category", "M1", "--service-years", "8",
-                        "--kind", "D-CELL/cell=other_supplier_product", "--draft", "--passport", str(pp),
-                        "--excel", str(xl), "--json"], capture_output=True, text=True, timeout=600)
+    r = lca_in_process(project_dir, "declare", base, "--rules", "eu-2024-draft", "--usable-kwh", "60",
+                       "--vehicle-category", "M1", "--service-years", "8", "--kind",
+                       "D-CELL/cell=other_supplier_product", "--draft", "--passport", str(pp), "--excel", str(xl),
+                       "--json")
     assert r.returncode == 2 and not r.stdout and "not declarable" in r.stderr
     assert not pp.exists() and not xl.exists()  # refused before any file is written
 
@@ -607,16 +597,12 @@ def test_china_residual_mix_ratio_is_the_published_factors_ratio():
 
 def test_passport_study_link(project, base, project_dir, tmp_path):
     """carbonFootprintStudy: the given https link; without one the urn: placeholder and a warning; a bad link refused."""
-    import subprocess
-    import sys
-
     def run(*extra):
         pp = tmp_path / "pp.json"
         pp.unlink(missing_ok=True)
-        r = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "declare", base,
-                            "--rules", "eu-2024-draft", "--usable-kwh", "60", "--vehicle-category", "M1",
-                            "--service-years", "8", "--json", "--passport", str(pp), *extra],
-                           capture_output=True, text=True, timeout=600)
+        r = lca_in_process(project_dir, "declare", base, "--rules", "eu-2024-draft", "--usable-kwh", "60",
+                           "--vehicle-category", "M1", "--service-years", "8", "--json", "--passport", str(pp),
+                           *extra)
         return r, (json.loads(pp.read_text()) if pp.exists() else None)
 
     r, pp = run("--study-url", "https://example.com/cfp/D-PACK.pdf")
