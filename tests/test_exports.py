@@ -47,7 +47,9 @@ def brightway_exchanges(project, database: str) -> set:
     return out
 
 
-@pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow), "suppliers", "models"])
+# suppliers: slow (its export carries the background; test_olca_zip_solved_on_its_own reads the same export)
+@pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow),
+                                      pytest.param("suppliers", marks=pytest.mark.slow), "models"])
 def test_olca_jsonld_round_trip_gives_the_same_exchanges(filled, tmp_path, database):
     import olca_schema as o
     from olca_schema import zipio

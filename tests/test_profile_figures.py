@@ -214,6 +214,7 @@ def test_an_empty_profile_array_still_has_breakdowns():
 
 
 # -- finding 13: many small lines on one PCF -------------------------------------------------
+@pytest.mark.slow  # a large import (5,000 lines); the line-item sums are checked quick by the tests below
 def test_five_thousand_small_lines_on_one_pcf_total_five(project, tmp_path, capsys):
     from lca import cli
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import lca
+from cli_util import lca_in_process
 from storage_util import WORKBOOK_A, WORKBOOK_B, cli, damage, env, kill_when_paused, start_child
 from storage_util import base, copy  # noqa: F401  (fixtures)
 
@@ -52,15 +53,15 @@ def test_two_imports_at_once_both_companies_land(copy):
 
 @pytest.fixture(scope="module")
 def imported(base, tmp_path_factory):
-    """``base`` plus company A imported (committed), and its product's footprint by the CLI."""
+    """``base`` plus company A imported (committed), and its product's footprint by the CLI (in this process)."""
     if not WORKBOOK_A.exists():
         pytest.skip("examples/ not written yet")
     d = tmp_path_factory.mktemp("imported") / "project"
     shutil.copytree(base["dir"], d, ignore=shutil.ignore_patterns("write.lock"))
-    out = cli(d, "import", str(WORKBOOK_A), "--json")
+    out = lca_in_process(d, "import", str(WORKBOOK_A), "--json")
     assert out.returncode == 0, out.stderr
     product = json.loads(out.stdout)["products"][0]
-    fp = cli(d, "footprint", product, "--json")
+    fp = lca_in_process(d, "footprint", product, "--json")
     assert fp.returncode == 0, fp.stderr
     return {"dir": d, "product": product, "total": json.loads(fp.stdout)["total"]}
 
