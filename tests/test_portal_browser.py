@@ -47,6 +47,7 @@ def _no_alert(drv):
         drv.switch_to.alert.text
 
 
+@pytest.mark.slow  # two Chromium instances and a screenshot of every page; test_portal.py drives the same pages over HTTP quick
 def test_the_whole_loop_in_a_browser(env, tmp_path):
     from selenium.webdriver.common.by import By
 
