@@ -25,6 +25,39 @@ os.environ.setdefault("LCA_LOCK_TIMEOUT", "60")
 (_ROOT / "bw-scratch").mkdir()
 
 
+def _mkl_rt() -> str | None:
+    """The MKL library pypardiso would load, found the way pypardiso finds it (ctypes' find_library,
+    then the shortest loadable ``*mkl_rt*`` under the environment's lib directories)."""
+    import ctypes
+    import glob
+    import importlib.util
+    import site
+    from ctypes.util import find_library
+
+    if importlib.util.find_spec("pypardiso") is None:
+        return None
+    found = find_library("mkl_rt") or find_library("mkl_rt.1")
+    if found:
+        return found
+    for base in (sys.prefix, site.USER_BASE):
+        for path in sorted(glob.glob(f"{base}/[Ll]ib*/**/*mkl_rt*", recursive=True), key=len):
+            try:
+                ctypes.CDLL(path)
+                return path
+            except OSError:
+                continue
+    return None
+
+
+# pypardiso searches for MKL (ldconfig, ld, gcc, a recursive glob of the environment: ~0.6 s) at each
+# import and each solver it makes; found once here (the first process of a run), every process and
+# subprocess of the run is told where it is (pypardiso's own setting)
+if "PYPARDISO_MKL_RT" not in os.environ:
+    _found = _mkl_rt()
+    if _found:
+        os.environ["PYPARDISO_MKL_RT"] = _found
+
+
 import pytest  # noqa: E402
 
 
