@@ -97,7 +97,7 @@ class FootprintIndex:
         """What changes when the store does: the directory's stamp and the journal's (appends always
         grow it, so a write in the same timestamp tick as the last refresh is not missed)."""
         d = file_stamp(self.dir)
-        return None if d is None else (d, file_stamp(self.dir.parent / JOURNAL))
+        return None if d is None else (d, file_stamp(self.dir.parent / JOURNAL))  # as refresh() keeps it
 
     def refresh(self, stamp=None) -> Snapshot:
         """Bring the snapshot up to date (blocking: reads the changed files); return it.
@@ -105,24 +105,27 @@ class FootprintIndex:
         The files to read again are those the writers named in the journal since the last
         refresh; when the journal was restarted, or the directory changed and no journal line
         explains it within ``UNEXPLAINED_S`` (a file added, removed or replaced by hand), every
-        file's inode is compared.
+        file's inode is compared. ``stamp`` (what the caller saw) is not trusted: the stamp kept is
+        taken here, the journal's before it is read and the directory's after (a writer renames
+        before it writes its line, so every rename a line read here names is in the directory's
+        stamp; a line written after the read changes the journal's stamp).
         """
         with self._lock:
-            stamp = self._dir_stamp() if stamp is None else stamp
-            if stamp is not None and stamp == self._stamp:
-                return self.snapshot
-            if stamp is None:
-                self._files, self.snapshot, self._stamp = {}, EMPTY, None
-                return self.snapshot
+            jstamp = file_stamp(self.dir.parent / JOURNAL)
             changed = self._journal()
+            dstamp = file_stamp(self.dir)
+            if dstamp is None:
+                self._files, self.snapshot, self._stamp, self._unexplained = {}, EMPTY, None, None
+                return self.snapshot
             if changed is None or not self._files:  # no usable journal: compare every file
                 self._full_scan()
+                self._unexplained = None
             elif changed:
                 self._update(changed)
                 self._unexplained = None
-            else:  # the directory changed and the journal names nothing (yet): a writer between its
-                if not os.path.isdir(self.dir):  # rename and its journal line, or a change by hand
-                    raise NotADirectoryError(str(self.dir))
+            elif self._stamp is None or dstamp != self._stamp[0]:  # the directory changed and no journal
+                if not os.path.isdir(self.dir):  # line names it (yet): a change by hand (a writer's line
+                    raise NotADirectoryError(str(self.dir))  # follows its rename at once)
                 now = time.monotonic()
                 if self._unexplained is None:
                     self._unexplained = now
@@ -130,7 +133,7 @@ class FootprintIndex:
                     return self.snapshot  # stamp not taken: looked at again on the next request
                 self._full_scan()
                 self._unexplained = None
-            self._stamp = stamp
+            self._stamp = (dstamp, jstamp)
             return self.snapshot
 
     def _journal(self) -> set | None:
