@@ -103,3 +103,21 @@ def test_a_record_written_outside_publish_makes_the_catalog_rebuild(tmp_path):
     assert p["access"] == ["bob"]  # kept from the version the catalog did not list
     recs = {r["footprint"]["id"]: r for r in store.published(tmp_path)}
     assert recs[old["id"]]["footprint"]["status"] == "Deprecated" and recs[p["id"]]["seq"] == 51
+
+
+def test_the_servers_index_is_out_of_the_full_garbage_collections(tmp_path):
+    import gc
+
+    _bulk(tmp_path, 20)
+    plain = index.FootprintIndex(tmp_path)
+    plain.refresh()
+    assert any(o is plain.snapshot.entries for o in gc.get_objects())  # a library user's: left alone
+    ix = index.FootprintIndex(tmp_path, freeze=True)
+    try:
+        ix.refresh()
+        # frozen: a full collection (0.1 to 0.6 s over 20,000 footprints under load) no longer walks it
+        assert gc.get_freeze_count() > 0
+        tracked = {id(o) for o in gc.get_objects()}
+        assert id(ix.snapshot.entries) not in tracked and id(ix.snapshot.entries[0].doc) not in tracked
+    finally:
+        gc.unfreeze()

@@ -13,7 +13,10 @@ snapshot, so a publication never stalls the event loop. The worker only reads an
 change is applied to the snapshot in place on the event loop (a bisect and a list insert per
 changed footprint, no copy of the 20,000 entries: the copies cost 4 to 16 ms of GIL per change),
 so a request, which reads the snapshot without awaiting in between, always sees a whole
-state. A file that cannot be
+state. With ``freeze`` (the server), a whole snapshot read is moved out of the cyclic garbage
+collector's reach (:func:`gc.freeze`): 20,000 footprints are some 300,000 objects, and a full
+collection over them stopped the event loop for 0.1 to 0.6 s every few seconds under load
+(entries hold no reference cycles: reference counting frees replaced ones). A file that cannot be
 parsed is left out (logged by name); a missing directory is an empty store, an
 unreadable one raises.
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import bisect
+import gc
 import json
 import logging
 import os
@@ -89,8 +93,9 @@ def _entry(path: str) -> Entry:
 class FootprintIndex:
     """The server's view of ``PROJECT/pact/footprints`` (see the module docstring)."""
 
-    def __init__(self, project_path):
+    def __init__(self, project_path, freeze: bool = False):
         self.dir = Path(project_path) / files.PACT_DIR / FOOTPRINTS
+        self.freeze = freeze  # gc.freeze() after a whole snapshot is read (a server process)
         self.snapshot = _empty()
         self._stamp = None
         self._files: dict[str, tuple[int, Entry | None]] = {}  # file name -> (inode, entry or None if damaged)
@@ -153,6 +158,8 @@ class FootprintIndex:
         stamp, change = collected
         if isinstance(change, Snapshot):
             self.snapshot = change
+            if self.freeze:  # the long-lived index out of the full collections (see the module docstring);
+                gc.freeze()  # no gc.collect() first: on the event loop it would be the very stall avoided
         elif change is not None:
             gone, new = change
             snap = self.snapshot
