@@ -8,6 +8,7 @@ import time
 import pytest
 
 import lca
+from cli_util import lca_in_process
 
 
 @pytest.mark.slow  # two full set-ups from scratch
@@ -42,8 +43,8 @@ def test_fresh_setup_offline_twice_under_a_minute(tmp_path, monkeypatch):
 
 def test_cli_footprint_json_matches_api(project, project_dir):
     api = project.footprint("background:electricity-cn").total
-    out = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(project_dir), "footprint",
-                          "background:electricity-cn", "--json"], capture_output=True, text=True, timeout=300)
+    # in this process (a fresh process's stdout is one JSON object too: test_cold_start's footprint_cold)
+    out = lca_in_process(project_dir, "footprint", "background:electricity-cn", "--json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)  # exactly one JSON object on stdout
     assert doc["total"] == pytest.approx(api, rel=1e-12)
