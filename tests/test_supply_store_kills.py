@@ -134,11 +134,12 @@ def test_restore_or_withdraw_killed_loses_nothing(imported, tmp_path, point, act
 
     d = tmp_path / "project"
     shutil.copytree(imported["dir"], d, ignore=shutil.ignore_patterns("write.lock"))
-    again = cli(d, "import", str(WORKBOOK_A), "--json", "--by", "second")   # version 2 of company A
+    # the set-up and the second run of the action in this process; the command after the kill is a fresh one
+    again = lca_in_process(d, "import", str(WORKBOOK_A), "--json", "--by", "second")   # version 2 of company A
     assert again.returncode == 0, again.stderr
     cid = imported["product"].split("/")[0]
     if action == "withdraw":  # another company stays, so the withdraw rewrites the database (a write to kill)
-        other = cli(d, "import", str(WORKBOOK_B), "--json")
+        other = lca_in_process(d, "import", str(WORKBOOK_B), "--json")
         assert other.returncode == 0, other.stderr
     argv = ["suppliers", "restore", cid, "1"] if action == "restore" else ["withdraw", cid]
     child = start_child(tmp_path, point, d, argv=argv, db="suppliers")
@@ -155,9 +156,9 @@ def test_restore_or_withdraw_killed_loses_nothing(imported, tmp_path, point, act
     if action == "withdraw":  # the files move before the database is written: a kill leaves it withdrawn
         assert cid not in submissions(d) and not any(r.startswith(f"suppliers:{cid}/") for r in refs)
         return
-    done = cli(d, *argv)
+    done = lca_in_process(d, *argv)
     assert done.returncode == 0, done.stderr
     if action == "restore":
         assert json.loads((d / "submissions" / f"{cid}.json").read_text())["archive_version"] == 1
-        fp = cli(d, "footprint", imported["product"], "--json")
+        fp = lca_in_process(d, "footprint", imported["product"], "--json")
         assert json.loads(fp.stdout)["total"] == pytest.approx(imported["total"], rel=1e-9)
