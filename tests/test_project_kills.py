@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 import lca
+from cli_util import lca_in_process
 from storage_util import (assert_background_intact, assert_extra_consistent, cli, damage, expected_item,
                           extra_data, kill_when_paused, start_child)
 from storage_util import base, copy  # noqa: F401  (fixtures)
@@ -47,10 +48,10 @@ MODEL_ARGS = ["footprint", "--model", "battery_pack", "--set", "chemistry=NMC811
 
 @pytest.fixture(scope="module")
 def uninterrupted_model(base, tmp_path_factory):
-    """The same model, uninterrupted, by the CLI in an undamaged copy (``base`` stays without it)."""
+    """The same model, uninterrupted, by the CLI (in this process) in an undamaged copy (``base`` stays without it)."""
     ref = tmp_path_factory.mktemp("reference") / "project"
     shutil.copytree(base["dir"], ref, ignore=shutil.ignore_patterns("write.lock"))
-    want = cli(ref, *MODEL_ARGS)
+    want = lca_in_process(ref, *MODEL_ARGS)
     assert want.returncode == 0, want.stderr
     return want
 
