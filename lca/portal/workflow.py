@@ -20,7 +20,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from .. import issue_codes
+from .. import issue_codes, issue_details
 from ..errors import InputError, InputIssue
 from . import datarequests as dr
 from . import files
@@ -45,6 +45,8 @@ def _issue_dict(issue: InputIssue, lang: str) -> dict:
     d = issue.to_dict()
     d["title"], d["fix"] = issue_codes.describe(issue.code, lang)
     d["text"] = issue_codes.message(issue, lang) if lang == "zh" else issue.message
+    if lang == "zh":  # the detail in the workbook's language (lca.issue_details)
+        d["message"] = issue_details.zh(issue.code, issue.message)
     return d
 
 

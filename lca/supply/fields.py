@@ -17,6 +17,7 @@ from lca.errors import InputIssue, Severity, UnknownIssueCode
 from lca.issue_codes import CATALOGUE
 from lca.supply.cells import (Bad as _Bad, as_text as _as_text, is_placeholder as _is_placeholder, parse_date,
                               parse_ef_unit, parse_enum, parse_gas, parse_number, parse_region)
+from lca.issue_details import zh as _zh_detail
 from lca.supply.records import Resolution
 from lca.supply.sheets import ID_RULE as _ID, TEMPLATE_VERSION, Column, SheetSpec
 from lca.supply.workbook import Cell, RawSheet, RawWorkbook
@@ -41,6 +42,8 @@ class Ctx:
         if code not in CATALOGUE:  # a bug, not bad input: every code has its title and fix in both languages
             raise UnknownIssueCode(f"issue code {code!r} is not in lca/issue_codes.py: add it there with its "
                                    "title and fix in English and Chinese")
+        if self.lang == "zh":  # the detail wholly in the workbook's language
+            message = _zh_detail(code, message)
         self.issues.append(InputIssue(sheet, row, column, code, message, severity, self.raw.path))
 
     @property
