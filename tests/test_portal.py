@@ -338,3 +338,38 @@ def test_declaration_download_equals_lca_declare(env, project, tmp_path):
                                                    "fmt": "json", "usable_kwh": "x"})
     assert bad.status_code == 400 and "usable_kwh" in bad.text and "Traceback" not in bad.text
     assert c.get("/portal/team/declaration", params={"product": "NOPE/X"}).status_code == 404
+
+
+def test_dashboard_shows_shares_without_anyone_running_lca_profile(env, tmp_path):
+    """A product imported from the command line (nobody ran `lca profile`, nobody opened it): the dashboard lists
+    it at once, computes its profile in the background (the page says so) and then shows its shares, equal to
+    `lca profile --json`."""
+    import time
+
+    d, srv = env["dir"], env["srv"]
+    lca(d, "import", str(write(tmp_path / "dash.xlsx", workbook_data("PT-DASH", "Dash Co", "D1"))))
+    c = login(srv, "tess", env["team"]["password"])
+    page = c.get("/portal/team/").text
+    assert 'data-ref="PT-DASH/D1"' in page                       # listed, with its shares or "computing…"
+    cell = re.search(r'<td class="share( pending)?" data-ref="PT-DASH/D1" data-key="primary_share">([^<]*)</td>', page)
+    assert cell, page[-3000:]
+    assert cell.group(2) == "computing…" if cell.group(1) else cell.group(2).endswith("%")
+    deadline, state = time.monotonic() + 300, None
+    while time.monotonic() < deadline:
+        state = c.get("/portal/team/shares", params={"refs": "PT-DASH/D1,NOT/THERE"}).json()
+        if not state["PT-DASH/D1"]["pending"] and "total" in state["PT-DASH/D1"]:
+            break
+        time.sleep(0.5)
+    assert set(state) == {"PT-DASH/D1"}                          # only listed products are answered
+    prof = lca_json(d, "profile", "PT-DASH/D1", "--json")
+    got = state["PT-DASH/D1"]
+    assert got["total"] == pytest.approx(prof["total"], rel=1e-9)
+    assert got["primary_share"] == pytest.approx(prof["primary_data_share"], rel=1e-9)
+    assert got["supplier_share"] == 0                           # no accepted request of PT-DASH
+    page = c.get("/portal/team/").text                          # now in the list, no longer computing
+    cell = re.search(r'data-ref="PT-DASH/D1" data-key="primary_share">([^<]*)</td>', page)
+    assert cell.group(1) == f"{prof['primary_data_share']:.0f} %"
+    chosen = c.get("/portal/team/", params={"product": "PT-DASH/D1"}).text
+    assert 'id="profile-total"' in chosen and 'id="profile-pending"' not in chosen   # cached: shown at once
+    viewer = client(srv)
+    assert viewer.get("/portal/team/shares", params={"refs": "PT-DASH/D1"}).status_code in (302, 303, 307, 403)
