@@ -373,3 +373,50 @@ def test_dashboard_shows_shares_without_anyone_running_lca_profile(env, tmp_path
     assert 'id="profile-total"' in chosen and 'id="profile-pending"' not in chosen   # cached: shown at once
     viewer = client(srv)
     assert viewer.get("/portal/team/shares", params={"refs": "PT-DASH/D1"}).status_code in (302, 303, 307, 403)
+
+
+def test_sessions_survive_a_restart_are_shared_and_revoked(env):
+    """Sessions live in the project (a hash of the id only): a second server process and a restarted one know the
+    session; logout and `lca users remove` end it in every process."""
+    import hashlib
+
+    d, srv = env["dir"], env["srv"]
+    user = lca_json(d, "users", "add", "ursula", "--json")
+    c = login(srv, "ursula", user["password"])
+    sid = c.cookies.get("lca_portal")
+    folder = d / "portal" / "sessions"
+    stored = {p.name: p.read_text() for p in folder.glob("*.json")}
+    assert f"{hashlib.sha256(sid.encode()).hexdigest()}.json" in stored
+    assert not any(sid in text for text in stored.values())            # never the id itself
+    assert stat.S_IMODE((folder / f"{hashlib.sha256(sid.encode()).hexdigest()}.json").stat().st_mode) == 0o600
+
+    def team_page(server, cookie):
+        other = client(server)
+        other.cookies.set("lca_portal", cookie, domain="127.0.0.1", path="/portal")
+        return other.get("/portal/team/")
+
+    second = Server(d)                                                   # another worker on the same project
+    try:
+        r = team_page(second, sid)
+        assert r.status_code == 200 and "ursula" in r.text
+        page = c.get("/portal/team/requests")
+        csrf = csrf_of(page.text)
+        second.stop()
+        second = Server(d)                                               # restarted: still logged in
+        r = team_page(second, sid)
+        assert r.status_code == 200 and "ursula" in r.text
+        other = client(second)                                           # its CSRF token works there too
+        other.cookies.set("lca_portal", sid, domain="127.0.0.1", path="/portal")
+        assert other.post("/portal/lang", data={"csrf": csrf, "lang": "zh", "next": "/portal/team/"}).status_code == 303
+        assert "概览" in c.get("/portal/team/").text             # the language chosen on the other server
+        c.post("/portal/logout", data={"csrf": csrf})                     # logout on the first server ...
+        assert team_page(second, sid).status_code == 303                 # ... ends it on the second
+        c2 = login(srv, "ursula", user["password"])
+        sid2 = c2.cookies.get("lca_portal")
+        assert team_page(second, sid2).status_code == 200
+        lca(d, "users", "remove", "ursula")                              # removal revokes the stored session
+        assert not (folder / f"{hashlib.sha256(sid2.encode()).hexdigest()}.json").exists()
+        assert team_page(second, sid2).status_code == 303 and team_page(srv, sid2).status_code == 303
+        assert "Traceback" not in second.log()
+    finally:
+        second.stop()

@@ -45,7 +45,7 @@ class Portal:
 
     def __init__(self, project_path, default_host: str = "localhost"):
         self.path = Path(project_path)
-        self.sessions = Sessions()
+        self.sessions = Sessions(self.path)
         self.default_host = default_host
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(["html"], default=True), auto_reload=False)
@@ -212,6 +212,7 @@ def routes(portal: Portal) -> list[Route]:
         lang = ctx.form.get("lang")
         if lang in i18n.LANGS:
             ctx.session.lang = lang
+            portal.sessions.save(ctx.session)
         nxt = str(ctx.form.get("next", ""))
         return ctx.redirect(nxt if re.match(r"^/portal/[A-Za-z0-9/_.%?=&-]*$", nxt) else "/portal/")
 
