@@ -420,3 +420,27 @@ def test_sessions_survive_a_restart_are_shared_and_revoked(env):
         assert "Traceback" not in second.log()
     finally:
         second.stop()
+
+
+def test_chinese_upload_shows_every_detail_in_chinese(env, tmp_path):
+    """A Chinese workbook uploaded through the portal: each issue's title, fix and detail (详情) are Chinese."""
+    import html
+
+    from lca.issue_details import english_run
+
+    data = workbook_data("PT-CO", "门户测试公司", "P1")
+    data["Materials"][0]["amount"] = "abc"                                  # not_a_number
+    data["Materials"].append({"product_id": "P1", "line_id": 2, "material": "unobtainium alloy", "amount": 1,
+                              "unit": "kg", "source": "background"})        # unknown_material
+    data["Materials"].append({"product_id": "P1", "line_id": 3, "material": "polypropylene", "amount": 1,
+                              "unit": "kWh", "source": "background"})       # unit_mismatch
+    data["Products"][0]["mass_kg"] = 5                                      # mass_inconsistent (warning)
+    sa, _ = supplier(env["srv"], env["a"]["link"])
+    r = upload(sa, env["a"]["id"], write(tmp_path / "zh-bad.xlsx", data, "zh"))
+    details = [html.unescape(x) for x in re.findall(r'<span class="detail">([^<]*)</span>', r.text)]
+    codes = {"not_a_number": "不是数字", "unknown_material": "不是已知的物料或数据集", "unit_mismatch": "无法换算"}
+    for code, words in codes.items():
+        assert any(words in t for t in details), (code, details)
+    assert len(details) >= 4
+    for text in details:
+        assert english_run(text) is None, text

@@ -14,6 +14,7 @@ import pytest
 
 import browser_util as bu
 from lca import issue_codes
+from lca.issue_details import english_run
 from portal_util import XSS, lca_json, workbook_data, write
 from server_util import Server
 
@@ -92,6 +93,8 @@ def test_the_whole_loop_in_a_browser(env, tmp_path):
         assert len(rows) == 2, texts
         assert any(issue_codes.title("ambiguous_decimal", "zh") in t for t in texts), texts
         assert any(t.startswith("物料 2 amount") for t in texts), texts  # sheet, row, column of the cell
+        details = [e.text for e in sup.find_elements(By.CSS_SELECTOR, "table#errors .detail")]
+        assert len(details) == 2 and all(english_run(t) is None for t in details), details  # wholly Chinese
         assert sup.find_element(By.ID, "annotated").get_attribute("href").endswith(".annotated.xlsx")
         assert not sup.find_elements(By.ID, "submit")
 
