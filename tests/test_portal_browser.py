@@ -154,3 +154,36 @@ def test_the_whole_loop_in_a_browser(env, tmp_path):
     finally:
         bu.close(team)
         bu.close(sup)
+
+
+def test_dashboard_computes_a_new_product_while_the_page_waits(env, tmp_path, monkeypatch):
+    """A product imported from the command line (nobody ran `lca profile`), opened on a server that answers at once
+    (LCA_PORTAL_PROFILE_WAIT=0): the page says "computing", polls /portal/team/shares and shows the profile by
+    itself, equal to `lca profile`."""
+    from selenium.webdriver.common.by import By
+
+    d = env["dir"]
+    lca_json(d, "import", str(write(tmp_path / "new.xlsx", workbook_data("BR-NEW", "New Co", "N1"))), "--json")
+    monkeypatch.setenv("LCA_PORTAL_PROFILE_WAIT", "0")
+    second = Server(d)
+    team = bu.browser("en")
+    try:
+        team.get(second.url + "/portal/login")
+        team.find_element(By.ID, "user").send_keys("tina")
+        team.find_element(By.ID, "password").send_keys(env["team"]["password"])
+        team.find_element(By.ID, "login").click()
+        _wait(team, "#counts")
+        team.get(second.url + "/portal/team/?product=BR-NEW/N1")
+        assert team.find_elements(By.ID, "profile-pending"), team.page_source[-2000:]
+        bu.shot(team, "12-team-dashboard-computing")
+        total = float(_wait(team, "#profile-total").get_attribute("data-value"))    # reloaded by portal.js
+        assert math.isclose(total, lca_json(d, "profile", "BR-NEW/N1", "--json")["total"], rel_tol=1e-9)
+        cell = team.find_element(By.CSS_SELECTOR, 'td[data-ref="BR-NEW/N1"][data-key="supplier_share"]')
+        assert cell.text == "0 %"                                   # no accepted request of BR-NEW
+        bu.shot(team, "13-team-dashboard-computed")
+        assert not [e for e in bu.console_errors(team) if "favicon" not in e], bu.console_errors(team)
+    finally:
+        bu.close(team)
+        log = second.log()
+        second.stop()
+        assert "Traceback" not in log, log[-3000:]

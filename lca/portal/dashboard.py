@@ -66,7 +66,7 @@ def products(project) -> list[dict]:
 
 
 def accepted_companies(project_path) -> frozenset:
-    return frozenset(r["company_id"] for r in dr.listing(project_path) if r["state"] == "accepted")
+    return dr.accepted_companies(project_path)
 
 
 def _finite(x):

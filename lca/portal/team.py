@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,7 +30,9 @@ from . import workflow
 from .web import HEADERS, XLSX, page
 
 PAGE = 50
-WAIT_STEP, WAIT_STEPS = 0.05, 30  # [s], steps: how long the dashboard waits for the chosen profile (1.5 s)
+WAIT_STEP = 0.05  # [s]
+# steps the dashboard waits for the chosen profile before it answers "computing" (1.5 s; LCA_PORTAL_PROFILE_WAIT [s])
+WAIT_STEPS = round(float(os.environ.get("LCA_PORTAL_PROFILE_WAIT", "1.5")) / WAIT_STEP)
 
 
 def _paged(rows, request):
@@ -57,9 +60,9 @@ def routes(portal) -> list[Route]:
         await run_in_threadpool(dashboard.warm, project, [ref] if ref else [], True)
         await run_in_threadpool(dashboard.warm, project, shown)
         prof = None
-        for _ in range(WAIT_STEPS if ref else 0):  # a short wait: a quick profile shows at once
+        for step in range(WAIT_STEPS + 1 if ref else 0):  # a short wait: a quick profile shows at once
             prof = dashboard.cached_views(project, [ref]).get(ref)
-            if prof is not None:
+            if prof is not None or step == WAIT_STEPS:
                 break
             await asyncio.sleep(WAIT_STEP)
         views = dashboard.cached_views(project, shown)
