@@ -188,7 +188,8 @@ def test_fixes_are_specific_to_the_field(tmp_path):
     """"没有则填 0" (fill in 0 if none) belongs to quantities only, never to a unit or an id."""
     for n, (field, expect_zero) in enumerate([(("Materials", 0, "unit"), False), (("Supplier", "company_id"), False),
                                               (("Products", 0, "product_id"), False),
-                                              (("Materials", 0, "amount"), True)]):
+                                              (("Materials", 0, "amount"), True),
+                                              (("Materials", 0, "material"), False)]):
         issues = importer.read_file(_workbook(tmp_path, n, [_set(field, None)])).issues
         (miss,) = [i for i in issues if i.code == "missing_value" and i.column == field[-1]]
         assert ("没有则填 0" in issue_codes.message(miss, "zh")) is expect_zero, miss.message
@@ -218,3 +219,12 @@ def test_import_and_portal_details_in_chinese(code, message):
 
 def test_unknown_detail_is_never_half_translated():
     assert zh("not_a_number", "something entirely new happened here") == "something entirely new happened here"
+
+
+def test_an_empty_pcf_value_is_not_told_to_be_0(tmp_path):
+    changes = [_set(("Materials", 0, "source"), "supplier_pcf"), _set(("Materials", 0, "reference"), "PCF1"),
+               _add("SupplierPCFs", {"pcf_id": "PCF1", "supplier_name": "某供应商", "product_name": "粒料",
+                                     "declared_unit": "kg", "pcf_kgco2e": None})]
+    (miss,) = [i for i in importer.read_file(_workbook(tmp_path, 0, changes)).issues
+               if i.code == "missing_value" and i.column == "pcf_kgco2e"]
+    assert "供应商声明中的碳足迹值" in miss.message and "没有则填 0" not in miss.message
