@@ -12,6 +12,7 @@ nothing) and only then records the decision; :func:`decline` needs a reason.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -41,12 +42,27 @@ def kind_of(data: bytes) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _column_names_zh() -> dict:
+    """Column key -> its Chinese header in the template (``amount`` -> ``数量``)."""
+    from ..supply.sheets import SHEETS
+
+    out: dict = {}
+    for spec in SHEETS.values():
+        for col in spec.columns:
+            out.setdefault(col.key, col.zh)
+    return out
+
+
 def _issue_dict(issue: InputIssue, lang: str) -> dict:
     d = issue.to_dict()
     d["title"], d["fix"] = issue_codes.describe(issue.code, lang)
     d["text"] = issue_codes.message(issue, lang) if lang == "zh" else issue.message
-    if lang == "zh":  # the detail in the workbook's language (lca.issue_details)
+    if lang == "zh":  # the detail in the workbook's language (lca.issue_details), the column by its Chinese name
         d["message"] = issue_details.zh(issue.code, issue.message)
+        if issue.column:
+            zh = _column_names_zh().get(issue.column)
+            d["column_label"] = f"{zh}({issue.column})" if zh else issue.column
     return d
 
 
