@@ -192,6 +192,26 @@ _ZH: list[tuple[str | None, re.Pattern, str | Callable[[re.Match], str]]] = [
         ("declared_pcf_differs", r"^(\S+): declared PCF (\S+) differs from the computed (\S+) by (\S+) \(more than "
          r"(\S+), the TfS update threshold\)", "{0}:自报碳足迹 {1} 与计算值 {2} 相差 {3}(超过 TfS 更新阈值 {4})"
          "[kg CO2e]:请核对自报碳足迹(declared_pcf_kgco2e)及产品的输入,或向供应商索取更新的碳足迹"),
+        # ---- the file (lca/supply/workbook.py; the portal's upload): before the file's language is known,
+        # said in the language of the page that received it
+        ("upload_refused", r"^(.+): not an \.xlsx workbook or a PACT \.json file, or larger than (\d+) MB$",
+         "{0}:不是 .xlsx 工作簿或 PACT .json 文件,或大于 {1} MB"),
+        ("not_xlsx", r"^not an \.xlsx workbook: an Excel 97-2003 \.xls file or a password-protected workbook",
+         "不是 .xlsx 工作簿:是 Excel 97-2003 .xls 文件或有密码保护的工作簿;请另存为不带密码的 .xlsx"),
+        ("not_xlsx", r"^not an \.xlsx workbook: a PDF file$", "不是 .xlsx 工作簿:是 PDF 文件"),
+        ("not_xlsx", r"^not an \.xlsx workbook: the file is empty$", "不是 .xlsx 工作簿:文件为空"),
+        ("not_xlsx", r"^not an \.xlsx workbook: not a zip archive", "不是 .xlsx 工作簿:不是 zip 压缩包(是否把文本/CSV 等文件改名为 .xlsx?)"),
+        ("not_xlsx", r"^not an \.xlsx workbook: an OpenDocument \(\.ods\) file", "不是 .xlsx 工作簿:是 OpenDocument(.ods)文件;请另存为 .xlsx"),
+        ("not_xlsx", r"^not an \.xlsx workbook: a binary \.xlsb workbook", "不是 .xlsx 工作簿:是二进制 .xlsb 工作簿;请另存为 .xlsx"),
+        ("not_xlsx", r"^not an \.xlsx workbook: (?:no |missing |damaged )", "不是 .xlsx 工作簿:缺少必要部件或已损坏;请用 Excel 或 WPS 另存为 .xlsx"),
+        ("damaged_file", r"^not an \.xlsx workbook: damaged", "不是有效的 .xlsx 工作簿:文件已损坏或不完整;请用 Excel 或 WPS 打开修复后另存"),
+        ("macros", r"^contains macros", "含有宏;请另存为不含宏的 .xlsx 工作簿"),
+        ("encrypted", r"^the zip members are encrypted", "文件内容已加密;请取消密码后重新保存工作簿"),
+        ("file_too_large", r"^file is (\S+) MB, over the (\d+) MB cap", "文件大小 {0} MB,超过上限 {1} MB:请删除图片或拆分工作簿"),
+        ("hidden_sheet", r"^sheet (.+) is (\w+): check that it belongs in the submission",
+         "工作表 {0} 被隐藏({1}):请检查它是否属于本次提交(只有模板中的工作表会被读取)"),
+        ("external_links", r"^the workbook links to other workbooks",
+         "工作簿链接了其他工作簿:取自其中的数值无法核对;请粘贴为数值(选择性粘贴 > 数值)"),
         # ---- links (lca/supply/linkers.py)
         ("no_recycled_route", r"^(\S+) has no recycled-route dataset \(inventories/recycled_routes\.csv\): .*? the "
          r"declared recycled share (\S+) is NOT counted",

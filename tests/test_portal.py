@@ -444,3 +444,31 @@ def test_chinese_upload_shows_every_detail_in_chinese(env, tmp_path):
     assert len(details) >= 4
     for text in details:
         assert english_run(text) is None, text
+
+
+def test_a_file_refused_before_its_sheets_are_read_speaks_the_pages_language(env, tmp_path):
+    """Not a workbook (an .xls, a text file renamed .xlsx, a PNG): no sheet tells the file's language, so a
+    supplier on the Chinese page reads the refusal in Chinese, detail included."""
+    import html
+
+    from lca.issue_details import english_run
+
+    sa, _ = supplier(env["srv"], env["a"]["link"])
+    sa.headers["accept-language"] = "zh-CN,zh;q=0.9"
+    import io
+    import zipfile
+
+    not_a_workbook = io.BytesIO()
+    with zipfile.ZipFile(not_a_workbook, "w") as zf:
+        zf.writestr("notes.txt", "a zip, but no workbook")
+    cases = {"old.xlsx": (b"\xd0\xcf\x11\xe0" + b"\0" * 600, "old.xlsx:不是 .xlsx 工作簿或 PACT .json 文件"),
+             "csv.xlsx": (b"a,b\n1,2\n", "不是 .xlsx 工作簿或 PACT .json 文件"),
+             "zip.xlsx": (not_a_workbook.getvalue(), "不是 .xlsx 工作簿:缺少必要部件或已损坏"),
+             "logo.png": (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "不是 .xlsx 工作簿或 PACT .json 文件")}
+    for name, (body, words) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(body)
+        r = upload(sa, env["a"]["id"], path)
+        details = [html.unescape(x) for x in re.findall(r'<span class="detail">([^<]*)</span>', r.text)]
+        assert len(details) == 1 and words in details[0], (name, details)
+        assert english_run(details[0]) is None, details[0]

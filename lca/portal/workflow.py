@@ -66,8 +66,11 @@ def _issue_dict(issue: InputIssue, lang: str) -> dict:
     return d
 
 
-def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
-    """Store ``data`` as the next upload of request ``rid`` and validate it (dry run); return the upload record."""
+def check_upload(project, rid: str, filename: str, data: bytes, page_lang: str = "en") -> dict:
+    """Store ``data`` as the next upload of request ``rid`` and validate it (dry run); return the upload record.
+
+    Its issues are in the workbook's language; a file refused before its sheets are read (not a workbook,
+    damaged, hostile) has none, and gets ``page_lang``, the language of the page it was uploaded from."""
     rec = dr.get(project.path, rid)
     if rec is None:
         raise InputError(f"no request {rid!r}")
@@ -82,7 +85,7 @@ def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
         issue = InputIssue(None, None, None, "upload_refused",
                            f"{shown}: not an .xlsx workbook or a PACT .json file, or larger than "
                            f"{MAX_UPLOAD // 2 ** 20} MB", "error", shown)
-        report = {"ok": False, "lang": "en", "products": [], "errors": [issue], "warnings": []}
+        report = {"ok": False, "lang": page_lang, "products": [], "errors": [issue], "warnings": []}
     else:
         stored = folder / f"upload-{n}.{'xlsx' if kind == 'xlsx' else 'pact.json'}"
         files.write_bytes(stored, data)
@@ -111,6 +114,8 @@ def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
                   "errors": errors, "warnings": warnings}
         whole_file = any(issue_codes.CATALOGUE.get(i.code) is not None and issue_codes.CATALOGUE[i.code].area == "file"
                          for i in errors)  # refused by the safe reader as a whole: never handed to openpyxl
+        if whole_file:  # no sheet was read: the language of the page it came from
+            report["lang"] = page_lang
         if kind == "xlsx" and (errors or warnings) and not whole_file:
             record["annotated"] = f"upload-{n}.annotated.xlsx"  # written when first downloaded
     lang = report["lang"]
