@@ -228,3 +228,39 @@ def test_an_empty_pcf_value_is_not_told_to_be_0(tmp_path):
     (miss,) = [i for i in importer.read_file(_workbook(tmp_path, 0, changes)).issues
                if i.code == "missing_value" and i.column == "pcf_kgco2e"]
     assert "供应商声明中的碳足迹值" in miss.message and "没有则填 0" not in miss.message
+
+
+WRITES_PROJECT = True
+
+
+def test_import_details_of_a_chinese_chain_in_chinese(project, tmp_path):
+    """The importer's own issues (not the validator's) for Chinese workbooks: said in Chinese when shown."""
+    buyer = book("T20ZB")
+    buyer["Materials"].append({"product_id": "P", "line_id": 2, "material": "零件", "amount": 0.1, "unit": "kg",
+                               "source": "supplier_product", "reference": "T20ZS/X"})   # not imported yet
+    buyer["Products"][0]["declared_pcf_kgco2e"] = 500                                   # far from computed
+    seller = book("T20ZS")
+    seller["Products"].append({"product_id": "X", "product_name": "零件X", "declared_unit": "kg",
+                               "production_region": "CN-JS"})
+    seller["Materials"].append({"product_id": "X", "line_id": 2, "material": "polypropylene", "amount": 1,
+                                "unit": "kg", "source": "background"})
+    rep = project.import_files([write_workbook(tmp_path / "b.xlsx", buyer, "zh")])
+    first = {i.code: i for i in rep.errors + rep.warnings}
+    assert "unresolved_reference" in first, [(i.code, i.message) for i in rep.errors + rep.warnings]
+    rep = project.import_files([write_workbook(tmp_path / "s.xlsx", seller, "zh"),
+                                write_workbook(tmp_path / "s2.xlsx", seller, "zh")])
+    dup = {i.code: i for i in rep.errors + rep.warnings}
+    assert "duplicate_company" in dup
+    assert project.import_files([write_workbook(tmp_path / "s.xlsx", seller, "zh")]).ok
+    rep = project.import_files([write_workbook(tmp_path / "b2.xlsx", buyer, "zh")])
+    later = {i.code: i for i in rep.errors + rep.warnings}
+    del seller["Products"][1], seller["Materials"][1]                                    # X removed
+    rep = project.import_files([write_workbook(tmp_path / "s3.xlsx", seller, "zh")])
+    removed = {i.code: i for i in rep.errors + rep.warnings}
+    assert "product_removed" in removed, [(i.code, i.message) for i in rep.errors + rep.warnings]
+    shown = [first["unresolved_reference"], dup["duplicate_company"], removed["product_removed"]]
+    assert "declared_pcf_differs" in later, [(i.code, i.message) for i in later.values()]
+    shown.append(later["declared_pcf_differs"])
+    for issue in shown:
+        text = issue_codes.message(issue, "zh").split("详情:", 1)[1]
+        assert HAN.search(text) and english_run(text) is None, (issue.code, text)
