@@ -166,7 +166,7 @@ def test_dashboard_computes_a_new_product_while_the_page_waits(env, tmp_path, mo
     lca_json(d, "import", str(write(tmp_path / "new.xlsx", workbook_data("BR-NEW", "New Co", "N1"))), "--json")
     monkeypatch.setenv("LCA_PORTAL_PROFILE_WAIT", "0")
     second = Server(d)
-    team = bu.browser("en")
+    team = bu.browser("zh-CN")                                      # the team in Chinese this time
     try:
         team.get(second.url + "/portal/login")
         team.find_element(By.ID, "user").send_keys("tina")
@@ -175,11 +175,15 @@ def test_dashboard_computes_a_new_product_while_the_page_waits(env, tmp_path, mo
         _wait(team, "#counts")
         team.get(second.url + "/portal/team/?product=BR-NEW/N1")
         assert team.find_elements(By.ID, "profile-pending"), team.page_source[-2000:]
+        assert "正在计算碳足迹" in team.find_element(By.ID, "profile-pending").text
         bu.shot(team, "12-team-dashboard-computing")
         total = float(_wait(team, "#profile-total").get_attribute("data-value"))    # reloaded by portal.js
         assert math.isclose(total, lca_json(d, "profile", "BR-NEW/N1", "--json")["total"], rel_tol=1e-9)
         cell = team.find_element(By.CSS_SELECTOR, 'td[data-ref="BR-NEW/N1"][data-key="supplier_share"]')
         assert cell.text == "0 %"                                   # no accepted request of BR-NEW
+        _wait(team, "#chart .main-svg")
+        # tiers 0, 1, 2... are categories, not a numeric axis (bars at -0.5..1.5)
+        assert team.execute_script("return document.getElementById('chart').layout.yaxis.type") == "category"
         bu.shot(team, "13-team-dashboard-computed")
         assert not [e for e in bu.console_errors(team) if "favicon" not in e], bu.console_errors(team)
     finally:

@@ -47,7 +47,7 @@
                        hovertemplate: "%{y}: %{x:.4g} " + unit + "<extra></extra>", marker: {color: "#2e7d32"}}],
                  {font: {family: "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', LcaCJK, system-ui, sans-serif"},
                   margin: {l: 200, r: 20, t: 10, b: 40}, height: 60 + 28 * Math.max(rows.length, 3),
-                  xaxis: {title: {text: unit}}, yaxis: {automargin: true}},
+                  xaxis: {title: {text: unit}}, yaxis: {automargin: true, type: "category"}},
                  {displaylogo: false, responsive: true});
     if (table) {
       table.tHead.rows[0].cells[0].textContent = label;
