@@ -116,6 +116,8 @@ def test_the_whole_loop_in_a_browser(env, tmp_path):
                       float(tr.find_elements(By.TAG_NAME, "td")[1].get_attribute("data-value"))
                       for tr in team.find_elements(By.CSS_SELECTOR, "#effect tbody tr")}
             assert f"{COMPANY}/{PRODUCT}" in effect, team.find_element(By.ID, "changes").text
+        events = team.find_element(By.CSS_SELECTOR, "ul.history").text.splitlines()
+        assert any(e.endswith(f"opened · {COMPANY}") and " UTC · " in e for e in events), events  # who and when
         bu.shot(team, "08-team-review")
         team.find_element(By.ID, "accept").click()
         _wait(team, "#decision")

@@ -40,6 +40,15 @@ _STATIC = {"portal.css": "text/css", "portal.js": "text/javascript"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _utc(epoch) -> str:
+    import datetime as _dt
+
+    try:
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return ""
+
+
 class Portal:
     """Shared state of one portal app: project directory, sessions, templates, the project (opened lazily)."""
 
@@ -49,6 +58,7 @@ class Portal:
         self.default_host = default_host
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(["html"], default=True), auto_reload=False)
+        self.env.filters["utc"] = _utc  # an event's time (epoch seconds) as "2026-12-06 22:40 UTC"
         self._project = None
         self._opening = threading.Lock()
 
