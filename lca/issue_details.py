@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-__all__ = ["zh", "english_run"]
+__all__ = ["zh", "english_run", "line_zh"]
 
 # A cell reference and column key, or a row and key, before the detail (lca.supply.fields.Row.error).
 _PLACE = re.compile(r"^(?:([A-Z]{1,3}\d+(?: \([a-z0-9_]+\))?): |row (\d+), ([a-z0-9_]+): )")
@@ -267,3 +267,18 @@ def zh(code: str, message: str) -> str:
     if place and _HAN.search(body):  # a detail already in Chinese (lca/supply/fields.py): its place too
         return _place_zh(place) + body
     return message
+
+
+def line_zh(issue, text: str) -> str:
+    """One issue as a line of a Chinese report: ``文件,工作表 物料,第 2 行,amount 列:[code] TEXT``, where ``text``
+    is its Chinese message (:func:`lca.issue_codes.message`: title, fix and detail)."""
+    where = []
+    if issue.file:
+        where.append(str(issue.file))
+    if issue.sheet:
+        where.append(f"工作表 {issue.sheet}")
+    if issue.row is not None:
+        where.append(f"第 {issue.row} 行")
+    if issue.column:
+        where.append(f"{issue.column} 列")
+    return f"{','.join(where) or '输入'}:[{issue.code}] {text.replace(chr(10), ' ')}"

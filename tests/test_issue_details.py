@@ -264,3 +264,16 @@ def test_import_details_of_a_chinese_chain_in_chinese(project, tmp_path):
     for issue in shown:
         text = issue_codes.message(issue, "zh").split("详情:", 1)[1]
         assert HAN.search(text) and english_run(text) is None, (issue.code, text)
+
+
+def test_lca_import_report_of_a_chinese_workbook_is_wholly_chinese(project, tmp_path):
+    from cli_util import lca_in_process
+
+    path = _workbook(tmp_path, 0, [_set(("Materials", 0, "amount"), "abc"), _set(("Energy", 0, "unit"), "kg")])
+    r = lca_in_process(project.path, "import", str(path))
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert lines[0] == "导入被拒绝(未写入任何数据):1 个文件,2 个错误,0 个警告", lines
+    assert any("工作表 物料,第 2 行,amount 列:[not_a_number] 不是数字" in ln for ln in lines), lines
+    for ln in lines:
+        assert english_run(ln.replace(str(path), "").replace(path.name, "")) is None, ln
