@@ -62,7 +62,7 @@ def _issue_dict(issue: InputIssue, lang: str) -> dict:
         d["message"] = issue_details.zh(issue.code, issue.message)
         if issue.column:
             zh = _column_names_zh().get(issue.column)
-            d["column_label"] = f"{zh}({issue.column})" if zh else issue.column
+            d["column_label"] = f"{zh}（{issue.column}）" if zh else issue.column
     return d
 
 
