@@ -119,7 +119,7 @@ def _assert_chinese(issue):
     assert HAN.search(detail), detail
     assert english_run(detail) is None, (issue.code, detail, english_run(detail))
     text = issue_codes.message(issue, "zh")
-    assert english_run(text.split("详情:", 1)[1]) is None, text
+    assert english_run(text.split("详情：", 1)[1]) is None, text
 
 
 def _edits():
@@ -179,7 +179,7 @@ def test_values_cells_and_keys_stay_as_they_are(tmp_path):
     path = _workbook(tmp_path, 0, [_set(("Materials", 0, "amount"), "1.5吨"),
                                    _set(("Materials", 0, "material"), "unobtainium alloy")])
     by_code = {i.code: i.message for i in importer.read_file(path).issues}
-    assert by_code["not_a_number"].startswith("D2 (amount):'1.5吨' 不是数字(单位请填在单位列"), by_code
+    assert by_code["not_a_number"].startswith("D2 (amount)：'1.5吨' 不是数字（单位请填在单位列"), by_code
     assert "'unobtainium alloy' 不是已知的物料或数据集" in by_code["unknown_material"]
     assert "inventories/aliases.csv" in by_code["unknown_material"]
 
@@ -262,7 +262,7 @@ def test_import_details_of_a_chinese_chain_in_chinese(project, tmp_path):
     assert "declared_pcf_differs" in later, [(i.code, i.message) for i in later.values()]
     shown.append(later["declared_pcf_differs"])
     for issue in shown:
-        text = issue_codes.message(issue, "zh").split("详情:", 1)[1]
+        text = issue_codes.message(issue, "zh").split("详情：", 1)[1]
         assert HAN.search(text) and english_run(text) is None, (issue.code, text)
 
 
@@ -273,7 +273,7 @@ def test_lca_import_report_of_a_chinese_workbook_is_wholly_chinese(project, tmp_
     r = lca_in_process(project.path, "import", str(path))
     assert r.returncode == 2, (r.stdout, r.stderr)
     lines = r.stderr.strip().splitlines()
-    assert lines[0] == "导入被拒绝(未写入任何数据):1 个文件,2 个错误,0 个警告", lines
-    assert any("工作表 物料,第 2 行,amount 列:[not_a_number] 不是数字" in ln for ln in lines), lines
+    assert lines[0] == "导入被拒绝（未写入任何数据）：1 个文件，2 个错误，0 个警告", lines
+    assert any("工作表 物料，第 2 行，amount 列：[not_a_number] 不是数字" in ln for ln in lines), lines
     for ln in lines:
         assert english_run(ln.replace(str(path), "").replace(path.name, "")) is None, ln

@@ -461,9 +461,9 @@ def test_a_file_refused_before_its_sheets_are_read_speaks_the_pages_language(env
     not_a_workbook = io.BytesIO()
     with zipfile.ZipFile(not_a_workbook, "w") as zf:
         zf.writestr("notes.txt", "a zip, but no workbook")
-    cases = {"old.xlsx": (b"\xd0\xcf\x11\xe0" + b"\0" * 600, "old.xlsx:不是 .xlsx 工作簿或 PACT .json 文件"),
+    cases = {"old.xlsx": (b"\xd0\xcf\x11\xe0" + b"\0" * 600, "old.xlsx：不是 .xlsx 工作簿或 PACT .json 文件"),
              "csv.xlsx": (b"a,b\n1,2\n", "不是 .xlsx 工作簿或 PACT .json 文件"),
-             "zip.xlsx": (not_a_workbook.getvalue(), "不是 .xlsx 工作簿:缺少必要部件或已损坏"),
+             "zip.xlsx": (not_a_workbook.getvalue(), "不是 .xlsx 工作簿：缺少必要部件或已损坏"),
              "logo.png": (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "不是 .xlsx 工作簿或 PACT .json 文件")}
     for name, (body, words) in cases.items():
         path = tmp_path / name

@@ -92,7 +92,7 @@ def test_the_whole_loop_in_a_browser(env, tmp_path):
         texts = [r.text for r in rows]
         assert len(rows) == 2, texts
         assert any(issue_codes.title("ambiguous_decimal", "zh") in t for t in texts), texts
-        assert any(t.startswith("物料 2 数量(amount)") for t in texts), texts  # sheet, row, column (Chinese name)
+        assert any(t.startswith("物料 2 数量（amount）") for t in texts), texts  # sheet, row, column (Chinese name)
         details = [e.text for e in sup.find_elements(By.CSS_SELECTOR, "table#errors .detail")]
         assert len(details) == 2 and all(english_run(t) is None for t in details), details  # wholly Chinese
         assert sup.find_element(By.ID, "annotated").get_attribute("href").endswith(".annotated.xlsx")
