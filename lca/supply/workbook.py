@@ -331,10 +331,27 @@ def _read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
     return data
 
 
+_PARSED: dict[bytes, object] = {}  # the bytes of a small part -> its parsed tree (read-only), bounded
+_PARSED_MAX_BYTES = 64 * 1024        # [bytes] parts cached when at most this size
+_PARSED_MAX_ENTRIES = 256
+
+
 def _parse_small(zf: zipfile.ZipFile, name: str):
-    """Parse a small part (content types, rels, workbook, styles) with defusedxml, DTDs forbidden."""
+    """Parse a small part (content types, rels, workbook, styles) with defusedxml, DTDs forbidden.
+
+    The parts of workbooks made from one template are byte for byte the same, so a parse is kept by
+    the part's exact bytes (a part that was refused raised and was not kept); callers only read the tree.
+    """
     data = _read_member(zf, name, MAX_SMALL_PART)
-    return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    hit = _PARSED.get(data)
+    if hit is not None:
+        return hit
+    root = DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    if len(data) <= _PARSED_MAX_BYTES:
+        if len(_PARSED) >= _PARSED_MAX_ENTRIES:
+            _PARSED.clear()
+        _PARSED[data] = root
+    return root
 
 
 _LOCAL_NAMES: dict[str, str] = {}
@@ -452,6 +469,20 @@ def _number_styles(zf: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> lis
     if not target or target not in zf.namelist():
         return []
     root = _parse_small(zf, target)
+    kinds = _STYLE_KINDS.get(id(root))
+    if kinds is not None and kinds[0] is root:
+        return list(kinds[1])
+    out = _style_kinds(root, is_date_format)
+    if len(_STYLE_KINDS) >= _PARSED_MAX_ENTRIES:
+        _STYLE_KINDS.clear()
+    _STYLE_KINDS[id(root)] = (root, tuple(out))  # the tree is held, so its id is not reused meanwhile
+    return out
+
+
+_STYLE_KINDS: dict[int, tuple] = {}  # id of a parsed styles tree (a kept one repeats) -> (the tree, its kinds)
+
+
+def _style_kinds(root, is_date_format) -> list[str]:
     custom: dict[int, str] = {}
     kinds: list[str] = []
     for el in root.iter():
