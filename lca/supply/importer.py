@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .. import inventory, issue_codes
 from ..errors import InputError, InputIssue, LcaError, Severity
-from . import link, pact_in, periods, plausibility, store
+from . import link, pact_in, periods, plausibility, store, workbook
 
 
 @dataclass
@@ -107,8 +107,11 @@ def read_file(path: Path, resolve=None) -> FileResult:
     """One workbook or PACT JSON -> (records to store, issues); refused files give an error issue
     and ``accepted`` False (see :class:`FileResult`)."""
     name = path.name
+    data = None
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.stat().st_size <= workbook.MAX_FILE_BYTES:  # a larger file is refused by the reader unread
+            data = path.read_bytes()  # hashed and parsed from the same bytes: the file is read once
+        digest = hashlib.sha256(data).hexdigest() if data is not None else None
     except OSError:
         digest = None  # the reader reports the unreadable file
     try:
@@ -120,7 +123,7 @@ def read_file(path: Path, resolve=None) -> FileResult:
             return FileResult(records, _with_file(issues, name))
         from . import rules
 
-        sub, issues = rules.validate_file(path, resolve or resolver())
+        sub, issues = rules.validate_file(path, resolve or resolver(), data)
     except InputError as exc:
         issues = exc.issues or [InputIssue(None, None, None, "unreadable", str(exc), Severity.ERROR, name)]
         return FileResult([], _with_file(issues, name), accepted=False)

@@ -19,6 +19,7 @@ column cap) come back as warnings.
 """
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import re
@@ -208,12 +209,15 @@ def _refuse(path: str, code: str, reason: str) -> InputError:
 
 # ---------------------------------------------------------------- package checks
 
-def _sniff(path: Path) -> None:
-    """Refuse files that are not zip archives, with a reason a person can act on."""
+def _sniff(path: Path, data: bytes | None = None) -> None:
+    """Refuse files that are not zip archives, with a reason a person can act on (``data``: the file's bytes, if read)."""
     try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(8)
+        if data is not None:
+            size, head = len(data), data[:8]
+        else:
+            size = path.stat().st_size
+            with open(path, "rb") as fh:
+                head = fh.read(8)
     except OSError as exc:
         raise _Refusal("unreadable_file", f"cannot read the file: {exc.strerror or exc}") from None
     if size > MAX_FILE_BYTES:
@@ -233,14 +237,20 @@ def _sniff(path: Path) -> None:
     raise _Refusal("not_xlsx", f"not an .xlsx workbook: {why}")
 
 
-def _eocd_entry_count(path: Path) -> int | None:
+def _eocd_entry_count(path: Path, data: bytes | None = None) -> int | None:
     """Number of entries the zip's end-of-central-directory record declares (cheap, no directory read)."""
+    if data is not None:
+        return _eocd_count_in(io.BytesIO(data))
     with open(path, "rb") as fh:
-        fh.seek(0, os.SEEK_END)
-        size = fh.tell()
-        tail_len = min(size, 65_557)
-        fh.seek(size - tail_len)
-        tail = fh.read(tail_len)
+        return _eocd_count_in(fh)
+
+
+def _eocd_count_in(fh) -> int | None:
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    tail_len = min(size, 65_557)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
     pos = tail.rfind(b"PK\x05\x06")
     if pos < 0 or pos + 22 > len(tail):
         return None
@@ -249,9 +259,8 @@ def _eocd_entry_count(path: Path) -> int | None:
         loc = tail.rfind(b"PK\x06\x07", 0, pos)
         if loc >= 0 and loc + 20 <= len(tail):
             off = struct.unpack("<Q", tail[loc + 8:loc + 16])[0]
-            with open(path, "rb") as fh:
-                fh.seek(off)
-                rec = fh.read(56)
+            fh.seek(off)
+            rec = fh.read(56)
             if rec[:4] == b"PK\x06\x06" and len(rec) >= 40:
                 return struct.unpack("<Q", rec[32:40])[0]
         return None
@@ -285,13 +294,14 @@ def _check_directory(zf: zipfile.ZipFile) -> None:
                        f"{MAX_TOTAL_UNCOMPRESSED // 2**20} MB cap: refused as a possible zip bomb")
 
 
-def _open_zip(path: Path) -> zipfile.ZipFile:
-    _sniff(path)
-    count = _eocd_entry_count(path)
+def _open_zip(path: Path, data: bytes | None = None) -> zipfile.ZipFile:
+    """The checked zip of ``path`` (``data``: its bytes, already read: the file is not opened again)."""
+    _sniff(path, data)
+    count = _eocd_entry_count(path, data)
     if count is not None and count > MAX_MEMBERS:
         raise _Refusal("too_many_members", f"{count} zip members, over the cap of {MAX_MEMBERS}")
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(path if data is None else io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise _Refusal("not_xlsx", f"not an .xlsx workbook: damaged or truncated zip ({exc})") from None
     try:
@@ -830,13 +840,16 @@ def _read_sheet(zf, title, state, part, strings, dates, date1904, budget) -> tup
 
 # ---------------------------------------------------------------- entry point
 
-def read_workbook(path: str | os.PathLike) -> tuple[RawWorkbook, list[InputIssue]]:
+def read_workbook(path: str | os.PathLike, data: bytes | None = None) -> tuple[RawWorkbook, list[InputIssue]]:
     """Read an untrusted ``.xlsx`` within the caps of this module.
 
     Parameters
     ----------
     path : str or PathLike
         The workbook file.
+    data : bytes, optional
+        Its content, when the caller has read it already (to hash it): the same checks and caps apply
+        to these bytes, and the file is not opened again.
 
     Returns
     -------
@@ -853,7 +866,7 @@ def read_workbook(path: str | os.PathLike) -> tuple[RawWorkbook, list[InputIssue
     """
     p = Path(path)
     try:
-        zf = _open_zip(p)
+        zf = _open_zip(p, data)
     except _Refusal as r:
         raise _refuse(str(path), r.code, r.reason) from None
     try:
