@@ -468,6 +468,11 @@ class Calculator:
         if bridge is not None and bridge.unmapped:
             series = bridge.omit_dependents(series, self.system(), None if database is None
                                             else cols["database"] == database)
+        loops, hit = self.cached("overproducing", lambda: negative_supply.overproducing_dependents(self.system()))
+        if loops:
+            hit_refs = set(cols["ref"][hit])
+            negative_supply.refuse_overproducing(
+                loops, [r for r in series.index if r in hit_refs], lambda c: str(cols["ref"][c]))
         bad = ~np.isfinite(series.values)
         if bad.any():
             refs = list(series.index[bad][:5])

@@ -195,6 +195,30 @@ class BlockTriangular:
         out[self.product_row] = zz
         return out
 
+    def loops_consuming_more_than_made(self, M: sp.csr_matrix, signs: np.ndarray) -> list[np.ndarray]:
+        """The loops (SCCs) whose every input is positive and that consume more than they make, each as
+        an array of positions of ``M`` (rows in activity order, production on the diagonal).
+
+        With rows multiplied by their activity's production sign, a loop without credits is a
+        Z-matrix ``D``; it makes more than it consumes iff it is a nonsingular M-matrix, i.e. iff
+        ``D y = 1`` has ``y > 0`` (then ``D^-1 >= 0``: every demand gives a positive supply).
+        A loop holding a credit (a positive off-diagonal entry) is not judged here.
+        """
+        out = []
+        for start, stop, _, _, block in self.segments:
+            if stop - start < 2 or self.labels[self.order[start]] != self.labels[self.order[stop - 1]]:
+                continue  # a triangular run of activities outside loops
+            pos = self.order[start:stop]
+            s = signs[pos].astype(np.float64)
+            D = sp.diags(s) @ M[pos][:, pos]
+            D = sp.coo_matrix(D)
+            if np.any(D.data[D.row != D.col] > 0):
+                continue
+            y = np.asarray(block.solve(s, False), dtype=np.float64)  # D_signed y = s  <=>  (sign D) y = 1
+            if not np.all(np.isfinite(y)) or np.any(y <= NEGATIVE_SUPPLY_TOL * float(np.abs(y).max())):
+                out.append(pos)
+        return out
+
     def free(self) -> None:
         for *_, block in self.segments:
             block.free()
@@ -284,6 +308,14 @@ class System:
             if fresh and self.on_factorized is not None:
                 self.on_factorized(self.labels)
         return self._btf.solve(rhs, transposed)
+
+    def loops_consuming_more_than_made(self) -> list[np.ndarray]:
+        """The loops whose every input is positive and that consume more than they make, each as an array
+        of columns (:meth:`BlockTriangular.loops_consuming_more_than_made`); ``[]`` for a sound system."""
+        if self._btf is None:
+            self._solve(np.zeros(self.n), False)  # factorize
+        M = sp.csr_matrix(self.A)[self.product_row, :]
+        return self._btf.loops_consuming_more_than_made(M, self.signs())
 
     def solve(self, demand: np.ndarray) -> np.ndarray:
         """Supply vector ``x`` with ``A x = demand`` (demand by product row)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import engine
 from .errors import LcaError
@@ -61,6 +62,37 @@ def check(system: engine.System, x: np.ndarray, target: str, ref_of: Callable[[i
     return [f"avoided burdens: {pairs}{extra} (negative inputs or substitutions); the supply of {shown}{more} is "
             "negative and their emissions are subtracted, as bw2calc computes it (lca footprints gives the same "
             "number)"]
+
+
+def overproducing_dependents(system: engine.System) -> tuple[list[np.ndarray], np.ndarray]:
+    """The loops that consume more than they produce while every input is positive (arrays of columns) and,
+    by column, whether an activity's supply chain runs through one: its footprint cannot be computed (the
+    supply of the loop would be negative, as :func:`check` refuses for one footprint)."""
+    loops = system.loops_consuming_more_than_made()
+    hit = np.zeros(system.n, dtype=bool)
+    if not loops:
+        return loops, hit
+    from scipy.sparse.csgraph import breadth_first_order
+
+    # M[i, j] != 0: activity j uses the product of activity i, so j depends on i (edge i -> j)
+    M = sp.csr_matrix(system.A)[system.product_row, :]
+    for cols in loops:
+        hit[breadth_first_order(M, int(cols[0]), directed=True, return_predecessors=False)] = True
+    return loops, hit
+
+
+def refuse_overproducing(loops: list[np.ndarray], dependents: list[str], ref_of: Callable[[int], str]) -> None:
+    """LcaError naming the loops and the footprints (refs) that depend on them, if any do."""
+    if not dependents:
+        return
+    named = "; ".join(", ".join(ref_of(int(c)) for c in cols[:MAX_NAMED]) + (" ..." if len(cols) > MAX_NAMED else "")
+                      for cols in loops[:MAX_NAMED])
+    shown = ", ".join(dependents[:MAX_NAMED]) + (f" and {len(dependents) - MAX_NAMED} more" if len(dependents) > MAX_NAMED
+                                                  else "")
+    raise LcaError(
+        f"{len(dependents)} footprint(s) cannot be computed ({shown}): their supply chains run through a loop that "
+        f"consumes more than it produces while every input is positive ({named}); its supply would be negative. "
+        "Check the amounts in that loop (`lca footprint` of one of them says what was found).")
 
 
 def waste_note(target: str, amount: float) -> str:

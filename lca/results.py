@@ -279,10 +279,11 @@ class CarbonProfile:
 
         return excel.write_profile(self, Path(path))
 
-    def plot(self, path) -> Path:
+    def plot(self, path, lang: str = "en") -> Path:
+        """Hotspot chart (PNG): by stage, supplier, material and tier; ``lang`` ``en`` or ``zh``."""
         from .report import plots
 
-        return plots.hotspots(self, Path(path))
+        return plots.hotspots(self, Path(path), lang=lang)
 
     def summary(self) -> str:
         lines = [f"{self.name} [{self.product}] ({self.company})",

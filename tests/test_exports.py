@@ -82,6 +82,58 @@ def test_olca_jsonld_round_trip_gives_the_same_exchanges(filled, tmp_path, datab
     assert got == want
 
 
+def test_olca_export_carries_each_distribution_openlca_holds(filled, tmp_path):
+    """One exchange per Brightway distribution, written by hand; the exported olca uncertainty by hand: a lognormal
+    (negative median -0.2, sigma 0.4) -> geomMean -0.2, geomSd e^0.4; normal, uniform and triangular as written (a
+    substitution negated and its bounds swapped); a beta (type 10) has no openLCA form and is counted, not guessed."""
+    import math
+
+    import olca_schema as o
+    from olca_schema import zipio
+
+    from lca.exports import olca
+
+    db = "uncx"
+    co2 = filled.biosphere_codes()["CO2 fossil"]
+    exc = [{"input": (db, "main"), "amount": 1.0, "type": "production"},
+           {"input": (db, "a"), "amount": -0.2, "type": "technosphere", "uncertainty type": 2,
+            "loc": math.log(0.2), "scale": 0.4, "negative": True},
+           {"input": (db, "b"), "amount": 2.0, "type": "technosphere", "uncertainty type": 3, "loc": 2.0, "scale": 0.3},
+           {"input": (db, "c"), "amount": 1.5, "type": "substitution", "uncertainty type": 5, "loc": 1.5,
+            "minimum": 1.0, "maximum": 3.0},
+           {"input": ("biosphere3", co2), "amount": 4.0, "type": "biosphere", "uncertainty type": 4,
+            "minimum": 3.0, "maximum": 5.0},
+           {"input": ("biosphere3", co2), "amount": 0.5, "type": "biosphere", "uncertainty type": 10,
+            "loc": 2.0, "scale": 0.5, "shape": 3.0, "minimum": 0.0, "maximum": 1.0},
+           {"input": (db, "d"), "amount": 0.7, "type": "technosphere"}]
+    acts = [{"database": db, "code": "main", "name": "main", "unit": "kilogram", "location": "CN",
+             "reference product": "main", "type": "process", "exchanges": exc}]
+    acts += [{"database": db, "code": c, "name": c, "unit": "kilogram", "location": "CN", "reference product": c,
+              "type": "process", "exchanges": [{"input": (db, c), "amount": 1.0, "type": "production"}]}
+             for c in "abcd"]
+    filled.write_database(db, acts)
+    try:
+        res = filled.export(db, "olca-jsonld", tmp_path / "u.zip")
+        assert res["uncertainty"] == {"exported": 4, "not_representable": 1}
+        with zipio.ZipReader(tmp_path / "u.zip") as z:
+            p = z.read_process(olca.process_id((db, "main")))
+        by = {(e.flow.id, round(e.amount, 9)): e.uncertainty for e in p.exchanges}
+        U = o.UncertaintyType
+        ln = by[(olca.flow_id((db, "a")), -0.2)]
+        assert ln.distribution_type == U.LOG_NORMAL_DISTRIBUTION
+        assert ln.geom_mean == pytest.approx(-0.2) and ln.geom_sd == pytest.approx(math.exp(0.4))
+        n = by[(olca.flow_id((db, "b")), 2.0)]
+        assert (n.distribution_type, n.mean, n.sd) == (U.NORMAL_DISTRIBUTION, 2.0, 0.3)
+        t = by[(olca.flow_id((db, "c")), -1.5)]  # a substitution: an input of -1.5
+        assert (t.distribution_type, t.minimum, t.mode, t.maximum) == (U.TRIANGLE_DISTRIBUTION, -3.0, -1.5, -1.0)
+        u = by[(olca.flow_id(("biosphere3", co2)), 4.0)]
+        assert (u.distribution_type, u.minimum, u.maximum) == (U.UNIFORM_DISTRIBUTION, 3.0, 5.0)
+        assert by[(olca.flow_id(("biosphere3", co2)), 0.5)] is None  # the beta: static amount only
+        assert by[(olca.flow_id((db, "d")), 0.7)] is None
+    finally:
+        filled.delete_database(db)
+
+
 def test_olca_zip_solved_on_its_own_gives_the_project_footprint(filled, tmp_path):
     """The suppliers zip (with the background it links to) solved by scipy from olca-schema's reading."""
     import io

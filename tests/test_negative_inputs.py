@@ -112,6 +112,37 @@ def test_a_loop_that_consumes_more_than_it_produces_is_refused_saying_what_was_f
         project.delete_database(db)
 
 
+def test_footprints_refuses_what_depends_on_a_loop_that_consumes_more_than_it_produces(project, co2):
+    """The same loop as above, bought by `user`; `free` is independent. `footprints` refuses the three whose
+    chains run through the loop (as `footprint` refuses each), keeps the others, and a productive loop passes."""
+    db = "overloop3"
+    project.write_database(db, [ds(db, "p", tech=[("q", 2.0)], bio=[(co2, 1.0, {})]),
+                                ds(db, "q", tech=[("p", 1.0)], bio=[(co2, 1.0, {})]),
+                                ds(db, "user", tech=[("p", 1.0)], bio=[(co2, 1.0, {})]),
+                                ds(db, "free", bio=[(co2, 4.0, {})])])
+    try:
+        with pytest.raises(lca.LcaError) as exc:
+            project.footprints(database=db)
+        msg = str(exc.value)
+        assert msg.startswith("3 footprint(s) cannot be computed")
+        assert f"{db}:user" in msg and f"{db}:p" in msg and f"{db}:q" in msg and f"{db}:free" not in msg.split("(")[1]
+        with pytest.raises(lca.LcaError, match="negative supply"):
+            project.footprint(f"{db}:user")
+        assert project.footprint(f"{db}:free").total == pytest.approx(4.0, rel=1e-6)
+    finally:
+        project.delete_database(db)
+    db = "okloop"  # p uses 0.5 q, q uses 1 p: gain 0.5 < 1; by hand x = (2, 1) for 1 p: score 2 + 1 = 3
+    project.write_database(db, [ds(db, "p", tech=[("q", 0.5)], bio=[(co2, 1.0, {})]),
+                                ds(db, "q", tech=[("p", 1.0)], bio=[(co2, 1.0, {})])])
+    try:
+        want = spla.spsolve(sp.csc_matrix(np.array([[1.0, -1.0], [-0.5, 1.0]])).T, np.array([1.0, 1.0]))
+        got = project.footprints(database=db)
+        assert got[f"{db}:p"] == pytest.approx(want[0], rel=1e-6) == pytest.approx(3.0)
+        assert got[f"{db}:q"] == pytest.approx(want[1], rel=1e-6)
+    finally:
+        project.delete_database(db)
+
+
 @pytest.mark.parametrize("scale, word", [(float("nan"), "nan"), (-0.4, "-0.4")])
 def test_a_nan_or_negative_spread_is_refused_naming_dataset_and_exchange(project, co2, scale, word):
     db = f"spread{'nan' if scale != scale else 'neg'}"

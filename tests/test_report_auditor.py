@@ -7,6 +7,7 @@ from datetime import date
 import openpyxl
 import pytest
 
+import lca
 from lca.report import fonts
 from lca.supply.sheets import SHEETS
 from lca.supply.fill import write_workbook
@@ -106,3 +107,34 @@ def test_chart_draws_chinese_labels_with_a_cjk_font(zh_profile):
     glyph = [w for w in caught if "glyph" in str(w.message).lower() or "missing from" in str(w.message).lower()]
     assert not glyph, [str(w.message) for w in glyph]
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
+
+
+def test_chart_in_chinese_says_its_own_words_in_chinese(zh_profile):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from lca.report import plots
+
+    prof, tmp = zh_profile
+    frames = {dim: prof.by(dim).head(plots.TOP) for dim in plots.PANELS}
+    fig = plots._draw(plt, prof, frames, "zh")
+    try:
+        assert [ax.get_title() for ax in fig.axes] == ["按阶段", "按供应商", "按材料", "按层级"]
+        title = fig.get_suptitle()
+        assert f"每 {prof.declared_amount:g} {prof.declared_unit}" in title and "基于市场" in title
+        assert "per" not in title and "market-based" not in title
+        stages = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert stages and all(plots.label_zh(str(x)) in stages for x in frames["stage"]["stage"])
+        assert plots.label_zh("transport (ship sea)") == "运输（海运）" and plots.label_zh("Acme 有限公司") == "Acme 有限公司"
+        assert not {"raw materials", "own energy", "purchased components"} & set(stages)
+    finally:
+        plt.close(fig)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = prof.plot(tmp / "hot-zh.png", lang="zh")
+    assert not [w for w in caught if "glyph" in str(w.message).lower()]
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(lca.InputError, match="use en or zh"):
+        prof.plot(tmp / "x.png", lang="fr")

@@ -42,6 +42,7 @@ def register(sub) -> None:
     s.add_argument("--json", action="store_true")
     s.add_argument("--excel", metavar="OUT.xlsx")
     s.add_argument("--plot", metavar="OUT.png")
+    s.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the chart's own words")
     s.add_argument("--pact", metavar="OUT.json")
     s.add_argument("--allow-incomplete", action="store_true")
     s.set_defaults(handler=profile)
@@ -114,7 +115,7 @@ def profile(args) -> int:
     if args.excel:
         prof.to_excel(args.excel)
     if args.plot:
-        prof.plot(args.plot)
+        prof.plot(args.plot, lang=args.lang)
     if args.pact:
         atomic_write_text(Path(args.pact), dumps(prof.to_pact(), indent=2))
     out(dumps(prof.to_dict()) if args.json else prof.summary())

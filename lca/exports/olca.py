@@ -10,7 +10,11 @@ negative amount, as in Brightway); a biosphere exchange is an elementary flow wh
 the Brightway flow code (the ecoinvent UUID openLCA's ecoinvent flows also use), an input
 when it is a natural resource, else an output. Each Brightway unit is its own unit group
 and flow property (factor 1; openLCA's reference units are matched by name on import).
-Uncertainty distributions are not exported (static amounts only).
+Uncertainty distributions are exported as openLCA holds them (:func:`uncertainty`): lognormal
+as geometric mean (the signed median; openLCA samples a negative one as the negated
+positive) and geometric standard deviation ``exp(sigma)``, normal, uniform and triangular
+as they are; any other Brightway distribution is exported with its static amount only and
+counted in the result's ``uncertainty.not_representable``.
 """
 from __future__ import annotations
 
@@ -42,6 +46,42 @@ def flow_id(key: tuple) -> str:
 
 def process_id(key: tuple) -> str:
     return uid("process", *key)
+
+
+def uncertainty(e: dict, negate: bool = False):
+    """The olca-schema ``Uncertainty`` of Brightway exchange ``e`` (``negate``: its amount is exported with the
+    opposite sign, as a ``substitution``); None without one; ``False`` if openLCA has no such distribution."""
+    import math
+
+    import olca_schema as o
+
+    from ..distributions import BW_LOGNORMAL, BW_NONE, BW_NORMAL, BW_TRIANGULAR, BW_UNDEFINED, BW_UNIFORM
+
+    kind = e.get("uncertainty type", e.get("uncertainty_type"))
+    kind = BW_UNDEFINED if kind is None else int(kind)
+    if kind in (BW_UNDEFINED, BW_NONE):
+        return None
+    sign = -1.0 if negate else 1.0
+    amount = sign * float(e["amount"])
+
+    def num(name):
+        v = e.get(name)
+        return None if v is None or not math.isfinite(float(v)) else float(v)
+
+    loc, scale, lo, hi = num("loc"), num("scale"), num("minimum"), num("maximum")
+    if kind == BW_LOGNORMAL and scale is not None:
+        return o.Uncertainty(distribution_type=o.UncertaintyType.LOG_NORMAL_DISTRIBUTION, geom_mean=amount,
+                             geom_sd=math.exp(scale))
+    if kind == BW_NORMAL and scale is not None:
+        return o.Uncertainty(distribution_type=o.UncertaintyType.NORMAL_DISTRIBUTION,
+                             mean=sign * loc if loc is not None else amount, sd=scale)
+    if kind in (BW_UNIFORM, BW_TRIANGULAR) and lo is not None and hi is not None:
+        lo, hi = sorted((sign * lo, sign * hi))
+        if kind == BW_UNIFORM:
+            return o.Uncertainty(distribution_type=o.UncertaintyType.UNIFORM_DISTRIBUTION, minimum=lo, maximum=hi)
+        return o.Uncertainty(distribution_type=o.UncertaintyType.TRIANGLE_DISTRIBUTION, minimum=lo, maximum=hi,
+                             mode=sign * loc if loc is not None else amount)
+    return False
 
 
 def closure(bd, database: str) -> list[str]:
@@ -113,7 +153,7 @@ def write(project, database: str, out: Path) -> dict:
                                                                       is_ref_flow_property=True)])
         return flows[fid]
 
-    processes, n_exc = [], 0
+    processes, n_exc, n_uncertain, n_dropped = [], 0, 0, 0
     for db in dbs:
         for key, d in acts[db].items():
             exchanges, k = [], 0
@@ -134,6 +174,13 @@ def write(project, database: str, out: Path) -> dict:
                 else:  # biosphere: a natural resource is taken in, anything else emitted
                     cats = bio.get(inp, {}).get("categories") or ()
                     ex.is_input = bool(cats) and str(cats[0]).startswith("natural resource")
+                if kind != "production":
+                    u_ = uncertainty(e, negate=kind == "substitution")
+                    if u_ is False:
+                        n_dropped += 1
+                    elif u_ is not None:
+                        ex.uncertainty = u_
+                        n_uncertain += 1
                 exchanges.append(ex)
             n_exc += len(exchanges)
             processes.append(o.Process(id=process_id(key), name=d.get("name"), category=db,
@@ -155,4 +202,5 @@ def write(project, database: str, out: Path) -> dict:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return {"database": database, "format": "olca-jsonld", "path": str(out), "databases": dbs,
-            "processes": len(processes), "exchanges": n_exc}
+            "processes": len(processes), "exchanges": n_exc,
+            "uncertainty": {"exported": n_uncertain, "not_representable": n_dropped}}
