@@ -160,8 +160,8 @@ d = sys.argv[1]
 base = footprint("CRASH", "CRASH")
 store.publish(d, base)
 write, n = files.write_json, []
-def crash_after_first(path, obj, mode=0o600):
-    write(path, obj, mode)
+def crash_after_first(path, obj, mode=0o600, **kw):
+    write(path, obj, mode, **kw)
     os._exit(3)  # the process dies between the two writes of a version change
 files.write_json = crash_after_first
 store.publish(d, dict(base, pcf={**base["pcf"], "pcfExcludingBiogenicUptake": "2"}))

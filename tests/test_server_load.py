@@ -19,3 +19,7 @@ def test_server_bench_quick_has_no_errors():
         for who in ("lca", "baseline"):
             assert res[name][who]["errors"] == 0 and res[name][who]["requests"] > 0
         assert res[name]["ratio_rps"] > 0
+    pul = res["publish_under_load"]  # each publication against its matched control window, served after
+    assert pul["errors"] == 0 and len(pul["publications"]) == 2
+    assert all(r["requests"] > 0 and r["control_requests"] > 0 and r["control_s"] > 0 for r in pul["publications"])
+    assert isinstance(pul["met"], bool) and pul["target_ms"] == 50.0

@@ -120,7 +120,7 @@ def create_app(project_path, token_ttl: int | None = None, token_rate: int = TOK
 
     registry = Registry(project_path, token_ttl=token_ttl or TOKEN_TTL_S)
     store.repair(project_path)  # a version change interrupted between its two writes (two Active versions)
-    index = FootprintIndex(project_path)
+    index = FootprintIndex(project_path, freeze=True)  # a server process: the index out of full GCs
     index.refresh()
     bucket = TokenBucket(token_rate)
     event_bucket = TokenBucket(EVENT_RATE)

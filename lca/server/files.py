@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from ..files import atomic_write
+from ..files import atomic_write, write_beside
 
 PACT_DIR = "pact"
 
@@ -25,8 +25,12 @@ def pact_dir(project_path) -> Path:
     return d
 
 
-def write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` atomically (:func:`lca.files.atomic_write`), created with ``mode``."""
+def write_bytes(path: Path, data: bytes, mode: int = 0o600, stage: Path | None = None) -> None:
+    """Write ``data`` to ``path`` atomically (:func:`lca.files.atomic_write`), created with ``mode``.
+
+    ``stage``: the directory (on the same file system) where the temporary file is written, so that
+    ``path``'s directory changes only at the rename (the server's index watches footprints/).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
@@ -36,12 +40,19 @@ def write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
             os.fchmod(fh.fileno(), mode)
             fh.write(data)
 
-    atomic_write(path, write)
+    if stage is None:
+        atomic_write(path, write)
+        return
+    tmp = write_beside(Path(stage) / path.name, write)
+    try:
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def write_json(path: Path, obj, mode: int = 0o600) -> None:
-    """Write ``obj`` as JSON (no NaN) to ``path`` atomically."""
-    write_bytes(path, json.dumps(obj, ensure_ascii=False, allow_nan=False, indent=1).encode("utf-8"), mode)
+def write_json(path: Path, obj, mode: int = 0o600, stage: Path | None = None) -> None:
+    """Write ``obj`` as JSON (no NaN) to ``path`` atomically (``stage``: see :func:`write_bytes`)."""
+    write_bytes(path, json.dumps(obj, ensure_ascii=False, allow_nan=False, indent=1).encode("utf-8"), mode, stage)
 
 
 def read_json(path: Path, default=None):

@@ -19,10 +19,12 @@ import logging
 import os
 import re
 import uuid
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import file_stamp
 from . import files
 from .filters import Keys
 
@@ -31,6 +33,7 @@ FOOTPRINTS = "footprints"
 EVENTS = "events"
 OUTBOX = "outbox"
 CATALOG = "catalog.json"
+CATALOG_DIR = "catalog"  # the catalog's product index, in shards
 JOURNAL = "footprints.log"  # names of the record files written, one a line (for the server's index)
 MAX_JOURNAL_BYTES = 4 * 1024 * 1024
 _VOLATILE = ("id", "created", "status", "precedingPfIds")  # not part of a footprint's content
@@ -119,33 +122,56 @@ def _records(d: Path, names: list[str] | None = None) -> list[dict]:
 
 
 def _catalog(root: Path, records: list[dict] | None = None) -> dict:
-    """``pact/catalog.json``: ``{"seq": last publication number, "files": [record file names],
-    "products": {lower-cased product id: [file names]}}``, so a publish reads only its product's
-    records. Rebuilt from the records when it does not list exactly the files there (a crash
-    between a record's write and the catalog's, or records copied in by hand). Caller holds the lock."""
+    """``pact/catalog.json``: ``{"version": 2, "seq": last publication number, "dir": the stamp of
+    footprints/ when it was written, "shards": SHARDS}``, with the product index in
+    ``pact/catalog/XX.json`` (``{lower-cased product id: [record file names]}``, ``XX`` from a hash of
+    the id), so a publish reads and writes only its product's shard, not a list of every record.
+    Trusted only while footprints/ has the stamp it names (a record written after it, by a crash
+    between a record's write and the catalog's or by hand, changes the directory's stamp); otherwise
+    rebuilt from the records. Caller holds the lock."""
     d = root / FOOTPRINTS
-    names = _names(d)
     try:
         cat = files.read_json(root / CATALOG, default=None)
-        if set(cat["files"]) == names and isinstance(cat["seq"], int) and isinstance(cat["products"], dict):
+        if (cat["version"] == 2 and isinstance(cat["seq"], int) and cat["shards"] == SHARDS
+                and cat["dir"] == list(file_stamp(d))):
             return cat
     except (TypeError, KeyError, ValueError):
         pass
-    cat = {"seq": 0, "files": sorted(names), "products": {}}
+    cat = {"version": 2, "seq": 0, "dir": None, "shards": SHARDS}
+    shards = {f"{i:02x}": {} for i in range(SHARDS)}
     for rec in (_records(d) if records is None else records):
         name = f"{rec['footprint'].get('id')}.json"
         cat["seq"] = max(cat["seq"], int(rec.get("seq") or 0))
         for p in {str(x).lower() for x in rec["footprint"].get("productIds") or ()}:
-            cat["products"].setdefault(p, []).append(name)
+            shards[_shard(p)].setdefault(p, []).append(name)
+    for key, products in shards.items():
+        _write_shard(root, key, products)
     _write_catalog(root, cat)
     return cat
 
 
+SHARDS = 256  # product-index shards of the catalog (a publish reads and writes one of ~N/256 products)
+
+
+def _shard(product: str) -> str:
+    return f"{zlib.crc32(product.encode('utf-8')) % SHARDS:02x}"
+
+
+def _read_shard(root: Path, key: str) -> dict:
+    return files.read_json(root / CATALOG_DIR / f"{key}.json", default=None) or {}
+
+
+def _write_shard(root: Path, key: str, products: dict) -> None:
+    files.write_bytes(root / CATALOG_DIR / f"{key}.json", json.dumps(products, separators=(",", ":")).encode("utf-8"))
+
+
 def _write_record(d: Path, rec: dict) -> None:
     """Write one record (atomically) and note its file name in the journal ``pact/footprints.log``, which
-    the server's index reads to update only what changed (:mod:`lca.server.index`). Caller holds the lock."""
+    the server's index reads to update only what changed (:mod:`lca.server.index`). The temporary file is
+    written in ``pact/``, so footprints/ changes only at the rename, right before the journal line (the
+    index takes a change that no line explains for a change by hand). Caller holds the lock."""
     name = f"{rec['footprint']['id']}.json"
-    files.write_json(d / name, rec)
+    files.write_json(d / name, rec, stage=d.parent)
     journal = d.parent / JOURNAL
     try:
         if journal.stat().st_size > MAX_JOURNAL_BYTES:  # start a new one: the index rescans once
@@ -159,12 +185,9 @@ def _write_record(d: Path, rec: dict) -> None:
         os.close(fd)
 
 
-def _names(d: Path) -> set:
-    """The record file names of ``d`` (not a writer's hidden temporary files)."""
-    return {n for n in os.listdir(d) if n.endswith(".json") and not n.startswith(".")}
-
-
 def _write_catalog(root: Path, cat: dict) -> None:
+    """Write catalog.json last, naming footprints/' stamp now (the records it indexes are written)."""
+    cat["dir"] = list(file_stamp(root / FOOTPRINTS))
     files.write_bytes(root / CATALOG, json.dumps(cat, separators=(",", ":")).encode("utf-8"))
 
 
@@ -193,7 +216,8 @@ def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, sour
     with files.locked(root):
         cat = _catalog(root)
         product = {str(x).lower() for x in doc["productIds"]}
-        names = sorted({n for p in product for n in cat["products"].get(p, ())})
+        shards = {k: _read_shard(root, k) for k in {_shard(p) for p in product}}
+        names = sorted({n for p in product for n in shards[_shard(p)].get(p, ())})
         same = [r for r in _records(d, names) if product & {str(x).lower() for x in r["footprint"]["productIds"]}]
         repaired = _repair(d, same)
         same.sort(key=_age)
@@ -205,6 +229,9 @@ def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, sour
                 if r.get("access") != access:
                     r["access"] = access
                     _write_record(d, r)
+                    _write_catalog(root, cat)  # a record written: the catalog names footprints/' new stamp
+                elif repaired:
+                    _write_catalog(root, cat)
                 return {"id": r["footprint"]["id"], "status": "Active", "unchanged": True, "deprecated": [],
                         "precedingPfIds": r["footprint"].get("precedingPfIds", []), "access": access,
                         "repaired": repaired}
@@ -220,15 +247,16 @@ def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, sour
         rec = {"footprint": new, "access": access, "source": source or {}, "published": utc_now(), "seq": seq}
         _write_record(d, rec)  # 1st write: the new version (Active)
         cat["seq"], name = seq, f"{new['id']}.json"
-        cat["files"].append(name)
         for p in product:
-            cat["products"].setdefault(p, []).append(name)
+            shards[_shard(p)].setdefault(p, []).append(name)
         deprecated = []
         for r in same:  # 2nd write(s): the earlier versions Deprecated (repaired if interrupted here)
             if r["footprint"]["status"] != "Deprecated":
                 r["footprint"]["status"] = "Deprecated"
                 _write_record(d, r)
                 deprecated.append(r["footprint"]["id"])
+        for key, products in shards.items():
+            _write_shard(root, key, products)
         _write_catalog(root, cat)  # last: a crash before it makes the next publish rebuild it
     return {"id": new["id"], "status": "Active", "unchanged": False, "deprecated": deprecated,
             "precedingPfIds": preceding, "access": access, "repaired": repaired}
@@ -259,8 +287,10 @@ def repair(project_path) -> list[str]:
         return []
     with files.locked(d.parent):
         records = _records(d)
+        cat = _catalog(d.parent, records)  # rebuilt from these records if footprints/ changed since it
         changed = _repair(d, records)
-        _catalog(d.parent, records)  # rebuilt from these records if it does not match the files
+        if changed:
+            _write_catalog(d.parent, cat)
         return changed
 
 
