@@ -336,14 +336,17 @@ def fix(code: str, lang: str = "en") -> str:
 
 
 def message(issue, lang: str = "en") -> str:
-    """An issue's message in ``lang``: English as reported; Chinese as the code's title and fix, then the details.
+    """An issue's message in ``lang``: English as reported; Chinese as the code's title and fix, then the details
+    (in Chinese, :func:`lca.issue_details.zh`).
 
     ``issue`` is an :class:`lca.InputIssue` (anything with ``code`` and ``message``).
     """
     if lang != "zh" or issue.code not in CATALOGUE:
         return issue.message
+    from lca.issue_details import zh  # the detail in Chinese too, values and places kept
+
     entry = CATALOGUE[issue.code]
-    return f"{entry.title_zh}:{entry.fix_zh}\n详情:{issue.message}"
+    return f"{entry.title_zh}:{entry.fix_zh}\n详情:{zh(issue.code, issue.message)}"
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")

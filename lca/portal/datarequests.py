@@ -251,6 +251,11 @@ def listing(project_path, company_id: str | None = None) -> list[dict]:
                   key=lambda r: (-r["created"], r["id"]))
 
 
+def accepted_companies(project_path) -> frozenset:
+    """The company ids with an accepted request (read from the cached store, without building views)."""
+    return frozenset(r["company_id"] for r in _load(project_path)["requests"].values() if r["state"] == "accepted")
+
+
 def counts(project_path) -> dict:
     """``{state: n}`` for every state, plus ``overdue``."""
     out = dict.fromkeys(STATES, 0)

@@ -17,6 +17,7 @@ from lca.errors import InputIssue, Severity, UnknownIssueCode
 from lca.issue_codes import CATALOGUE
 from lca.supply.cells import (Bad as _Bad, as_text as _as_text, is_placeholder as _is_placeholder, parse_date,
                               parse_ef_unit, parse_enum, parse_gas, parse_number, parse_region)
+from lca.issue_details import zh as _zh_detail
 from lca.supply.records import Resolution
 from lca.supply.sheets import ID_RULE as _ID, TEMPLATE_VERSION, Column, SheetSpec
 from lca.supply.workbook import Cell, RawSheet, RawWorkbook
@@ -41,6 +42,8 @@ class Ctx:
         if code not in CATALOGUE:  # a bug, not bad input: every code has its title and fix in both languages
             raise UnknownIssueCode(f"issue code {code!r} is not in lca/issue_codes.py: add it there with its "
                                    "title and fix in English and Chinese")
+        if self.lang == "zh":  # the detail wholly in the workbook's language
+            message = _zh_detail(code, message)
         self.issues.append(InputIssue(sheet, row, column, code, message, severity, self.raw.path))
 
     @property
@@ -98,9 +101,20 @@ _FILL_HINTS = {  # column type -> (English, Chinese): what a required empty cell
 }
 
 
+_FILL_HINTS_BY_KEY = {  # column key -> (English, Chinese): where the column's type alone gives the wrong fix
+    "pcf_kgco2e": ("enter the PCF from the supplier's declaration, in kg CO2e per its declared unit (never 0 for "
+                   "an unknown value)", "请填写供应商声明中的碳足迹值,单位为每声明单位 kg CO2e(未知时不要填 0)"),
+    "material": ("enter the material's name (a name of inventories/aliases.csv, e.g. polypropylene)",
+                 "请填写物料名称(inventories/aliases.csv 中的名称,如 聚丙烯)"),
+    "company_name": ("enter the company's registered name", "请填写企业注册名称"),
+    "product_name": ("enter the product's name", "请填写产品名称"),
+    "supplier_name": ("enter the supplier's name", "请填写供应商名称"),
+}
+
+
 def required_message(col: Column, lang: str, placeholder=None) -> str:
     """The message for a required cell left empty (or holding a placeholder), with the fix for its field."""
-    en, zh = _FILL_HINTS.get(col.type, ("fill it in", "请填写"))
+    en, zh = _FILL_HINTS_BY_KEY.get(col.key) or _FILL_HINTS.get(col.type, ("fill it in", "请填写"))
     if lang == "zh":
         head = f"“{placeholder}”是占位符而非数值:" if placeholder is not None else ""
         return f"{head}{col.zh}({col.key})为必填项:{zh}"

@@ -51,6 +51,18 @@ class ImportReport:
                 "files": list(self.files), "dry_run": self.dry_run, "annotated": list(self.annotated)}
 
     def summary(self) -> str:
+        if self.lang == "zh":  # a Chinese workbook's report wholly in Chinese
+            from lca.issue_details import line_zh
+
+            head = ("导入成功" if self.ok else "导入被拒绝(未写入任何数据)") + ("[试运行]" if self.dry_run else "")
+            lines = [f"{head}:{len(self.files)} 个文件,{len(self.errors)} 个错误,{len(self.warnings)} 个警告"]
+            lines += [f"  {kind}:{line_zh(i, issue_codes.message(i, 'zh'))}" for kind, found in (("错误", self.errors), ("警告", self.warnings))
+                      for i in found]
+            if self.products:
+                lines.append(f"  {'将写入' if self.dry_run else '已写入'} {len(self.products)} 个产品:"
+                             f"{'、'.join(self.products)}")
+            lines += [f"  批注副本:{a}" for a in self.annotated]
+            return "\n".join(lines)
         head = ("OK" if self.ok else "REFUSED (nothing written)") + (" [dry run]" if self.dry_run else "")
         lines = [f"import {head}: {len(self.files)} file(s), {len(self.errors)} error(s), "
                  f"{len(self.warnings)} warning(s)"]
