@@ -75,7 +75,10 @@ class Portal:
         """Open the project in a background thread, so the first page or upload does not wait for it."""
         def run():
             try:
-                self.project()
+                project = self.project()
+                from ..supply import importer
+
+                importer.warm(project)  # Brightway and the reader loaded: the first upload check does not wait
             except Exception as exc:  # noqa: BLE001 -- a page that needs it reports the problem then
                 log.info("portal: the project could not be opened yet (%s)", type(exc).__name__)
 

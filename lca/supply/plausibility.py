@@ -201,13 +201,16 @@ def check_lines(sub, rows: dict, lang: str, classify_product=None) -> list[tuple
     """
     found = []
     cls_of = classify_product or (lambda p: classify(p.product_name))
+    grouped = None  # product_id -> its lines by sheet key (as Submission.lines_of), in one pass over the sheets
     for p in sub.products:
         mass = p.mass_kg
         if not mass or mass <= 0:
             continue
         pclass = cls_of(p)
         declared = f"{p.declared_amount:g} {p.declared_unit}"
-        lines = sub.lines_of(p.product_id)
+        if grouped is None:
+            grouped = _lines_by_product(sub)
+        lines = grouped.get(p.product_id) or _NO_LINES
 
         def flag(sheet, line, key, quantity, per_kg, unit, per_declared=None):
             lo, hi = pclass.range(quantity)
@@ -247,6 +250,22 @@ def check_lines(sub, rows: dict, lang: str, classify_product=None) -> list[tuple
                 flag("Emissions", e, "amount", "emission_kg_per_kg", e.amount_kg / mass, e.unit,
                      e.amount_kg)
     return found
+
+
+_NO_LINES = {"Materials": (), "Energy": (), "Transport": (), "Emissions": ()}
+
+
+def _lines_by_product(sub) -> dict[str, dict[str, list]]:
+    """``Submission.lines_of`` of every product at once: one pass per sheet, not one per product."""
+    out: dict = {}
+    for key, lines in (("Materials", sub.materials), ("Energy", sub.energy), ("Transport", sub.transport),
+                       ("Emissions", sub.emissions)):
+        for line in lines:
+            got = out.get(line.product_id)
+            if got is None:
+                got = out[line.product_id] = {"Materials": [], "Energy": [], "Transport": [], "Emissions": []}
+            got[key].append(line)
+    return out
 
 
 # ---------------------------------------------------------------- footprints

@@ -501,12 +501,14 @@ def _sorted(ctx: _Ctx) -> list[InputIssue]:
     return sorted(ctx.issues, key=lambda i: (order.get(i.sheet or "", -1), i.row or 0))
 
 
-def validate_file(path, resolve_material: Callable[[str], Resolution]) -> tuple[Submission, list[InputIssue]]:
+def validate_file(path, resolve_material: Callable[[str], Resolution],
+                  data: bytes | None = None) -> tuple[Submission, list[InputIssue]]:
     """Read (safely) and validate a workbook file; file-level warnings come first.
 
+    ``data``: the file's bytes when already read (see ``read_workbook``).
     Raises lca.InputError when the file itself is refused (see ``read_workbook``).
     """
     from lca.supply.workbook import read_workbook
-    raw, issues = read_workbook(path)
+    raw, issues = read_workbook(path, data)
     sub, more = validate(raw, resolve_material)
     return sub, issues + more
