@@ -93,23 +93,23 @@ class Declaration:
 
     def summary(self, lang: str = "en") -> str:
         zh = lang == "zh"
-        head = (f"{self.target} 碳足迹声明 ({self.rules} {self.rules_version})" if zh
+        head = (f"{self.target} 碳足迹声明（{self.rules} {self.rules_version}）" if zh
                 else f"{self.target}: carbon footprint declaration ({self.rules} {self.rules_version})")
         lines = [head,
-                 (f"  {self.per_kwh:.4g} kg CO2e/kWh (全生命周期总能量 {self.lifetime_energy_kwh:.6g} kWh; "
-                  f"单个电池 {self.total_kgco2e:.6g} kg CO2e)") if zh else
+                 (f"  {self.per_kwh:.4g} kg CO2e/kWh（全生命周期总能量 {self.lifetime_energy_kwh:.6g} kWh；"
+                  f"单个电池 {self.total_kgco2e:.6g} kg CO2e）") if zh else
                  (f"  {self.per_kwh:.4g} kg CO2e/kWh delivered (lifetime energy {self.lifetime_energy_kwh:.6g} kWh; "
                   f"one battery {self.total_kgco2e:.6g} kg CO2e)")]
         names_zh = {"raw_material_acquisition": "原材料获取及预处理", "main_production": "主要产品生产",
                     "distribution": "分销", "end_of_life": "寿命终止及回收"}
         names_zh.update((self.rules_info or {}).get("stage_names_zh") or {})  # the rules' own names (MIIT)
         for s, v in self.stages.items():
-            lines.append(f"  {names_zh[s] if zh else s}: {v:.4g}")
+            lines.append(f"  {names_zh[s]}：{v:.4g}" if zh else f"  {s}: {v:.4g}")
         if self.uncertainty:
             u = self.uncertainty
             lines.append(f"  p5 {u['p5']:.4g}  p50 {u['p50']:.4g}  p95 {u['p95']:.4g} (n={u['n']}, seed={u['seed']})")
         if not self.declarable:
-            lines.append("  不可申报 (--draft)" if zh else "  NOT DECLARABLE (draft: required primary data missing)")
+            lines.append("  不可申报（--draft）" if zh else "  NOT DECLARABLE (draft: required primary data missing)")
         if zh:  # Chinese title and fix, the English original as 详情 (lca.declare_messages)
             from .declare_messages import zh as to_zh
 

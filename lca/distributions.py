@@ -60,13 +60,32 @@ basic_kind = pedigree.basic_kind
 lognormal_fields = pedigree.lognormal_fields
 
 
-def dqr_gsd(dqr) -> float:
-    """GSD [-] of a supplier amount from its DQR (one number or the technological, geographical, temporal triple)."""
+def dqr_gsd(dqr, gsd_table: list | None = None) -> float:
+    """GSD [-] of a supplier amount from its DQR (one number or the technological, geographical, temporal triple).
+
+    ``gsd_table``: the ``[dqr] gsd`` row as :func:`dqr_gsd_table` gave it (one read for many amounts,
+    as linking a whole submission set does); default read now."""
     vals = [float(v) for v in (dqr if isinstance(dqr, (list, tuple)) else [dqr]) if v is not None]
     if not vals:
         vals = [3.0]
     mean = min(5.0, max(1.0, sum(vals) / len(vals)))
-    return float(np.interp(mean, [1, 2, 3, 4, 5], _dqr_table()))
+    row = tuple(gsd_table if gsd_table is not None else _dqr_table())
+    key = (row, mean)
+    got = _GSD.get(key)
+    if got is None:  # a handful of distinct means: interpolated once each
+        got = float(np.interp(mean, [1, 2, 3, 4, 5], row))
+        if len(_GSD) > 4096:
+            _GSD.clear()
+        _GSD[key] = got
+    return got
+
+
+_GSD: dict = {}  # (gsd row, mean DQR) -> GSD
+
+
+def dqr_gsd_table() -> list:
+    """The ``[dqr] gsd`` row of ``inventories/uncertainty.toml`` (GSD at DQR 1..5), read now."""
+    return list(_dqr_table())
 
 
 _DQR: dict = {}  # (path, mtime, size) -> the [dqr] gsd row: one stat per call, not a re-hash of every file
@@ -91,9 +110,9 @@ def _dqr_table() -> list:
     return _DQR[key]
 
 
-def dqr_uncertainty(amount: float, dqr) -> dict:
+def dqr_uncertainty(amount: float, dqr, gsd_table: list | None = None) -> dict:
     """Brightway uncertainty fields of a supplier amount or declared PCF from its DQR (:func:`dqr_gsd`)."""
-    return lognormal_fields(amount, math.log(dqr_gsd(dqr)))
+    return lognormal_fields(amount, math.log(dqr_gsd(dqr, gsd_table)))
 
 
 # -- parameter distributions ---------------------------------------------------------------------

@@ -83,6 +83,32 @@ def write_beside(path, write: Callable[[Path], None], fsync: bool = True) -> Pat
     return tmp
 
 
+def fsync_all(paths) -> None:
+    """fsync every file of ``paths``, concurrently: the filesystem's journal commits the files of
+    concurrent fsyncs together (ext4 group commit), so 100 files cost about one fsync, not 100.
+
+    For files written with ``fsync=False`` that become durable together (a store's records); raises
+    the first OSError after all have been tried."""
+    paths = [os.fspath(p) for p in paths]
+
+    def one(path: str) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    if len(paths) <= 1:
+        for path in paths:
+            one(path)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(16, len(paths))) as pool:
+        for _ in pool.map(one, paths):
+            pass
+
+
 def atomic_write_text(path, text: str, encoding: str = "utf-8", fsync: bool = True) -> Path:
     """Write ``text`` to ``path`` atomically (see :func:`atomic_write`)."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding=encoding), fsync=fsync)

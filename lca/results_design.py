@@ -193,6 +193,8 @@ class Comparison:
         bases = list(dict.fromkeys(self.frame["basis"])) if "basis" in self.frame else []
         unit = f"{self.score_unit} {zh(bases[0], lang)}" if len(bases) == 1 else f"{self.score_unit} (basis per target)"
         method = self.method[-1] if self.method else ""
+        if lang == "zh":  # full-width punctuation in Chinese text
+            return f"{' vs '.join(products)}：{unit}，{zh('cradle to gate', lang)}（{method}）"
         return f"{' vs '.join(products)}: {unit}, {zh('cradle to gate', lang)} ({method})"
 
     def plot(self, path) -> Path:

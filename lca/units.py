@@ -115,10 +115,18 @@ def normalize_unit(text: object) -> str | None:
     """The workbook unit a cell's text names (``"KG"`` -> ``"kg"``, ``"m³"`` -> ``"m3"``), or None."""
     if not isinstance(text, str):
         return None
+    hit = _NORMALIZED.get(text, _MISS)
+    if hit is not _MISS:
+        return hit
     key = _unit_key(text)
-    if key in UNITS:
-        return key
-    return _CASELESS.get(key.lower())
+    got = key if key in UNITS else _CASELESS.get(key.lower())
+    if len(text) <= 64 and len(_NORMALIZED) < 4096:  # the few unit spellings of a workbook, each once
+        _NORMALIZED[text] = got
+    return got
+
+
+_NORMALIZED: dict[str, str | None] = {}
+_MISS = object()
 
 
 def dimension(unit: str) -> str | None:

@@ -36,7 +36,7 @@ LCA = Path(__file__).resolve().parent.parent / "lca"
 
 # (layer, module patterns) in order: a module may import its own layer and the layers above it
 LAYERS = [
-    ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
+    ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.issue_details", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
                     "lca.brightway", "lca.pedigree", "lca.scheduler", "lca.locking", "lca.csvdata", "lca.method_data",
                     "lca.state", "lca.fingerprints"]),
     ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions", "lca.rules", "lca.spreads"]),

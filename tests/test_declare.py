@@ -469,7 +469,7 @@ def test_zero_or_negative_samples_are_refused_not_ignored(project, base, n):
     ({"rules": "eu-2027", **LIFE}, ["未知规则集 'eu-2027'", "cn-miit-2025, eu-2024-draft, jrc-2023"]),
     ({"target": "D-CAM/cam", **LIFE}, ["D-CAM/cam", "不是动力电池"]),
     ({"kinds": {"NOPE/x": "cell_production"}, **LIFE}, ["'NOPE/x' 不在 D-PACK/pack 的供应链中"]),
-    ({"kinds": {"D-CELL/cell": "other_supplier_product"}, **LIFE}, ["企业特定(初级)数据", "--draft"]),
+    ({"kinds": {"D-CELL/cell": "other_supplier_product"}, **LIFE}, ["企业特定（初级）数据", "--draft"]),
     ({"uncertainty": 0, **LIFE}, ["蒙特卡洛样本数 0 无效"]),
 ])
 def test_refusals_have_chinese_title_and_fix(project, base, kwargs, zh_words):
@@ -481,8 +481,8 @@ def test_refusals_have_chinese_title_and_fix(project, base, kwargs, zh_words):
         project.declare(target, rules=rules, **kwargs)
     text = zh(str(exc.value))
     for w in zh_words:
-        assert w in text.split("\n详情:")[0]
-    assert text.endswith("\n详情:" + str(exc.value))  # the English original kept as the detail
+        assert w in text.split("\n详情：")[0]
+    assert text.endswith("\n详情：" + str(exc.value))  # the English original kept as the detail
 
 
 def test_warnings_in_chinese_summary(project, base):
@@ -497,7 +497,7 @@ def test_warnings_in_chinese_summary(project, base):
     untranslated = [w for w in warnings if zh(w) == w]
     assert not untranslated
     text = decls[0].summary(lang="zh")
-    assert "未给出使用年限:采用规则集 cn-miit-2025 的默认值 8 年" in text
+    assert "未给出使用年限：采用规则集 cn-miit-2025 的默认值 8 年" in text
     assert "循环寿命 300 小于 年等效全循环次数 × 使用年限 = 480" in text
     assert decls[0].lifetime_energy_kwh == pytest.approx(60 * 300, rel=1e-12)
 
@@ -506,7 +506,7 @@ def test_cli_refusal_in_chinese(project_dir, base):
     r = lca_in_process(project_dir, "declare", base, "--rules", "eu-2024-draft", "--vehicle-category", "M1",
                        "--service-years", "8", "--lang", "zh")
     assert r.returncode == 2 and not r.stdout
-    assert "缺少寿命参数 --usable-kwh" in r.stderr and "详情:usable_kwh (--usable-kwh) is missing" in r.stderr
+    assert "缺少寿命参数 --usable-kwh" in r.stderr and "详情：usable_kwh (--usable-kwh) is missing" in r.stderr
 
 
 def test_no_passport_for_a_not_declarable_draft(project, base, project_dir, tmp_path):
@@ -535,14 +535,14 @@ def test_miit_results_use_the_notices_stage_names(project, base, tmp_path):
     text = cn.summary(lang="zh")
     for name, stage in (("材料获取", "raw_material_acquisition"), ("电池制造", "main_production"),
                         ("分销运输", "distribution"), ("回收利用", "end_of_life")):
-        assert f"  {name}: {cn.stages[stage]:.4g}" in text
+        assert f"  {name}：{cn.stages[stage]:.4g}" in text
     assert "主要产品生产" not in text
     wb = load_workbook(cn.to_excel(tmp_path / "cn.xlsx", lang="zh"))
     stages = {str(r[0].value) for r in wb["声明"].iter_rows(min_row=2)}
     assert {"材料获取", "电池制造", "分销运输", "回收利用"} <= stages
     assert "电池制造" in {c.value for c in wb["明细"]["F"]}
     eu = project.declare(base, rules="eu-2024-draft", **LIFE)
-    assert "  主要产品生产: " in eu.summary(lang="zh")  # the EU texts keep Annex II's names
+    assert "  主要产品生产：" in eu.summary(lang="zh")  # the EU texts keep Annex II's names
     bad = rule("cn-miit-2025")
     src = (RULES / "cn-miit-2025.toml").read_text(encoding="utf-8")
     assert bad["meta"]["stage_names_zh"]["main_production"] == "电池制造"

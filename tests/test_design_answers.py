@@ -334,7 +334,7 @@ def test_labels_name_what_differs_inside_a_vehicles_battery_and_stages_keep_proc
         "battery", STAGE_GROUPS) != comparison_plot.stage_colour("glider", STAGE_GROUPS)
     pv = project.compare([pv_module(technology="PERC"), pv_module(technology="HJT")], lang="zh")
     assert [s[7:] for s in pv.stages] == list(STAGE_GROUPS[1])
-    assert pv.title("zh").startswith("光伏组件: kg CO2-Eq 每千瓦峰值")
+    assert pv.title("zh").startswith("光伏组件：kg CO2-Eq 每千瓦峰值")
     assert "per m2" in pv.frame.columns and "per module" in pv.frame.columns
     assert pv.frame["per m2"].iloc[0] == pytest.approx(pv.footprints[0].extras["per_m2"])
     png = pv.plot(tmp_path / "pv.png")

@@ -102,3 +102,73 @@ def test_docs_page_is_generated_from_the_catalogue():
     assert page == issue_codes.markdown(), "run: python -m lca.issue_codes > docs/issue-codes.md"
     for code in issue_codes.CATALOGUE:
         assert f"`{code}`" in page
+
+
+# ---------------------------------------------------------------- Chinese punctuation (GB/T 15834-2011)
+
+_CHINESE = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"  # a Han character or a full-width mark
+# An ASCII , : ; ( ) written just after or just before Chinese text (spaces between count as adjacent).
+_HALF_WIDTH = re.compile(rf"(?<={_CHINESE})\s*[,:;()]|[,:;()]\s*(?={_CHINESE})")
+# What keeps ASCII: placeholders ({0}, {name}, %s, %d), cell references (B7, A1:C3), a formula.
+_KEEP = re.compile(r"\{[^{}]*\}|%[sdg]|\b[A-Z]{1,3}\d+(?::[A-Z]{1,3}\d+)?\b|1/\(1 - 数量\)")
+
+
+def half_width_in_chinese(text: str) -> list[str]:
+    """The spots of ``text`` where an ASCII , : ; ( ) belongs to Chinese text (should be ，：；（）)."""
+    bare = _KEEP.sub("X", text)
+    return [bare[max(0, m.start() - 6):m.end() + 6] for m in _HALF_WIDTH.finditer(bare)]
+
+
+class _Groups:
+    """A stand-in regex match for the callable Chinese templates: group i is ``G{i}``."""
+
+    def __getitem__(self, i):
+        return f"G{i}"
+
+    def group(self, i):
+        return f"G{i}"
+
+    def groups(self):
+        return tuple(f"G{i}" for i in range(1, 10))
+
+
+def chinese_texts() -> dict[str, str]:
+    """Every Chinese text of the issue catalogue, the issue-detail and declaration templates, the portal's
+    Chinese words and the template's Chinese labels and help -> where it is."""
+    from lca import declare_messages, issue_details
+    from lca.portal import i18n
+    from lca.supply.sheets import SHEETS
+
+    out = {}
+    for e in issue_codes.CATALOGUE.values():
+        out[e.title_zh] = f"issue_codes {e.code} title_zh"
+        out[e.fix_zh] = f"issue_codes {e.code} fix_zh"
+    for code, pattern, t in issue_details._ZH:
+        out[t(_Groups()) if callable(t) else t] = f"issue_details _ZH {code} {pattern.pattern}"
+    for pattern, t in issue_details._REASONS:
+        out[t] = f"issue_details _REASONS {pattern.pattern}"
+    for pattern, t in declare_messages._ZH:
+        out[t] = f"declare_messages {pattern.pattern}"
+    for key, (_en, zh) in i18n._WORDS.items():
+        out[zh] = f"portal i18n {key}"
+    for spec in SHEETS.values():
+        out[spec.zh] = f"sheet {spec.key}"
+        for c in spec.columns:
+            out[c.zh] = f"{spec.key}.{c.key} label"
+            out[c.zh_help] = f"{spec.key}.{c.key} zh_help"
+    return out
+
+
+def test_chinese_texts_use_full_width_punctuation():
+    texts = chinese_texts()
+    assert len(texts) > 300  # the walk reaches every table
+    bad = {where: spots for text, where in texts.items() if (spots := half_width_in_chinese(text))}
+    assert not bad, f"ASCII punctuation in Chinese text (use ，：；（）): {bad}"
+
+
+def test_the_punctuation_check_catches_half_width_marks():
+    assert half_width_in_chinese("{0} 是真/假值单元格,不是数字:请填写数字")
+    assert half_width_in_chinese("数量(amount)")
+    assert half_width_in_chinese("请填写数字(没有则填 0)")
+    assert not half_width_in_chinese("{0}：请使用 {1} 之一，如 1.5、10,000 或 kg CO2e/kWh")
+    assert not half_width_in_chinese("单元格 B7:C9 已合并；碳足迹将被放大 1/(1 - 数量)倍")

@@ -338,3 +338,137 @@ def test_declaration_download_equals_lca_declare(env, project, tmp_path):
                                                    "fmt": "json", "usable_kwh": "x"})
     assert bad.status_code == 400 and "usable_kwh" in bad.text and "Traceback" not in bad.text
     assert c.get("/portal/team/declaration", params={"product": "NOPE/X"}).status_code == 404
+
+
+def test_dashboard_shows_shares_without_anyone_running_lca_profile(env, tmp_path):
+    """A product imported from the command line (nobody ran `lca profile`, nobody opened it): the dashboard lists
+    it at once, computes its profile in the background (the page says so) and then shows its shares, equal to
+    `lca profile --json`."""
+    import time
+
+    d, srv = env["dir"], env["srv"]
+    lca(d, "import", str(write(tmp_path / "dash.xlsx", workbook_data("PT-DASH", "Dash Co", "D1"))))
+    c = login(srv, "tess", env["team"]["password"])
+    page = c.get("/portal/team/").text
+    assert 'data-ref="PT-DASH/D1"' in page                       # listed, with its shares or "computing…"
+    cell = re.search(r'<td class="share( pending)?" data-ref="PT-DASH/D1" data-key="primary_share">([^<]*)</td>', page)
+    assert cell, page[-3000:]
+    assert cell.group(2) == "computing…" if cell.group(1) else cell.group(2).endswith("%")
+    deadline, state = time.monotonic() + 300, None
+    while time.monotonic() < deadline:
+        state = c.get("/portal/team/shares", params={"refs": "PT-DASH/D1,NOT/THERE"}).json()
+        if not state["PT-DASH/D1"]["pending"] and "total" in state["PT-DASH/D1"]:
+            break
+        time.sleep(0.5)
+    assert set(state) == {"PT-DASH/D1"}                          # only listed products are answered
+    prof = lca_json(d, "profile", "PT-DASH/D1", "--json")
+    got = state["PT-DASH/D1"]
+    assert got["total"] == pytest.approx(prof["total"], rel=1e-9)
+    assert got["primary_share"] == pytest.approx(prof["primary_data_share"], rel=1e-9)
+    assert got["supplier_share"] == 0                           # no accepted request of PT-DASH
+    page = c.get("/portal/team/").text                          # now in the list, no longer computing
+    cell = re.search(r'data-ref="PT-DASH/D1" data-key="primary_share">([^<]*)</td>', page)
+    assert cell.group(1) == f"{prof['primary_data_share']:.0f} %"
+    chosen = c.get("/portal/team/", params={"product": "PT-DASH/D1"}).text
+    assert 'id="profile-total"' in chosen and 'id="profile-pending"' not in chosen   # cached: shown at once
+    viewer = client(srv)
+    assert viewer.get("/portal/team/shares", params={"refs": "PT-DASH/D1"}).status_code in (302, 303, 307, 403)
+
+
+def test_sessions_survive_a_restart_are_shared_and_revoked(env):
+    """Sessions live in the project (a hash of the id only): a second server process and a restarted one know the
+    session; logout and `lca users remove` end it in every process."""
+    import hashlib
+
+    d, srv = env["dir"], env["srv"]
+    user = lca_json(d, "users", "add", "ursula", "--json")
+    c = login(srv, "ursula", user["password"])
+    sid = c.cookies.get("lca_portal")
+    folder = d / "portal" / "sessions"
+    stored = {p.name: p.read_text() for p in folder.glob("*.json")}
+    assert f"{hashlib.sha256(sid.encode()).hexdigest()}.json" in stored
+    assert not any(sid in text for text in stored.values())            # never the id itself
+    assert stat.S_IMODE((folder / f"{hashlib.sha256(sid.encode()).hexdigest()}.json").stat().st_mode) == 0o600
+
+    def team_page(server, cookie):
+        other = client(server)
+        other.cookies.set("lca_portal", cookie, domain="127.0.0.1", path="/portal")
+        return other.get("/portal/team/")
+
+    second = Server(d)                                                   # another worker on the same project
+    try:
+        r = team_page(second, sid)
+        assert r.status_code == 200 and "ursula" in r.text
+        page = c.get("/portal/team/requests")
+        csrf = csrf_of(page.text)
+        second.stop()
+        second = Server(d)                                               # restarted: still logged in
+        r = team_page(second, sid)
+        assert r.status_code == 200 and "ursula" in r.text
+        other = client(second)                                           # its CSRF token works there too
+        other.cookies.set("lca_portal", sid, domain="127.0.0.1", path="/portal")
+        assert other.post("/portal/lang", data={"csrf": csrf, "lang": "zh", "next": "/portal/team/"}).status_code == 303
+        assert "概览" in c.get("/portal/team/").text             # the language chosen on the other server
+        c.post("/portal/logout", data={"csrf": csrf})                     # logout on the first server ...
+        assert team_page(second, sid).status_code == 303                 # ... ends it on the second
+        c2 = login(srv, "ursula", user["password"])
+        sid2 = c2.cookies.get("lca_portal")
+        assert team_page(second, sid2).status_code == 200
+        lca(d, "users", "remove", "ursula")                              # removal revokes the stored session
+        assert not (folder / f"{hashlib.sha256(sid2.encode()).hexdigest()}.json").exists()
+        assert team_page(second, sid2).status_code == 303 and team_page(srv, sid2).status_code == 303
+        assert "Traceback" not in second.log()
+    finally:
+        second.stop()
+
+
+def test_chinese_upload_shows_every_detail_in_chinese(env, tmp_path):
+    """A Chinese workbook uploaded through the portal: each issue's title, fix and detail (详情) are Chinese."""
+    import html
+
+    from lca.issue_details import english_run
+
+    data = workbook_data("PT-CO", "门户测试公司", "P1")
+    data["Materials"][0]["amount"] = "abc"                                  # not_a_number
+    data["Materials"].append({"product_id": "P1", "line_id": 2, "material": "unobtainium alloy", "amount": 1,
+                              "unit": "kg", "source": "background"})        # unknown_material
+    data["Materials"].append({"product_id": "P1", "line_id": 3, "material": "polypropylene", "amount": 1,
+                              "unit": "kWh", "source": "background"})       # unit_mismatch
+    data["Products"][0]["mass_kg"] = 5                                      # mass_inconsistent (warning)
+    sa, _ = supplier(env["srv"], env["a"]["link"])
+    r = upload(sa, env["a"]["id"], write(tmp_path / "zh-bad.xlsx", data, "zh"))
+    details = [html.unescape(x) for x in re.findall(r'<span class="detail">([^<]*)</span>', r.text)]
+    codes = {"not_a_number": "不是数字", "unknown_material": "不是已知的物料或数据集", "unit_mismatch": "无法换算"}
+    for code, words in codes.items():
+        assert any(words in t for t in details), (code, details)
+    assert len(details) >= 4
+    for text in details:
+        assert english_run(text) is None, text
+
+
+def test_a_file_refused_before_its_sheets_are_read_speaks_the_pages_language(env, tmp_path):
+    """Not a workbook (an .xls, a text file renamed .xlsx, a PNG): no sheet tells the file's language, so a
+    supplier on the Chinese page reads the refusal in Chinese, detail included."""
+    import html
+
+    from lca.issue_details import english_run
+
+    sa, _ = supplier(env["srv"], env["a"]["link"])
+    sa.headers["accept-language"] = "zh-CN,zh;q=0.9"
+    import io
+    import zipfile
+
+    not_a_workbook = io.BytesIO()
+    with zipfile.ZipFile(not_a_workbook, "w") as zf:
+        zf.writestr("notes.txt", "a zip, but no workbook")
+    cases = {"old.xlsx": (b"\xd0\xcf\x11\xe0" + b"\0" * 600, "old.xlsx：不是 .xlsx 工作簿或 PACT .json 文件"),
+             "csv.xlsx": (b"a,b\n1,2\n", "不是 .xlsx 工作簿或 PACT .json 文件"),
+             "zip.xlsx": (not_a_workbook.getvalue(), "不是 .xlsx 工作簿：缺少必要部件或已损坏"),
+             "logo.png": (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "不是 .xlsx 工作簿或 PACT .json 文件")}
+    for name, (body, words) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(body)
+        r = upload(sa, env["a"]["id"], path)
+        details = [html.unescape(x) for x in re.findall(r'<span class="detail">([^<]*)</span>', r.text)]
+        assert len(details) == 1 and words in details[0], (name, details)
+        assert english_run(details[0]) is None, details[0]

@@ -14,6 +14,7 @@ import pytest
 
 import browser_util as bu
 from lca import issue_codes
+from lca.issue_details import english_run
 from portal_util import XSS, lca_json, workbook_data, write
 from server_util import Server
 
@@ -92,7 +93,9 @@ def test_the_whole_loop_in_a_browser(env, tmp_path):
         texts = [r.text for r in rows]
         assert len(rows) == 2, texts
         assert any(issue_codes.title("ambiguous_decimal", "zh") in t for t in texts), texts
-        assert any(t.startswith("物料 2 amount") for t in texts), texts  # sheet, row, column of the cell
+        assert any(t.startswith("物料 2 数量（amount）") for t in texts), texts  # sheet, row, column (Chinese name)
+        details = [e.text for e in sup.find_elements(By.CSS_SELECTOR, "table#errors .detail")]
+        assert len(details) == 2 and all(english_run(t) is None for t in details), details  # wholly Chinese
         assert sup.find_element(By.ID, "annotated").get_attribute("href").endswith(".annotated.xlsx")
         assert not sup.find_elements(By.ID, "submit")
 
@@ -114,6 +117,8 @@ def test_the_whole_loop_in_a_browser(env, tmp_path):
                       float(tr.find_elements(By.TAG_NAME, "td")[1].get_attribute("data-value"))
                       for tr in team.find_elements(By.CSS_SELECTOR, "#effect tbody tr")}
             assert f"{COMPANY}/{PRODUCT}" in effect, team.find_element(By.ID, "changes").text
+        events = team.find_element(By.CSS_SELECTOR, "ul.history").text.splitlines()
+        assert any(e.endswith(f"opened · {COMPANY}") and " UTC · " in e for e in events), events  # who and when
         bu.shot(team, "08-team-review")
         team.find_element(By.ID, "accept").click()
         _wait(team, "#decision")
@@ -152,3 +157,40 @@ def test_the_whole_loop_in_a_browser(env, tmp_path):
     finally:
         bu.close(team)
         bu.close(sup)
+
+
+def test_dashboard_computes_a_new_product_while_the_page_waits(env, tmp_path, monkeypatch):
+    """A product imported from the command line (nobody ran `lca profile`), opened on a server that answers at once
+    (LCA_PORTAL_PROFILE_WAIT=0): the page says "computing", polls /portal/team/shares and shows the profile by
+    itself, equal to `lca profile`."""
+    from selenium.webdriver.common.by import By
+
+    d = env["dir"]
+    lca_json(d, "import", str(write(tmp_path / "new.xlsx", workbook_data("BR-NEW", "New Co", "N1"))), "--json")
+    monkeypatch.setenv("LCA_PORTAL_PROFILE_WAIT", "0")
+    second = Server(d)
+    team = bu.browser("zh-CN")                                      # the team in Chinese this time
+    try:
+        team.get(second.url + "/portal/login")
+        team.find_element(By.ID, "user").send_keys("tina")
+        team.find_element(By.ID, "password").send_keys(env["team"]["password"])
+        team.find_element(By.ID, "login").click()
+        _wait(team, "#counts")
+        team.get(second.url + "/portal/team/?product=BR-NEW/N1")
+        assert team.find_elements(By.ID, "profile-pending"), team.page_source[-2000:]
+        assert "正在计算碳足迹" in team.find_element(By.ID, "profile-pending").text
+        bu.shot(team, "12-team-dashboard-computing")
+        total = float(_wait(team, "#profile-total").get_attribute("data-value"))    # reloaded by portal.js
+        assert math.isclose(total, lca_json(d, "profile", "BR-NEW/N1", "--json")["total"], rel_tol=1e-9)
+        cell = team.find_element(By.CSS_SELECTOR, 'td[data-ref="BR-NEW/N1"][data-key="supplier_share"]')
+        assert cell.text == "0 %"                                   # no accepted request of BR-NEW
+        _wait(team, "#chart .main-svg")
+        # tiers 0, 1, 2... are categories, not a numeric axis (bars at -0.5..1.5)
+        assert team.execute_script("return document.getElementById('chart').layout.yaxis.type") == "category"
+        bu.shot(team, "13-team-dashboard-computed")
+        assert not [e for e in bu.console_errors(team) if "favicon" not in e], bu.console_errors(team)
+    finally:
+        bu.close(team)
+        log = second.log()
+        second.stop()
+        assert "Traceback" not in log, log[-3000:]

@@ -56,14 +56,14 @@ def test_empty_unit_and_company_id_get_their_own_fix_wholly_in_chinese(tmp_path)
     issues = chinese_issues(tmp_path, book("T24W-ZH", 2025, unit=None), "unit")
     (unit,) = [i for i in issues if i.code == "missing_value"]
     text = issue_codes.message(unit, "zh")
-    assert "单位(unit)为必填项:请填写单位" in text and "没有则填" not in text
-    detail = text.split("详情:", 1)[1]
+    assert "单位（unit）为必填项：请填写单位" in text and "没有则填" not in text
+    detail = text.split("详情：", 1)[1]
     assert not re.search(r"\b(required|enter|fill)\b", detail), detail   # the detail is Chinese too
     data = book("T24W-ZH", 2025)
     data["Supplier"]["company_id"] = None
     issues = chinese_issues(tmp_path, data, "cid")
     (cid,) = [i for i in issues if i.code == "missing_value"]
-    assert "企业编号(company_id)为必填项:请填写编号" in cid.message and "没有则填" not in cid.message
+    assert "企业编号（company_id）为必填项：请填写编号" in cid.message and "没有则填" not in cid.message
     data = book("T24W-ZH", 2025)
     data["Materials"][0]["amount"] = None
     (amt,) = [i for i in chinese_issues(tmp_path, data, "amount") if i.code == "missing_value"]
@@ -101,8 +101,8 @@ def test_cell_refusals_in_a_chinese_workbook_are_chinese(tmp_path):
     data["Energy"][0]["unit"] = "斤"                    # unknown_unit
     issues = chinese_issues(tmp_path, data, "cells")
     by_code = {i.code: i.message for i in issues}
-    assert "须 >= 0" in by_code["negative_value"] and "数量(amount)" in by_code["negative_value"]
-    assert "超过再生料比例(recycled_share)的上限 1" in by_code["out_of_range"] and "30% 即 0.3" in by_code["out_of_range"]
+    assert "须 >= 0" in by_code["negative_value"] and "数量（amount）" in by_code["negative_value"]
+    assert "超过再生料比例（recycled_share）的上限 1" in by_code["out_of_range"] and "30% 即 0.3" in by_code["out_of_range"]
     assert "不是有效编号" in by_code["bad_id"]
     assert "不是已知单位" in by_code["unknown_unit"]
     for code in ("negative_value", "out_of_range", "bad_id", "unknown_unit"):

@@ -57,13 +57,16 @@ def add(project_path, name: str, role: str = "team") -> dict:
 
 
 def remove(project_path, name: str) -> None:
-    """Delete user ``name``; their sessions end at their next request."""
+    """Delete user ``name`` and end their stored sessions."""
     with files.locked(project_path):
         data = _load(project_path)
         if name not in data["users"]:
             raise InputError(f"no user named {name!r} (see `lca users list`)")
         del data["users"][name]
         files.write_json(files.portal_dir(project_path) / USERS, data)
+    from .sessions import revoke_user
+
+    revoke_user(project_path, name)  # their sessions end now, in every server process
 
 
 def listing(project_path) -> list[dict]:

@@ -10,12 +10,15 @@ accepted supplier data (the part of the total whose supplier company has an
 accepted portal request), primary data, green factory, green electricity and
 recycled content (as the profile defines them); :func:`declaration_file`
 writes a battery product's declaration (``lca declare``) for download. Results are cached per
-product until the stored submissions or the accepted requests change; the
-product list shows the figures of the products computed so far
-(:func:`cached_views`), computing one takes a click.
+product until the stored submissions or the accepted requests change. Nobody
+has to run ``lca profile`` first: :func:`warm` queues the profiles a page shows
+(and those an accepted import changes) for one background thread, which
+computes them one at a time off the event loop; until a product's figures are
+ready the page says so and asks :func:`status` again (``/portal/team/shares``).
 """
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from pathlib import Path
@@ -27,6 +30,9 @@ from .workflow import project_lock
 DIMENSIONS = ("tier", "supplier", "material", "stage", "gas", "region")
 _cache: dict = {}
 _lock = threading.Lock()
+_queue: dict = {}        # (project path, ref) -> project: the profiles to compute, in order (dicts keep it)
+_worker: list = [None]   # the background thread computing them, while there are any
+log = logging.getLogger("lca.portal")
 
 
 def _signature(project) -> int:
@@ -60,7 +66,7 @@ def products(project) -> list[dict]:
 
 
 def accepted_companies(project_path) -> frozenset:
-    return frozenset(r["company_id"] for r in dr.listing(project_path) if r["state"] == "accepted")
+    return dr.accepted_companies(project_path)
 
 
 def _finite(x):
@@ -78,8 +84,11 @@ def profile_view(project, ref: str) -> dict:
     try:
         with project_lock:
             prof = project.profile(ref)
-    except LcaError as exc:
-        return {"ref": ref, "error": str(exc).splitlines()[0][:500]}
+    except LcaError as exc:  # kept like a result until the data change: the refusal does not change either
+        out = {"ref": ref, "error": str(exc).splitlines()[0][:500]}
+        with _lock:
+            _cache[key] = out
+        return out
     total = prof.total
     breakdowns = {}
     for dim in DIMENSIONS:
@@ -107,6 +116,69 @@ def cached_views(project, refs) -> dict:
     sig = _signature(project)
     with _lock:
         return {r: _cache[k] for r in refs if (k := ("profile", str(project.path), r, sig, accepted)) in _cache}
+
+
+def _key(project, ref, sig=None, accepted=None) -> tuple:
+    sig = _signature(project) if sig is None else sig
+    accepted = accepted_companies(project.path) if accepted is None else accepted
+    return ("profile", str(project.path), ref, sig, accepted)
+
+
+def warm(project, refs, first: bool = False) -> None:
+    """Queue the profiles of ``refs`` not computed for the current data (``first``: before the others) and
+    make sure the background thread runs; returns at once."""
+    sig, accepted = _signature(project), accepted_companies(project.path)
+    with _lock:
+        for ref in refs:
+            item = (str(project.path), ref)
+            if _key(project, ref, sig, accepted) in _cache:
+                continue
+            if first:
+                _queue.pop(item, None)
+                rest = dict(_queue)
+                _queue.clear()
+                _queue[item] = project
+                _queue.update(rest)
+            else:
+                _queue.setdefault(item, project)
+        if _queue and (_worker[0] is None or not _worker[0].is_alive()):
+            _worker[0] = threading.Thread(target=_compute_queued, name="lca-portal-profiles", daemon=True)
+            _worker[0].start()
+
+
+def _compute_queued() -> None:
+    """The background thread: computes the queued profiles one by one (each under the project lock)."""
+    while True:
+        with _lock:
+            if not _queue:
+                _worker[0] = None
+                return
+            item, project = next(iter(_queue.items()))
+        try:
+            profile_view(project, item[1])
+        except Exception:  # noqa: BLE001 - one product's failure must not stop the others; logged, no trace shown
+            log.exception("portal: the profile of %s could not be computed", item[1])
+            with _lock:
+                _cache[_key(project, item[1])] = {"ref": item[1], "error": "the profile could not be computed"}
+        finally:
+            with _lock:
+                _queue.pop(item, None)
+
+
+def status(project, refs) -> dict:
+    """``{ref: {"pending": bool, "supplier_share", "primary_share", "total", "error"}}`` for the page's poll."""
+    views = cached_views(project, refs)
+    with _lock:
+        queued = {ref for (path, ref) in _queue if path == str(project.path)}
+    out = {}
+    for ref in refs:
+        v = views.get(ref)
+        if v is None:
+            out[ref] = {"pending": ref in queued}
+        else:
+            out[ref] = {"pending": False, "error": v.get("error"), "total": v.get("total"),
+                        "supplier_share": v.get("supplier_share"), "primary_share": v.get("primary_share")}
+    return out
 
 
 def report_files(project, ref: str, folder) -> dict:

@@ -153,10 +153,12 @@ def add(project_path, company_id: str, products: list[str], period: str, due: st
 def update(project_path, rid: str, change) -> dict:
     """Apply ``change(record)`` to request ``rid`` under the lock and store it; return the new record."""
     with files.locked(project_path):
-        data = copy.deepcopy(_load(project_path))
-        rec = data["requests"].get(rid)
-        if rec is None:
+        cached = _load(project_path)
+        if rid not in cached["requests"]:
             raise InputError(f"no request {rid!r} (see `lca requests list`)")
+        # a deep copy of the one record changed; the others are shared with the cache, which nobody changes
+        data = {**cached, "requests": dict(cached["requests"])}
+        rec = data["requests"][rid] = copy.deepcopy(cached["requests"][rid])
         change(rec)
         rec["updated"] = _now()
         _save(project_path, data)
@@ -247,6 +249,11 @@ def listing(project_path, company_id: str | None = None) -> list[dict]:
     recs = _load(project_path)["requests"].values()
     return sorted((view(r, today) for r in recs if company_id is None or r["company_id"] == company_id),
                   key=lambda r: (-r["created"], r["id"]))
+
+
+def accepted_companies(project_path) -> frozenset:
+    """The company ids with an accepted request (read from the cached store, without building views)."""
+    return frozenset(r["company_id"] for r in _load(project_path)["requests"].values() if r["state"] == "accepted")
 
 
 def counts(project_path) -> dict:

@@ -1,32 +1,62 @@
 """Portal sessions: the session cookie, CSRF tokens and the failed-login rate limit.
 
 A session is a random id (``secrets.token_urlsafe(32)``) in the cookie
-``lca_portal`` (``Secure; HttpOnly; SameSite=Lax; Path=/portal``), mapped in the
-server's memory to who it is: anonymous (before login), a team user, or a
-supplier who opened an invitation link (bound to that request's company). A
-restart or ``logout`` ends it; sessions expire after :data:`SESSION_TTL`
-seconds (idle :data:`IDLE_TTL`). Each session has its own random CSRF token,
+``lca_portal`` (``Secure; HttpOnly; SameSite=Lax; Path=/portal``), mapped to who
+it is: anonymous (before login), a team user, or a supplier who opened an
+invitation link (bound to that request's company). Sessions live in the project,
+``PROJECT/portal/sessions/HASH.json`` (0600 in a 0700 directory), so a restart
+keeps everyone logged in and several server processes share them: the file is
+named by the SHA-256 of the id (the id itself is never stored, so reading the
+directory gives no session away), holds who it is, when it was created and last
+seen, and is written atomically (:mod:`lca.files` through
+:func:`lca.portal.files.write_json`). ``logout``, a removed user
+(:func:`revoke_user`, called by ``lca users remove``) and a revoked link delete
+it; sessions expire after :data:`SESSION_TTL` seconds (idle :data:`IDLE_TTL`,
+last-seen written at most every :data:`SEEN_EVERY` seconds). An anonymous
+session is not stored until it holds something (a chosen language): any
+well-formed id is an anonymous session until login, which always issues a fresh
+id (no session fixation). Each session's CSRF token is derived from its id
+(``SHA-256("csrf:" + id)``: a page of another site can read neither) and is
 required (constant-time compare) in every form that changes something. Failed
-logins are counted per user name and per client address: after
-:data:`MAX_FAILURES` for a name (:data:`MAX_ADDRESS_FAILURES` from an
-address) within :data:`FAILURE_WINDOW` seconds, logins for that name (from
-that address) are refused until the window passes.
+logins are counted per user name and per client address in the server
+process: after :data:`MAX_FAILURES` for a name (:data:`MAX_ADDRESS_FAILURES`
+from an address) within :data:`FAILURE_WINDOW` seconds, logins for that name
+(from that address) are refused until the window passes.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
+import os
+import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import files
 
 COOKIE = "lca_portal"
 SESSION_TTL = 8 * 3600  # [s] longest session
 IDLE_TTL = 3600  # [s] a session unused this long ends
+SEEN_EVERY = 60  # [s] how often a session's last-seen time is written (the idle limit's resolution)
 MAX_FAILURES = 5  # failed logins per user name per window
 MAX_ADDRESS_FAILURES = 20  # failed logins per client address per window (offices share an address)
 FAILURE_WINDOW = 900  # [s]
-MAX_SESSIONS = 20000
+MAX_SESSIONS = 20000  # stored sessions; beyond it the expired, then the oldest, are removed
+SESSIONS_DIR = "sessions"
+_ID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+_STORED = ("kind", "user", "role", "company", "rid", "lang", "created", "seen")
+
+
+def _csrf(sid: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(b"csrf:" + sid.encode()).digest()).decode().rstrip("=")
+
+
+def _digest(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
 
 
 @dataclass
@@ -39,55 +69,111 @@ class Session:
     company: str | None = None
     rid: str | None = None  # the request whose link opened a supplier session
     lang: str | None = None  # chosen with the language switch
-    created: float = field(default_factory=time.monotonic)
-    seen: float = field(default_factory=time.monotonic)
+    created: float = field(default_factory=time.time)  # [s] wall clock: survives a restart
+    seen: float = field(default_factory=time.time)
 
 
 class Sessions:
-    """In-memory sessions of one server process."""
+    """The portal's sessions, stored in ``PROJECT/portal/sessions/`` (see the module docstring)."""
 
-    def __init__(self):
-        self._by_id: dict[str, Session] = {}
+    def __init__(self, project_path):
+        self.project_path = Path(project_path)
         self._fail: dict[str, list[float]] = {}
         self._lock = threading.Lock()
+        self._writes = 0
+
+    @property
+    def folder(self) -> Path:
+        d = files.portal_dir(self.project_path) / SESSIONS_DIR
+        d.mkdir(exist_ok=True, mode=0o700)
+        return d
+
+    def _file(self, sid: str) -> Path:
+        return self.folder / f"{_digest(sid)}.json"
 
     def new(self, **kw) -> Session:
-        s = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), **kw)
-        with self._lock:
-            if len(self._by_id) >= MAX_SESSIONS:
-                self._sweep()
-            self._by_id[s.sid] = s
+        """A fresh session (stored at once unless anonymous and empty)."""
+        sid = secrets.token_urlsafe(32)
+        s = Session(sid, _csrf(sid), **kw)
+        if s.kind != "anon" or s.lang:
+            self.save(s)
         return s
 
-    def get(self, sid: str | None) -> Session | None:
-        if not sid or len(sid) > 100:
-            return None
-        now = time.monotonic()
+    def save(self, s: Session) -> None:
+        """Write the session (who it is, times; never its id) atomically."""
+        d = asdict(s)
+        files.write_json(self._file(s.sid), {k: d[k] for k in _STORED})
         with self._lock:
-            s = self._by_id.get(sid)
-            if s is None:
-                return None
-            if now - s.created > SESSION_TTL or now - s.seen > IDLE_TTL:
-                del self._by_id[sid]
-                return None
+            self._writes += 1
+            sweep = self._writes % 500 == 0
+        if sweep:
+            self.sweep()
+
+    def get(self, sid: str | None) -> Session | None:
+        """The session of cookie value ``sid``: stored, or anonymous for a well-formed id; None otherwise."""
+        if not sid or not _ID.match(sid):
+            return None
+        path = self._file(sid)
+        try:
+            data = files.read_json(path)
+        except (OSError, ValueError):
+            data = None
+        if not isinstance(data, dict):
+            return Session(sid, _csrf(sid))
+        now = time.time()
+        try:
+            created, seen = float(data["created"]), float(data["seen"])
+        except (KeyError, TypeError, ValueError):
+            created = seen = 0.0
+        if not (now - created <= SESSION_TTL and now - seen <= IDLE_TTL and created <= now + 60):
+            self._remove(path)
+            return None  # expired: a new anonymous session (and cookie) follows
+        s = Session(sid, _csrf(sid), **{k: data.get(k) for k in _STORED if k not in ("created", "seen")},
+                    created=created, seen=seen)
+        if now - seen >= SEEN_EVERY:
             s.seen = now
-            return s
+            self.save(s)
+        return s
 
     def end(self, sid: str) -> None:
-        with self._lock:
-            self._by_id.pop(sid, None)
+        """Revoke the session (logout, a revoked link)."""
+        if sid and _ID.match(sid):
+            self._remove(self._file(sid))
 
     def rotate(self, old: Session, **kw) -> Session:
         """A fresh session id (and CSRF token) on login, keeping the language: no session fixation."""
         self.end(old.sid)
         return self.new(lang=old.lang, **kw)
 
-    def _sweep(self) -> None:
-        now = time.monotonic()
-        self._by_id = {k: s for k, s in self._by_id.items()
-                       if now - s.created <= SESSION_TTL and now - s.seen <= IDLE_TTL}
-        while len(self._by_id) >= MAX_SESSIONS:  # still full: drop the oldest
-            self._by_id.pop(next(iter(self._by_id)))
+    def revoke_user(self, name: str) -> int:
+        """End every session of team user ``name`` (a removed account); the number ended."""
+        return revoke_user(self.project_path, name)
+
+    @staticmethod
+    def _remove(path: Path) -> None:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+    def sweep(self) -> None:
+        """Remove expired sessions; beyond :data:`MAX_SESSIONS`, the least recently seen."""
+        now = time.time()
+        alive = []
+        for entry in os.scandir(self.folder):
+            if not entry.name.endswith(".json") or entry.name.startswith("."):
+                continue
+            data = files.read_json(Path(entry.path), default=None) if entry.is_file() else None
+            try:
+                created, seen = float(data["created"]), float(data["seen"])
+            except (KeyError, TypeError, ValueError):
+                created = seen = 0.0
+            if now - created > SESSION_TTL or now - seen > IDLE_TTL:
+                self._remove(Path(entry.path))
+            else:
+                alive.append((seen, entry.path))
+        for _, path in sorted(alive)[:max(0, len(alive) - MAX_SESSIONS)]:
+            self._remove(Path(path))
 
     # -- failed logins --------------------------------------------------------------
     def blocked(self, *keys: str) -> float:
@@ -114,6 +200,21 @@ class Sessions:
         with self._lock:
             for k in keys:
                 self._fail.pop(k, None)
+
+
+def revoke_user(project_path, name: str) -> int:
+    """End every stored session of team user ``name``; the number ended (``lca users remove`` calls it)."""
+    folder = files.portal_dir(project_path) / SESSIONS_DIR
+    n = 0
+    if not folder.is_dir():
+        return 0
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".json") and not entry.name.startswith("."):
+            data = files.read_json(Path(entry.path), default=None)
+            if isinstance(data, dict) and data.get("kind") == "team" and data.get("user") == name:
+                Sessions._remove(Path(entry.path))
+                n += 1
+    return n
 
 
 def csrf_ok(session: Session | None, token: str | None) -> bool:

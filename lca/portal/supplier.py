@@ -83,7 +83,8 @@ def routes(portal) -> list[Route]:
             return ctx.message(ctx.t.upload, 400)
         data = await f.read(workflow.MAX_UPLOAD + 1)
         try:
-            up = await run_in_threadpool(workflow.check_upload, portal.project(), rec["id"], f.filename or "", data)
+            up = await run_in_threadpool(workflow.check_upload, portal.project(), rec["id"], f.filename or "",
+                                         data, ctx.lang)
         except LcaError as exc:
             return ctx.message(str(exc).splitlines()[0], 400)
         return ctx.redirect(f"/portal/supplier/r/{rec['id']}?u={up['n']}")

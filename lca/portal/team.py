@@ -11,22 +11,28 @@ may read every page but change nothing.
 """
 from __future__ import annotations
 
+import asyncio
 import math
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..errors import LcaError
 from . import changes, dashboard
 from . import datarequests as dr
 from . import workflow
-from .web import XLSX, page
+from .web import HEADERS, XLSX, page
 
 PAGE = 50
+WAIT_STEP = 0.05  # [s]
+# steps the dashboard waits for the chosen profile before it answers "computing" (1.5 s; LCA_PORTAL_PROFILE_WAIT [s])
+WAIT_STEPS = round(float(os.environ.get("LCA_PORTAL_PROFILE_WAIT", "1.5")) / WAIT_STEP)
 
 
 def _paged(rows, request):
@@ -47,16 +53,35 @@ def routes(portal) -> list[Route]:
         prods = await run_in_threadpool(dashboard.products, project)
         rows, n, pages = _paged(prods, request)
         ref = request.query_params.get("product") or (rows[0]["ref"] if rows else None)
+        if ref and not any(p["ref"] == ref for p in prods):
+            ref = None
+        # computed off the event loop by one background thread (the chosen product first); never blocks the page
+        shown = [p["ref"] for p in rows]
+        await run_in_threadpool(dashboard.warm, project, [ref] if ref else [], True)
+        await run_in_threadpool(dashboard.warm, project, shown)
         prof = None
-        if ref and any(p["ref"] == ref for p in prods):
-            prof = await run_in_threadpool(dashboard.profile_view, project, ref)
-        views = dashboard.cached_views(project, [p["ref"] for p in rows])
+        for step in range(WAIT_STEPS + 1 if ref else 0):  # a short wait: a quick profile shows at once
+            prof = dashboard.cached_views(project, [ref]).get(ref)
+            if prof is not None or step == WAIT_STEPS:
+                break
+            await asyncio.sleep(WAIT_STEP)
+        views = dashboard.cached_views(project, shown)
         queue = [r for r in dr.listing(portal.path) if r["state"] in ("submitted", "in_review")]
         from ..rules import known
 
         return ctx.render("team_dashboard.html", rule_sets=known(), counts=counts, states=dr.STATES, products=rows, page_no=n,
                           pages=pages, ref=ref, prof=prof, queue=queue[:20], n_queue=len(queue),
-                          dims=dashboard.DIMENSIONS, views=views)
+                          dims=dashboard.DIMENSIONS, views=views, pending=bool(ref and prof is None))
+
+    @page(portal, "team")
+    async def shares(ctx, request):
+        """The figures of the products a page shows, for its poll while they are computed (JSON)."""
+        refs = [r for r in request.query_params.get("refs", "").split(",") if r][:PAGE + 1]
+        project = portal.project()
+        known = {p["ref"] for p in await run_in_threadpool(dashboard.products, project)}
+        refs = [r for r in refs if r in known]
+        await run_in_threadpool(dashboard.warm, project, refs)
+        return JSONResponse(await run_in_threadpool(dashboard.status, project, refs), headers=HEADERS)
 
     @page(portal, "team")
     async def requests_page(ctx, request):
@@ -112,7 +137,12 @@ def routes(portal) -> list[Route]:
             elif action == "revoke":
                 dr.revoke(portal.path, rid, ctx.session.user)
             elif action == "accept":
-                await run_in_threadpool(workflow.accept, portal.project(), rid, ctx.session.user)
+                project = portal.project()
+                await run_in_threadpool(workflow.accept, project, rid, ctx.session.user)
+                rec = dr.get(portal.path, rid)  # the new figures, computed now rather than on the next view
+                prods = await run_in_threadpool(dashboard.products, project)
+                mine = [p["ref"] for p in prods if p["company_id"] == rec["company_id"]]
+                await run_in_threadpool(dashboard.warm, project, mine + [p["ref"] for p in prods[:PAGE]])
             elif action == "decline":
                 reason = str(ctx.form.get("reason", ""))
                 if not reason.strip():
@@ -174,6 +204,7 @@ def routes(portal) -> list[Route]:
 
     return [
         Route("/portal/team/", home, methods=["GET"]),
+        Route("/portal/team/shares", shares, methods=["GET"]),
         Route("/portal/team/declaration", declaration, methods=["GET"]),
         Route("/portal/team/requests", requests_page, methods=["GET"]),
         Route("/portal/team/requests", create, methods=["POST"]),

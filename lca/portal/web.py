@@ -40,15 +40,25 @@ _STATIC = {"portal.css": "text/css", "portal.js": "text/javascript"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _utc(epoch) -> str:
+    import datetime as _dt
+
+    try:
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return ""
+
+
 class Portal:
     """Shared state of one portal app: project directory, sessions, templates, the project (opened lazily)."""
 
     def __init__(self, project_path, default_host: str = "localhost"):
         self.path = Path(project_path)
-        self.sessions = Sessions()
+        self.sessions = Sessions(self.path)
         self.default_host = default_host
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(["html"], default=True), auto_reload=False)
+        self.env.filters["utc"] = _utc  # an event's time (epoch seconds) as "2026-12-06 22:40 UTC"
         self._project = None
         self._opening = threading.Lock()
 
@@ -65,7 +75,10 @@ class Portal:
         """Open the project in a background thread, so the first page or upload does not wait for it."""
         def run():
             try:
-                self.project()
+                project = self.project()
+                from ..supply import importer
+
+                importer.warm(project)  # Brightway and the reader loaded: the first upload check does not wait
             except Exception as exc:  # noqa: BLE001 -- a page that needs it reports the problem then
                 log.info("portal: the project could not be opened yet (%s)", type(exc).__name__)
 
@@ -212,6 +225,7 @@ def routes(portal: Portal) -> list[Route]:
         lang = ctx.form.get("lang")
         if lang in i18n.LANGS:
             ctx.session.lang = lang
+            portal.sessions.save(ctx.session)
         nxt = str(ctx.form.get("next", ""))
         return ctx.redirect(nxt if re.match(r"^/portal/[A-Za-z0-9/_.%?=&-]*$", nxt) else "/portal/")
 

@@ -12,6 +12,7 @@ nothing) and only then records the decision; :func:`decline` needs a reason.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -20,7 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from .. import issue_codes
+from .. import issue_codes, issue_details
 from ..errors import InputError, InputIssue
 from . import datarequests as dr
 from . import files
@@ -41,15 +42,35 @@ def kind_of(data: bytes) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _column_names_zh() -> dict:
+    """Column key -> its Chinese header in the template (``amount`` -> ``数量``)."""
+    from ..supply.sheets import SHEETS
+
+    out: dict = {}
+    for spec in SHEETS.values():
+        for col in spec.columns:
+            out.setdefault(col.key, col.zh)
+    return out
+
+
 def _issue_dict(issue: InputIssue, lang: str) -> dict:
     d = issue.to_dict()
     d["title"], d["fix"] = issue_codes.describe(issue.code, lang)
     d["text"] = issue_codes.message(issue, lang) if lang == "zh" else issue.message
+    if lang == "zh":  # the detail in the workbook's language (lca.issue_details), the column by its Chinese name
+        d["message"] = issue_details.zh(issue.code, issue.message)
+        if issue.column:
+            zh = _column_names_zh().get(issue.column)
+            d["column_label"] = f"{zh}（{issue.column}）" if zh else issue.column
     return d
 
 
-def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
-    """Store ``data`` as the next upload of request ``rid`` and validate it (dry run); return the upload record."""
+def check_upload(project, rid: str, filename: str, data: bytes, page_lang: str = "en") -> dict:
+    """Store ``data`` as the next upload of request ``rid`` and validate it (dry run); return the upload record.
+
+    Its issues are in the workbook's language; a file refused before its sheets are read (not a workbook,
+    damaged, hostile) has none, and gets ``page_lang``, the language of the page it was uploaded from."""
     rec = dr.get(project.path, rid)
     if rec is None:
         raise InputError(f"no request {rid!r}")
@@ -64,7 +85,7 @@ def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
         issue = InputIssue(None, None, None, "upload_refused",
                            f"{shown}: not an .xlsx workbook or a PACT .json file, or larger than "
                            f"{MAX_UPLOAD // 2 ** 20} MB", "error", shown)
-        report = {"ok": False, "lang": "en", "products": [], "errors": [issue], "warnings": []}
+        report = {"ok": False, "lang": page_lang, "products": [], "errors": [issue], "warnings": []}
     else:
         stored = folder / f"upload-{n}.{'xlsx' if kind == 'xlsx' else 'pact.json'}"
         files.write_bytes(stored, data)
@@ -93,6 +114,8 @@ def check_upload(project, rid: str, filename: str, data: bytes) -> dict:
                   "errors": errors, "warnings": warnings}
         whole_file = any(issue_codes.CATALOGUE.get(i.code) is not None and issue_codes.CATALOGUE[i.code].area == "file"
                          for i in errors)  # refused by the safe reader as a whole: never handed to openpyxl
+        if whole_file:  # no sheet was read: the language of the page it came from
+            report["lang"] = page_lang
         if kind == "xlsx" and (errors or warnings) and not whole_file:
             record["annotated"] = f"upload-{n}.annotated.xlsx"  # written when first downloaded
     lang = report["lang"]

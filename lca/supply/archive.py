@@ -64,6 +64,12 @@ def _write_whole(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _ensure_dir(d: Path) -> None:
+    """``d`` and its parents exist (a stat when it does: cheaper than a mkdir per archived file)."""
+    if not d.is_dir():
+        d.mkdir(parents=True, exist_ok=True)
+
+
 def versions(project, company_id: str) -> list[int]:
     """The archived version numbers of a company, ascending."""
     d = archive_dir(project) / company_id
@@ -81,8 +87,8 @@ def archive(project, rec: dict, source: Path | None, by: str | None = None, data
     """
     cid = rec["supplier"]["company_id"]
     base = archive_dir(project)
-    (base / "files").mkdir(parents=True, exist_ok=True)
-    (base / cid).mkdir(parents=True, exist_ok=True)
+    _ensure_dir(base / "files")
+    _ensure_dir(base / cid)
     digest = rec.get("source_sha256")
     if source is not None:
         if data is None:
@@ -113,7 +119,7 @@ def archive(project, rec: dict, source: Path | None, by: str | None = None, data
 def log_event(project, company_id: str, event: str, version: int | None, by: str | None = None, **extra) -> None:
     """Append one event (imported, withdrawn, restored) to the company's ``log.jsonl`` (under the lock)."""
     d = archive_dir(project) / company_id
-    d.mkdir(parents=True, exist_ok=True)
+    _ensure_dir(d)
     line = json.dumps({"event": event, "version": version, "at": _now(), "by": who(by), **extra},
                       ensure_ascii=False, sort_keys=True)
     with open(d / "log.jsonl", "a", encoding="utf-8") as fh:

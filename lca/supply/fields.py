@@ -17,6 +17,7 @@ from lca.errors import InputIssue, Severity, UnknownIssueCode
 from lca.issue_codes import CATALOGUE
 from lca.supply.cells import (Bad as _Bad, as_text as _as_text, is_placeholder as _is_placeholder, parse_date,
                               parse_ef_unit, parse_enum, parse_gas, parse_number, parse_region)
+from lca.issue_details import zh as _zh_detail
 from lca.supply.records import Resolution
 from lca.supply.sheets import ID_RULE as _ID, TEMPLATE_VERSION, Column, SheetSpec
 from lca.supply.workbook import Cell, RawSheet, RawWorkbook
@@ -41,6 +42,8 @@ class Ctx:
         if code not in CATALOGUE:  # a bug, not bad input: every code has its title and fix in both languages
             raise UnknownIssueCode(f"issue code {code!r} is not in lca/issue_codes.py: add it there with its "
                                    "title and fix in English and Chinese")
+        if self.lang == "zh":  # the detail wholly in the workbook's language
+            message = _zh_detail(code, message)
         self.issues.append(InputIssue(sheet, row, column, code, message, severity, self.raw.path))
 
     @property
@@ -84,26 +87,37 @@ def _cell_value(row: Row, key: str, cell: Cell) -> object:
 
 
 _FILL_HINTS = {  # column type -> (English, Chinese): what a required empty cell takes
-    "number": ("enter a number (0 if there is none)", "请填写数字(没有则填 0)"),
-    "unit": ("enter the unit, e.g. kg, t, kWh, MWh, m3", "请填写单位,如 kg、t、kWh、MWh、m3"),
+    "number": ("enter a number (0 if there is none)", "请填写数字（没有则填 0）"),
+    "unit": ("enter the unit, e.g. kg, t, kWh, MWh, m3", "请填写单位，如 kg、t、kWh、MWh、m3"),
     "id": ("enter the id: letters, digits, '.', '_' or '-', at most 64 characters",
-           "请填写编号:字母、数字、“.”“_”或“-”,最多 64 个字符"),
+           "请填写编号：字母、数字、“.”“_”或“-”，最多 64 个字符"),
     "line": ("enter the line number", "请填写行号"),
-    "date": ("enter a date such as 2025-01-31", "请填写日期,如 2025-01-31"),
+    "date": ("enter a date such as 2025-01-31", "请填写日期，如 2025-01-31"),
     "enum": ("choose one of the values the template lists", "请从模板列出的取值中选择"),
-    "region": ("enter a region code such as CN, CN-GD or CN-EAST", "请填写地区代码,如 CN、CN-GD、CN-EAST"),
-    "country": ("enter an ISO country code such as CN", "请填写国家代码,如 CN"),
-    "gas": ("enter the gas, e.g. CO2, CH4, N2O", "请填写气体,如 CO2、CH4、N2O"),
-    "version": ("enter 1 (template version 1)", "请填写 1(模板版本 1)"),
+    "region": ("enter a region code such as CN, CN-GD or CN-EAST", "请填写地区代码，如 CN、CN-GD、CN-EAST"),
+    "country": ("enter an ISO country code such as CN", "请填写国家代码，如 CN"),
+    "gas": ("enter the gas, e.g. CO2, CH4, N2O", "请填写气体，如 CO2、CH4、N2O"),
+    "version": ("enter 1 (template version 1)", "请填写 1（模板版本 1）"),
+}
+
+
+_FILL_HINTS_BY_KEY = {  # column key -> (English, Chinese): where the column's type alone gives the wrong fix
+    "pcf_kgco2e": ("enter the PCF from the supplier's declaration, in kg CO2e per its declared unit (never 0 for "
+                   "an unknown value)", "请填写供应商声明中的碳足迹值，单位为每声明单位 kg CO2e（未知时不要填 0）"),
+    "material": ("enter the material's name (a name of inventories/aliases.csv, e.g. polypropylene)",
+                 "请填写物料名称（inventories/aliases.csv 中的名称，如 聚丙烯）"),
+    "company_name": ("enter the company's registered name", "请填写企业注册名称"),
+    "product_name": ("enter the product's name", "请填写产品名称"),
+    "supplier_name": ("enter the supplier's name", "请填写供应商名称"),
 }
 
 
 def required_message(col: Column, lang: str, placeholder=None) -> str:
     """The message for a required cell left empty (or holding a placeholder), with the fix for its field."""
-    en, zh = _FILL_HINTS.get(col.type, ("fill it in", "请填写"))
+    en, zh = _FILL_HINTS_BY_KEY.get(col.key) or _FILL_HINTS.get(col.type, ("fill it in", "请填写"))
     if lang == "zh":
-        head = f"“{placeholder}”是占位符而非数值:" if placeholder is not None else ""
-        return f"{head}{col.zh}({col.key})为必填项:{zh}"
+        head = f"“{placeholder}”是占位符而非数值：" if placeholder is not None else ""
+        return f"{head}{col.zh}（{col.key}）为必填项：{zh}"
     head = f"{placeholder!r} is a placeholder, not a value: " if placeholder is not None else ""
     return f"{head}{col.key} ({col.zh}) is required: {en}"
 
@@ -145,8 +159,8 @@ def _share(row: Row, col: Column, value: object) -> float:
     else:
         x = parse_number(value)
         if col.scale == "percent" and 0 < x < 1:
-            msg = (f"{col.zh}({col.key})是 0..100 的百分数,{x:g} 低于 1%:若指 {x * 100:g}%,请填 {x * 100:g}"
-                   "(或将单元格设为百分比格式)" if row.ctx.lang == "zh" else
+            msg = (f"{col.zh}（{col.key}）是 0..100 的百分数，{x:g} 低于 1%：若指 {x * 100:g}%，请填 {x * 100:g}"
+                   "（或将单元格设为百分比格式）" if row.ctx.lang == "zh" else
                    f"{x:g} in {col.key} ({col.zh}), a percentage 0..100, is below 1 %: if you meant "
                    f"{x * 100:g} %, enter {x * 100:g} (or format the cell as a percentage)")
             row.error(col.key, "share_below_one", msg, Severity.WARNING)
@@ -175,7 +189,7 @@ def _convert(row: Row, col: Column, value: object) -> object:
     if t == "unit":
         u = normalize_unit(value)
         if u is None:
-            raise _Bad("unknown_unit", f"“{_as_text(value)}”不是已知单位:请使用 {'、'.join(UNITS)} 之一"
+            raise _Bad("unknown_unit", f"“{_as_text(value)}”不是已知单位：请使用 {'、'.join(UNITS)} 之一"
                        if row.ctx.lang == "zh" else
                        f"{_as_text(value)!r} is not a known unit: use one of {', '.join(UNITS)}")
         return u
@@ -197,7 +211,7 @@ def _convert(row: Row, col: Column, value: object) -> object:
     text = _as_text(value)
     if t == "id":
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", text):
-            raise _Bad("bad_id", f"“{text}”不是有效编号:只能用字母、数字、“.”“_”“-”,最多 64 个字符"
+            raise _Bad("bad_id", f"“{text}”不是有效编号：只能用字母、数字、“.”“_”“-”，最多 64 个字符"
                        if row.ctx.lang == "zh" else f"{text!r} is not a valid id: use {_ID}")
     elif t == "line":
         if len(text) > 64:
@@ -215,12 +229,12 @@ def _check_range(x: float, col: Column, lang: str = "en") -> None:
     if col.min is not None and (x <= col.min if col.min_open else x < col.min):
         op = ">" if col.min_open else ">="
         raise _Bad("negative_value" if x < 0 else "out_of_range",
-                   f"不允许 {x:g}:{col.zh}({col.key})须 {op} {col.min:g}" if lang == "zh" else
+                   f"不允许 {x:g}：{col.zh}（{col.key}）须 {op} {col.min:g}" if lang == "zh" else
                    f"{x:g} is not allowed: {col.key} must be {op} {col.min:g}")
     if col.max is not None and x > col.max:
         share = col.scale == "fraction" and x <= 100
         if lang == "zh":
-            hint = f"(比例为 0..1:{x:g}% 即 {x / 100:g};或将单元格设为百分比格式)" if share else ""
-            raise _Bad("out_of_range", f"{x:g} 超过{col.zh}({col.key})的上限 {col.max:g}{hint}")
+            hint = f"（比例为 0..1：{x:g}% 即 {x / 100:g}；或将单元格设为百分比格式）" if share else ""
+            raise _Bad("out_of_range", f"{x:g} 超过{col.zh}（{col.key}）的上限 {col.max:g}{hint}")
         hint = f" (a share, 0..1: {x:g}% is {x / 100:g}; or format the cell as a percentage)" if share else ""
         raise _Bad("out_of_range", f"{x:g} is above the maximum {col.max:g} of {col.key}{hint}")

@@ -229,8 +229,8 @@ def _misnamed(ctx: Ctx, title: str, sheet: RawSheet) -> bool:
     if key is None:
         return False
     spec = SHEETS[key]
-    msg = (f"工作表“{title}”含有{spec.zh}({spec.key})表的列,但名称不是该表的名称,其中各行都不会被读取:"
-           f"请将工作表改名为“{spec.zh}”或“{spec.key}”(每类一张表)" if ctx.lang == "zh" else
+    msg = (f"工作表“{title}”含有{spec.zh}（{spec.key}）表的列，但名称不是该表的名称，其中各行都不会被读取："
+           f"请将工作表改名为“{spec.zh}”或“{spec.key}”（每类一张表）" if ctx.lang == "zh" else
            f"sheet {title!r} has the columns of the {spec.key} ({spec.zh}) sheet but not its name, so none of its "
            f"rows would be read: rename the sheet to {spec.key} or {spec.zh} (one sheet per kind)")
     ctx.add(title, None, None, "misnamed_sheet", msg)

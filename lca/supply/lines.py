@@ -81,6 +81,7 @@ UNKNOWN_AGE = 5  # [years] assumed when the dataset or the period has no year
 DEFAULT_DQR = 3.0
 
 
+@lru_cache(maxsize=1024)
 def dqr(kind: str, own_region: bool = True, age_years: float | None = None) -> tuple[float, float, float]:
     """(technological, geographical, temporal) rating of a line of ``kind`` (a key of :data:`QUALITY`)."""
     q = QUALITY[kind]

@@ -109,7 +109,7 @@ def _exchanges(p: ProductContext, lines: list[Line], bio_codes: dict[str, str], 
                   f"{p.code}: the amount per {bw_unit} of product of {shown}{more}, {amount!r}, is not a finite "
                   f"float32 number (|x| <= {units.FLOAT32_MAX:.4g}): check amount, unit and declared_amount")
         exc = {"input": key, "amount": amount, "type": kind, "comment": shown + more,
-               **distributions.dqr_uncertainty(amount, _amount_dqr(group, tag))}
+               **distributions.dqr_uncertainty(amount, _amount_dqr(group, tag), p.env.gsd_table)}
         if kind == "biosphere":
             exc.update(unit="kilogram", flow_alias=tag)
         else:
@@ -183,7 +183,7 @@ def _pcf_dataset(p: ProductContext, pcf_id: str, bio_codes: dict[str, str]) -> d
              "type": "biosphere", "unit": "kilogram", "flow_alias": "CO2 fossil",
              "comment": "declared PCF stand-in (GWP100 kg CO2e)",
              **distributions.dqr_uncertainty(value, [num(pcf.get(k)) for k in (
-                 "dqr_technological", "dqr_geographical", "dqr_temporal")])},
+                 "dqr_technological", "dqr_geographical", "dqr_temporal")], p.env.gsd_table)},
         ],
     }
 
@@ -192,7 +192,7 @@ def build(records: list[dict], bg: inventory.Background, bio_codes: dict[str, st
     """Datasets and lines of the ``suppliers`` database from every stored submission record."""
     routes = recycled_routes()
     env = LinkEnv(bg=bg, routes=routes, recycled_datasets=frozenset(routes.values()), flows=inventory.flows(),
-               products={}, issues=[])
+               products={}, issues=[], gsd_table=distributions.dqr_gsd_table())
     for rec in records:
         cid = rec["supplier"]["company_id"]
         for prod in rec.get("products", []):
@@ -210,6 +210,12 @@ def _link_record(env: LinkEnv, rec: dict, bio_codes: dict[str, str], built: Buil
     pcfs = {str(pcf["pcf_id"]): pcf for pcf in rec.get("pcfs", [])}
     used_pcfs: set[str] = set()
     p = None
+    by_product: dict[str, dict] = {}  # sheet -> product_id -> its rows in sheet order (one pass per sheet)
+    for key in ("materials", *(k for k, _ in SHEET_LINKERS)):
+        rows: dict = {}
+        for r in rec.get(key, []):
+            rows.setdefault(r.get("product_id"), []).append(r)
+        by_product[key] = rows
     for prod in rec.get("products", []):
         pid = prod["product_id"]
         bw_unit, per_declared = declared_factor(prod["declared_unit"])
@@ -218,10 +224,9 @@ def _link_record(env: LinkEnv, rec: dict, bio_codes: dict[str, str], built: Buil
                      norm=num(prod.get("declared_amount"), 1.0) * per_declared,
                      period_end=year_of(sup.get("reporting_period_end")), pcfs=pcfs, used_pcfs=used_pcfs)
         unresolved: list[dict] = []
-        lines = [line for m in rec.get("materials", []) if m.get("product_id") == pid
-                 for line in link_materials(p, m, unresolved)]
+        lines = [line for m in by_product["materials"].get(pid, ()) for line in link_materials(p, m, unresolved)]
         for key, linker in SHEET_LINKERS:
-            lines += [line for r in rec.get(key, []) if r.get("product_id") == pid for line in linker(p, r)]
+            lines += [line for r in by_product[key].get(pid, ()) for line in linker(p, r)]
         meta = _product_meta(p, prod, sup, bw_unit, per_declared)
         meta["unresolved"] = unresolved
         if rec.get("flags"):  # the submission's plausibility warnings, listed by the profiles that use it

@@ -27,6 +27,8 @@ class LinkEnv:
     products: dict[str, dict]  # "C/P" -> product record + "_company"
     issues: list[InputIssue]
     resolved: dict = field(default_factory=dict)  # material name -> Resolution, once per build
+    gsd_table: list | None = None  # the DQR -> GSD row (lca.distributions.dqr_gsd_table), read once per build
+    datasets: dict = field(default_factory=dict)  # background code -> the dataset_* fields of a line, once per build
 
     def resolve(self, name: str):
         """:func:`lca.inventory.resolve_material` against this build's background, each name once."""
@@ -66,11 +68,15 @@ class ProductContext:
 
     def background(self, code: str) -> dict:
         """dataset_* fields of a Line computed with background dataset ``code`` (``code@REGION`` too)."""
-        ds = self.env.bg.datasets[code.split("@", 1)[0]]
-        name = ds.get("name", code) + (f" ({code.split('@', 1)[1]} grid)" if "@" in code else "")
-        return {"dataset": f"{inventory.BACKGROUND_DB}:{code}", "dataset_name": name,
+        got = self.env.datasets.get(code)
+        if got is None:
+            ds = self.env.bg.datasets[code.split("@", 1)[0]]
+            name = ds.get("name", code) + (f" ({code.split('@', 1)[1]} grid)" if "@" in code else "")
+            got = self.env.datasets[code] = {
+                "dataset": f"{inventory.BACKGROUND_DB}:{code}", "dataset_name": name,
                 "dataset_source": str(ds.get("source", "")), "dataset_year": ds.get("year"),
                 "dataset_unit": ds["unit"]}
+        return got  # only ever splatted into a Line (**), never changed
 
 
 # -- Materials -------------------------------------------------------------------------

@@ -114,13 +114,13 @@ def mass_window(product_class: ProductClass) -> tuple[float, float]:
 # ---------------------------------------------------------------- the likely slip
 
 _SLIPS = (  # (factor, unit test, English, Chinese)
-    (1e4, lambda u: "万" in u, "10,000x: a value in units typed into a 10^4 (wan) unit", "一万倍:按“1”计的数值填在了“万”单位下"),
+    (1e4, lambda u: "万" in u, "10,000x: a value in units typed into a 10^4 (wan) unit", "一万倍：按“1”计的数值填在了“万”单位下"),
     (1e3, lambda u: u in ("MWh", "GJ"), "1000x: a value in kWh/MJ typed into a MWh/GJ row",
-     "一千倍:按千瓦时/兆焦的数值填在了兆瓦时/吉焦单位下"),
-    (1e3, lambda u: u == "t", "1000x: kilograms typed into a tonne (t) cell", "一千倍:按千克的数值填在了吨(t)单位下"),
-    (1e3, lambda u: True, "1000x: t vs kg, MWh vs kWh or g vs kg", "一千倍:吨与千克、兆瓦时与千瓦时或克与千克混淆"),
-    (1e4, lambda u: True, "10,000x: 10^4 (wan) vs 1", "一万倍:“万”与“1”混淆"),
-    (10.0, lambda u: True, "10x: a misplaced decimal point", "十倍:小数点位置错误"),
+     "一千倍：按千瓦时/兆焦的数值填在了兆瓦时/吉焦单位下"),
+    (1e3, lambda u: u == "t", "1000x: kilograms typed into a tonne (t) cell", "一千倍：按千克的数值填在了吨（t）单位下"),
+    (1e3, lambda u: True, "1000x: t vs kg, MWh vs kWh or g vs kg", "一千倍：吨与千克、兆瓦时与千瓦时或克与千克混淆"),
+    (1e4, lambda u: True, "10,000x: 10^4 (wan) vs 1", "一万倍：“万”与“1”混淆"),
+    (10.0, lambda u: True, "10x: a misplaced decimal point", "十倍：小数点位置错误"),
 )
 
 
@@ -139,13 +139,13 @@ def likely_slip(value: float, lo: float, hi: float, unit: str = "", lang: str = 
             if lo <= corrected <= hi:
                 break
     if best is None:
-        return ("检查数值、单位及声明数量(按每声明数量填写)" if lang == "zh" else
+        return ("检查数值、单位及声明数量（按每声明数量填写）" if lang == "zh" else
                 "check the value, its unit and the declared amount (quantities are per declared amount)")
     factor, en, zh, corrected = best
     if not up:  # a value too small: the reverse slip
         en = en.replace("typed into", "<-").replace("a value in", "a value meant in")
     if lang == "zh":
-        return f"可能的错误:{zh}(若如此,应为 {corrected:.4g})"
+        return f"可能的错误：{zh}（若如此，应为 {corrected:.4g}）"
     return f"likely slip: {en} (if so, the value would be {corrected:.4g})"
 
 
@@ -167,10 +167,10 @@ def _message(quantity: str, per_kg: float, per_declared: float | None, lo: float
     per = "" if quantity == "distance_km" else "/kg"
     slip = likely_slip(per_kg, lo, hi, unit, lang)
     if lang == "zh":
-        dec = f"(每 {declared} 为 {per_declared:.4g} {u})" if per_declared is not None else ""
+        dec = f"（每 {declared} 为 {per_declared:.4g} {u}）" if per_declared is not None else ""
         return (f"产品 {product} 的{what_zh}强度 {per_kg:.4g} {u}{'/千克产品' if per else ''}{dec}超出"
                 f"{pclass.label_zh}的合理范围 {lo:g}..{hi:g} {u}{'/千克' if per else ''}"
-                f"(估计值,来源见 inventories/plausibility.toml);{slip}")
+                f"（估计值，来源见 inventories/plausibility.toml）；{slip}")
     dec = f" ({per_declared:.4g} {u} per {declared} as declared)" if per_declared is not None else ""
     return (f"product {product}: {what_en} intensity {per_kg:.4g} {u}{per} of product{dec} is outside the "
             f"plausible range {lo:g}..{hi:g} {u}{per} for {pclass.label} (estimates, sources in "
@@ -201,13 +201,16 @@ def check_lines(sub, rows: dict, lang: str, classify_product=None) -> list[tuple
     """
     found = []
     cls_of = classify_product or (lambda p: classify(p.product_name))
+    grouped = None  # product_id -> its lines by sheet key (as Submission.lines_of), in one pass over the sheets
     for p in sub.products:
         mass = p.mass_kg
         if not mass or mass <= 0:
             continue
         pclass = cls_of(p)
         declared = f"{p.declared_amount:g} {p.declared_unit}"
-        lines = sub.lines_of(p.product_id)
+        if grouped is None:
+            grouped = _lines_by_product(sub)
+        lines = grouped.get(p.product_id) or _NO_LINES
 
         def flag(sheet, line, key, quantity, per_kg, unit, per_declared=None):
             lo, hi = pclass.range(quantity)
@@ -249,6 +252,22 @@ def check_lines(sub, rows: dict, lang: str, classify_product=None) -> list[tuple
     return found
 
 
+_NO_LINES = {"Materials": (), "Energy": (), "Transport": (), "Emissions": ()}
+
+
+def _lines_by_product(sub) -> dict[str, dict[str, list]]:
+    """``Submission.lines_of`` of every product at once: one pass per sheet, not one per product."""
+    out: dict = {}
+    for key, lines in (("Materials", sub.materials), ("Energy", sub.energy), ("Transport", sub.transport),
+                       ("Emissions", sub.emissions)):
+        for line in lines:
+            got = out.get(line.product_id)
+            if got is None:
+                got = out[line.product_id] = {"Materials": [], "Energy": [], "Transport": [], "Emissions": []}
+            got[key].append(line)
+    return out
+
+
 # ---------------------------------------------------------------- footprints
 
 def check_footprints(items, background_scores=None, lang: str = "en") -> list[dict]:
@@ -283,12 +302,12 @@ def check_footprints(items, background_scores=None, lang: str = "en") -> list[di
             f = float(background_scores[code])
             if f > 0:
                 checks.append(((f / factor, f * factor),
-                               f"背景数据集 {code}({f:.3g})" if lang == "zh" else f"background dataset {code} ({f:.3g})"))
+                               f"背景数据集 {code}（{f:.3g}）" if lang == "zh" else f"background dataset {code} ({f:.3g})"))
         for (lo, hi), ref in checks:
             if lo <= v <= hi:
                 continue
             slip = likely_slip(v, lo, hi, "", lang)
-            msg = (f"{it['ref']} 的碳足迹 {v:.4g} kg CO2e/千克产品超出{ref}的合理范围 {lo:.3g}..{hi:.3g};{slip}"
+            msg = (f"{it['ref']} 的碳足迹 {v:.4g} kg CO2e/千克产品超出{ref}的合理范围 {lo:.3g}..{hi:.3g}；{slip}"
                    if lang == "zh" else
                    f"{it['ref']}: footprint {v:.4g} kg CO2e per kg of product is outside the plausible range "
                    f"{lo:.3g}..{hi:.3g} of {ref}; {slip}")

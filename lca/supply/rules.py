@@ -97,7 +97,7 @@ def _products(ctx: _Ctx, rows: list[_Row]) -> dict[str, Product]:
         amount = r.get("declared_amount") if r.get("declared_amount") is not None else 1.0
         if unit is not None and unit not in ("kg", "t") and mass is None and r.cells.get("mass_kg") is None:
             r.error("mass_kg", "missing_value",
-                    f"mass_kg (质量(kg)) is required when declared_unit is {unit}: enter the mass per declared amount")
+                    f"mass_kg (质量（kg）) is required when declared_unit is {unit}: enter the mass per declared amount")
         if unit in ("kg", "t"):
             implied = amount * UNITS[unit].base_factor
             if mass is not None and abs(mass - implied) > MASS_TOLERANCE * implied:
@@ -392,13 +392,13 @@ def _mass_balance(ctx: _Ctx, products: dict[str, Product], materials: list[Mater
         if ratio > hi or (not n_unknown and ratio < lo):
             also = (f" (plus {n_unknown} line(s) of unknown mass, so at least {total:g} kg)" if n_unknown else "")
             slip = plausibility.likely_slip(ratio, lo, hi, "", ctx.lang)
-            slip = slip if slip.startswith(("likely", "可能")) else ("请检查数量、单位、质量(kg)及声明数量" if ctx.lang == "zh"
+            slip = slip if slip.startswith(("likely", "可能")) else ("请检查数量、单位、质量（kg）及声明数量" if ctx.lang == "zh"
                                                                    else "check amounts, units and declared_amount")
             if ctx.lang == "zh":
-                msg = (f"产品 {pid}:物料合计{'至少' if n_unknown else ''} {total:g} 千克/声明数量"
-                       f"{'(另有 %d 行质量未知)' % n_unknown if n_unknown else ''},"
-                       f"而质量(kg)为 {p.mass_kg:g} 千克,即每千克产品 {ratio:.3g} 千克物料,超出{pclass.label_zh}的合理范围 "
-                       f"{lo:g}..{hi:g};{slip}")
+                msg = (f"产品 {pid}：物料合计{'至少' if n_unknown else ''} {total:g} 千克/声明数量"
+                       f"{'（另有 %d 行质量未知）' % n_unknown if n_unknown else ''}，"
+                       f"而质量（kg）为 {p.mass_kg:g} 千克，即每千克产品 {ratio:.3g} 千克物料，超出{pclass.label_zh}的合理范围 "
+                       f"{lo:g}..{hi:g}；{slip}")
             else:
                 msg = (f"product {pid}: materials weigh {total:g} kg per declared amount{also} but mass_kg is "
                        f"{p.mass_kg:g} kg: {ratio:.3g} kg of materials per kg of product, outside {lo:g}..{hi:g} "
@@ -501,12 +501,14 @@ def _sorted(ctx: _Ctx) -> list[InputIssue]:
     return sorted(ctx.issues, key=lambda i: (order.get(i.sheet or "", -1), i.row or 0))
 
 
-def validate_file(path, resolve_material: Callable[[str], Resolution]) -> tuple[Submission, list[InputIssue]]:
+def validate_file(path, resolve_material: Callable[[str], Resolution],
+                  data: bytes | None = None) -> tuple[Submission, list[InputIssue]]:
     """Read (safely) and validate a workbook file; file-level warnings come first.
 
+    ``data``: the file's bytes when already read (see ``read_workbook``).
     Raises lca.InputError when the file itself is refused (see ``read_workbook``).
     """
     from lca.supply.workbook import read_workbook
-    raw, issues = read_workbook(path)
+    raw, issues = read_workbook(path, data)
     sub, more = validate(raw, resolve_material)
     return sub, issues + more

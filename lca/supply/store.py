@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, IntegrityError, LcaError, Severity
-from ..files import atomic_write_text, file_stamp, write_beside
+from ..files import atomic_write_text, file_stamp, fsync_all, write_beside
 from . import lines, link, periods
 
 SUPPLIER_DB = link.SUPPLIER_DB
@@ -253,8 +253,9 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
         try:
             for cid, text in new_texts.items():
                 final = d / f"{cid}.json"
-                staged.append((write_beside(final, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8")),
-                               final))
+                staged.append((write_beside(final, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"),
+                                            fsync=False), final))
+            fsync_all(tmp for tmp, _ in staged)  # durable before the database points at them, fsynced together
             _write(project, built, _digest(texts))
             for tmp, final in staged:
                 os.replace(tmp, final)

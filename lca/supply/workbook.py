@@ -19,6 +19,7 @@ column cap) come back as warnings.
 """
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import re
@@ -208,12 +209,15 @@ def _refuse(path: str, code: str, reason: str) -> InputError:
 
 # ---------------------------------------------------------------- package checks
 
-def _sniff(path: Path) -> None:
-    """Refuse files that are not zip archives, with a reason a person can act on."""
+def _sniff(path: Path, data: bytes | None = None) -> None:
+    """Refuse files that are not zip archives, with a reason a person can act on (``data``: the file's bytes, if read)."""
     try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(8)
+        if data is not None:
+            size, head = len(data), data[:8]
+        else:
+            size = path.stat().st_size
+            with open(path, "rb") as fh:
+                head = fh.read(8)
     except OSError as exc:
         raise _Refusal("unreadable_file", f"cannot read the file: {exc.strerror or exc}") from None
     if size > MAX_FILE_BYTES:
@@ -233,14 +237,20 @@ def _sniff(path: Path) -> None:
     raise _Refusal("not_xlsx", f"not an .xlsx workbook: {why}")
 
 
-def _eocd_entry_count(path: Path) -> int | None:
+def _eocd_entry_count(path: Path, data: bytes | None = None) -> int | None:
     """Number of entries the zip's end-of-central-directory record declares (cheap, no directory read)."""
+    if data is not None:
+        return _eocd_count_in(io.BytesIO(data))
     with open(path, "rb") as fh:
-        fh.seek(0, os.SEEK_END)
-        size = fh.tell()
-        tail_len = min(size, 65_557)
-        fh.seek(size - tail_len)
-        tail = fh.read(tail_len)
+        return _eocd_count_in(fh)
+
+
+def _eocd_count_in(fh) -> int | None:
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    tail_len = min(size, 65_557)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
     pos = tail.rfind(b"PK\x05\x06")
     if pos < 0 or pos + 22 > len(tail):
         return None
@@ -249,9 +259,8 @@ def _eocd_entry_count(path: Path) -> int | None:
         loc = tail.rfind(b"PK\x06\x07", 0, pos)
         if loc >= 0 and loc + 20 <= len(tail):
             off = struct.unpack("<Q", tail[loc + 8:loc + 16])[0]
-            with open(path, "rb") as fh:
-                fh.seek(off)
-                rec = fh.read(56)
+            fh.seek(off)
+            rec = fh.read(56)
             if rec[:4] == b"PK\x06\x06" and len(rec) >= 40:
                 return struct.unpack("<Q", rec[32:40])[0]
         return None
@@ -285,13 +294,14 @@ def _check_directory(zf: zipfile.ZipFile) -> None:
                        f"{MAX_TOTAL_UNCOMPRESSED // 2**20} MB cap: refused as a possible zip bomb")
 
 
-def _open_zip(path: Path) -> zipfile.ZipFile:
-    _sniff(path)
-    count = _eocd_entry_count(path)
+def _open_zip(path: Path, data: bytes | None = None) -> zipfile.ZipFile:
+    """The checked zip of ``path`` (``data``: its bytes, already read: the file is not opened again)."""
+    _sniff(path, data)
+    count = _eocd_entry_count(path, data)
     if count is not None and count > MAX_MEMBERS:
         raise _Refusal("too_many_members", f"{count} zip members, over the cap of {MAX_MEMBERS}")
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(path if data is None else io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise _Refusal("not_xlsx", f"not an .xlsx workbook: damaged or truncated zip ({exc})") from None
     try:
@@ -331,10 +341,27 @@ def _read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
     return data
 
 
+_PARSED: dict[bytes, object] = {}  # the bytes of a small part -> its parsed tree (read-only), bounded
+_PARSED_MAX_BYTES = 64 * 1024        # [bytes] parts cached when at most this size
+_PARSED_MAX_ENTRIES = 256
+
+
 def _parse_small(zf: zipfile.ZipFile, name: str):
-    """Parse a small part (content types, rels, workbook, styles) with defusedxml, DTDs forbidden."""
+    """Parse a small part (content types, rels, workbook, styles) with defusedxml, DTDs forbidden.
+
+    The parts of workbooks made from one template are byte for byte the same, so a parse is kept by
+    the part's exact bytes (a part that was refused raised and was not kept); callers only read the tree.
+    """
     data = _read_member(zf, name, MAX_SMALL_PART)
-    return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    hit = _PARSED.get(data)
+    if hit is not None:
+        return hit
+    root = DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    if len(data) <= _PARSED_MAX_BYTES:
+        if len(_PARSED) >= _PARSED_MAX_ENTRIES:
+            _PARSED.clear()
+        _PARSED[data] = root
+    return root
 
 
 _LOCAL_NAMES: dict[str, str] = {}
@@ -452,6 +479,20 @@ def _number_styles(zf: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> lis
     if not target or target not in zf.namelist():
         return []
     root = _parse_small(zf, target)
+    kinds = _STYLE_KINDS.get(id(root))
+    if kinds is not None and kinds[0] is root:
+        return list(kinds[1])
+    out = _style_kinds(root, is_date_format)
+    if len(_STYLE_KINDS) >= _PARSED_MAX_ENTRIES:
+        _STYLE_KINDS.clear()
+    _STYLE_KINDS[id(root)] = (root, tuple(out))  # the tree is held, so its id is not reused meanwhile
+    return out
+
+
+_STYLE_KINDS: dict[int, tuple] = {}  # id of a parsed styles tree (a kept one repeats) -> (the tree, its kinds)
+
+
+def _style_kinds(root, is_date_format) -> list[str]:
     custom: dict[int, str] = {}
     kinds: list[str] = []
     for el in root.iter():
@@ -799,13 +840,16 @@ def _read_sheet(zf, title, state, part, strings, dates, date1904, budget) -> tup
 
 # ---------------------------------------------------------------- entry point
 
-def read_workbook(path: str | os.PathLike) -> tuple[RawWorkbook, list[InputIssue]]:
+def read_workbook(path: str | os.PathLike, data: bytes | None = None) -> tuple[RawWorkbook, list[InputIssue]]:
     """Read an untrusted ``.xlsx`` within the caps of this module.
 
     Parameters
     ----------
     path : str or PathLike
         The workbook file.
+    data : bytes, optional
+        Its content, when the caller has read it already (to hash it): the same checks and caps apply
+        to these bytes, and the file is not opened again.
 
     Returns
     -------
@@ -822,7 +866,7 @@ def read_workbook(path: str | os.PathLike) -> tuple[RawWorkbook, list[InputIssue
     """
     p = Path(path)
     try:
-        zf = _open_zip(p)
+        zf = _open_zip(p, data)
     except _Refusal as r:
         raise _refuse(str(path), r.code, r.reason) from None
     try:

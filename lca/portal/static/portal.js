@@ -2,6 +2,35 @@
 // Loaded as a static file: the pages contain no inline script (Content-Security-Policy script-src 'self').
 (function () {
   "use strict";
+  // Figures still being computed (class "pending"): ask /portal/team/shares until they are ready.
+  var waiting = document.querySelectorAll(".pending[data-ref]");
+  if (!waiting.length) { return; }
+  var refs = {};
+  Array.prototype.forEach.call(waiting, function (e) { refs[e.getAttribute("data-ref")] = true; });
+  var url = "/portal/team/shares?refs=" + Object.keys(refs).map(encodeURIComponent).join(",");
+  var chosen = document.getElementById("profile-pending");
+  function poll() {
+    fetch(url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
+      if (chosen && d[chosen.getAttribute("data-ref")] && !d[chosen.getAttribute("data-ref")].pending) {
+        window.location.reload();   // the chosen product's profile is ready: show it
+        return;
+      }
+      var left = 0;
+      Array.prototype.forEach.call(document.querySelectorAll("td.pending[data-ref]"), function (td) {
+        var v = d[td.getAttribute("data-ref")];
+        if (!v || v.pending) { left += 1; return; }
+        var x = v[td.getAttribute("data-key")];
+        td.textContent = (x === null || x === undefined) ? "\u2013" : Math.round(x) + " %";
+        td.classList.remove("pending");
+      });
+      if (left || chosen) { window.setTimeout(poll, 1500); }
+    }).catch(function () { window.setTimeout(poll, 5000); });
+  }
+  window.setTimeout(poll, 1000);
+})();
+
+(function () {
+  "use strict";
   var el = document.getElementById("chart");
   if (!el || !window.Plotly) { return; }
   var data = JSON.parse(el.getAttribute("data-breakdowns"));
@@ -18,7 +47,7 @@
                        hovertemplate: "%{y}: %{x:.4g} " + unit + "<extra></extra>", marker: {color: "#2e7d32"}}],
                  {font: {family: "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', LcaCJK, system-ui, sans-serif"},
                   margin: {l: 200, r: 20, t: 10, b: 40}, height: 60 + 28 * Math.max(rows.length, 3),
-                  xaxis: {title: {text: unit}}, yaxis: {automargin: true}},
+                  xaxis: {title: {text: unit}}, yaxis: {automargin: true, type: "category"}},
                  {displaylogo: false, responsive: true});
     if (table) {
       table.tHead.rows[0].cells[0].textContent = label;
