@@ -160,3 +160,25 @@ def test_per_address_cap_and_read_deadlines(pact):
         assert "header_timeout" in srv.log() and "body_timeout" in srv.log() and "per_address" in srv.log()
     finally:
         srv.stop()
+
+
+def test_sigterm_stops_the_server_while_a_tls_client_keeps_an_idle_connection(pact):
+    """A client that keeps its TLS connection alive and never reads again holds asyncio's SSL shutdown for 30 s;
+    the guard aborts it after its grace, so `lca serve` stops within a few seconds of SIGTERM."""
+    from lca.server import guard
+
+    srv = Server(pact["dir"])
+    try:
+        s = _open(srv, "127.0.0.1", b"GET /.well-known/openid-configuration HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(5)
+        assert s.recv(4096).startswith(b"HTTP/1.1 200")  # served; the connection is now idle, kept alive
+        t0 = time.monotonic()
+        srv.proc.terminate()
+        srv.proc.wait(timeout=20)
+        took = time.monotonic() - t0
+        assert took < guard.SHUTDOWN_GRACE_S + 4, f"took {took:.1f} s to stop with an idle TLS client"
+        s.close()
+    finally:
+        if srv.proc.poll() is None:
+            srv.proc.kill()
+        srv._log.close()

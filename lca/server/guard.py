@@ -20,6 +20,13 @@ plus:
   keep-alive timeout, is never counted against others), or is closed if
   none waits.
 
+On shutdown (SIGTERM, Ctrl-C) uvicorn closes idle connections and lets running
+responses finish; closing a TLS connection waits for the client's close_notify,
+which a client that keeps its connection alive without reading never sends, so
+asyncio would hold the shutdown for its 30 s ``ssl_shutdown_timeout``. A
+connection with no response in progress is aborted ``SHUTDOWN_GRACE_S`` after the
+shutdown began (a response still being sent is checked again then).
+
 Idle connections therefore never make a request wait, and no connection is
 held longer than the deadlines without a complete request. The TLS handshake
 itself is bounded by asyncio's ``ssl_handshake_timeout`` (60 s); a connection
@@ -39,6 +46,7 @@ HEADER_TIMEOUT_S = 10.0  # [s] request line and headers complete within
 BODY_TIMEOUT_S = 30.0  # [s] request body complete within (64 KiB at >= 2 KiB/s)
 PER_ADDRESS = 64  # open connections per client address
 MAX_CONNECTIONS = 4096  # open connections in total (file descriptors: see `ulimit -n`)
+SHUTDOWN_GRACE_S = 1.0  # [s] a closing connection's TLS goodbye is awaited this long on shutdown
 
 
 @dataclass
@@ -97,7 +105,23 @@ class GuardedH11Protocol(H11Protocol):
                 return
         self._start_headers()
 
+    def shutdown(self) -> None:
+        """uvicorn's graceful shutdown, then an abort of whatever only waits for its TLS goodbye."""
+        super().shutdown()
+        self._shutdown_timer = self.loop.call_later(SHUTDOWN_GRACE_S, self._abort_when_idle)
+
+    def _abort_when_idle(self) -> None:
+        self._shutdown_timer = None
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.abort()
+        else:  # a response still being sent: it may finish
+            self._shutdown_timer = self.loop.call_later(SHUTDOWN_GRACE_S, self._abort_when_idle)
+
     def connection_lost(self, exc) -> None:
+        timer = getattr(self, "_shutdown_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._shutdown_timer = None
         g = self.guard
         if getattr(self, "_counted", False):
             self._counted = False
