@@ -153,6 +153,11 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+# the words of an issue's place per language: sheet, row, column, separator, no place (InputIssue.place)
+_PLACE_WORDS = {"en": ("sheet {}", "row {}", "column {}", ", ", "input"),
+                "zh": ("工作表 {}", "第 {} 行", "{} 列", "，", "输入")}
+
+
 @dataclass(frozen=True)
 class InputIssue:
     """One problem in user input, located as precisely as possible.
@@ -177,15 +182,17 @@ class InputIssue:
         d["severity"] = str(self.severity)
         return {k: d[k] for k in ("sheet", "row", "column", "code", "message", "severity", "file")}
 
-    def __str__(self) -> str:
-        where = []
-        if self.file:
-            where.append(str(self.file))
+    def place(self, lang: str = "en") -> str:
+        """Where the issue is, in ``lang`` (``en`` or ``zh``): ``file, sheet Materials, row 2, column amount``."""
+        sheet, row, column, sep, none = _PLACE_WORDS[lang]
+        where = [str(self.file)] if self.file else []
         if self.sheet:
-            where.append(f"sheet {self.sheet}")
+            where.append(sheet.format(self.sheet))
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(row.format(self.row))
         if self.column:
-            where.append(f"column {self.column}")
-        place = ", ".join(where) or "input"
-        return f"{place}: [{self.code}] {self.message}"
+            where.append(column.format(self.column))
+        return sep.join(where) or none
+
+    def __str__(self) -> str:
+        return f"{self.place()}: [{self.code}] {self.message}"

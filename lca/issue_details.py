@@ -272,13 +272,4 @@ def zh(code: str, message: str) -> str:
 def line_zh(issue, text: str) -> str:
     """One issue as a line of a Chinese report: ``文件，工作表 物料，第 2 行，amount 列：[code] TEXT``, where ``text``
     is its Chinese message (:func:`lca.issue_codes.message`: title, fix and detail)."""
-    where = []
-    if issue.file:
-        where.append(str(issue.file))
-    if issue.sheet:
-        where.append(f"工作表 {issue.sheet}")
-    if issue.row is not None:
-        where.append(f"第 {issue.row} 行")
-    if issue.column:
-        where.append(f"{issue.column} 列")
-    return f"{'，'.join(where) or '输入'}：[{issue.code}] {text.replace(chr(10), ' ')}"
+    return f"{issue.place('zh')}：[{issue.code}] {text.replace(chr(10), ' ')}"
