@@ -12,6 +12,8 @@ Kept deliberately small (no pint): every unit a workbook may use is listed here.
 """
 from __future__ import annotations
 
+import functools
+
 import math
 import unicodedata
 from dataclasses import dataclass, field
@@ -115,18 +117,16 @@ def normalize_unit(text: object) -> str | None:
     """The workbook unit a cell's text names (``"KG"`` -> ``"kg"``, ``"m³"`` -> ``"m3"``), or None."""
     if not isinstance(text, str):
         return None
-    hit = _NORMALIZED.get(text, _MISS)
-    if hit is not _MISS:
-        return hit
+    return _normalize_text(text) if len(text) <= 64 else _normalize_uncached(text)
+
+
+def _normalize_uncached(text: str) -> str | None:
     key = _unit_key(text)
-    got = key if key in UNITS else _CASELESS.get(key.lower())
-    if len(text) <= 64 and len(_NORMALIZED) < 4096:  # the few unit spellings of a workbook, each once
-        _NORMALIZED[text] = got
-    return got
+    return key if key in UNITS else _CASELESS.get(key.lower())
 
 
-_NORMALIZED: dict[str, str | None] = {}
-_MISS = object()
+# the few unit spellings of a workbook, each resolved once (least recently used evicted in a long-running server)
+_normalize_text = functools.lru_cache(maxsize=4096)(_normalize_uncached)
 
 
 def dimension(unit: str) -> str | None:

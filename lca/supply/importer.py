@@ -21,6 +21,7 @@ import gc
 import hashlib
 import os
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,7 +122,8 @@ def read_file(path: Path, resolve=None) -> FileResult:
     name = path.name
     data = None
     try:
-        if path.stat().st_size <= workbook.MAX_FILE_BYTES:  # a larger file is refused by the reader unread
+        cap = pact_in.MAX_BYTES if path.suffix.lower() == ".json" else workbook.MAX_FILE_BYTES
+        if path.stat().st_size <= cap:  # a larger file is refused by its reader unread
             data = path.read_bytes()  # hashed and parsed from the same bytes: the file is read once
         digest = hashlib.sha256(data).hexdigest() if data is not None else None
     except OSError:
@@ -163,7 +165,8 @@ FLAGGED = ("implausible_intensity", "mass_inconsistent")
 def warm(project=None) -> None:
     """Load ahead what the first import of a long-running process (the portal's server) would load on
     first use: Brightway (``project.activate``), the reader's modules with openpyxl's number formats,
-    and the background inventories (about 1.3 s of CPU, otherwise paid by the first upload check)."""
+    and the background inventories (about 1.3 s of CPU, otherwise paid by the first upload check:
+    benchmarks/RESULTS.md, issue 24)."""
     from openpyxl.styles.numbers import is_date_format  # noqa: F401 -- the reader's date formats
 
     from . import rules  # noqa: F401
@@ -176,14 +179,27 @@ def warm(project=None) -> None:
 def gc_paused():
     """The cyclic garbage collector paused while reading and linking: they allocate tens of thousands of
     small acyclic objects (cells, rows, lines), and the collections they trigger re-scanned every live
-    object of the process (~40 % of linking's time); reference counting still frees them."""
-    was = gc.isenabled()
-    gc.disable()
+    object of the process (~40 % of linking's time, benchmarks/RESULTS.md, issue 24); reference counting
+    still frees them. Counted across threads (the portal checks uploads in worker threads): the collector
+    is enabled again when the last pause ends, and only if it was enabled before the first."""
+    global _gc_pauses, _gc_was_enabled
+    with _GC_LOCK:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        with _GC_LOCK:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+_GC_LOCK = threading.Lock()
+_gc_pauses = 0  # pauses in progress (gc_paused), in every thread
+_gc_was_enabled = True
 
 
 PARALLEL_MIN_FILES = 8  # fewer files are read in this process (a worker costs ~20 ms to start)

@@ -201,7 +201,7 @@ def check_lines(sub, rows: dict, lang: str, classify_product=None) -> list[tuple
     """
     found = []
     cls_of = classify_product or (lambda p: classify(p.product_name))
-    grouped = None  # product_id -> its lines by sheet key (as Submission.lines_of), in one pass over the sheets
+    grouped = None  # product_id -> its lines by sheet key (Submission.lines_by_product), grouped once
     for p in sub.products:
         mass = p.mass_kg
         if not mass or mass <= 0:
@@ -209,7 +209,7 @@ def check_lines(sub, rows: dict, lang: str, classify_product=None) -> list[tuple
         pclass = cls_of(p)
         declared = f"{p.declared_amount:g} {p.declared_unit}"
         if grouped is None:
-            grouped = _lines_by_product(sub)
+            grouped = sub.lines_by_product()
         lines = grouped.get(p.product_id) or _NO_LINES
 
         def flag(sheet, line, key, quantity, per_kg, unit, per_declared=None):
@@ -252,20 +252,7 @@ def check_lines(sub, rows: dict, lang: str, classify_product=None) -> list[tuple
     return found
 
 
-_NO_LINES = {"Materials": (), "Energy": (), "Transport": (), "Emissions": ()}
-
-
-def _lines_by_product(sub) -> dict[str, dict[str, list]]:
-    """``Submission.lines_of`` of every product at once: one pass per sheet, not one per product."""
-    out: dict = {}
-    for key, lines in (("Materials", sub.materials), ("Energy", sub.energy), ("Transport", sub.transport),
-                       ("Emissions", sub.emissions)):
-        for line in lines:
-            got = out.get(line.product_id)
-            if got is None:
-                got = out[line.product_id] = {"Materials": [], "Energy": [], "Transport": [], "Emissions": []}
-            got[key].append(line)
-    return out
+_NO_LINES = {"Materials": (), "Energy": (), "Transport": (), "Emissions": ()}  # a product without lines
 
 
 # ---------------------------------------------------------------- footprints

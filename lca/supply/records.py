@@ -176,11 +176,15 @@ class Submission:
         """``COMPANY_ID/PRODUCT_ID``."""
         return f"{self.supplier.company_id}/{product_id}" if self.supplier else product_id
 
-    def lines_of(self, product_id: str) -> dict[str, tuple]:
-        """All lines of one product by sheet key."""
-        return {
-            "Materials": tuple(m for m in self.materials if m.product_id == product_id),
-            "Energy": tuple(e for e in self.energy if e.product_id == product_id),
-            "Transport": tuple(t for t in self.transport if t.product_id == product_id),
-            "Emissions": tuple(e for e in self.emissions if e.product_id == product_id),
-        }
+    def lines_by_product(self) -> dict[str, dict[str, list]]:
+        """Every product's lines by sheet key, ``{product_id: {"Materials": [...], "Energy": [...], "Transport":
+        [...], "Emissions": [...]}}``, in one pass per sheet (a product without lines is absent)."""
+        out: dict = {}
+        for key, lines in (("Materials", self.materials), ("Energy", self.energy), ("Transport", self.transport),
+                           ("Emissions", self.emissions)):
+            for line in lines:
+                got = out.get(line.product_id)
+                if got is None:
+                    got = out[line.product_id] = {"Materials": [], "Energy": [], "Transport": [], "Emissions": []}
+                got[key].append(line)
+        return out
