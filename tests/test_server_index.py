@@ -105,6 +105,27 @@ def test_a_record_written_outside_publish_makes_the_catalog_rebuild(tmp_path):
     assert recs[old["id"]]["footprint"]["status"] == "Deprecated" and recs[p["id"]]["seq"] == 51
 
 
+def test_a_lost_or_damaged_catalog_shard_is_rebuilt_not_read_as_no_versions(tmp_path):
+    """The product's shard deleted (then damaged): the republish still finds its Active version and deprecates
+    it, so the product never has two Active versions."""
+    _bulk(tmp_path, 3)
+    doc = footprint("SHARDED")
+    first = store.publish(tmp_path, doc)
+    shard = tmp_path / "pact" / store.CATALOG_DIR / f"{store._shard(doc['productIds'][0].lower())}.json"
+    for k, damage in enumerate((lambda: shard.unlink(), lambda: shard.write_text("{not json"))):
+        damage()
+        prev = [r["footprint"]["id"] for r in store.published(tmp_path)
+                if r["footprint"]["productIds"] == doc["productIds"] and r["footprint"]["status"] == "Active"]
+        assert len(prev) == 1
+        new = dict(doc, id=footprint("y")["id"], pcf={**doc["pcf"], "fossilCarbonContent": str(k + 2)})
+        p = store.publish(tmp_path, new)
+        assert p["deprecated"] == prev, first
+        active = [r for r in store.published(tmp_path)
+                  if r["footprint"]["productIds"] == doc["productIds"] and r["footprint"]["status"] == "Active"]
+        assert [r["footprint"]["id"] for r in active] == [p["id"]]
+        doc = new
+
+
 def test_the_servers_index_is_out_of_the_full_garbage_collections(tmp_path):
     import gc
 

@@ -121,7 +121,7 @@ def _records(d: Path, names: list[str] | None = None) -> list[dict]:
     return out
 
 
-def _catalog(root: Path, records: list[dict] | None = None) -> dict:
+def _catalog(root: Path, records: list[dict] | None = None, rebuild: bool = False) -> dict:
     """``pact/catalog.json``: ``{"version": 2, "seq": last publication number, "dir": the stamp of
     footprints/ when it was written, "shards": SHARDS}``, with the product index in
     ``pact/catalog/XX.json`` (``{lower-cased product id: [record file names]}``, ``XX`` from a hash of
@@ -131,6 +131,8 @@ def _catalog(root: Path, records: list[dict] | None = None) -> dict:
     rebuilt from the records. Caller holds the lock."""
     d = root / FOOTPRINTS
     try:
+        if rebuild:
+            raise ValueError("rebuild asked")
         cat = files.read_json(root / CATALOG, default=None)
         if (cat["version"] == 2 and isinstance(cat["seq"], int) and cat["shards"] == SHARDS
                 and cat["dir"] == list(file_stamp(d))):
@@ -157,8 +159,13 @@ def _shard(product: str) -> str:
     return f"{zlib.crc32(product.encode('utf-8')) % SHARDS:02x}"
 
 
-def _read_shard(root: Path, key: str) -> dict:
-    return files.read_json(root / CATALOG_DIR / f"{key}.json", default=None) or {}
+def _read_shard(root: Path, key: str) -> dict | None:
+    """One product-index shard; None if it is missing or unreadable (the catalog is then rebuilt)."""
+    try:
+        got = files.read_json(root / CATALOG_DIR / f"{key}.json", default=None)
+    except ValueError:
+        return None
+    return got if isinstance(got, dict) else None
 
 
 def _write_shard(root: Path, key: str, products: dict) -> None:
@@ -217,6 +224,10 @@ def publish(project_path, doc: dict, access: list[str] | None | str = KEEP, sour
         cat = _catalog(root)
         product = {str(x).lower() for x in doc["productIds"]}
         shards = {k: _read_shard(root, k) for k in {_shard(p) for p in product}}
+        if any(v is None for v in shards.values()):  # a shard lost or damaged: never read as "no versions"
+            log.warning("catalog shard missing or damaged: rebuilding the catalog from the records")
+            cat = _catalog(root, rebuild=True)
+            shards = {k: _read_shard(root, k) or {} for k in shards}
         names = sorted({n for p in product for n in shards[_shard(p)].get(p, ())})
         same = [r for r in _records(d, names) if product & {str(x).lower() for x in r["footprint"]["productIds"]}]
         repaired = _repair(d, same)
