@@ -215,7 +215,7 @@ class BlockTriangular:
             if np.any(D.data[D.row != D.col] > 0):
                 continue
             y = np.asarray(block.solve(s, False), dtype=np.float64)  # D_signed y = s  <=>  (sign D) y = 1
-            if not np.all(np.isfinite(y)) or np.any(y <= NEGATIVE_SUPPLY_TOL * float(np.abs(y).max())):
+            if not np.all(np.isfinite(y)) or np.any(y <= 0):  # productive: y_i >= 1 / D_ii > 0 in any units
                 out.append(pos)
         return out
 

@@ -39,7 +39,11 @@ def credits(system: engine.System, x: np.ndarray) -> list[tuple[int, int, float]
     act_of_row[system.product_row] = np.arange(system.n)
     tol = 1e-12 * float(np.abs(x).max()) if len(x) else 0.0
     own = system.product_row[A.col] == A.row
-    pick = (A.data > 0) & ~own & (np.abs(x[A.col]) > tol)
+    # a row of a waste treatment's product (negative reference amount) counts with its sign reversed: a
+    # producer's positive entry there is the waste it hands over, not a credit
+    row_sign = np.ones(system.A.shape[0])
+    row_sign[system.product_row] = system.signs()
+    pick = (A.data * row_sign[A.row] > 0) & ~own & (np.abs(x[A.col]) > tol)
     return [(int(c), int(act_of_row[r]), float(v)) for r, c, v in zip(A.row[pick], A.col[pick], A.data[pick])]
 
 

@@ -143,6 +143,34 @@ def test_footprints_refuses_what_depends_on_a_loop_that_consumes_more_than_it_pr
         project.delete_database(db)
 
 
+@pytest.mark.parametrize("waste, use, ok", [(2.0, 1.0, False), (0.5, 0.3, True)])
+def test_a_loop_through_a_waste_treatment_is_judged_alike_by_footprint_and_footprints(project, co2, waste, use, ok):
+    """mat (1 kg CO2/kg) hands `waste` kg of waste per kg to wt (ecoinvent's convention: reference amount -1),
+    which uses `use` kg of mat per kg treated (0.5 kg CO2/kg); user buys 1 kg mat. With 2 kg waste and 1 kg mat
+    per kg treated the loop consumes more than it makes: both refuse (the waste handed over is no avoided
+    burden); with 0.5 and 0.3 both give the plain scipy solve."""
+    db = f"wasteloop{int(ok)}"
+    project.write_database(db, [ds(db, "mat", tech=[("wt", -waste)], bio=[(co2, 1.0, {})]),
+                                ds(db, "wt", tech=[("mat", use)], bio=[(co2, 0.5, {})], production=-1.0),
+                                ds(db, "user", tech=[("mat", 1.0)])])
+    try:
+        # rows/cols mat, wt, user (Brightway: production - inputs)
+        A = sp.csc_matrix(np.array([[1.0, -use, -1.0], [waste, -1.0, 0.0], [0.0, 0.0, 1.0]]))
+        x = spla.spsolve(A, np.array([0.0, 0.0, 1.0]))
+        assert (x.min() < 0) != ok
+        if ok:
+            want = float(x @ np.array([1.0, 0.5, 0.0]))
+            assert project.footprint(f"{db}:user").total == pytest.approx(want, rel=1e-6)
+            assert project.footprints(database=db)[f"{db}:user"] == pytest.approx(want, rel=1e-6)
+        else:
+            with pytest.raises(lca.LcaError, match="negative supply"):
+                project.footprint(f"{db}:user")
+            with pytest.raises(lca.LcaError, match="cannot be computed"):
+                project.footprints(database=db)
+    finally:
+        project.delete_database(db)
+
+
 @pytest.mark.parametrize("scale, word", [(float("nan"), "nan"), (-0.4, "-0.4")])
 def test_a_nan_or_negative_spread_is_refused_naming_dataset_and_exchange(project, co2, scale, word):
     db = f"spread{'nan' if scale != scale else 'neg'}"

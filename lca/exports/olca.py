@@ -11,7 +11,7 @@ the Brightway flow code (the ecoinvent UUID openLCA's ecoinvent flows also use),
 when it is a natural resource, else an output. Each Brightway unit is its own unit group
 and flow property (factor 1; openLCA's reference units are matched by name on import).
 Uncertainty distributions are exported as openLCA holds them (:func:`uncertainty`): lognormal
-as geometric mean (the signed median; openLCA samples a negative one as the negated
+as geometric mean (the signed median ``exp(loc)``; openLCA samples a negative one as the negated
 positive) and geometric standard deviation ``exp(sigma)``, normal, uniform and triangular
 as they are; any other Brightway distribution is exported with its static amount only and
 counted in the result's ``uncertainty.not_representable``.
@@ -70,7 +70,8 @@ def uncertainty(e: dict, negate: bool = False):
 
     loc, scale, lo, hi = num("loc"), num("scale"), num("minimum"), num("maximum")
     if kind == BW_LOGNORMAL and scale is not None:
-        return o.Uncertainty(distribution_type=o.UncertaintyType.LOG_NORMAL_DISTRIBUTION, geom_mean=amount,
+        median = math.copysign(math.exp(loc), amount) if loc is not None else amount  # Brightway: loc = ln|median|
+        return o.Uncertainty(distribution_type=o.UncertaintyType.LOG_NORMAL_DISTRIBUTION, geom_mean=median,
                              geom_sd=math.exp(scale))
     if kind == BW_NORMAL and scale is not None:
         return o.Uncertainty(distribution_type=o.UncertaintyType.NORMAL_DISTRIBUTION,

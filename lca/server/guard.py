@@ -112,9 +112,9 @@ class GuardedH11Protocol(H11Protocol):
 
     def _abort_when_idle(self) -> None:
         self._shutdown_timer = None
-        if self.cycle is None or self.cycle.response_complete:
+        if (self.cycle is None or self.cycle.response_complete) and not self.transport.get_write_buffer_size():
             self.transport.abort()
-        else:  # a response still being sent: it may finish
+        else:  # a response still being sent (or its bytes still buffered): it may finish
             self._shutdown_timer = self.loop.call_later(SHUTDOWN_GRACE_S, self._abort_when_idle)
 
     def connection_lost(self, exc) -> None:
