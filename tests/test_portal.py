@@ -472,3 +472,20 @@ def test_a_file_refused_before_its_sheets_are_read_speaks_the_pages_language(env
         details = [html.unescape(x) for x in re.findall(r'<span class="detail">([^<]*)</span>', r.text)]
         assert len(details) == 1 and words in details[0], (name, details)
         assert english_run(details[0]) is None, details[0]
+
+
+def test_a_damaged_session_file_is_no_error_and_is_swept(tmp_path):
+    """A stored session damaged on disk: its cookie gets a fresh anonymous session (no 500), `lca users remove`
+    and the sweep go on, and the sweep removes it."""
+    from lca.portal import sessions as S
+
+    store = S.Sessions(tmp_path)
+    good = store.new(kind="team", user="ann")
+    bad = store.new(kind="team", user="ann")
+    path = store._file(bad.sid)
+    path.write_text("{not json")
+    got = store.get(bad.sid)
+    assert got is not None and got.kind == "anon" and got.sid == bad.sid
+    store.sweep()
+    assert not path.exists() and store._file(good.sid).exists()
+    assert S.revoke_user(tmp_path, "ann") == 1 and not store._file(good.sid).exists()

@@ -106,19 +106,16 @@ class Sessions:
         with self._lock:
             self._writes += 1
             sweep = self._writes % 500 == 0
-        if sweep:
-            self.sweep()
+        if sweep:  # off the request (the event loop): the sweep reads every stored session
+            threading.Thread(target=self.sweep, name="lca-portal-session-sweep", daemon=True).start()
 
     def get(self, sid: str | None) -> Session | None:
         """The session of cookie value ``sid``: stored, or anonymous for a well-formed id; None otherwise."""
         if not sid or not _ID.match(sid):
             return None
         path = self._file(sid)
-        try:
-            data = files.read_json(path)
-        except (OSError, ValueError):
-            data = None
-        if not isinstance(data, dict):
+        data = _read(path)
+        if data is None:
             return Session(sid, _csrf(sid))
         now = time.time()
         try:
@@ -145,10 +142,6 @@ class Sessions:
         self.end(old.sid)
         return self.new(lang=old.lang, **kw)
 
-    def revoke_user(self, name: str) -> int:
-        """End every session of team user ``name`` (a removed account); the number ended."""
-        return revoke_user(self.project_path, name)
-
     @staticmethod
     def _remove(path: Path) -> None:
         try:
@@ -163,7 +156,7 @@ class Sessions:
         for entry in os.scandir(self.folder):
             if not entry.name.endswith(".json") or entry.name.startswith("."):
                 continue
-            data = files.read_json(Path(entry.path), default=None) if entry.is_file() else None
+            data = _read(Path(entry.path)) if entry.is_file() else None  # damaged or unreadable: removed
             try:
                 created, seen = float(data["created"]), float(data["seen"])
             except (KeyError, TypeError, ValueError):
@@ -202,6 +195,15 @@ class Sessions:
                 self._fail.pop(k, None)
 
 
+def _read(path: Path) -> dict | None:
+    """A stored session's JSON; None if it is missing, unreadable or damaged (never an exception to a request)."""
+    try:
+        data = files.read_json(path)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def revoke_user(project_path, name: str) -> int:
     """End every stored session of team user ``name``; the number ended (``lca users remove`` calls it)."""
     folder = files.portal_dir(project_path) / SESSIONS_DIR
@@ -210,8 +212,8 @@ def revoke_user(project_path, name: str) -> int:
         return 0
     for entry in os.scandir(folder):
         if entry.name.endswith(".json") and not entry.name.startswith("."):
-            data = files.read_json(Path(entry.path), default=None)
-            if isinstance(data, dict) and data.get("kind") == "team" and data.get("user") == name:
+            data = _read(Path(entry.path))
+            if data is not None and data.get("kind") == "team" and data.get("user") == name:
                 Sessions._remove(Path(entry.path))
                 n += 1
     return n

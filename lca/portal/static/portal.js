@@ -10,7 +10,13 @@
   var url = "/portal/team/shares?refs=" + Object.keys(refs).map(encodeURIComponent).join(",");
   var chosen = document.getElementById("profile-pending");
   function poll() {
-    fetch(url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
+    fetch(url, {credentials: "same-origin", redirect: "manual"}).then(function (r) {
+      // logged out (a redirect to the login page) or refused: stop asking; a reload shows the login
+      if (r.type === "opaqueredirect" || r.status === 401 || r.status === 403) { throw "stop"; }
+      var json = (r.headers.get("content-type") || "").indexOf("application/json") === 0;
+      if (!r.ok || !json) { throw "retry"; }   // a passing failure (busy, restarting): ask again later
+      return r.json();
+    }).then(function (d) {
       if (chosen && d[chosen.getAttribute("data-ref")] && !d[chosen.getAttribute("data-ref")].pending) {
         window.location.reload();   // the chosen product's profile is ready: show it
         return;
@@ -24,7 +30,7 @@
         td.classList.remove("pending");
       });
       if (left || chosen) { window.setTimeout(poll, 1500); }
-    }).catch(function () { window.setTimeout(poll, 5000); });
+    }).catch(function (e) { if (e !== "stop") { window.setTimeout(poll, 5000); } });
   }
   window.setTimeout(poll, 1000);
 })();
