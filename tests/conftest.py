@@ -63,20 +63,27 @@ import pytest  # noqa: E402
 
 _REPO = Path(__file__).resolve().parent.parent
 # where set-up templates are kept between runs (one directory per content hash)
-_TEMPLATES = Path(os.environ.get("GREEN_LCA_TEST_TEMPLATES", Path(tempfile.gettempdir()) / "green-lca-test-templates"))
+_TEMPLATES = Path(os.environ.get("GREEN_LCA_TEST_TEMPLATES", Path(tempfile.gettempdir()) / f"green-lca-test-templates-{os.getuid()}"))
 _KEEP_DAYS = 2  # templates of other hashes unused this long are removed
 
 
 def _template_hash() -> str:
-    """A hash of everything the set-up project is built from (a stale template can never be used)."""
+    """A hash of everything the set-up project is built from (a stale template can never be used): the Python
+    and every installed distribution's version, the conftest, the lca package imported and the inventories
+    it reads (``LCA_INVENTORIES`` included)."""
+    import lca
+    from lca import paths
+
     h = hashlib.sha256()
-    for v in [sys.version, *(f"{d}=={metadata.version(d)}" for d in
-                             ("bw2data", "bw2io", "bw2calc", "bw_processing", "matrix_utils", "peewee"))]:
+    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    for v in [sys.version, os.environ.get("LCA_INVENTORIES", ""), *dists]:
         h.update(v.encode() + b"\0")
-    files = [Path(__file__)] + sorted(p for root in ("lca", "inventories") for p in (_REPO / root).rglob("*")
-                                      if p.is_file() and "__pycache__" not in p.parts)
-    for p in files:
-        h.update(p.relative_to(_REPO).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    roots = {"lca": Path(lca.__file__).resolve().parent, "inventories": Path(paths.inventories_dir()).resolve()}
+    files = [("conftest", Path(__file__))] + sorted(
+        (name, p) for name, root in roots.items() for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for name, p in files:
+        rel = p.name if name == "conftest" else p.relative_to(roots[name]).as_posix()
+        h.update(f"{name}/{rel}".encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()[:20]
 
 
