@@ -21,9 +21,10 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import uuid
 from pathlib import Path
 
-from ..errors import LcaError
+from ..errors import LcaError, LockTimeout
 from . import datarequests as dr
 from .workflow import project_lock
 
@@ -84,6 +85,8 @@ def profile_view(project, ref: str) -> dict:
     try:
         with project_lock:
             prof = project.profile(ref)
+    except LockTimeout as exc:  # the project is busy for now: shown, not kept (the next look tries again)
+        return {"ref": ref, "error": str(exc).splitlines()[0][:500]}
     except LcaError as exc:  # kept like a result until the data change: the refusal does not change either
         out = {"ref": ref, "error": str(exc).splitlines()[0][:500]}
         with _lock:
@@ -157,9 +160,11 @@ def _compute_queued() -> None:
         try:
             profile_view(project, item[1])
         except Exception:  # noqa: BLE001 - one product's failure must not stop the others; logged, no trace shown
-            log.exception("portal: the profile of %s could not be computed", item[1])
-            with _lock:
-                _cache[_key(project, item[1])] = {"ref": item[1], "error": "the profile could not be computed"}
+            ref = uuid.uuid4().hex[:8]
+            log.exception("portal: the profile of %s could not be computed (reference %s)", item[1], ref)
+            with _lock:  # not kept as a refusal: the page shows the reference, the next change tries again
+                _cache[_key(project, item[1])] = {"ref": item[1], "error": f"internal error (reference {ref}, in the "
+                                                  "server log); run `lca profile` on it to see the cause"}
         finally:
             with _lock:
                 _queue.pop(item, None)
