@@ -7,9 +7,10 @@ and id: a new footprint always sorts after every existing one, a changed
 status or access list keeps its place), with a map by id. When the directory
 changes, only the files the writers name in the journal
 ``pact/footprints.log`` are read again (all files' inodes are compared when a
-change stays without a journal line for a second: a change by hand), in a worker thread; a request waits at most
-``FRESH_WAIT_S`` for that and is otherwise answered from the previous
-snapshot, so a publication never stalls the event loop. The worker only reads and parses; the
+change stays without a journal line for a second: a change by hand), in a worker thread, so a
+publication never stalls the event loop; a request that arrives after a change waits for that
+refresh (a few ms for a publication) and is never answered from the state before it: an access
+list restricted or opened by a publish holds for every request that follows it. The worker only reads and parses; the
 change is applied to the snapshot in place on the event loop (a bisect and a list insert per
 changed footprint, no copy of the 20,000 entries: the copies cost 4 to 16 ms of GIL per change),
 so a request, which reads the snapshot without awaiting in between, always sees a whole
@@ -45,7 +46,6 @@ from .filters import Keys
 from .store import FOOTPRINTS, JOURNAL, check_footprint
 
 log = logging.getLogger("lca.server")
-FRESH_WAIT_S = 0.005  # [s] a request waits this long at most for a refresh before using the previous snapshot
 # (0.4 ms of work, but under load the worker waits for the GIL in 5 ms switch intervals: with 20 ms every
 # request in flight at a publication waited the whole 20 to 25 ms)
 UNEXPLAINED_S = 1.0  # [s] a change no journal line explains within this is looked for in every file
@@ -261,8 +261,8 @@ class FootprintIndex:
         return self._apply(collected)  # on the loop: no request is between its reads of the snapshot
 
     async def current(self) -> Snapshot:
-        """The snapshot, refreshed (read in a worker thread, applied here) if the directory changed;
-        waits at most FRESH_WAIT_S for that."""
+        """The snapshot, refreshed (read in a worker thread, applied here) if the directory changed: the
+        request waits for the refresh (one refresh shared by every request that waits)."""
         stamp = self._dir_stamp()
         if stamp is not None and stamp == self._stamp:
             return self.snapshot
@@ -271,10 +271,7 @@ class FootprintIndex:
         task = self._task
         if task is None or task.done():
             task = self._task = asyncio.ensure_future(self._refresh())
-        done, _ = await asyncio.wait({task}, timeout=FRESH_WAIT_S)
-        if done:
-            return task.result()  # raises what the refresh raised (an unreadable store: 500)
-        return self.snapshot
+        return await asyncio.shield(task)  # raises what the refresh raised (an unreadable store: 500)
 
 
 def encode_cursor(key: tuple) -> str:
