@@ -99,7 +99,15 @@ def _set_up_once() -> Path:
         if not (_TEMPLATES / key / "done").exists():
             build = _TEMPLATES / f"{key}.build-{os.getpid()}"
             shutil.rmtree(build, ignore_errors=True)
-            lca.open_project(build / "project")
+            env = os.environ.get("BRIGHTWAY2_DIR")
+            try:
+                lca.open_project(build / "project")
+            finally:  # the first open in a process points BRIGHTWAY2_DIR at the build, renamed below: the
+                # subprocesses this worker starts later must not inherit a directory that is gone
+                if env is None:
+                    os.environ.pop("BRIGHTWAY2_DIR", None)
+                else:
+                    os.environ["BRIGHTWAY2_DIR"] = env
             shutil.rmtree(_TEMPLATES / key, ignore_errors=True)
             (build / "done").touch()
             build.rename(_TEMPLATES / key)
