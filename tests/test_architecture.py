@@ -36,7 +36,7 @@ LCA = Path(__file__).resolve().parent.parent / "lca"
 
 # (layer, module patterns) in order: a module may import its own layer and the layers above it
 LAYERS = [
-    ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.issue_details", "lca.units", "lca.files", "lca.methods", "lca.declared", "lca.hooks",
+    ("foundation", ["lca.errors", "lca.paths", "lca.text", "lca.vocabulary", "lca.issue_codes", "lca.issue_details", "lca.units", "lca.files", "lca.side_writes", "lca.methods", "lca.declared", "lca.hooks",
                     "lca.brightway", "lca.pedigree", "lca.scheduler", "lca.locking", "lca.csvdata", "lca.method_data",
                     "lca.state", "lca.fingerprints"]),
     ("data", ["lca.inventory", "lca.background", "lca.background.*", "lca.distributions", "lca.rules", "lca.spreads"]),
@@ -234,6 +234,8 @@ def test_every_module_names_its_concept():
 PRIVATE_USES_ALLOWED = {
     "lca.integrity: (expression)._add_indices": "bw2data's own SQLiteBackend._add_indices: bw2data has no public "
                                                 "way to rebuild the indices a killed writer dropped (permanent)",
+    "lca.side_writes: os._exit": "the documented way for a forked child to end without running the parent's "
+                                 "exit handlers or flushing its buffers (permanent)",
 }
 
 

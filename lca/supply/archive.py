@@ -22,8 +22,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import InputError
+from ..side_writes import SideWrites
 
-__all__ = ["archive_dir", "who", "sha256_file", "archive", "log_event", "versions"]
+__all__ = ["archive_dir", "who", "sha256_file", "archive", "plan", "log_event", "versions"]
 
 ARCHIVE = "archive"
 VERSION_RE = re.compile(r"^(\d{4,})\.json$")
@@ -54,16 +55,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _write_whole(path: Path, data: bytes) -> None:
-    """Write ``path`` whole (temp + rename): a reader never sees half a file, and a killed process leaves
-    the old state or the new. Not fsynced (an fsync per archived file tripled the import's disk waits):
-    after a power loss the stored submission (fsynced by :func:`lca.supply.store.commit`) is authoritative."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-
-
 def _ensure_dir(d: Path) -> None:
     """``d`` and its parents exist (a stat when it does: cheaper than a mkdir per archived file)."""
     if not d.is_dir():
@@ -85,10 +76,28 @@ def archive(project, rec: dict, source: Path | None, by: str | None = None, data
     file (copied content-addressed); ``data``: its bytes if already read. The record gets
     ``archive_version`` (and ``source_sha256``) set.
     """
+    writes = SideWrites()
+    version = plan(project, rec, source, by, writes, data)
+    writes.start()  # the files are all written when it returns (no child: see SideWrites.start)
+    writes.wait()
+    return version
+
+
+def plan(project, rec: dict, source: Path | None, by: str | None, writes: SideWrites,
+         data: bytes | None = None, taken: dict | None = None) -> int:
+    """:func:`archive` with the writes queued on ``writes`` (:class:`lca.side_writes.SideWrites`), not made:
+    the checks (the file unchanged since it was read), the version number and the record's
+    ``archive_version`` / ``source_sha256`` happen here. ``taken``: ``{company: last version}`` of
+    the versions planned but not yet written, so two plans of one company in one batch never share one.
+
+    Each file is written whole (temporary, then rename: a reader never sees half a file, a killed process
+    leaves the old state or the new) and not fsynced (an fsync per archived file tripled the import's disk
+    waits): after a power loss the stored submission (fsynced by :func:`lca.supply.store.commit`) is
+    authoritative. The version's JSON is encoded by the writer (``rec`` must not change until it ran)."""
     cid = rec["supplier"]["company_id"]
     base = archive_dir(project)
-    _ensure_dir(base / "files")
-    _ensure_dir(base / cid)
+    writes.mkdir(base / "files")
+    writes.mkdir(base / cid)
     digest = rec.get("source_sha256")
     if source is not None:
         if data is None:
@@ -101,8 +110,10 @@ def archive(project, rec: dict, source: Path | None, by: str | None = None, data
         digest = got
         blob = base / "files" / f"{digest}{Path(source).suffix.lower()}"
         if not blob.exists():
-            _write_whole(blob, data)
-    version = (versions(project, cid) or [0])[-1] + 1
+            writes.write_whole(blob, data)
+    taken = {} if taken is None else taken
+    version = max(taken.get(cid, 0), (versions(project, cid) or [0])[-1]) + 1
+    taken[cid] = version
     sup = rec["supplier"]
     rec["archive_version"] = version
     if digest:
@@ -111,8 +122,8 @@ def archive(project, rec: dict, source: Path | None, by: str | None = None, data
              "period": {"start": sup.get("reporting_period_start"), "end": sup.get("reporting_period_end")},
              "imported": _now(), "by": who(by), "file": rec.get("source_file"), "sha256": digest,
              "suffix": Path(source).suffix.lower() if source is not None else None, "record": rec}
-    text = json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    _write_whole(base / cid / f"{version:04d}.json", text.encode("utf-8"))
+    writes.write_whole(base / cid / f"{version:04d}.json", lambda: json.dumps(
+        entry, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8"))
     return version
 
 

@@ -12,10 +12,12 @@ so that two importers serialize:
 1. validate and link everything (nothing written on any error);
 2. build the full dataset list with the new submissions replacing each
    company's previous one;
-3. ``project.write_database`` (validates, marks the write pending, writes);
+3. ``project.write_database`` (validates, marks the write pending, writes); meanwhile a side
+   process (:mod:`lca.side_writes`) archives each record and stages the new JSON files, fsynced;
 4. record the digest of the submission set the database was built from (and of the link rules'
    and inventories' versions, :func:`link_signature`: a database built by other link code is stale);
-5. only then ``os.replace`` the new JSON files into place.
+5. only then, once the side process has written everything, ``os.replace`` the new JSON files
+   into place (if it failed: none is replaced, and the database is rebuilt from the stored ones).
 
 A crash anywhere leaves either the old JSON (and a database whose digest no
 longer matches, or a pending write) or the new JSON: :func:`ensure_current`
@@ -24,6 +26,7 @@ database never silently disagrees with the stored submissions.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -34,7 +37,8 @@ from pathlib import Path
 
 from .. import inventory
 from ..errors import InputError, IntegrityError, LcaError, Severity
-from ..files import atomic_write_text, file_stamp, fsync_all, write_beside
+from ..files import atomic_write_text, file_stamp
+from ..side_writes import SideWrites
 from . import lines, link, periods
 
 SUPPLIER_DB = link.SUPPLIER_DB
@@ -241,33 +245,61 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
         if errors:
             raise InputError(f"{len(errors)} problem(s) linking the submissions; nothing was written",
                              errors)
+        # the archive and the staged submission files are written by a side process while the database is
+        # written (lca.side_writes): prepared and checked here, every one written, and the staged files fsynced,
+        # before any stored file is replaced; a database written without its files differs by its digest
+        writes = SideWrites()
         if not restored:  # archived before anything points at it: an interruption loses nothing
+            taken: dict = {}
             for rec in records:
                 cid = rec["supplier"]["company_id"]
-                arch.archive(project, rec, (originals or {}).get(cid), by)
+                arch.plan(project, rec, (originals or {}).get(cid), by, writes, taken=taken)
         new_texts = {st: _dumps(rec) for st, rec in changes.items()}
         texts.update(new_texts)
         d = submissions_dir(project)
+        staged = [(writes.stage(d / f"{st}.json", text.encode("utf-8")), d / f"{st}.json")
+                  for st, text in new_texts.items()]
         d.mkdir(parents=True, exist_ok=True)
-        staged = []
+        replaced = False
         try:
-            for cid, text in new_texts.items():
-                final = d / f"{cid}.json"
-                staged.append((write_beside(final, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"),
-                                            fsync=False), final))
-            fsync_all(tmp for tmp, _ in staged)  # durable before the database points at them, fsynced together
-            _write(project, built, _digest(texts))
+            writes.start()
+            try:
+                _write(project, built, _digest(texts))
+            except BaseException:
+                with contextlib.suppress(LcaError):  # the database's own error is the one reported
+                    writes.wait()  # always waited for: the side process holds the project's lock with this one
+                raise
+            writes.wait()
             for tmp, final in staged:
                 os.replace(tmp, final)
-            staged = []
+            replaced = True
+        except LcaError:
+            if not replaced and _written_without_files(project, texts):
+                _restore_database(project)
+            raise
         finally:
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
+            if not replaced:
+                writes.discard()
         if not restored:
             for rec in records:
                 arch.log_event(project, rec["supplier"]["company_id"], "imported", rec.get("archive_version"),
                                by, file=rec.get("source_file"), sha256=rec.get("source_sha256"))
         return built
+
+
+def _written_without_files(project, texts: dict[str, str]) -> bool:
+    """True when ``suppliers`` carries the digest of ``texts`` (written) but they were not stored."""
+    bd = project.activate()
+    return SUPPLIER_DB in bd.databases and bd.databases[SUPPLIER_DB].get(DIGEST_KEY) == _digest(texts)
+
+
+def _restore_database(project) -> None:
+    """After the files of a commit failed (the database already written): the database back to the stored
+    submissions now; if that fails too, the next command does it (:func:`ensure_current`)."""
+    try:
+        rebuild(project)
+    except LcaError:
+        pass
 
 
 def submissions(project) -> list[dict]:
