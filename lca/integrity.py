@@ -21,6 +21,7 @@ from pathlib import Path
 from . import brightway, hooks, inventory
 from . import setup as project_setup
 from .errors import IntegrityError
+from .files import atomic_write
 from .units import FLOAT32_MAX, FLOAT32_TINY, float32_problem
 
 EXCHANGE_TYPES = {"production", "technosphere", "biosphere", "substitution"}
@@ -62,6 +63,20 @@ def journal_path(project_dir: Path, name: str) -> Path:
     """Where the validated data of a write of database ``name`` is kept until it is done."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
     return Path(project_dir) / JOURNAL_DIR / f"{safe}.pickle"
+
+
+def has_source(name: str) -> bool:
+    """True for a database :func:`rebuild` brings back from its own source (the biosphere, the background,
+    the derived databases of :mod:`lca.hooks`): a write of it needs no journal."""
+    return name in (inventory.BIOSPHERE_DB, inventory.BACKGROUND_DB) or any(
+        d.name == name for d in hooks.databases())
+
+
+def write_journal(journal: Path, name: str, data: list[dict]) -> None:
+    """Keep the validated ``data`` of a write of database ``name`` at ``journal`` (fsynced) until the write is
+    done, unless :func:`has_source` (it is then rebuilt from its source, the journal never read)."""
+    if not has_source(name):
+        atomic_write(journal, lambda tmp: tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 def rebuild(project, name: str) -> None:

@@ -20,7 +20,6 @@ import contextlib
 import difflib
 import functools
 import os
-import pickle
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +28,6 @@ from . import brightway, engine, fingerprints, hooks, integrity, inventory, lock
 from . import setup as project_setup
 from .calc import Calculator, check_amount
 from .errors import InputError, LcaError
-from .files import atomic_write
 from .methods import METHOD_ALIASES
 from .results import ActivityRef, Footprint
 from .state import ProjectState
@@ -301,7 +299,7 @@ class Project:
                 raise InputError(f"refusing to write database {name!r}: " + "; ".join(problems[:10]) + more)
             bd = self.activate()
             journal = integrity.journal_path(self.path, name)
-            atomic_write(journal, lambda tmp: tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)))
+            integrity.write_journal(journal, name, data)
             self.state.set_pending(name, True)
             try:
                 with brightway.quiet():

@@ -1,0 +1,93 @@
+"""Side writes (issue 24, figure 4): an import's archive and staged files written by a forked process while the
+database is written; everything written before any stored file is replaced, and a failed side write leaves the
+stored submissions and the suppliers database as they were."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+
+import pytest
+
+import lca
+from lca.side_writes import SideWrites
+from lca.supply import store
+from lca.supply.fill import write_workbook
+
+WRITES_PROJECT = True
+PERIOD = {"reporting_period_start": date(2024, 1, 1), "reporting_period_end": date(2024, 12, 31)}
+
+
+@pytest.mark.parametrize("fork", ["1", "0"])
+def test_files_written_staged_files_fsynced_and_left_for_the_caller(tmp_path, monkeypatch, fork):
+    monkeypatch.setenv("LCA_SIDE_WRITES", fork)
+    w = SideWrites()
+    w.mkdir(tmp_path / "a" / "b")
+    w.write_whole(tmp_path / "a" / "b" / "one.json", b'{"x": 1}')
+    w.write_whole(tmp_path / "a" / "two.txt", lambda: "二".encode())  # encoded by the writer
+    tmp = w.stage(tmp_path / "s" / "rec.json", b"staged")
+    assert not (tmp_path / "a").exists()  # nothing before start
+    w.start()
+    w.wait()
+    assert (tmp_path / "a" / "b" / "one.json").read_bytes() == b'{"x": 1}'
+    assert (tmp_path / "a" / "two.txt").read_text(encoding="utf-8") == "二"
+    assert tmp.read_bytes() == b"staged" and tmp.name.startswith(".")  # hidden, not moved in
+    assert not (tmp_path / "s" / "rec.json").exists()
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b", "two.txt"]  # no temporaries left
+    w.discard()
+    assert not tmp.exists()
+
+
+@pytest.mark.parametrize("fork", ["1", "0"])
+def test_a_failed_write_is_raised_naming_the_cause(tmp_path, monkeypatch, fork):
+    monkeypatch.setenv("LCA_SIDE_WRITES", fork)
+    (tmp_path / "blocked").write_text("a file where a directory should be")
+    w = SideWrites()
+    w.mkdir(tmp_path / "blocked" / "sub")
+    w.write_whole(tmp_path / "blocked" / "sub" / "x.json", b"{}")
+    with pytest.raises((lca.LcaError, OSError), match="blocked"):
+        w.start()
+        w.wait()
+    assert (tmp_path / "blocked").read_text() == "a file where a directory should be"
+
+
+def book(tmp_path, cid: str, kg: float):
+    return write_workbook(tmp_path / f"{cid}-{kg}.xlsx", {
+        "Supplier": {"company_name": f"Side {cid}", "company_id": cid, "country": "CN", **PERIOD},
+        "Products": [{"product_id": "P", "product_name": "cast part", "declared_unit": "kg",
+                      "production_region": "CN-JS"}],
+        "Materials": [{"product_id": "P", "line_id": 1, "material": "background:aluminium-cast", "amount": kg,
+                       "unit": "kg", "source": "background"}],
+    })
+
+
+def score(project, ref: str) -> float:
+    return float(project.footprints(database="suppliers")[f"suppliers:{ref}"])
+
+
+def test_an_import_whose_archive_cannot_be_written_changes_nothing(project, tmp_path):
+    """The archive's directory for the company is blocked (a file in its place): the side process fails after
+    the database was written; no stored file is replaced and the database is back to the stored submissions."""
+    first = project.import_files([book(tmp_path, "T24S-A", 0.8)])
+    assert first.ok, first.summary()
+    stored = (store.submissions_dir(project) / "T24S-A.json").read_text(encoding="utf-8")
+    before = score(project, "T24S-A/P")
+    blocked = store.submissions_dir(project) / "archive" / "T24S-B"
+    blocked.write_text("not a directory")
+    with pytest.raises(lca.LcaError, match="writing the files beside the database failed.*T24S-B"):
+        project.import_files([book(tmp_path, "T24S-A", 1.6), book(tmp_path, "T24S-B", 0.5)])
+    d = store.submissions_dir(project)
+    assert (d / "T24S-A.json").read_text(encoding="utf-8") == stored  # not replaced
+    assert not (d / "T24S-B.json").exists()
+    assert not [p.name for p in d.iterdir() if p.name.startswith(".")]  # no staged file left
+    assert store.is_current(project, project.activate())  # the database is built from the stored files
+    assert score(project, "T24S-A/P") == pytest.approx(before, rel=1e-9)
+    assert "suppliers:T24S-B/P" not in set(project.footprints(database="suppliers").index)
+    # the archive of T24S-A got its version 2 (archived versions are never removed), not stored
+    assert json.loads(stored)["archive_version"] == 1
+    blocked.unlink()
+    again = project.import_files([book(tmp_path, "T24S-A", 1.6), book(tmp_path, "T24S-B", 0.5)])
+    assert again.ok, again.summary()
+    assert score(project, "T24S-A/P") == pytest.approx(2 * before, rel=1e-6)
+    assert json.loads((d / "T24S-B.json").read_text(encoding="utf-8"))["archive_version"] == 1
+    assert os.path.isdir(blocked)
