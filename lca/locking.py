@@ -54,6 +54,13 @@ def held_exclusive(path: Path) -> bool:
     return bool(held and held["mode"] == fcntl.LOCK_EX)
 
 
+def held_fds(path: Path) -> tuple[int, ...]:
+    """The file descriptor of the lock this process holds on project ``path`` (none if it holds none): a helper
+    process given it keeps the lock held should this process die first (``flock`` is shared by the open file)."""
+    held = HELD.get(path)
+    return (held["fh"].fileno(),) if held else ()
+
+
 def holder(lock_path: Path) -> str:
     """``pid N`` of the process that holds the write lock, as it wrote it in the lock file."""
     try:

@@ -1,26 +1,30 @@
-"""Side writes: files written by a forked child process while this process goes on with other work.
+"""Side writes: files written by a separate process while this process goes on with other work.
 
 A commit that writes many small files (an import's archive and staged submissions: ~300 file
 creates at ~0.35 ms each on a journalled disk) and a database can overlap the two: the bytes
-are prepared here first, :meth:`SideWrites.start` forks a child that only makes the syscalls
-(directories, whole files by temporary name and rename, staged files then fsynced together),
-and :meth:`SideWrites.wait` waits for it and raises what it failed with. The caller orders what
-must follow the files (an ``os.replace`` that makes them count) after :meth:`~SideWrites.wait`.
+are prepared here first, :meth:`SideWrites.start` hands them to a writer process that only
+makes the syscalls (directories, whole files by temporary name and rename, staged files then
+fsynced together), and :meth:`SideWrites.wait` waits for it and raises what it failed with. The
+caller orders what must follow the files (an ``os.replace`` that makes them count) after
+:meth:`~SideWrites.wait`.
 
-Why a process, not a thread: a thread doing one syscall after another against a CPU-bound
-thread waits for the GIL at every switch (5 ms each, ~1,000 syscalls here). The child has the
-prepared bytes by ``fork`` (no copy, no pickling); its collector is off at once (a collection
-would touch, and so copy, every page of the parent's objects) and it leaves by ``os._exit``
-(no exit handlers, no flushing of the parent's buffers). It inherits the parent's open file
-lock (``flock`` is shared with forked children), so a parent killed meanwhile leaves the child
-to finish its files under the same lock, and the next writer starts after it. Where ``fork``
-is not available (not Linux) or ``LCA_SIDE_WRITES=0``, :meth:`~SideWrites.start` makes the
-writes itself, at once, in this process.
+Why a process, and which: a thread doing one syscall after another against a CPU-bound thread
+waits for the GIL at every switch (5 ms each, ~1,000 syscalls here); a ``fork`` of this process
+write-protects all its pages, and the database write that follows then takes ~20,000
+copy-on-write faults (measured: +0.05-0.35 s, most of the gain). So the writer is a fresh
+interpreter (``python -I -S``, spawned by ``vfork``: nothing of this process is copied) that
+reads the operations from an in-memory file (``marshal``: bytes and strings only) and uses
+nothing but ``os`` and ``threading``. It is given the open project lock (``keep_fds``:
+``flock`` is shared by the open file), so a parent killed meanwhile leaves it to finish its
+files under the same lock, and the next writer starts after it. Where this is not available
+(not Linux, or ``LCA_SIDE_WRITES=0``), :meth:`~SideWrites.start` makes the writes itself, at
+once, in this process.
 """
 from __future__ import annotations
 
-import gc
+import marshal
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,16 +33,59 @@ from .files import fsync_all, temporary_path
 
 __all__ = ["SideWrites"]
 
+# The writer process: the operations on stdin; an error on stderr and exit status 1.
+WRITER = r"""
+import marshal, os, sys, threading
+ops = marshal.loads(sys.stdin.buffer.read())
+staged, errors = [], []
+try:
+    for op in ops:
+        if op[0] == "mkdir":
+            if not os.path.isdir(op[1]):
+                os.makedirs(op[1], exist_ok=True)
+        elif op[0] == "whole":
+            with open(op[2], "wb") as fh:
+                fh.write(op[3])
+            os.replace(op[2], op[1])
+        else:
+            fh = open(op[1], "wb")
+            staged.append(fh)
+            fh.write(op[2])
+            fh.flush()
+    def sync(part):  # concurrent fsyncs: the filesystem commits them together (lca.files.fsync_all)
+        for fh in part:
+            try:
+                os.fsync(fh.fileno())
+            except OSError as exc:
+                errors.append(exc)
+    parts = [staged[i::16] for i in range(min(16, len(staged)))]
+    threads = [threading.Thread(target=sync, args=(part,)) for part in parts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for fh in staged:
+        fh.close()
+    if errors:
+        raise errors[0]
+except BaseException as exc:
+    sys.stderr.write(f"{type(exc).__name__}: {exc}")
+    sys.stderr.flush()
+    os._exit(1)
+"""
+
 
 class SideWrites:
-    """Directories, whole files and staged files to write, in the order queued (see module docstring)."""
+    """Directories, whole files and staged files to write, in the order queued (see module docstring).
 
-    def __init__(self) -> None:
+    ``keep_fds``: file descriptors the writer process keeps open while it works (the project lock's)."""
+
+    def __init__(self, keep_fds=()) -> None:
         self._ops: list[tuple] = []
         self._staged: list[Path] = []
-        self._pid: int | None = None
-        self._pipe: int | None = None
+        self._proc: subprocess.Popen | None = None
         self._dirs: set[Path] = set()
+        self._keep = tuple(keep_fds)
 
     # -- queueing (nothing is written yet)
     def mkdir(self, path) -> None:
@@ -46,70 +93,54 @@ class SideWrites:
         path = Path(path)
         if path not in self._dirs:
             self._dirs.add(path)
-            self._ops.append(("mkdir", path))
+            self._ops.append(("mkdir", str(path)))
 
     def write_whole(self, path, data) -> None:
         """``path`` written whole (a hidden temporary, then renamed over it); not fsynced. ``data``: bytes, or
-        a function giving them, called by the writer (the encoding of a record then runs in the child too:
-        what it reads must not change between :meth:`start` and :meth:`wait`)."""
+        a function giving them, called by :meth:`start` (after everything was queued)."""
         path = Path(path)
-        self._ops.append(("whole", path, path.with_name(f".{path.name}.{os.getpid()}.tmp"), data))
+        self._ops.append(("whole", str(path), str(path.with_name(f".{path.name}.{os.getpid()}.tmp")), data))
 
     def stage(self, path, data: bytes) -> Path:
         """A temporary file beside ``path`` holding ``data``, fsynced (with the other staged files) before
         :meth:`wait` returns; the caller moves it in with ``os.replace`` after :meth:`wait`, or unlinks it
         (:meth:`discard`). Returns the temporary's path."""
         tmp = temporary_path(Path(path))
-        self._ops.append(("stage", tmp, bytes(data)))
+        self.mkdir(tmp.parent)
+        self._ops.append(("stage", str(tmp), bytes(data)))
         self._staged.append(tmp)
         return tmp
 
     # -- running
     def start(self) -> None:
-        """Write everything queued: in a forked child (returns at once), else here and now."""
+        """Write everything queued: by the writer process (returns at once), else here and now."""
         if not self._ops:
             return
-        if not _can_fork():
-            self._run()
+        ops = [op if op[0] != "whole" or not callable(op[3]) else (*op[:3], bytes(op[3]())) for op in self._ops]
+        if not _can_spawn():
+            _run(ops)
             return
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: syscalls only, then leave without running the parent's exit handlers
-            gc.disable()
-            code = 0
-            try:
-                os.close(r)
-                try:
-                    self._run()
-                except BaseException as exc:  # noqa: BLE001 -- reported to the parent, which raises it
-                    code = 1
-                    os.write(w, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:4000])
-            finally:
-                os._exit(code)
-        os.close(w)
-        self._pid, self._pipe = pid, r
+        fd = os.memfd_create("lca-side-writes", os.MFD_CLOEXEC)
+        try:
+            with open(fd, "wb", closefd=False) as fh:
+                fh.write(marshal.dumps(ops))
+            os.lseek(fd, 0, os.SEEK_SET)
+            self._proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", WRITER], stdin=fd,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=self._keep)
+        except OSError:  # no process to be had (limits): write here, as without one
+            self._proc = None
+            _run(ops)
+        finally:
+            os.close(fd)
 
     def wait(self) -> None:
-        """Wait for the child (if any); raise :class:`lca.LcaError` naming what it could not write."""
-        pid, pipe = self._pid, self._pipe
-        if pid is None:
+        """Wait for the writer process (if any); raise :class:`lca.LcaError` naming what it could not write."""
+        proc, self._proc = self._proc, None
+        if proc is None:
             return
-        self._pid = self._pipe = None
-        try:
-            message = b""
-            while chunk := os.read(pipe, 4096):
-                message += chunk
-        finally:
-            os.close(pipe)
-        while True:
-            try:
-                _, status = os.waitpid(pid, 0)
-                break
-            except InterruptedError:  # pragma: no cover -- retried by Python since 3.5
-                continue
-        code = os.waitstatus_to_exitcode(status)
-        if code != 0:
-            why = message.decode("utf-8", "replace") or f"the writing process ended with status {code}"
+        _, err = proc.communicate()
+        if proc.returncode != 0:
+            why = err.decode("utf-8", "replace").strip()[-2000:] or f"the writer ended with status {proc.returncode}"
             raise LcaError(f"writing the files beside the database failed ({why}); nothing was replaced: "
                            "check the disk (space, permissions) and run the command again")
 
@@ -118,27 +149,26 @@ class SideWrites:
         for tmp in self._staged:
             tmp.unlink(missing_ok=True)
 
-    def _run(self) -> None:
-        for op in self._ops:
-            kind = op[0]
-            if kind == "mkdir":
-                if not op[1].is_dir():
-                    op[1].mkdir(parents=True, exist_ok=True)
-            elif kind == "whole":
-                _, path, tmp, data = op
-                if callable(data):
-                    data = data()
-                with open(tmp, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, path)
-            else:
-                _, tmp, data = op
-                tmp.parent.mkdir(parents=True, exist_ok=True)
-                with open(tmp, "wb") as fh:
-                    fh.write(data)
-        if self._staged:
-            fsync_all(self._staged)  # durable before the caller moves them in
+
+def _run(ops: list[tuple]) -> None:
+    """The writer's work, in this process."""
+    staged = []
+    for op in ops:
+        if op[0] == "mkdir":
+            if not os.path.isdir(op[1]):
+                os.makedirs(op[1], exist_ok=True)
+        elif op[0] == "whole":
+            with open(op[2], "wb") as fh:
+                fh.write(op[3])
+            os.replace(op[2], op[1])
+        else:
+            with open(op[1], "wb") as fh:
+                fh.write(op[2])
+            staged.append(op[1])
+    if staged:
+        fsync_all(staged)  # durable before the caller moves them in
 
 
-def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and os.environ.get("LCA_SIDE_WRITES", "1") != "0"
+def _can_spawn() -> bool:
+    return (sys.platform.startswith("linux") and hasattr(os, "memfd_create") and bool(sys.executable)
+            and os.environ.get("LCA_SIDE_WRITES", "1") != "0")

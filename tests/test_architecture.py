@@ -234,8 +234,6 @@ def test_every_module_names_its_concept():
 PRIVATE_USES_ALLOWED = {
     "lca.integrity: (expression)._add_indices": "bw2data's own SQLiteBackend._add_indices: bw2data has no public "
                                                 "way to rebuild the indices a killed writer dropped (permanent)",
-    "lca.side_writes: os._exit": "the documented way for a forked child to end without running the parent's "
-                                 "exit handlers or flushing its buffers (permanent)",
 }
 
 

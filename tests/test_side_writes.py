@@ -91,3 +91,14 @@ def test_an_import_whose_archive_cannot_be_written_changes_nothing(project, tmp_
     assert score(project, "T24S-A/P") == pytest.approx(2 * before, rel=1e-6)
     assert json.loads((d / "T24S-B.json").read_text(encoding="utf-8"))["archive_version"] == 1
     assert os.path.isdir(blocked)
+
+
+def test_a_version_file_spliced_from_the_stored_text_is_the_plain_encoding():
+    from lca.supply import archive
+
+    rec = {"supplier": {"company_id": "X", "名": "供应商"}, "materials": [{"amount": 0.1, "unit": "kg"}], "b": None}
+    entry = {"version": 3, "company_id": "X", "period": {"start": "2024-01-01", "end": None}, "imported": "t",
+             "by": "me", "file": "x.xlsx", "sha256": "ab", "suffix": ".xlsx", "record": rec}
+    plain = json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert archive.entry_json(entry, store._dumps) == plain == archive.entry_json(entry)
+

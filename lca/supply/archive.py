@@ -84,7 +84,7 @@ def archive(project, rec: dict, source: Path | None, by: str | None = None, data
 
 
 def plan(project, rec: dict, source: Path | None, by: str | None, writes: SideWrites,
-         data: bytes | None = None, taken: dict | None = None) -> int:
+         data: bytes | None = None, taken: dict | None = None, record_text=None) -> int:
     """:func:`archive` with the writes queued on ``writes`` (:class:`lca.side_writes.SideWrites`), not made:
     the checks (the file unchanged since it was read), the version number and the record's
     ``archive_version`` / ``source_sha256`` happen here. ``taken``: ``{company: last version}`` of
@@ -93,7 +93,8 @@ def plan(project, rec: dict, source: Path | None, by: str | None, writes: SideWr
     Each file is written whole (temporary, then rename: a reader never sees half a file, a killed process
     leaves the old state or the new) and not fsynced (an fsync per archived file tripled the import's disk
     waits): after a power loss the stored submission (fsynced by :func:`lca.supply.store.commit`) is
-    authoritative. The version's JSON is encoded by the writer (``rec`` must not change until it ran)."""
+    authoritative. The version's JSON is made when ``writes`` starts (``rec`` as it is then), with the
+    record's own JSON from ``record_text(rec)`` when given (the stored text, encoded once)."""
     cid = rec["supplier"]["company_id"]
     base = archive_dir(project)
     writes.mkdir(base / "files")
@@ -122,9 +123,20 @@ def plan(project, rec: dict, source: Path | None, by: str | None, writes: SideWr
              "period": {"start": sup.get("reporting_period_start"), "end": sup.get("reporting_period_end")},
              "imported": _now(), "by": who(by), "file": rec.get("source_file"), "sha256": digest,
              "suffix": Path(source).suffix.lower() if source is not None else None, "record": rec}
-    writes.write_whole(base / cid / f"{version:04d}.json", lambda: json.dumps(
-        entry, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    writes.write_whole(base / cid / f"{version:04d}.json", lambda: entry_json(entry, record_text).encode("utf-8"))
     return version
+
+
+def entry_json(entry: dict, record_text=None) -> str:
+    """A version file's text: ``entry`` as compact key-sorted JSON, its ``record`` from ``record_text(record)``
+    when given (the same encoding: the text is the one ``json.dumps`` of the whole entry gives)."""
+    def enc(value) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    if record_text is None:
+        return enc(entry)
+    return "{" + ",".join(f"{enc(k)}:{record_text(v) if k == 'record' else enc(v)}"
+                          for k, v in sorted(entry.items())) + "}"
 
 
 def log_event(project, company_id: str, event: str, version: int | None, by: str | None = None, **extra) -> None:

@@ -35,7 +35,7 @@ import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .. import inventory
+from .. import inventory, locking
 from ..errors import InputError, IntegrityError, LcaError, Severity
 from ..files import atomic_write_text, file_stamp
 from ..side_writes import SideWrites
@@ -248,13 +248,20 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
         # the archive and the staged submission files are written by a side process while the database is
         # written (lca.side_writes): prepared and checked here, every one written, and the staged files fsynced,
         # before any stored file is replaced; a database written without its files differs by its digest
-        writes = SideWrites()
+        writes = SideWrites(keep_fds=locking.held_fds(Path(project.path)))
+        text_of: dict[int, str] = {}  # id(record) -> its stored JSON text: encoded once, for the archive too
+
+        def record_text(rec: dict) -> str:
+            if id(rec) not in text_of:
+                text_of[id(rec)] = _dumps(rec)
+            return text_of[id(rec)]
+
         if not restored:  # archived before anything points at it: an interruption loses nothing
             taken: dict = {}
             for rec in records:
                 cid = rec["supplier"]["company_id"]
-                arch.plan(project, rec, (originals or {}).get(cid), by, writes, taken=taken)
-        new_texts = {st: _dumps(rec) for st, rec in changes.items()}
+                arch.plan(project, rec, (originals or {}).get(cid), by, writes, taken=taken, record_text=record_text)
+        new_texts = {st: record_text(rec) for st, rec in changes.items()}
         texts.update(new_texts)
         d = submissions_dir(project)
         staged = [(writes.stage(d / f"{st}.json", text.encode("utf-8")), d / f"{st}.json")
