@@ -47,6 +47,8 @@ try:
             with open(op[2], "wb") as fh:
                 fh.write(op[3])
             os.replace(op[2], op[1])
+        elif op[0] == "touch":
+            open(op[1], "ab").close()
         else:
             fh = open(op[1], "wb")
             staged.append(fh)
@@ -100,6 +102,10 @@ class SideWrites:
         a function giving them, called by :meth:`start` (after everything was queued)."""
         path = Path(path)
         self._ops.append(("whole", str(path), str(path.with_name(f".{path.name}.{os.getpid()}.tmp")), data))
+
+    def touch(self, path) -> None:
+        """``path`` exists (created empty if missing, else left as it is): a later append opens, not creates, it."""
+        self._ops.append(("touch", str(path)))
 
     def stage(self, path, data: bytes) -> Path:
         """A temporary file beside ``path`` holding ``data``, fsynced (with the other staged files) before
@@ -161,6 +167,8 @@ def _run(ops: list[tuple]) -> None:
             with open(op[2], "wb") as fh:
                 fh.write(op[3])
             os.replace(op[2], op[1])
+        elif op[0] == "touch":
+            open(op[1], "ab").close()
         else:
             with open(op[1], "wb") as fh:
                 fh.write(op[2])

@@ -26,6 +26,9 @@ def test_files_written_staged_files_fsynced_and_left_for_the_caller(tmp_path, mo
     w.write_whole(tmp_path / "a" / "b" / "one.json", b'{"x": 1}')
     w.write_whole(tmp_path / "a" / "two.txt", lambda: "二".encode())  # encoded by the writer
     tmp = w.stage(tmp_path / "s" / "rec.json", b"staged")
+    (tmp_path / "kept.log").write_text("a line\n")
+    w.touch(tmp_path / "kept.log")
+    w.touch(tmp_path / "a" / "new.log")
     assert not (tmp_path / "a").exists()  # nothing before start
     w.start()
     w.wait()
@@ -33,7 +36,8 @@ def test_files_written_staged_files_fsynced_and_left_for_the_caller(tmp_path, mo
     assert (tmp_path / "a" / "two.txt").read_text(encoding="utf-8") == "二"
     assert tmp.read_bytes() == b"staged" and tmp.name.startswith(".")  # hidden, not moved in
     assert not (tmp_path / "s" / "rec.json").exists()
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b", "two.txt"]  # no temporaries left
+    assert (tmp_path / "kept.log").read_text() == "a line\n" and (tmp_path / "a" / "new.log").read_bytes() == b""
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b", "new.log", "two.txt"]  # no temporaries left
     w.discard()
     assert not tmp.exists()
 

@@ -124,6 +124,7 @@ def plan(project, rec: dict, source: Path | None, by: str | None, writes: SideWr
              "imported": _now(), "by": who(by), "file": rec.get("source_file"), "sha256": digest,
              "suffix": Path(source).suffix.lower() if source is not None else None, "record": rec}
     writes.write_whole(base / cid / f"{version:04d}.json", lambda: entry_json(entry, record_text).encode("utf-8"))
+    writes.touch(base / cid / "log.jsonl")  # created now, beside the database write: log_event only appends
     return version
 
 
