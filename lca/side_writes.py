@@ -22,6 +22,7 @@ once, in this process.
 """
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import subprocess
@@ -88,6 +89,7 @@ class SideWrites:
         self._proc: subprocess.Popen | None = None
         self._dirs: set[Path] = set()
         self._keep = tuple(keep_fds)
+        self._created: list[Path] = []  # files and directories missing when queued: what undo() removes
 
     # -- queueing (nothing is written yet)
     def mkdir(self, path) -> None:
@@ -95,16 +97,22 @@ class SideWrites:
         path = Path(path)
         if path not in self._dirs:
             self._dirs.add(path)
+            missing = [p for p in (path, *path.parents) if not p.exists()]
+            self._created.extend(reversed(missing))
             self._ops.append(("mkdir", str(path)))
 
     def write_whole(self, path, data) -> None:
         """``path`` written whole (a hidden temporary, then renamed over it); not fsynced. ``data``: bytes, or
         a function giving them, called by :meth:`start` (after everything was queued)."""
         path = Path(path)
+        if not path.exists():
+            self._created.append(path)
         self._ops.append(("whole", str(path), str(path.with_name(f".{path.name}.{os.getpid()}.tmp")), data))
 
     def touch(self, path) -> None:
         """``path`` exists (created empty if missing, else left as it is): a later append opens, not creates, it."""
+        if not Path(path).exists():
+            self._created.append(Path(path))
         self._ops.append(("touch", str(path)))
 
     def stage(self, path, data: bytes) -> Path:
@@ -149,6 +157,21 @@ class SideWrites:
             why = err.decode("utf-8", "replace").strip()[-2000:] or f"the writer ended with status {proc.returncode}"
             raise LcaError(f"writing the files beside the database failed ({why}); nothing was replaced: "
                            "check the disk (space, permissions) and run the command again")
+
+    def undo(self) -> None:
+        """Wait for the writer, then remove everything it created (files and directories that did not exist
+        when queued; files that did are rewritten only by :meth:`write_whole`, with the same bytes for a
+        content-addressed file) and the staged temporaries: for work refused after :meth:`start`."""
+        with contextlib.suppress(LcaError):
+            self.wait()
+        self.discard()
+        for path in reversed(self._created):
+            with contextlib.suppress(OSError):
+                if path.is_dir() and not path.is_symlink():
+                    path.rmdir()  # only if empty: anything else written there meanwhile stays
+                else:
+                    path.unlink()
+                    path.with_name(f".{path.name}.{os.getpid()}.tmp").unlink(missing_ok=True)
 
     def discard(self) -> None:
         """Remove the staged temporaries not moved in (after :meth:`wait`)."""

@@ -106,3 +106,33 @@ def test_a_version_file_spliced_from_the_stored_text_is_the_plain_encoding():
     plain = json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     assert archive.entry_json(entry, store._dumps) == plain == archive.entry_json(entry)
 
+
+
+def test_an_import_refused_when_linking_leaves_no_archived_file(project, tmp_path, monkeypatch):
+    """The side process starts before linking (store.stage); a link-time error then refuses the import and
+    what the side process created (the company's archive directory, version, original, log) is removed."""
+    from lca.errors import InputIssue, Severity
+
+    real = store.build
+
+    def build_with_an_error(*a, **k):
+        built = real(*a, **k)
+        built.issues.append(InputIssue("Materials", 2, "amount", "bad_amount", "a link-time error (test)",
+                                       Severity.ERROR, "T24S-C-0.7.xlsx"))
+        return built
+
+    archive = store.submissions_dir(project) / "archive"
+    before = sorted(p.relative_to(archive) for p in archive.rglob("*")) if archive.exists() else []
+    stored_before = sorted(p.name for p in store.submissions_dir(project).glob("*.json"))
+    monkeypatch.setattr(store, "build", build_with_an_error)
+    rep = project.import_files([book(tmp_path, "T24S-C", 0.7)])
+    monkeypatch.undo()
+    assert not rep.ok and "a link-time error (test)" in rep.summary()
+    after = sorted(p.relative_to(archive) for p in archive.rglob("*")) if archive.exists() else []
+    assert after == before and not (archive / "T24S-C").exists()
+    d = store.submissions_dir(project)
+    assert sorted(p.name for p in d.glob("*.json")) == stored_before
+    assert not [p.name for p in d.iterdir() if p.name.startswith(".")]
+    ok = project.import_files([book(tmp_path, "T24S-C", 0.7)])  # and it imports once the error is gone
+    assert ok.ok, ok.summary()
+    assert json.loads((d / "T24S-C.json").read_text(encoding="utf-8"))["archive_version"] == 1

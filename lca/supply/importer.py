@@ -291,37 +291,50 @@ def import_files(project, paths, dry_run: bool = False, annotate=None, lang: str
             changes: dict = {}
             for _, rec in records:  # to its reporting period: the company's latest, or an earlier year
                 changes.update(periods.place(current, older, rec))
-            with gc_paused():
-                built = store.build(project, [current[c] for c in sorted(current)], older)
-            new_files = {rec.get("source_file") for _, rec in records}
-            for i in built.issues:
-                if i.file in new_files or i.severity == Severity.ERROR:
-                    (report.errors if i.severity == Severity.ERROR else report.warnings).append(i)
-            new_refs = [f"{rec['supplier']['company_id']}/{p['product_id']}"
-                        + ("" if current.get(rec["supplier"]["company_id"]) is rec
-                           else f"{periods.SEPARATOR}{periods.year_of(rec)}")  # an earlier period's code
-                        for _, rec in records for p in rec.get("products", [])]
-            for ref in new_refs:
-                rec = _record_of(records, ref)
-                for u in built.unresolved.get(ref, []):
-                    report.warnings.append(InputIssue(
-                        link.sheet_title(rec, "Materials"), u.get("row"), "reference", "unresolved_reference",
-                        f"{u['reference']} is {u['reason']}: {ref} gets no total until it is imported; "
-                        "import that supplier's workbook (any order works) or fix the reference",
-                        Severity.WARNING, rec.get("source_file")))
-            if not report.errors:
-                report.products = new_refs
-                if not dry_run:
-                    try:
-                        store.commit(project, [rec for _, rec in records], built,
-                                     originals={rec["supplier"]["company_id"]: path for path, rec in records}, by=by,
-                                     changes=changes)
-                    except InputError as exc:
-                        report.errors.extend(exc.issues or [InputIssue(None, None, None, "refused", str(exc))])
-                        report.products = []
-                    else:
-                        report.warnings.extend(_declared_checks(project, new_refs, built, records))
-                        report.warnings.extend(_footprint_checks(project, new_refs, built, records))
+            # the archive and the stored files written by a side process while linking (store.stage); abandoned
+            # (what it created removed) unless the commit takes it
+            staged = None
+            if not dry_run:
+                try:
+                    staged = store.stage(project, [rec for _, rec in records], changes, by=by,
+                                         originals={rec["supplier"]["company_id"]: path for path, rec in records})
+                except InputError as exc:
+                    report.errors.extend(exc.issues or [InputIssue(None, None, None, "refused", str(exc))])
+            try:
+                with gc_paused():
+                    built = store.build(project, [current[c] for c in sorted(current)], older)
+                new_files = {rec.get("source_file") for _, rec in records}
+                for i in built.issues:
+                    if i.file in new_files or i.severity == Severity.ERROR:
+                        (report.errors if i.severity == Severity.ERROR else report.warnings).append(i)
+                new_refs = [f"{rec['supplier']['company_id']}/{p['product_id']}"
+                            + ("" if current.get(rec["supplier"]["company_id"]) is rec
+                               else f"{periods.SEPARATOR}{periods.year_of(rec)}")  # an earlier period's code
+                            for _, rec in records for p in rec.get("products", [])]
+                for ref in new_refs:
+                    rec = _record_of(records, ref)
+                    for u in built.unresolved.get(ref, []):
+                        report.warnings.append(InputIssue(
+                            link.sheet_title(rec, "Materials"), u.get("row"), "reference", "unresolved_reference",
+                            f"{u['reference']} is {u['reason']}: {ref} gets no total until it is imported; "
+                            "import that supplier's workbook (any order works) or fix the reference",
+                            Severity.WARNING, rec.get("source_file")))
+                if not report.errors:
+                    report.products = new_refs
+                    if not dry_run:
+                        try:
+                            staged, mine = None, staged  # the commit makes or abandons it
+                            store.commit(project, [rec for _, rec in records], built, by=by, changes=changes,
+                                         staged=mine)
+                        except InputError as exc:
+                            report.errors.extend(exc.issues or [InputIssue(None, None, None, "refused", str(exc))])
+                            report.products = []
+                        else:
+                            report.warnings.extend(_declared_checks(project, new_refs, built, records))
+                            report.warnings.extend(_footprint_checks(project, new_refs, built, records))
+            finally:
+                if staged is not None:
+                    staged.abandon()
     if not report.ok:
         report.products = []
     report.lang = lang or issue_codes.detect_language(

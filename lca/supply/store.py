@@ -12,8 +12,9 @@ so that two importers serialize:
 1. validate and link everything (nothing written on any error);
 2. build the full dataset list with the new submissions replacing each
    company's previous one;
-3. ``project.write_database`` (validates, marks the write pending, writes); meanwhile a side
-   process (:mod:`lca.side_writes`) archives each record and stages the new JSON files, fsynced;
+3. ``project.write_database`` (validates, marks the write pending, writes); a side process
+   (:mod:`lca.side_writes`, started by :func:`stage`, for an import while it links) archives each
+   record and stages the new JSON files, fsynced;
 4. record the digest of the submission set the database was built from (and of the link rules'
    and inventories' versions, :func:`link_signature`: a database built by other link code is stale);
 5. only then, once the side process has written everything, ``os.replace`` the new JSON files
@@ -220,8 +221,54 @@ def _write(project, built: link.Built, digest: str) -> None:
     bd.databases.flush()
 
 
+@dataclasses.dataclass
+class Staged:
+    """A commit's files, prepared and being written by a side process (:func:`stage`), nothing replaced yet."""
+
+    writes: SideWrites
+    texts: dict[str, str]  # every stored text once the commit is done: the digest of the database
+    staged: list[tuple[Path, Path]]  # (staged temporary, stored file it replaces)
+
+    def abandon(self) -> None:
+        """The commit is not made: remove what the side process created (archived versions never stored)."""
+        self.writes.undo()
+
+
+def stage(project, records: list[dict], changes: dict, originals: dict | None = None, by: str | None = None,
+          restored: bool = False, texts: dict[str, str] | None = None) -> Staged:
+    """Archive ``records`` and stage the stored files of ``changes`` (see :func:`commit`) by a side process
+    (:mod:`lca.side_writes`), started here: under the project lock, before the commit it is passed to, so the
+    file writes run while the caller links (pure computation) rather than beside the database write (whose
+    own disk writes they slowed: benchmarks/RESULTS.md, figure 4, session 7). A caller that does not commit
+    calls :meth:`Staged.abandon`. ``texts``: the stored texts, when already read under this lock hold."""
+    from . import archive as arch
+
+    texts = dict(_stored_texts(project) if texts is None else texts)
+    writes = SideWrites(keep_fds=locking.held_fds(Path(project.path)))
+    text_of: dict[int, str] = {}  # id(record) -> its stored JSON text: encoded once, for the archive too
+
+    def record_text(rec: dict) -> str:
+        if id(rec) not in text_of:
+            text_of[id(rec)] = _dumps(rec)
+        return text_of[id(rec)]
+
+    if not restored:  # archived before anything points at it: an interruption loses nothing
+        taken: dict = {}
+        for rec in records:
+            cid = rec["supplier"]["company_id"]
+            arch.plan(project, rec, (originals or {}).get(cid), by, writes, taken=taken, record_text=record_text)
+    new_texts = {st: record_text(rec) for st, rec in changes.items()}
+    texts.update(new_texts)
+    d = submissions_dir(project)
+    staged = [(writes.stage(d / f"{st}.json", text.encode("utf-8")), d / f"{st}.json")
+              for st, text in new_texts.items()]
+    writes.start()
+    return Staged(writes, texts, staged)
+
+
 def commit(project, records: list[dict], built: link.Built | None = None, originals: dict | None = None,
-           by: str | None = None, restored: bool = False, changes: dict | None = None) -> link.Built:
+           by: str | None = None, restored: bool = False, changes: dict | None = None,
+           staged: Staged | None = None) -> link.Built:
     """Store ``records`` (each replacing its company's previous submission) and rebuild ``suppliers``.
 
     Raises :class:`InputError` (nothing written) when linking the full set finds errors.
@@ -230,46 +277,36 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
     id to its original file, ``by`` who imports); ``restored``: the records are archived versions
     put back (:func:`lca.supply.history.restore`), not archived again. ``changes``: the stored files
     the records go to (``{stem: record}``, :func:`lca.supply.periods.place`), with ``built``.
+    ``staged``: their files already being written (:func:`stage`, same lock hold), with ``built``;
+    abandoned here if the commit is refused.
     """
     from . import archive as arch
 
     with project.lock():
-        texts = _stored_texts(project)  # for the digest; parsed only when the caller did not link
-        if changes is None or built is None:  # else the caller placed and linked them under this lock hold
-            current, older = _records_of(project, texts), _older_of(project, texts)
-            changes = {}
-            for rec in records:  # each record to its reporting period's file (the latest, or COMPANY@YEAR)
-                changes.update(periods.place(current, older, rec))
-            built = build(project, [current[c] for c in sorted(current)], older)
-        errors = [i for i in built.issues if i.severity == Severity.ERROR]
-        if errors:
-            raise InputError(f"{len(errors)} problem(s) linking the submissions; nothing was written",
-                             errors)
-        # the archive and the staged submission files are written by a side process while the database is
-        # written (lca.side_writes): prepared and checked here, every one written, and the staged files fsynced,
-        # before any stored file is replaced; a database written without its files differs by its digest
-        writes = SideWrites(keep_fds=locking.held_fds(Path(project.path)))
-        text_of: dict[int, str] = {}  # id(record) -> its stored JSON text: encoded once, for the archive too
-
-        def record_text(rec: dict) -> str:
-            if id(rec) not in text_of:
-                text_of[id(rec)] = _dumps(rec)
-            return text_of[id(rec)]
-
-        if not restored:  # archived before anything points at it: an interruption loses nothing
-            taken: dict = {}
-            for rec in records:
-                cid = rec["supplier"]["company_id"]
-                arch.plan(project, rec, (originals or {}).get(cid), by, writes, taken=taken, record_text=record_text)
-        new_texts = {st: record_text(rec) for st, rec in changes.items()}
-        texts.update(new_texts)
-        d = submissions_dir(project)
-        staged = [(writes.stage(d / f"{st}.json", text.encode("utf-8")), d / f"{st}.json")
-                  for st, text in new_texts.items()]
-        d.mkdir(parents=True, exist_ok=True)
+        texts = None
+        try:
+            if changes is None or built is None:  # else the caller placed and linked them under this lock hold
+                texts = _stored_texts(project)
+                current, older = _records_of(project, texts), _older_of(project, texts)
+                changes = {}
+                for rec in records:  # each record to its reporting period's file (the latest, or COMPANY@YEAR)
+                    changes.update(periods.place(current, older, rec))
+                built = build(project, [current[c] for c in sorted(current)], older)
+            errors = [i for i in built.issues if i.severity == Severity.ERROR]
+            if errors:
+                raise InputError(f"{len(errors)} problem(s) linking the submissions; nothing was written",
+                                 errors)
+            if staged is None:
+                staged = stage(project, records, changes, originals, by, restored, texts)
+        except BaseException:
+            if staged is not None:
+                staged.abandon()
+            raise
+        # every archived version written, and the staged files fsynced, before any stored file is replaced;
+        # a database written without its files differs by its digest
+        writes, texts = staged.writes, staged.texts
         replaced = False
         try:
-            writes.start()
             try:
                 _write(project, built, _digest(texts))
             except BaseException:
@@ -277,7 +314,7 @@ def commit(project, records: list[dict], built: link.Built | None = None, origin
                     writes.wait()  # always waited for: the side process holds the project's lock with this one
                 raise
             writes.wait()
-            for tmp, final in staged:
+            for tmp, final in staged.staged:
                 os.replace(tmp, final)
             replaced = True
         except LcaError:
