@@ -97,7 +97,11 @@ class SideWrites:
         path = Path(path)
         if path not in self._dirs:
             self._dirs.add(path)
-            missing = [p for p in (path, *path.parents) if not p.exists()]
+            missing = []
+            for p in (path, *path.parents):  # up to the first that exists
+                if p in self._dirs and p != path or p.exists():
+                    break
+                missing.append(p)
             self._created.extend(reversed(missing))
             self._ops.append(("mkdir", str(path)))
 
