@@ -254,6 +254,7 @@ def stage(project, records: list[dict], changes: dict, originals: dict | None = 
 
     if not restored:  # archived before anything points at it: an interruption loses nothing
         taken: dict = {}
+        by = arch.who(by) if records else by  # the OS user looked up once
         for rec in records:
             cid = rec["supplier"]["company_id"]
             arch.plan(project, rec, (originals or {}).get(cid), by, writes, taken=taken, record_text=record_text)
