@@ -89,6 +89,7 @@ class SideWrites:
         self._proc: subprocess.Popen | None = None
         self._dirs: set[Path] = set()
         self._keep = tuple(keep_fds)
+        self._prepared: list[tuple] = []  # the operations handed to the writer
         self._created: list[Path] = []  # files and directories missing when queued: what undo() removes
 
     # -- queueing (nothing is written yet)
@@ -145,6 +146,7 @@ class SideWrites:
             os.lseek(fd, 0, os.SEEK_SET)
             self._proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", WRITER], stdin=fd,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=self._keep)
+            self._prepared = ops
         except OSError:  # no process to be had (limits): write here, as without one
             self._proc = None
             _run(ops)
@@ -157,10 +159,14 @@ class SideWrites:
         if proc is None:
             return
         _, err = proc.communicate()
-        if proc.returncode != 0:
+        if proc.returncode != 0:  # written again here (every operation can be repeated): a writer that could not
             why = err.decode("utf-8", "replace").strip()[-2000:] or f"the writer ended with status {proc.returncode}"
-            raise LcaError(f"writing the files beside the database failed ({why}); nothing was replaced: "
-                           "check the disk (space, permissions) and run the command again")
+            try:  # start (an odd interpreter) costs only time; a disk that refuses fails here too, and is reported
+                _run(self._prepared)
+            except OSError as exc:
+                raise LcaError(f"writing the files beside the database failed ({why}; again in this process: "
+                               f"{exc}); nothing was replaced: check the disk (space, permissions) and run the "
+                               "command again") from exc
 
     def undo(self) -> None:
         """Wait for the writer, then remove everything it created (files and directories that did not exist

@@ -55,6 +55,22 @@ def test_a_failed_write_is_raised_naming_the_cause(tmp_path, monkeypatch, fork):
     assert (tmp_path / "blocked").read_text() == "a file where a directory should be"
 
 
+
+def test_a_writer_that_cannot_start_is_made_up_for_here(tmp_path, monkeypatch):
+    """An interpreter that runs no writer (here /bin/false, exit 1 at once): the writes are made in this process."""
+    import shutil
+    import sys
+
+    monkeypatch.setenv("LCA_SIDE_WRITES", "1")
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))
+    w = SideWrites()
+    w.mkdir(tmp_path / "d")
+    w.write_whole(tmp_path / "d" / "x.json", b"{}")
+    tmp = w.stage(tmp_path / "d" / "rec.json", b"staged")
+    w.start()
+    w.wait()
+    assert (tmp_path / "d" / "x.json").read_bytes() == b"{}" and tmp.read_bytes() == b"staged"
+
 def book(tmp_path, cid: str, kg: float):
     return write_workbook(tmp_path / f"{cid}-{kg}.xlsx", {
         "Supplier": {"company_name": f"Side {cid}", "company_id": cid, "country": "CN", **PERIOD},
