@@ -1,7 +1,8 @@
 """Submission archive: the original file of every import, content-addressed (sha256), with the parsed submission, who and when.
 
 Written by :func:`lca.supply.store.commit` (under the project lock, before the stored
-submission points at the new version) and :func:`~lca.supply.store.withdraw`; read by
+submission points at the new version; the files themselves by a side process started by
+:func:`lca.supply.store.stage`, :mod:`lca.side_writes`) and :func:`~lca.supply.store.withdraw`; read by
 :mod:`lca.supply.history`. Layout under ``PROJECT/submissions/archive/``::
 
     files/<sha256><.xlsx|.json>     the original file as imported (one copy per content)
@@ -9,7 +10,8 @@ submission points at the new version) and :func:`~lca.supply.store.withdraw`; re
                                    by, file, sha256, record (the parsed submission as stored)}
     <COMPANY>/log.jsonl            one line per event: imported, withdrawn, restored (who, when, version)
 
-Nothing in the archive is rewritten or deleted.
+Nothing in the archive is rewritten or deleted (but the files a refused import had just created for
+itself, never stored: :meth:`lca.side_writes.SideWrites.undo`).
 """
 from __future__ import annotations
 
