@@ -30,6 +30,7 @@ database back from SQLite (a few ms per hundred datasets, no deletion, no pickli
 from __future__ import annotations
 
 import pickle
+
 from . import brightway, integrity
 from .errors import InputError, LcaError
 from .files import atomic_write
