@@ -18,6 +18,16 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+# Bytecode kept between runs, outside the checkout. A machine that sets PYTHONDONTWRITEBYTECODE (this
+# one does) otherwise has every worker and every `lca` subprocess compile lca/ and pytest rewrite every
+# test module again: 4.5 of a worker's 9 s of collection, and ~0.5 s of each subprocess, measured. The
+# prefix directory keeps the source tree clean; Python writes each .pyc atomically, so workers share it.
+_PYCACHE = Path(tempfile.gettempdir()) / f"green-lca-test-pycache-{os.getuid()}"
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ["PYTHONPYCACHEPREFIX"] = str(_PYCACHE)
+sys.dont_write_bytecode = False
+sys.pycache_prefix = str(_PYCACHE)
+
 _ROOT = Path(tempfile.mkdtemp(prefix="green-lca-tests-"))
 os.environ["BRIGHTWAY2_DIR"] = str(_ROOT / "bw-scratch")
 os.environ["LCA_PROJECT"] = str(_ROOT / "default-project")

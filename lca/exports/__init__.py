@@ -6,7 +6,7 @@
   the database's processes, every database they link to (so the zip computes on its own in
   openLCA: a supplier product with the background datasets it buys), their product and
   elementary flows, and one unit group and flow property per Brightway unit;
-- ``bw-excel`` (:mod:`lca.exports.bw_excel`): bw2io's own ``write_lci_excel`` (the file bw2io's
+- ``bw-excel`` (:mod:`lca.exports.bw_excel`): the layout of bw2io's ``write_lci_excel``, fed from one load (the file bw2io's
   ``ExcelImporter`` reads back), of that database alone; its links to other databases are
   by name, reference product, location, unit and database, as bw2io writes them.
 
