@@ -37,10 +37,18 @@ def validate_datasets(name: str, data: list[dict], existing=()) -> list[str]:
     existing = set(existing)
     own = {(d.get("database"), d.get("code")) for d in data} | {(name, c) for c in existing}
     problems = []
-    other_dbs = {k[0] for d in data for e in d.get("exchanges", []) for k in [tuple(e.get("input", ("", "")))]}
+    wanted: dict[str, set] = {}  # database -> codes the inputs name (only those are looked up)
+    for d in data:
+        for e in d.get("exchanges", []):
+            k = tuple(e.get("input", ("", "")))
+            if len(k) == 2 and k[0] != name and isinstance(k[0], str) and isinstance(k[1], str):
+                wanted.setdefault(k[0], set()).add(k[1])
     known = set(own)
-    for db in other_dbs - {name}:
-        known.update((db, c) for (c,) in AD.select(AD.code).where(AD.database == db).tuples())
+    for db, codes in wanted.items():
+        codes = sorted(codes)
+        for i in range(0, len(codes), 500):  # under SQLite's limit of variables per statement
+            known.update((db, c) for (c,) in AD.select(AD.code).where(AD.database == db,
+                                                                     AD.code << codes[i:i + 500]).tuples())
     seen: set = set()
     for d in data:
         if d.get("database") != name or not d.get("code"):
