@@ -26,6 +26,8 @@ once.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 from pathlib import Path
 from typing import Callable
@@ -107,14 +109,24 @@ class Calculator:
     NODE_COLUMNS = ["id", "database", "code", "name", "product", "location", "unit", "stage"]
 
     def _build_nodes(self) -> pd.DataFrame:
-        stamps = self.cache_stamps()
-        key = cache.make_key("nodes", {n: v[0] for n, v in stamps.items() if n != inventory.BIOSPHERE_DB})
-        columns = self._stored("nodes", key, self.NODE_COLUMNS, self._query_nodes)
-        df = pd.DataFrame(columns, columns=self.NODE_COLUMNS)
+        # one stored table per database, keyed by that database's fingerprint: a write to one database
+        # (a model variant added, an import) reads back only its own activities (each row unpickles
+        # the dataset for unit and stage: 3,600 for the open background)
+        parts = []
+        for name, stamp in self.cache_stamps().items():
+            if name == inventory.BIOSPHERE_DB:
+                continue
+            key = cache.make_key("nodes", {name: stamp[0]})
+            store_name = "nodes_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+            parts.append(self._stored(store_name, key, self.NODE_COLUMNS,
+                                      functools.partial(self._query_nodes, name)))
+        df = pd.DataFrame({c: [v for part in parts for v in part[c]] for c in self.NODE_COLUMNS},
+                          columns=self.NODE_COLUMNS)
+        df = df.sort_values("id", kind="stable") if len(df) else df
         df["ref"] = df["database"] + ":" + df["code"]
         return df.set_index("id", drop=False)
 
-    def _query_nodes(self) -> dict:
+    def _query_nodes(self, database: str) -> dict:
         self._activate()
         from bw2data.backends import ActivityDataset as AD
 
@@ -122,7 +134,7 @@ class Calculator:
             (i, db, code, name, product, loc, data.get("unit"), data.get("stage"))
             for i, db, code, name, product, loc, data in AD.select(
                 AD.id, AD.database, AD.code, AD.name, AD.product, AD.location, AD.data
-            ).where(AD.database != inventory.BIOSPHERE_DB).tuples()
+            ).where(AD.database == database).tuples()
         ]
         return {c: [r[i] for r in rows] for i, c in enumerate(self.NODE_COLUMNS)}
 

@@ -28,16 +28,28 @@ EXCHANGE_TYPES = {"production", "technosphere", "biosphere", "substitution"}
 JOURNAL_DIR = "journal"  # in the project directory: validated data of a database write in progress
 
 
-def validate_datasets(name: str, data: list[dict]) -> list[str]:
-    """Problems of ``data`` as database ``name`` (empty: safe to write); bw2data must point at the project."""
+def validate_datasets(name: str, data: list[dict], existing=()) -> list[str]:
+    """Problems of ``data`` as database ``name`` (empty: safe to write); bw2data must point at the project.
+
+    ``existing``: codes already in ``name`` that ``data`` is added to (:mod:`lca.additions`): inputs
+    may be those datasets, a dataset of ``data`` may not have one of those codes."""
     from bw2data.backends import ActivityDataset as AD
 
-    own = {(d.get("database"), d.get("code")) for d in data}
+    existing = set(existing)
+    own = {(d.get("database"), d.get("code")) for d in data} | {(name, c) for c in existing}
     problems = []
-    other_dbs = {k[0] for d in data for e in d.get("exchanges", []) for k in [tuple(e.get("input", ("", "")))]}
+    wanted: dict[str, set] = {}  # database -> codes the inputs name (only those are looked up)
+    for d in data:
+        for e in d.get("exchanges", []):
+            k = tuple(e.get("input", ("", "")))
+            if len(k) == 2 and k[0] != name and isinstance(k[0], str) and isinstance(k[1], str):
+                wanted.setdefault(k[0], set()).add(k[1])
     known = set(own)
-    for db in other_dbs - {name}:
-        known.update((db, c) for (c,) in AD.select(AD.code).where(AD.database == db).tuples())
+    for db, codes in wanted.items():
+        codes = sorted(codes)
+        for i in range(0, len(codes), 500):  # under SQLite's limit of variables per statement
+            known.update((db, c) for (c,) in AD.select(AD.code).where(AD.database == db,
+                                                                     AD.code << codes[i:i + 500]).tuples())
     seen: set = set()
     for d in data:
         if d.get("database") != name or not d.get("code"):
@@ -45,6 +57,9 @@ def validate_datasets(name: str, data: list[dict]) -> list[str]:
         if d.get("code") in seen:
             problems.append(f"dataset code {d.get('code')!r} appears twice")
         seen.add(d.get("code"))
+        if d.get("code") in existing:
+            problems.append(f"dataset {d.get('code')!r} is already in database {name!r} (only new datasets "
+                            "are added; write the whole database to change one)")
         for e in d.get("exchanges", []):
             amount = e.get("amount")
             if float32_problem(amount):
@@ -59,10 +74,11 @@ def validate_datasets(name: str, data: list[dict]) -> list[str]:
     return problems
 
 
-def journal_path(project_dir: Path, name: str) -> Path:
-    """Where the validated data of a write of database ``name`` is kept until it is done."""
+def journal_path(project_dir: Path, name: str, add: bool = False) -> Path:
+    """Where the validated data of a write of database ``name`` is kept until it is done;
+    ``add``: of an addition of datasets to it (:mod:`lca.additions`)."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
-    return Path(project_dir) / JOURNAL_DIR / f"{safe}.pickle"
+    return Path(project_dir) / JOURNAL_DIR / f"{safe}{'.add' if add else ''}.pickle"
 
 
 def has_source(name: str) -> bool:
@@ -87,6 +103,8 @@ def rebuild(project, name: str) -> None:
     submissions, models from their definitions); any other from the journal of the
     interrupted write (its complete, validated data). The half-written
     database is deleted first, so a rebuild that fails leaves no half data behind.
+    An interrupted addition of datasets (:mod:`lca.additions`: one SQLite transaction,
+    so the old rows are intact) is replayed from its journal instead.
     """
     with project.lock():
         bd = project.activate()
@@ -101,7 +119,13 @@ def rebuild(project, name: str) -> None:
         rebuilders = {inventory.BACKGROUND_DB: functools.partial(project_setup.write_background, project)}
         for derived in hooks.databases():
             rebuilders[derived.name] = functools.partial(derived.rebuild, project)
-        journal = journal_path(project.path, name)
+        journal, added = journal_path(project.path, name), journal_path(project.path, name, add=True)
+        if name not in rebuilders and added.exists() and not journal.exists() and name in bd.databases:
+            with open(added, "rb") as fh:
+                project.add_datasets(name, pickle.load(fh), replay=True)
+            project.state.set_pending(name, False)
+            added.unlink(missing_ok=True)
+            return
         if name in bd.databases:
             with brightway.quiet():
                 del bd.databases[name]
@@ -116,6 +140,7 @@ def rebuild(project, name: str) -> None:
                   "it was deleted", file=sys.stderr)
         project.state.set_pending(name, False)
         journal.unlink(missing_ok=True)
+        added.unlink(missing_ok=True)
 
 
 def check(project, repair: bool = True) -> list[str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import brightway, engine, fingerprints, hooks, integrity, inventory, locking, outside
+from . import additions, brightway, engine, fingerprints, hooks, integrity, inventory, locking, outside
 from . import setup as project_setup
 from .calc import Calculator, check_amount
 from .errors import InputError, LcaError
@@ -293,11 +293,11 @@ class Project:
         source, or replayed from the journal, by the next command (:func:`lca.integrity.rebuild`).
         """
         with self.lock():
-            problems = self._validate_datasets(name, data)
+            bd = self.activate()
+            problems = integrity.validate_datasets(name, data)
             if problems:
                 more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
                 raise InputError(f"refusing to write database {name!r}: " + "; ".join(problems[:10]) + more)
-            bd = self.activate()
             journal = integrity.journal_path(self.path, name)
             integrity.write_journal(journal, name, data)
             self.state.set_pending(name, True)
@@ -326,9 +326,9 @@ class Project:
                     del bd.databases[name]
             self.forget_caches()  # releasing the write lock bumps the generation
 
-    def _validate_datasets(self, name: str, data: list[dict]) -> list[str]:
-        self.activate()
-        return integrity.validate_datasets(name, data)
+    def add_datasets(self, name: str, data: list[dict], replay: bool = False) -> None:
+        """Add new datasets to ``name``, the rest untouched, as safely as a full write (:func:`lca.additions.add`)."""
+        additions.add(self, name, data, replay)
 
     # -- queries -----------------------------------------------------------------------
     @_snapshot

@@ -181,7 +181,7 @@ class CarbonProfile:
     # -- figures ---------------------------------------------------------------------
     @property
     def total(self) -> float:
-        return float(self.array.sum()) if self.array.nnz else 0.0
+        return float(self.array.data.sum()) if self.array.nnz else 0.0
 
     @property
     def total_per_declared_unit(self) -> float:
@@ -196,9 +196,9 @@ class CarbonProfile:
         if dimension not in DIMENSIONS:
             raise InputError(f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}")
         axis = DIMENSIONS.index(dimension)
-        others = tuple(i for i in range(len(DIMENSIONS)) if i != axis)
-        vec = self.array.sum(axis=others)
-        vec = vec.todense() if hasattr(vec, "todense") else np.asarray(vec)
+        arr = self.array  # summed over the other axes (numpy: sparse's own reduction is compiled by numba per process)
+        vec = np.bincount(arr.coords[axis], weights=arr.data, minlength=arr.shape[axis]) if arr.nnz \
+            else np.zeros(arr.shape[axis])
         names = list(self.labels[dimension])
         # an axis without labels still has length 1 (sparse arrays need a shape): never more scores than labels
         df = pd.DataFrame({dimension: names, "score": np.asarray(vec, dtype=float).ravel()[:len(names)]})

@@ -43,6 +43,16 @@ def extra_data(co2_code: str, version: int) -> list[dict]:
     ]
 
 
+def extra_additions(co2_code: str, k: int) -> list[dict]:
+    """``item-N_ITEMS`` .. ``item-(N_ITEMS+k-1)``, built as :func:`extra_data`'s items (to add to version 1)."""
+    return [{"database": "extra", "code": f"item-{i}", "name": f"extra item-{i}", "unit": "kilogram",
+             "location": "CN", "reference product": f"item-{i}", "type": "process",
+             "exchanges": [{"input": ["extra", f"item-{i}"], "amount": 1.0, "type": "production"},
+                           {"input": ["biosphere3", co2_code], "amount": 0.25 * (i + 1), "type": "biosphere"},
+                           {"input": ["extra", "hub"], "amount": 0.5, "type": "technosphere"}]}
+            for i in range(N_ITEMS, N_ITEMS + k)]
+
+
 def expected_item(i: int, version: int) -> float:
     return 0.25 * (i + 1) + 0.5 * 2.0 * version
 
@@ -98,7 +108,8 @@ elif point == "replace":  # supplier database written, submission JSON not yet m
 if argv:  # a command line, e.g. `lca import FILE`
     sys.exit(lca.cli.main(["--project", proj_dir] + argv))
 p = lca.open_project(proj_dir)
-p.write_database(os.environ["KILL_DB"], json.loads(open(data_file).read()))
+write = p.add_datasets if os.environ.get("KILL_ADD") else p.write_database  # KILL_ADD: an addition
+write(os.environ["KILL_DB"], json.loads(open(data_file).read()))
 print("DONE", flush=True)
 '''
 
@@ -115,13 +126,14 @@ def cli(project_dir: Path, *args, timeout=300, **extra) -> subprocess.CompletedP
                           capture_output=True, text=True, timeout=timeout, env=env(**extra))
 
 
-def start_child(tmp: Path, point: str, project_dir: Path, data=None, argv=(), db="extra"):
+def start_child(tmp: Path, point: str, project_dir: Path, data=None, argv=(), db="extra", add=False):
     script = tmp / "child.py"
     script.write_text(CHILD)
     data_file = tmp / "data.json"
     data_file.write_text(json.dumps(data or []))
     return subprocess.Popen([sys.executable, str(script), point, str(project_dir), str(data_file), *argv],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(KILL_DB=db))
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env(KILL_DB=db, **({"KILL_ADD": "1"} if add else {})))
 
 
 def wait_paused(child: subprocess.Popen, timeout=120) -> None:

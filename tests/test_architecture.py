@@ -43,7 +43,7 @@ LAYERS = [
     ("solver", ["lca.engine", "lca.cache", "lca.negative_supply"]),
     ("results", ["lca.results", "lca.results_design", "lca.report", "lca.report.*", "lca.declaration", "lca.declare_messages"]),
     ("calculator", ["lca.calc"]),
-    ("project", ["lca.setup", "lca.integrity", "lca.outside", "lca.project"]),
+    ("project", ["lca.setup", "lca.integrity", "lca.outside", "lca.additions", "lca.project"]),
     ("built on the project", ["lca.supply", "lca.supply.*", "lca.models", "lca.models.*", "lca.compare",
                               "lca.uncertainty", "lca.sensitivity", "lca.declare_values", "lca.declare_model", "lca.declare",
                               "lca.exports", "lca.exports.*", "lca.sweep", "lca.replication"]),

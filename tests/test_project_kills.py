@@ -6,13 +6,14 @@ must repair, keep what was committed before and give current results.
 """
 import json
 import shutil
+import sqlite3
 
 import pytest
 
 import lca
 from cli_util import lca_in_process
-from storage_util import (assert_background_intact, assert_extra_consistent, cli, damage, expected_item,
-                          extra_data, kill_when_paused, start_child)
+from storage_util import (N_ITEMS, assert_background_intact, assert_extra_consistent, cli, damage, expected_item,
+                          extra_additions, extra_data, kill_when_paused, start_child)
 from storage_util import base, copy  # noqa: F401  (fixtures)
 
 
@@ -39,6 +40,38 @@ def test_writer_killed_mid_write_next_command_repairs(base, copy, tmp_path, poin
     p = lca.open_project(copy)
     assert_extra_consistent(p, 2)
     assert_background_intact(p, base)  # committed before: untouched
+
+
+# -- an addition of datasets (Project.add_datasets) killed at each point -----------------------------
+def activity_ids(project_dir) -> dict[str, int]:
+    """code -> SQLite id of database ``extra``'s activities, read with sqlite3."""
+    d = next(p for p in (project_dir / "brightway").iterdir() if p.name.startswith("green-lca."))
+    con = sqlite3.connect(d / "lci" / "databases.db")
+    try:
+        return dict(con.execute("SELECT code, id FROM activitydataset WHERE database = 'extra'").fetchall())
+    finally:
+        con.close()
+
+
+@pytest.mark.slow  # kill-and-repair / writer processes
+@pytest.mark.parametrize("point", ["sqlite", "process", "zip", "clear"])
+def test_addition_killed_next_command_replays_it_and_keeps_the_rows_before(base, copy, tmp_path, point):
+    before = activity_ids(copy)
+    child = start_child(tmp_path, point, copy, data=extra_additions(base["co2"], 3), add=True)
+    kill_when_paused(child)
+    assert "pending" in damage(copy, "extra")
+    out = cli(copy, "footprint", f"extra:item-{N_ITEMS + 2}", "--json")  # repairs: the addition replayed
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["total"] == pytest.approx(expected_item(N_ITEMS + 2, 1), rel=1e-6)
+    assert damage(copy, "extra") == set()
+    after = activity_ids(copy)
+    assert {c: after[c] for c in before} == before  # the rows committed before: same ids
+    assert len(after) == len(before) + 3
+    p = lca.open_project(copy)
+    series = p.footprints(database="extra")
+    for i in (0, 7, N_ITEMS, N_ITEMS + 1):
+        assert series[f"extra:item-{i}"] == pytest.approx(expected_item(i, 1), rel=1e-6)
+    assert_background_intact(p, base)
 
 
 # -- the models database and the first set-up, killed -------------------------------------------

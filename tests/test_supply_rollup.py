@@ -201,3 +201,33 @@ def test_declared_pcf_refused_under_gwp20(project, tmp_path):
     prof = project.profile("G20-PACK/pack", method="GWP20", allow_incomplete=True)
     assert prof.not_characterized and not prof.complete
     assert "declared PCF (CO2e)" not in prof.by_dict("gas")
+
+
+def test_to_array_sums_duplicates_as_sparse_does_and_refuses_a_coordinate_outside_the_shape():
+    """The profile's array is canonicalised with numpy (sparse is told it is sorted and unique): on random
+    contributions with duplicates it equals sparse's own COO, and every one-axis sum equals sparse's sum."""
+    import types
+
+    import sparse
+
+    from lca.results import DIMENSIONS
+    from lca.supply.rollup import to_array
+
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        shape = tuple(int(x) for x in rng.integers(1, 5, size=len(DIMENSIONS)))
+        n = int(rng.integers(1, 40))
+        coords = [tuple(int(rng.integers(0, s)) for s in shape) for _ in range(n)]
+        data = list(rng.normal(size=n))
+        acc = types.SimpleNamespace(labels={d: ["x"] * shape[i] for i, d in enumerate(DIMENSIONS)},
+                                    coords=coords, data=data)
+        got, want = to_array(acc), sparse.COO(np.array(coords).T, np.array(data), shape=shape)
+        assert np.allclose(got.todense(), want.todense(), rtol=0, atol=1e-12)
+        assert np.all(np.diff(np.ravel_multi_index(got.coords, shape)) > 0)  # sorted and unique, as declared
+        for axis in range(len(DIMENSIONS)):
+            others = tuple(i for i in range(len(DIMENSIONS)) if i != axis)
+            assert np.allclose(np.bincount(got.coords[axis], weights=got.data, minlength=shape[axis]),
+                               want.sum(axis=others).todense())
+    bad = types.SimpleNamespace(labels={d: ["x"] for d in DIMENSIONS}, coords=[(0, 0, 0, 0, 1, 0)], data=[1.0])
+    with pytest.raises(ValueError):
+        to_array(bad)

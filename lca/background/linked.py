@@ -30,8 +30,7 @@ def source_links(project, base: Path, bw_project: str, database: str) -> dict[st
         raise InputError(f"Brightway project {bw_project!r} is not in {base}")
     project.activate()
     try:
-        with brightway.quiet():
-            bd.projects.change_base_directories(base, project_name=bw_project, update=False)
+        brightway.point_elsewhere(base, bw_project)
         out, todo = {}, [database]
         while todo:
             db = todo.pop()

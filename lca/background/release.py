@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
-from .. import inventory
+from .. import brightway, inventory
 from ..errors import InputError, InputIssue, LcaError
 from . import allocation, checks, readable
 from . import flows as release_flows_mod
@@ -343,8 +343,7 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
         raise InputError(f"Brightway project {bw_project!r} is not in {base}; projects there: {sorted(names)}")
     project.activate()
     try:
-        with _quiet():
-            bd.projects.change_base_directories(base, project_name=bw_project, update=False)
+        brightway.point_elsewhere(base, bw_project)
         if database not in bd.databases:
             raise InputError(f"database {database!r} is not in Brightway project {bw_project!r} ({base}); "
                              f"databases: {sorted(bd.databases)}")
@@ -361,8 +360,6 @@ def _read_brightway(project, base: Path, bw_project: str, database: str):
         extra = {"release": meta.get("version") or meta.get("release"), "system_model": meta.get("system_model")}
         return acts, flows, extra
     finally:
-        from .. import brightway
-
         brightway.forget_pointing()  # point bw2data back at this project
         project.activate()
 

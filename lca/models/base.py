@@ -10,8 +10,9 @@ region is set), ``("models", code)`` (other steps of the model) or
 ``("biosphere3", code)`` (direct emissions). Codes carry a hash of the
 parameters, so two parameter sets never share an activity.
 
-:func:`ensure_written` adds a model's datasets to the ``models`` database (read
-whole, merged, validated and written whole under the project lock);
+:func:`ensure_written` adds a model's new datasets to the ``models`` database
+(:meth:`lca.Project.add_datasets`: validated, journaled, one SQLite transaction;
+the variants already there are not touched);
 :func:`rebuild` repairs the database after an interrupted write by writing it
 empty (models are regenerated on demand).
 
@@ -496,22 +497,6 @@ def flow_cfs(project, method) -> dict[str, float]:
 
 
 # -- the models database ------------------------------------------------------------------------
-def _existing(project) -> dict[str, dict]:
-    bd = project.activate()
-    if MODELS_DB not in bd.databases:
-        return {}
-    out = {}
-    for key, data in bd.Database(MODELS_DB).load().items():
-        d = dict(data)
-        d["database"], d["code"] = key
-        d["exchanges"] = [
-            {k: (tuple(v) if k == "input" else v) for k, v in e.items() if k != "output"}
-            for e in data.get("exchanges", [])
-        ]
-        out[key[1]] = d
-    return out
-
-
 def ensure_written(project, model) -> tuple[str, str]:
     """Write ``model``'s datasets into the ``models`` database unless already there; return its key."""
     code = model.reference_code
@@ -520,12 +505,12 @@ def ensure_written(project, model) -> tuple[str, str]:
     wanted = [d["code"] for d in model.product_system()[0]]
     if all(c in have for c in wanted):
         return (MODELS_DB, code)
-    with project.lock():
-        existing = _existing(project)
-        new = model.datasets(project.biosphere_codes())
-        if any(d["code"] not in existing for d in new):
-            existing.update({d["code"]: d for d in new})
-            project.write_database(MODELS_DB, list(existing.values()))
+    with project.lock():  # another process may have added some since: look again under the lock
+        nodes = project.calc.nodes()
+        have = set(nodes.loc[nodes["database"] == MODELS_DB, "code"])
+        new = [d for d in model.datasets(project.biosphere_codes()) if d["code"] not in have]
+        if new:
+            project.add_datasets(MODELS_DB, new)
     return (MODELS_DB, code)
 
 

@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from ..files import atomic_write, write_beside
+from ..files import atomic_write, fsync_all, write_beside
 
 PACT_DIR = "pact"
 
@@ -48,6 +48,32 @@ def write_bytes(path: Path, data: bytes, mode: int = 0o600, stage: Path | None =
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_all_bytes(contents: dict, mode: int = 0o600) -> None:
+    """Write each ``{path: bytes}`` atomically as :func:`write_bytes` does, fsynced together
+    (:func:`lca.files.fsync_all`: one journal commit, not one per file; a catalog rebuild writes
+    256 shards), then each moved into place; a failure before the moves leaves no temporary file."""
+    staged = []
+    try:
+        for path, data in contents.items():
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+            def write(tmp: Path, data=data) -> None:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)  # private from the first byte
+                with os.fdopen(fd, "wb") as fh:
+                    os.fchmod(fh.fileno(), mode)
+                    fh.write(data)
+
+            staged.append((write_beside(path, write, fsync=False), path))
+        fsync_all(tmp for tmp, _ in staged)
+        for tmp, path in staged:
+            os.replace(tmp, path)
+        staged = []
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
 
 
 def write_json(path: Path, obj, mode: int = 0o600, stage: Path | None = None) -> None:

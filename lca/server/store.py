@@ -146,8 +146,8 @@ def _catalog(root: Path, records: list[dict] | None = None, rebuild: bool = Fals
         cat["seq"] = max(cat["seq"], int(rec.get("seq") or 0))
         for p in {str(x).lower() for x in rec["footprint"].get("productIds") or ()}:
             shards[_shard(p)].setdefault(p, []).append(name)
-    for key, products in shards.items():
-        _write_shard(root, key, products)
+    files.write_all_bytes({root / CATALOG_DIR / f"{key}.json": json.dumps(products, separators=(",", ":")).encode("utf-8")
+                           for key, products in shards.items()})  # all shards before the head names them
     _write_catalog(root, cat)
     return cat
 

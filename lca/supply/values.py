@@ -72,12 +72,9 @@ def flow_alias_by_row(project) -> dict[int, str]:
 
 
 def _compute_flow_alias_by_row(project) -> dict[int, str]:
-    project.activate()
     system = project.calc.system()
-    from bw2data.backends import ActivityDataset as AD
-
-    by_id = {i: (n, tuple(d.get("categories", ()))) for i, n, d in
-             AD.select(AD.id, AD.name, AD.data).where(AD.database == inventory.BIOSPHERE_DB).tuples()}
+    # the calculator's flow names (stored in the cold-start cache, keyed by the biosphere's fingerprint)
+    by_id = {i: (n, tuple(c.split("::")) if c else ()) for i, (n, c) in project.calc.flow_names().items()}
     alias = {(f.name, f.categories): f.alias for f in inventory.flows().values()}
     # flows.csv lists alias and gas_code for the same flow; keep the alias (first spelling)
     out = {}
