@@ -96,15 +96,17 @@ class SideWrites:
     def mkdir(self, path) -> None:
         """``path`` and its parents exist before the files queued after this."""
         path = Path(path)
-        if path not in self._dirs:
-            self._dirs.add(path)
-            missing = []
-            for p in (path, *path.parents):  # up to the first that exists
-                if p in self._dirs and p != path or p.exists():
-                    break
-                missing.append(p)
-            self._created.extend(reversed(missing))
-            self._ops.append(("mkdir", str(path)))
+        if path in self._dirs:
+            return
+        missing = []
+        for p in (path, *path.parents):  # up to the first that exists or is already queued
+            if p in self._dirs or p.exists():
+                break
+            missing.append(p)
+        self._dirs.update(missing)
+        self._dirs.add(path)
+        self._created.extend(reversed(missing))
+        self._ops.append(("mkdir", str(path)))
 
     def write_whole(self, path, data) -> None:
         """``path`` written whole (a hidden temporary, then renamed over it); not fsynced. ``data``: bytes, or
