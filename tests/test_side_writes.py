@@ -152,3 +152,24 @@ def test_an_import_refused_when_linking_leaves_no_archived_file(project, tmp_pat
     ok = project.import_files([book(tmp_path, "T24S-C", 0.7)])  # and it imports once the error is gone
     assert ok.ok, ok.summary()
     assert json.loads((d / "T24S-C.json").read_text(encoding="utf-8"))["archive_version"] == 1
+
+
+def test_the_writer_of_an_import_is_given_the_project_lock(project, tmp_path, monkeypatch):
+    """The writer keeps the project's lock file open (flock is shared by the open file): a parent killed while
+    it writes leaves the lock held until the writer is done, so the next writer never sees half an archive."""
+    import fcntl
+
+    from lca import locking, side_writes
+
+    seen = []
+    real_init = side_writes.SideWrites.__init__
+
+    def init(self, keep_fds=()):
+        held = locking.HELD.get(project.path)
+        seen.append((tuple(keep_fds), held["fh"].fileno() if held else None,
+                     held["mode"] == fcntl.LOCK_EX if held else None))
+        real_init(self, keep_fds)
+
+    monkeypatch.setattr(side_writes.SideWrites, "__init__", init)
+    assert project.import_files([book(tmp_path, "T24S-D", 0.3)]).ok
+    assert seen and all(keep == (fd,) and exclusive for keep, fd, exclusive in seen), seen
