@@ -1,4 +1,5 @@
-"""The PACT v3 API of `lca serve` against a real server process: every endpoint, filter and error code.
+"""The PACT v3 API of `lca serve` against a real server process (slow tier) and the same app in this
+process (quick tier, :mod:`inprocess_util`): every endpoint, filter and error code.
 
 The conformance suite's V3.0 cases (auth, GetFootprint, ListFootprints with every
 filter and pagination, events) are written here as our own checks; expected sets
@@ -14,13 +15,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from lca.server import clients, store, tls
-from server_util import Server, footprint
+from inprocess_util import KINDS, process_only, serve
+from server_util import footprint
 
 CPC = "urn:pact:productclassification:un-cpc:46410"
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+@pytest.fixture(scope="module", params=KINDS)
+def env(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("pact-api")
     tls.dev_certificate(d)
     ids = {n: clients.add(d, n) for n in ("alice", "bob", "inbox")}
@@ -38,7 +40,7 @@ def env(tmp_path_factory):
                   created="2025-02-01T08:00:00Z")
     res = store.publish(d, e)
     docs["E"] = {**e, "id": res["id"], "precedingPfIds": [docs["A"]["id"]]}
-    srv = Server(d)
+    srv = serve(request.param, d)
     # the 'buyer' client gets answers to its requests delivered to this same server's /3/events,
     # authenticated as 'inbox': a real HTTPS delivery with a token from the partner's token endpoint
     ids["buyer"] = clients.add(d, "buyer", events_url=srv.url,
@@ -272,6 +274,7 @@ def _wait_for(pred, timeout=15.0):
     return None
 
 
+@process_only()  # the answer goes over HTTPS to the server's own port
 def test_request_created_is_answered_by_request_fulfilled_at_the_requesters_endpoint(env):
     req = _event("RequestCreatedEvent", {"productId": ["urn:pact:product:test:P1"], "status": ["Active"],
                                          "comment": "please"}, "req-fulfil")
@@ -288,6 +291,7 @@ def test_request_created_is_answered_by_request_fulfilled_at_the_requesters_endp
     assert ev["data"]["pfs"][0] == env["docs"]["E"]
 
 
+@process_only()  # the answer goes over HTTPS to the server's own port
 def test_request_created_for_an_unknown_or_invisible_product_is_rejected(env):
     # D exists but is bob's only: for the buyer it is unknown
     req = _event("RequestCreatedEvent", {"productId": ["urn:pact:product:test:P4"]}, "req-reject")

@@ -4,6 +4,8 @@ Stored events have a size limit, a per-client quota (429 with Retry-After beyond
 and a retention period applied at start-up; `lca events resend` sends what is due
 from the outbox to a real HTTPS event endpoint, reschedules failures with
 exponential back-off and gives up after 3 days (PACT Tech Spec v3, Action Events).
+The server runs as a process (slow tier) and, but for the HTTPS delivery, as the same app in
+this process (quick tier, :mod:`inprocess_util`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import pytest
 
 from lca import cli
 from lca.server import clients, files, inbox, outbox, store, tls
-from server_util import Server, footprint
+from inprocess_util import KINDS, process_only, serve
+from server_util import footprint
 
 
 def _published(n: int = 1, pad: int = 0) -> dict:
@@ -24,8 +27,8 @@ def _published(n: int = 1, pad: int = 0) -> dict:
             "data": {"pfIds": [str(uuid.uuid4()) for _ in range(n)], **({"note": "x" * pad} if pad else {})}}
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+@pytest.fixture(scope="module", params=KINDS)
+def env(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("pact-events")
     tls.dev_certificate(d)
     ids = {n: clients.add(d, n) for n in ("alice", "bob", "inbox")}
@@ -36,7 +39,7 @@ def env(tmp_path_factory):
     old = ev_dir / "20200101T000000000000Z-aaaaaaaaaaaa.json"
     files.write_json(old, {"client": "alice", "received": "2020-01-01T00:00:00Z", "event": _published()})
     recent = store.save_event(d, store.EVENTS, _published(), "bob")
-    srv = Server(d, limits={"inbox_limits": {"quota_events": 3, "max_event_bytes": 2000}})
+    srv = serve(request.param, d, limits={"inbox_limits": {"quota_events": 3, "max_event_bytes": 2000}})
     ids["buyer"] = clients.add(d, "buyer", events_url=srv.url,
                                events_auth=(ids["inbox"]["client_id"], ids["inbox"]["client_secret"]),
                                events_ca=str(srv.cert))
@@ -93,6 +96,7 @@ def resend(capsys, env, *extra) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+@process_only()  # delivered over HTTPS to the server's port
 def test_events_resend(env, capsys):
     d = env["dir"]
     now = time.time()
