@@ -87,6 +87,7 @@ def footprint_cold(project_dir: Path, target: str = GRID) -> dict:
     return json.loads(lca_cli(project_dir, "footprint", target, "--json").stdout)
 
 
+@pytest.mark.slow  # multi-process: fresh `lca` processes and an outside bw2data process
 def test_a_bw2data_edit_is_named_used_cold_and_repaired(project, gwp100):
     d = project.path
     before = footprint_cold(d)  # a fresh process; fills the cache
@@ -117,6 +118,7 @@ def test_a_bw2data_edit_is_named_used_cold_and_repaired(project, gwp100):
     assert "warnings" not in restored
 
 
+@pytest.mark.slow  # multi-process: fresh `lca` processes
 def test_a_corrupted_cache_still_gives_the_right_numbers(project, gwp100):
     d = project.path
     lca_here(d, "footprints", "--out", str(d / "scores0.csv"))  # fills the cache
@@ -167,6 +169,7 @@ def test_store_refuses_what_it_cannot_read_back(tmp_path):
         cache.table_arrays({"loc": [("RER", "x")]})  # not text: not cached
 
 
+@pytest.mark.slow  # multi-process: a fresh interpreter
 def test_lca_help_does_not_import_the_heavy_stack():
     code = ("import sys, runpy; sys.argv = ['lca', '--help']\n"
             "try:\n    runpy.run_module('lca.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
@@ -180,6 +183,7 @@ def test_lca_help_does_not_import_the_heavy_stack():
     assert res.stdout.strip().splitlines()[-1] == "HEAVY []"
 
 
+@pytest.mark.slow  # multi-process: an outside bw2data process
 def test_the_profile_report_names_an_outside_edit(project, tmp_path):
     import openpyxl
 
