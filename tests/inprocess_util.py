@@ -27,8 +27,8 @@ from server_util import free_port
 class _LoopTransport(httpx.BaseTransport):
     """A synchronous httpx transport that runs each request on ``loop`` through an ASGI transport."""
 
-    def __init__(self, app, loop: asyncio.AbstractEventLoop):
-        self.asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("127.0.0.1", 50000))
+    def __init__(self, app, loop: asyncio.AbstractEventLoop, address: str = "127.0.0.1"):
+        self.asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 50000))
         self.loop = loop
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -101,10 +101,44 @@ class InProcessServer:
 
         return shutdown
 
-    def client(self, **kw) -> httpx.Client:
+    def client(self, address: str | None = None, **kw) -> httpx.Client:
+        """A client of the app; ``address``: the client address the app sees (default 127.0.0.1)."""
         kw.pop("verify", None)
-        return self.keep(httpx.Client(base_url=self.url, transport=self.transport, timeout=kw.pop("timeout", 10),
-                                      **kw))
+        transport = self.transport if address is None else _LoopTransport(self.app, self.loop, address)
+        return self.keep(httpx.Client(base_url=self.url, transport=transport, timeout=kw.pop("timeout", 10), **kw))
+
+    def raw(self, method: str, target: str, headers: dict) -> tuple[int, bytes]:
+        """Send request line ``method target`` as it arrives, unnormalized: the ASGI scope built as
+        uvicorn's h11 protocol builds it (``raw_path`` the target's path, ``path`` percent-decoded)."""
+        from urllib.parse import unquote
+
+        raw_path, _, query = target.encode("latin-1").partition(b"?")
+        scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
+                 "server": ("127.0.0.1", self.port), "client": ("127.0.0.1", 50000), "scheme": "https",
+                 "method": method, "root_path": "", "path": unquote(raw_path.decode("ascii")),
+                 "raw_path": raw_path, "query_string": query,
+                 "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]}
+        out: dict = {"status": None, "body": b""}
+
+        async def go():
+            sent = []
+
+            async def receive():
+                if not sent:
+                    sent.append(1)
+                    return {"type": "http.request", "body": b"", "more_body": False}
+                await asyncio.sleep(3600)
+
+            async def send(msg):
+                if msg["type"] == "http.response.start":
+                    out["status"] = msg["status"]
+                elif msg["type"] == "http.response.body":
+                    out["body"] += msg.get("body", b"")
+
+            await self.app(scope, receive, send)
+
+        asyncio.run_coroutine_threadsafe(go(), self.loop).result(timeout=60)
+        return out["status"], out["body"]
 
     def keep(self, client: httpx.Client) -> httpx.Client:
         self.clients.append(client)

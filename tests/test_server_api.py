@@ -304,6 +304,35 @@ def test_request_created_for_an_unknown_or_invisible_product_is_rejected(env):
     assert ev["data"]["error"]["code"] == "NotFound" and ev["data"]["error"]["message"]
 
 
+@pytest.mark.parametrize("env", ["inprocess"], indirect=True)
+def test_answers_to_the_buyers_requests_are_kept_when_its_endpoint_is_down(env, monkeypatch):
+    """The quick tier's variant of the two tests above: in process nothing listens on the buyer's
+    event endpoint (the server's URL), so the same answers wait in the outbox for the retry (after one
+    attempt here, not the server's 7 over 63 s)."""
+    from lca.server import outbox
+
+    monkeypatch.setattr(outbox, "IN_PROCESS_ATTEMPTS", 1)
+    fulfil = _event("RequestCreatedEvent", {"productId": ["urn:pact:product:test:P1"], "status": ["Active"],
+                                            "comment": "please"}, "req-fulfil-in")
+    reject = _event("RequestCreatedEvent", {"productId": ["urn:pact:product:test:P4"]}, "req-reject-in")
+    for req in (fulfil, reject):
+        r = post_event(env, req, who="buyer")
+        assert r.status_code == 200 and r.content == b""
+    kept = {e: _wait_for(lambda e=e: [s for s in store.events(env["dir"], store.OUTBOX)
+                                      if s["event"]["data"].get("requestEventId") == e])
+            for e in ("req-fulfil-in", "req-reject-in")}
+    [ok], [no] = kept["req-fulfil-in"], kept["req-reject-in"]
+    assert ok["client"] == "buyer" and no["client"] == "buyer"
+    ev = ok["event"]
+    assert ev["type"] == "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3" and ev["specversion"] == "1.0"
+    assert [pf["id"] for pf in ev["data"]["pfs"]] == [env["docs"]["E"]["id"]]
+    assert ev["data"]["pfs"][0] == env["docs"]["E"]
+    ev = no["event"]  # D exists but is bob's only: for the buyer it is unknown
+    assert ev["type"] == "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3"
+    assert ev["data"]["error"]["code"] == "NotFound" and ev["data"]["error"]["message"]
+    assert not [s for s in store.events(env["dir"]) if s["event"]["data"].get("requestEventId") in kept]
+
+
 def test_answer_without_an_event_endpoint_is_kept_in_the_outbox(env):
     req = _event("RequestCreatedEvent", {"productId": ["urn:pact:product:test:P2"]}, "req-outbox")
     assert post_event(env, req, who="alice").status_code == 200

@@ -173,12 +173,26 @@ def _token(env):
     return _CACHE[env["dir"]]
 
 
-@process_only()
-@pytest.mark.parametrize("path", [
+PATH_TRICKS = [
     "/3/footprints/..%2F..%2Fclients.json", "/3/footprints/%2e%2e%2f%2e%2e%2fserver.key",
     "/3/footprints/../../pact/clients.json", "/pact/clients.json", "/3/footprints/%00",
     "//etc/passwd", "/3/footprints/" + "a" * 3000, "/3/footprints/x/../../../server.key",
-])
+]
+
+
+@pytest.mark.parametrize("env", ["inprocess"], indirect=True)
+@pytest.mark.parametrize("path", PATH_TRICKS)
+def test_path_tricks_reveal_nothing_in_process(env, path):
+    """The quick tier's variant of the test below: the request target handed to the app unnormalized."""
+    secrets = [c["client_secret"] for c in env["ids"].values()] + [(env["dir"] / "pact" / "server.key").read_bytes().hex()]
+    status, body = env["srv"].raw("GET", path, {"Host": "127.0.0.1", "Authorization": f"Bearer {_token(env)}"})
+    assert status in (400, 404), body[:200]
+    assert json.loads(body)["code"] in ("BadRequest", "NotFound")
+    assert b"client_id" not in body and not any(s.encode() in body for s in secrets)
+
+
+@process_only()
+@pytest.mark.parametrize("path", PATH_TRICKS)
 def test_path_tricks_reveal_nothing(env, path):
     secrets = [c["client_secret"] for c in env["ids"].values()] + [(env["dir"] / "pact" / "server.key").read_bytes().hex()]
     with socket.create_connection(("127.0.0.1", env["srv"].port), timeout=5) as raw:
@@ -196,13 +210,19 @@ def test_path_tricks_reveal_nothing(env, path):
     assert b"client_id" not in body and not any(s.encode() in body for s in secrets)
 
 
-@process_only()
+def _from_address(env, address: str) -> httpx.Client:
+    srv = env["srv"]
+    if srv.ssl is None:  # in process: the address the app sees
+        return srv.client(address=address)
+    return httpx.Client(base_url=srv.url, verify=srv.ssl,
+                        transport=httpx.HTTPTransport(local_address=address, verify=srv.ssl))
+
+
 def test_token_endpoint_is_rate_limited_per_client_address(env):
     a = env["ids"]["alice"]
     form = {"grant_type": "client_credentials"}
     # from 127.0.0.2 (loopback too), so the other tests' address keeps its budget
-    with httpx.Client(base_url=env["srv"].url, verify=env["srv"].ssl,
-                      transport=httpx.HTTPTransport(local_address="127.0.0.2", verify=env["srv"].ssl)) as c:
+    with _from_address(env, "127.0.0.2") as c:
         codes, t0 = [], time.monotonic()
         while len(codes) < 3 * RATE and 429 not in codes:
             codes.append(c.post("/auth/token", data=form, auth=(a["client_id"], "wrong")).status_code)
