@@ -96,6 +96,27 @@ def resend(capsys, env, *extra) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.parametrize("env", ["inprocess"], indirect=True)
+def test_events_resend_backs_off_and_gives_up(env, capsys):
+    """The quick tier's part of the test below (nothing to deliver to in process): the schedule, the
+    back-off of a failed attempt, giving up after three days."""
+    d = env["dir"]
+    now = time.time()
+    answer = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": env["srv"].url + "/3/events",
+              "time": store.utc_now(), "type": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
+              "data": {"requestEventId": "req-resend", "pfs": [env["doc"]]}}
+    outbox.keep(d, "gone", answer, attempts=7, first_attempt=now - 100, error="HTTP 503")
+    assert resend(capsys, env) == {"sent": 0, "failed": 0, "expired": 0, "waiting": 1}  # next attempt in 64 s
+    assert resend(capsys, env, "--all") == {"sent": 0, "failed": 1, "expired": 0, "waiting": 0}
+    [rec] = store.events(d, store.OUTBOX)
+    assert rec["attempts"] == 8 and rec["next_attempt"] == pytest.approx(time.time() + 128, abs=5)
+    path = next((d / "pact" / "outbox").glob("*.json"))
+    rec["first_attempt"] = now - 3 * 86400 - 1
+    files.write_json(path, rec)
+    assert resend(capsys, env) == {"sent": 0, "failed": 0, "expired": 1, "waiting": 0}
+    assert (d / "pact" / "outbox" / "expired" / path.name).exists() and not store.events(d, store.OUTBOX)
+
+
 @process_only()  # delivered over HTTPS to the server's port
 def test_events_resend(env, capsys):
     d = env["dir"]
