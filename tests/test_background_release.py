@@ -474,7 +474,19 @@ def test_copy_from_another_brightway_project(imported, on_release, release, tmp_
 
 # -- a killed import leaves the project as it was -------------------------------------------------
 KILL_SCRIPT = """
-import sys, lca
+import sys, time, lca
+from bw2data.backends import schema
+
+orig = schema.ActivityDataset.insert_many.__func__
+
+def pause(cls, rows, *a, **k):  # inside the SQLite write of the temporary database: the marker, then wait to be killed
+    rows = list(rows)
+    if rows and rows[0].get("database") in ("ei-killed", "ei-killed.importing"):  # NAME itself when nothing is replaced
+        open(sys.argv[3], "w").close()
+        time.sleep(600)
+    return orig(cls, rows, *a, **k)
+
+schema.ActivityDataset.insert_many = classmethod(pause)
 proj = lca.open_project(sys.argv[1])
 proj.import_background(sys.argv[2], name="ei-killed")
 """
@@ -482,7 +494,9 @@ proj.import_background(sys.argv[2], name="ei-killed")
 
 @pytest.mark.slow
 def test_killed_import_leaves_the_project_as_it_was(imported, proj_dir, tmp_path):
-    big = factory.write_release(tmp_path / "big", factory.official_list("3.10")[:6000], seed=5)
+    """The import is killed (SIGKILL) inside the SQLite write of its datasets, marked pending (the child pauses
+    there, as the storage-fault tests' children do); the next command finds the project as it was."""
+    big = factory.write_release(tmp_path / "big", factory.official_list("3.10")[:300], seed=5)  # > 100: indices dropped
     proj = imported[0]
 
     def snapshot():
@@ -493,23 +507,19 @@ def test_killed_import_leaves_the_project_as_it_was(imported, proj_dir, tmp_path
 
     before = snapshot()
     state = proj_dir / "green-lca.json"
-    child = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(proj_dir), str(big.root)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    marker = tmp_path / "paused"
+    with open(tmp_path / "child.err", "w") as err:
+        child = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(proj_dir), str(big.root), str(marker)],
+                                 stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ))
     deadline = time.monotonic() + 300
-    killed_at = None
-    while time.monotonic() < deadline and child.poll() is None:
-        try:
-            pending = json.loads(state.read_text()).get("pending") or []
-        except (OSError, ValueError):
-            pending = []
-        if any(str(p).endswith(".importing") for p in pending):
-            time.sleep(0.3)  # inside the write of the temporary database
-            os.kill(child.pid, signal.SIGKILL)
-            killed_at = "write"
-            break
+    while time.monotonic() < deadline and child.poll() is None and not marker.exists():
         time.sleep(0.01)
+    assert marker.exists(), ("the import never reached the write of its temporary database: "
+                             + (tmp_path / "child.err").read_text()[-2000:])
+    pending = json.loads(state.read_text()).get("pending") or []
+    assert any(str(p).endswith(".importing") for p in pending)  # killed inside the marked write
+    os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    assert killed_at == "write", "the import finished before it could be killed"
     assert snapshot() == before  # the next command repaired: no ei-killed, nothing else changed
 
 
