@@ -57,6 +57,14 @@ def test_plain_http_on_the_port_is_refused(env):
         httpx.get(f"http://127.0.0.1:{env['srv'].port}/3/footprints", timeout=5)
 
 
+@pytest.mark.parametrize("env", ["inprocess"], indirect=True)
+def test_serve_refuses_to_start_without_a_certificate_in_process(env):
+    """The quick tier's variant of the test below: the same command, in this process (refused before
+    uvicorn would start)."""
+    out = lca_in_process(env["dir"], "serve", "--port", "1")
+    assert out.returncode == 2 and "HTTPS only" in out.stderr
+
+
 @process_only()
 def test_serve_refuses_to_start_without_a_certificate(env):
     out = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(env["dir"]), "serve", "--port",
