@@ -162,6 +162,9 @@ class InProcessServer:
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(10)
+            if not self._thread.is_alive():  # stopped: its executor's threads ended, the loop closed
+                self.loop.run_until_complete(self.loop.shutdown_default_executor())
+                self.loop.close()
             for lg in self._loggers:
                 lg.removeHandler(self._handler)
 
