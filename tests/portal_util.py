@@ -50,7 +50,8 @@ def client(server, **kw):
     """An HTTPS client of ``server`` (the first upload opens the project in the server: generous timeout)."""
     import httpx
 
-    return server.keep(httpx.Client(base_url=server.url, verify=server.ssl, timeout=180, **kw))
+    return server.keep(httpx.Client(base_url=server.url, verify=server.ssl or True, timeout=180,
+                                    transport=getattr(server, "transport", None), **kw))
 
 
 def login(server, name: str, password: str):

@@ -83,25 +83,65 @@ def independent_scores(project_dir: Path, method: tuple) -> dict[str, float]:
     return {ids[i]: float(y[row]) for i, row in lc.dicts.product.items() if i in ids}
 
 
-def footprint_cold(project_dir: Path, target: str = GRID) -> dict:
-    return json.loads(lca_cli(project_dir, "footprint", target, "--json").stdout)
+def footprint_cold(project_dir: Path, target: str = GRID, kind: str = "process") -> dict:
+    """``lca footprint TARGET --json`` in a fresh process (``process``), or on a new project object in
+    this process (``inprocess``: the quick tier's variant, reading the same files)."""
+    run = lca_cli if kind == "process" else lca_here
+    return json.loads(run(project_dir, "footprint", target, "--json").stdout)
 
 
-def test_a_bw2data_edit_is_named_used_cold_and_repaired(project, gwp100):
+def outside_edit(project_dir: Path, factor: str, kind: str = "process") -> None:
+    """Scale the largest input of the grid mix with plain bw2data, not through green-lca: in another
+    process as Activity Browser would (``process``), or in this process (``inprocess``)."""
+    if kind == "process":
+        subprocess.run([sys.executable, "-c", EDIT, str(project_dir / "brightway"), factor], check=True, env=env(),
+                       capture_output=True, timeout=300)
+        return
+    import lca
+
+    bd = lca.open_project(project_dir).activate()
+    act = bd.get_node(database="background", code="electricity-cn")
+    ex = max(act.technosphere(), key=lambda e: e["amount"])
+    ex["amount"] = ex["amount"] * float(factor)
+    ex.save()
+
+
+# the quick tier runs the cold steps in this process (its own project copy per variant: the tests edit it)
+KINDS = [pytest.param("process", marks=pytest.mark.slow), "inprocess"]
+
+
+@pytest.fixture
+def fresh(request, project, session_project, tmp_path):
+    """The module's project (``process``) or, for the in-process variant, a copy of the set-up project."""
+    import shutil
+
+    import lca
+
+    if request.param == "process":
+        return request.param, project
+    d = tmp_path / "project"
+    session_project.activate()
+    with session_project.lock():
+        shutil.copytree(session_project.path, d, ignore=shutil.ignore_patterns("write.lock"))
+    return request.param, lca.open_project(d)
+
+
+@pytest.mark.parametrize("fresh", KINDS, indirect=True)  # slow: fresh `lca` processes, an outside bw2data process
+def test_a_bw2data_edit_is_named_used_cold_and_repaired(fresh, gwp100):
+    kind, project = fresh
     d = project.path
-    before = footprint_cold(d)  # a fresh process; fills the cache
+    before = footprint_cold(d, kind=kind)  # a fresh process; fills the cache
     assert "warnings" not in before
     assert any(p.name.startswith("system-") for p in (d / "cache").iterdir())
     want0 = independent_scores(d, gwp100)[GRID]
     assert before["total"] == pytest.approx(want0, rel=1e-6)
 
-    subprocess.run([sys.executable, "-c", EDIT, str(d / "brightway"), "3"], check=True, env=env(),
-                   capture_output=True, timeout=300)
+    outside_edit(d, "3", kind)
     info = json.loads(lca_here(d, "info", "--json").stdout)
     assert [m["database"] for m in info["modified_outside"]] == ["background"]
     assert info["modified_outside"][0]["since"]
 
-    after = footprint_cold(d)  # fresh process: the edited data, not the cached matrices
+    after = footprint_cold(d, kind=kind)  # fresh process: the edited data, not the cached matrices
     want1 = independent_scores(d, gwp100)[GRID]
     assert after["total"] == pytest.approx(want1, rel=1e-6)
     assert abs(after["total"] - before["total"]) > 0.05 * before["total"]  # the edit moved it
@@ -112,12 +152,14 @@ def test_a_bw2data_edit_is_named_used_cold_and_repaired(project, gwp100):
     res = lca_here(d, "init", "--repair")
     assert "background: restored" in res.stdout
     assert json.loads(lca_here(d, "info", "--json").stdout)["modified_outside"] == []
-    restored = footprint_cold(d)
+    restored = footprint_cold(d, kind=kind)
     assert restored["total"] == pytest.approx(want0, rel=1e-6)
     assert "warnings" not in restored
 
 
-def test_a_corrupted_cache_still_gives_the_right_numbers(project, gwp100):
+@pytest.mark.parametrize("fresh", KINDS, indirect=True)  # slow: fresh `lca` processes
+def test_a_corrupted_cache_still_gives_the_right_numbers(fresh, gwp100):
+    kind, project = fresh
     d = project.path
     lca_here(d, "footprints", "--out", str(d / "scores0.csv"))  # fills the cache
     lca_here(d, "footprint", GRID, "--json")  # and the flow names, the split methods' factors
@@ -140,9 +182,9 @@ def test_a_corrupted_cache_still_gives_the_right_numbers(project, gwp100):
     want = independent_scores(d, gwp100)
     assert len(got) == len(want)
     np.testing.assert_allclose(got.values, [want[r] for r in got.index], rtol=1e-6, atol=1e-9)
-    assert footprint_cold(d)["total"] == pytest.approx(want[GRID], rel=1e-6)
+    assert footprint_cold(d, kind=kind)["total"] == pytest.approx(want[GRID], rel=1e-6)
     # and the cache was rebuilt whole: a second fresh process reads it back
-    lca_cli(d, "footprints", "--out", str(d / "scores2.csv"))
+    (lca_cli if kind == "process" else lca_here)(d, "footprints", "--out", str(d / "scores2.csv"))
     again = pd.read_csv(d / "scores2.csv", index_col=0)["score"]
     np.testing.assert_allclose(again.values, got.values, rtol=0, atol=0)
     for p in (d / "cache").glob("*.npz"):
@@ -167,6 +209,7 @@ def test_store_refuses_what_it_cannot_read_back(tmp_path):
         cache.table_arrays({"loc": [("RER", "x")]})  # not text: not cached
 
 
+@pytest.mark.slow  # multi-process: a fresh interpreter
 def test_lca_help_does_not_import_the_heavy_stack():
     code = ("import sys, runpy; sys.argv = ['lca', '--help']\n"
             "try:\n    runpy.run_module('lca.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
@@ -180,13 +223,14 @@ def test_lca_help_does_not_import_the_heavy_stack():
     assert res.stdout.strip().splitlines()[-1] == "HEAVY []"
 
 
-def test_the_profile_report_names_an_outside_edit(project, tmp_path):
+@pytest.mark.parametrize("fresh", KINDS, indirect=True)  # slow: an outside bw2data process
+def test_the_profile_report_names_an_outside_edit(fresh, tmp_path):
     import openpyxl
 
+    kind, project = fresh
     d = project.path
     lca_here(d, "import", str(ROOT / "examples" / "01-lithium-salt-qinghai.xlsx"))
-    subprocess.run([sys.executable, "-c", EDIT, str(d / "brightway"), "2"], check=True, env=env(),
-                   capture_output=True, timeout=300)
+    outside_edit(d, "2", kind)
     report = tmp_path / "report.xlsx"
     prof = json.loads(lca_here(d, "profile", "QH-LITHIUM/LC-BATTERY", "--json", "--excel", str(report)).stdout)
     assert any("'background' was changed outside green-lca" in w for w in prof["warnings"])

@@ -1,4 +1,6 @@
-"""The supplier portal against a real `lca serve` process: accounts, requests, uploads, review, and security.
+"""The supplier portal against a real `lca serve` process (slow tier) and the same app in this process
+(quick tier, :mod:`inprocess_util`, on its own copy of the project): accounts, requests, uploads, review,
+and security.
 
 Security (issue 20): CSRF on every form, supplier strings escaped, a CSP without inline script, one
 supplier's link never reaching another's requests or files (403), the upload size limit, revoked and
@@ -10,36 +12,48 @@ import json
 import re
 import stat
 
-import httpx
 import pytest
 
 from lca.portal import datarequests as dr
 from portal_util import XSS, client, csrf_of, lca, lca_json, login, supplier, upload, workbook_data, write
-from server_util import Server
+from inprocess_util import KINDS, serve
 
 WRITES_PROJECT = True
 
 
-@pytest.fixture(scope="module")
-def env(project_dir, tmp_path_factory):
-    d = project_dir
+@pytest.fixture(scope="module", params=KINDS)
+def env(request, project, session_project, tmp_path_factory):
+    import shutil
+
+    import lca
+
+    kind = request.param
+    if kind == "process":
+        d = project.path
+    else:  # a copy of the set-up project of its own (as conftest's module_project makes)
+        d = tmp_path_factory.mktemp("portal-inprocess") / "project"
+        session_project.activate()
+        with session_project.lock():
+            shutil.copytree(session_project.path, d, ignore=shutil.ignore_patterns("write.lock"))
+        project = lca.open_project(d)
     team = lca_json(d, "users", "add", "tess", "--json")
     viewer = lca_json(d, "users", "add", "vic", "--role", "viewer", "--json")
     rita = lca_json(d, "users", "add", "rita", "--json")
-    srv = Server(d)
+    srv = serve(kind, d)
     base = srv.url
     a = lca_json(d, "requests", "add", "PT-CO", "--product", "P1", "--period", "2024-01-01:2024-12-31",
                  "--due", "2030-01-31", "--base-url", base, "--json")
     b = lca_json(d, "requests", "add", "OTHER-CO", "--product", "Q1", "--period", "2024-01-01:2024-12-31",
                  "--due", "2030-01-31", "--base-url", base, "--json")
     files = tmp_path_factory.mktemp("portal-files")
-    yield {"dir": d, "srv": srv, "team": team, "viewer": viewer, "rita": rita, "a": a, "b": b, "files": files}
+    yield {"kind": kind, "project": project, "dir": d, "srv": srv, "team": team, "viewer": viewer, "rita": rita, "a": a, "b": b, "files": files}
     log = srv.log()
     srv.stop()
     assert "Traceback" not in log, log[-3000:]
     for res in (a, b):
         assert res["link"].rsplit("/", 1)[1] not in log  # invitation tokens stay out of the log
-    assert "/portal/s/..." in log
+    if kind == "process":  # uvicorn's access log (no access log in process)
+        assert "/portal/s/..." in log
 
 
 def test_users_store_only_salted_scrypt_hashes(env):
@@ -238,9 +252,9 @@ def test_review_accept_imports_and_decline_needs_reason(env, tmp_path):
 
 
 def test_no_portal_serves_the_api_only(env):
-    srv = Server(env["dir"], "--no-portal")
+    srv = serve(env["kind"], env["dir"], "--no-portal")
     try:
-        r = httpx.get(srv.url + "/portal/login", verify=srv.ssl)
+        r = srv.client().get("/portal/login")
         assert r.status_code == 404 and r.json()["code"] == "NotFound"
     finally:
         srv.stop()
@@ -304,8 +318,9 @@ def test_review_shows_the_effect_of_a_resubmission(env, tmp_path):
     assert "Lines changed" in accepted and "amount 0.5 → 0.8" in accepted
 
 
-def test_pact_json_upload_and_its_company(env, project):
+def test_pact_json_upload_and_its_company(env):
     """A PACT v3 file goes through the same check; the request's company must be the footprint's."""
+    project = env["project"]
     from pathlib import Path
 
     from lca.portal import workflow
@@ -320,7 +335,8 @@ def test_pact_json_upload_and_its_company(env, project):
     assert not up["ok"] and [e["code"] for e in up["report"]["errors"]] == ["company_mismatch"]
 
 
-def test_declaration_download_equals_lca_declare(env, project, tmp_path):
+def test_declaration_download_equals_lca_declare(env, tmp_path):
+    project = env["project"]
     d = env["dir"]
     data = workbook_data("BAT-CO", product="PACK")
     data["Products"][0].update(declared_unit="kWh", declared_amount=1, mass_kg=6)
@@ -395,14 +411,14 @@ def test_sessions_survive_a_restart_are_shared_and_revoked(env):
         other.cookies.set("lca_portal", cookie, domain="127.0.0.1", path="/portal")
         return other.get("/portal/team/")
 
-    second = Server(d)                                                   # another worker on the same project
+    second = serve(env["kind"], d)                                       # another worker on the same project
     try:
         r = team_page(second, sid)
         assert r.status_code == 200 and "ursula" in r.text
         page = c.get("/portal/team/requests")
         csrf = csrf_of(page.text)
         second.stop()
-        second = Server(d)                                               # restarted: still logged in
+        second = serve(env["kind"], d)                                   # restarted: still logged in
         r = team_page(second, sid)
         assert r.status_code == 200 and "ursula" in r.text
         other = client(second)                                           # its CSRF token works there too

@@ -19,6 +19,7 @@ from portal_util import XSS, lca_json, workbook_data, write
 from server_util import Server
 
 WRITES_PROJECT = True
+pytestmark = pytest.mark.slow  # multi-process: a real server and Chromium (test_portal.py drives the pages in process)
 COMPANY, PRODUCT = "BR-CO", "HOUSING-1"
 
 

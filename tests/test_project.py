@@ -62,6 +62,28 @@ def test_cli_bad_target_exit_2_with_closest(project, project_dir, capsys):
     assert out.out == ""
 
 
+def test_a_writer_lock_held_elsewhere_times_out_naming_the_holder(project):
+    """The quick tier's part of the test below: the lock file taken through another open file
+    (flock conflicts between open files, even in one process), this process's pid written as a writer's."""
+    import fcntl
+    import os
+
+    with open(project.lock_path, "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        t0 = time.monotonic()
+        with pytest.raises(lca.LockTimeout, match=f"pid {os.getpid()}"):
+            with project.lock(timeout=0.5):
+                pass
+        assert time.monotonic() - t0 >= 0.5
+    with project.lock(timeout=0.5):  # released: taken at once
+        pass
+
+
+@pytest.mark.slow  # multi-process: a second process holds the lock
 def test_second_writer_times_out_with_holder_pid(project, project_dir):
     code = (
         "import sys, time, lca\n"

@@ -1,4 +1,5 @@
-"""The PACT v3 API of `lca serve` against a real server process: every endpoint, filter and error code.
+"""The PACT v3 API of `lca serve` against a real server process (slow tier) and the same app in this
+process (quick tier, :mod:`inprocess_util`): every endpoint, filter and error code.
 
 The conformance suite's V3.0 cases (auth, GetFootprint, ListFootprints with every
 filter and pagination, events) are written here as our own checks; expected sets
@@ -14,13 +15,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from lca.server import clients, store, tls
-from server_util import Server, footprint
+from inprocess_util import KINDS, process_only, serve
+from server_util import footprint
 
 CPC = "urn:pact:productclassification:un-cpc:46410"
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+@pytest.fixture(scope="module", params=KINDS)
+def env(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("pact-api")
     tls.dev_certificate(d)
     ids = {n: clients.add(d, n) for n in ("alice", "bob", "inbox")}
@@ -38,7 +40,7 @@ def env(tmp_path_factory):
                   created="2025-02-01T08:00:00Z")
     res = store.publish(d, e)
     docs["E"] = {**e, "id": res["id"], "precedingPfIds": [docs["A"]["id"]]}
-    srv = Server(d)
+    srv = serve(request.param, d)
     # the 'buyer' client gets answers to its requests delivered to this same server's /3/events,
     # authenticated as 'inbox': a real HTTPS delivery with a token from the partner's token endpoint
     ids["buyer"] = clients.add(d, "buyer", events_url=srv.url,
@@ -272,6 +274,7 @@ def _wait_for(pred, timeout=15.0):
     return None
 
 
+@process_only()  # the answer goes over HTTPS to the server's own port
 def test_request_created_is_answered_by_request_fulfilled_at_the_requesters_endpoint(env):
     req = _event("RequestCreatedEvent", {"productId": ["urn:pact:product:test:P1"], "status": ["Active"],
                                          "comment": "please"}, "req-fulfil")
@@ -288,6 +291,7 @@ def test_request_created_is_answered_by_request_fulfilled_at_the_requesters_endp
     assert ev["data"]["pfs"][0] == env["docs"]["E"]
 
 
+@process_only()  # the answer goes over HTTPS to the server's own port
 def test_request_created_for_an_unknown_or_invisible_product_is_rejected(env):
     # D exists but is bob's only: for the buyer it is unknown
     req = _event("RequestCreatedEvent", {"productId": ["urn:pact:product:test:P4"]}, "req-reject")
@@ -298,6 +302,35 @@ def test_request_created_for_an_unknown_or_invisible_product_is_rejected(env):
     ev = got[0]["event"]
     assert ev["type"] == "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3"
     assert ev["data"]["error"]["code"] == "NotFound" and ev["data"]["error"]["message"]
+
+
+@pytest.mark.parametrize("env", ["inprocess"], indirect=True)
+def test_answers_to_the_buyers_requests_are_kept_when_its_endpoint_is_down(env, monkeypatch):
+    """The quick tier's variant of the two tests above: in process nothing listens on the buyer's
+    event endpoint (the server's URL), so the same answers wait in the outbox for the retry (after one
+    attempt here, not the server's 7 over 63 s)."""
+    from lca.server import outbox
+
+    monkeypatch.setattr(outbox, "IN_PROCESS_ATTEMPTS", 1)
+    fulfil = _event("RequestCreatedEvent", {"productId": ["urn:pact:product:test:P1"], "status": ["Active"],
+                                            "comment": "please"}, "req-fulfil-in")
+    reject = _event("RequestCreatedEvent", {"productId": ["urn:pact:product:test:P4"]}, "req-reject-in")
+    for req in (fulfil, reject):
+        r = post_event(env, req, who="buyer")
+        assert r.status_code == 200 and r.content == b""
+    kept = {e: _wait_for(lambda e=e: [s for s in store.events(env["dir"], store.OUTBOX)
+                                      if s["event"]["data"].get("requestEventId") == e])
+            for e in ("req-fulfil-in", "req-reject-in")}
+    [ok], [no] = kept["req-fulfil-in"], kept["req-reject-in"]
+    assert ok["client"] == "buyer" and no["client"] == "buyer"
+    ev = ok["event"]
+    assert ev["type"] == "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3" and ev["specversion"] == "1.0"
+    assert [pf["id"] for pf in ev["data"]["pfs"]] == [env["docs"]["E"]["id"]]
+    assert ev["data"]["pfs"][0] == env["docs"]["E"]
+    ev = no["event"]  # D exists but is bob's only: for the buyer it is unknown
+    assert ev["type"] == "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3"
+    assert ev["data"]["error"]["code"] == "NotFound" and ev["data"]["error"]["message"]
+    assert not [s for s in store.events(env["dir"]) if s["event"]["data"].get("requestEventId") in kept]
 
 
 def test_answer_without_an_event_endpoint_is_kept_in_the_outbox(env):

@@ -4,6 +4,8 @@ Stored events have a size limit, a per-client quota (429 with Retry-After beyond
 and a retention period applied at start-up; `lca events resend` sends what is due
 from the outbox to a real HTTPS event endpoint, reschedules failures with
 exponential back-off and gives up after 3 days (PACT Tech Spec v3, Action Events).
+The server runs as a process (slow tier) and, but for the HTTPS delivery, as the same app in
+this process (quick tier, :mod:`inprocess_util`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import pytest
 
 from lca import cli
 from lca.server import clients, files, inbox, outbox, store, tls
-from server_util import Server, footprint
+from inprocess_util import KINDS, process_only, serve
+from server_util import footprint
 
 
 def _published(n: int = 1, pad: int = 0) -> dict:
@@ -24,8 +27,8 @@ def _published(n: int = 1, pad: int = 0) -> dict:
             "data": {"pfIds": [str(uuid.uuid4()) for _ in range(n)], **({"note": "x" * pad} if pad else {})}}
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+@pytest.fixture(scope="module", params=KINDS)
+def env(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("pact-events")
     tls.dev_certificate(d)
     ids = {n: clients.add(d, n) for n in ("alice", "bob", "inbox")}
@@ -36,7 +39,7 @@ def env(tmp_path_factory):
     old = ev_dir / "20200101T000000000000Z-aaaaaaaaaaaa.json"
     files.write_json(old, {"client": "alice", "received": "2020-01-01T00:00:00Z", "event": _published()})
     recent = store.save_event(d, store.EVENTS, _published(), "bob")
-    srv = Server(d, limits={"inbox_limits": {"quota_events": 3, "max_event_bytes": 2000}})
+    srv = serve(request.param, d, limits={"inbox_limits": {"quota_events": 3, "max_event_bytes": 2000}})
     ids["buyer"] = clients.add(d, "buyer", events_url=srv.url,
                                events_auth=(ids["inbox"]["client_id"], ids["inbox"]["client_secret"]),
                                events_ca=str(srv.cert))
@@ -93,6 +96,28 @@ def resend(capsys, env, *extra) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.parametrize("env", ["inprocess"], indirect=True)
+def test_events_resend_backs_off_and_gives_up(env, capsys):
+    """The quick tier's part of the test below (nothing to deliver to in process): the schedule, the
+    back-off of a failed attempt, giving up after three days."""
+    d = env["dir"]
+    now = time.time()
+    answer = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": env["srv"].url + "/3/events",
+              "time": store.utc_now(), "type": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
+              "data": {"requestEventId": "req-resend", "pfs": [env["doc"]]}}
+    outbox.keep(d, "gone", answer, attempts=7, first_attempt=now - 100, error="HTTP 503")
+    assert resend(capsys, env) == {"sent": 0, "failed": 0, "expired": 0, "waiting": 1}  # next attempt in 64 s
+    assert resend(capsys, env, "--all") == {"sent": 0, "failed": 1, "expired": 0, "waiting": 0}
+    [rec] = store.events(d, store.OUTBOX)
+    assert rec["attempts"] == 8 and rec["next_attempt"] == pytest.approx(time.time() + 128, abs=5)
+    path = next((d / "pact" / "outbox").glob("*.json"))
+    rec["first_attempt"] = now - 3 * 86400 - 1
+    files.write_json(path, rec)
+    assert resend(capsys, env) == {"sent": 0, "failed": 0, "expired": 1, "waiting": 0}
+    assert (d / "pact" / "outbox" / "expired" / path.name).exists() and not store.events(d, store.OUTBOX)
+
+
+@process_only()  # delivered over HTTPS to the server's port
 def test_events_resend(env, capsys):
     d = env["dir"]
     now = time.time()

@@ -20,6 +20,8 @@ import pytest
 from lca.server import clients, store, tls
 from server_util import Server, footprint
 
+pytestmark = pytest.mark.slow  # multi-process: the guard works on the server process's connections
+
 HALF_OPEN = 1000
 ADDRESSES = 20  # 127.0.0.2 ... 127.0.0.21, 50 connections each (= the cap below)
 

@@ -1,10 +1,12 @@
-"""What the PACT server promises while its store changes, against a real `lca serve` process.
+"""What the PACT server promises while its store changes, against a real `lca serve` process (slow
+tier) and the same app in this process (quick tier, :mod:`inprocess_util`).
 
 Paging follows a cursor that new, restricted or deprecated footprints cannot shift;
 access lists survive republishing unless changed explicitly; concurrent publishes
 are serialized; a version change interrupted between its two writes (a real
 crash of the publishing process) is repaired at start-up and on republish;
-malformed dates and deeply nested JSON are 400, never 500.
+malformed dates and deeply nested JSON are 400, never 500. The quick tier interrupts the
+version change by an exception in this process instead of a real crash.
 """
 from __future__ import annotations
 
@@ -17,20 +19,21 @@ from pathlib import Path
 import pytest
 
 from lca.server import clients, store, tls
-from server_util import Server, footprint
+from inprocess_util import KINDS, process_only, serve
+from server_util import footprint
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+@pytest.fixture(scope="module", params=KINDS)
+def env(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("pact-integrity")
     tls.dev_certificate(d)
     ids = {n: clients.add(d, n) for n in ("alice", "bob")}
     docs = [footprint(f"S{i}", "PAGE") for i in range(10)]
     for doc in docs:
         store.publish(d, doc)
-    srv = Server(d)
+    srv = serve(request.param, d)
     tokens = {n: srv.token(c["client_id"], c["client_secret"]) for n, c in ids.items()}
     yield {"dir": d, "srv": srv, "tokens": tokens, "docs": docs}
     srv.stop()
@@ -136,6 +139,7 @@ for i in range(6):
 """
 
 
+@process_only()  # two publishing processes
 def test_concurrent_publishes_are_serialized(env):
     d = env["dir"]
     procs = [subprocess.Popen([sys.executable, "-c", PUBLISHER, str(d), who, str(ROOT / "tests")])
@@ -168,17 +172,43 @@ store.publish(d, dict(base, pcf={**base["pcf"], "pcfExcludingBiogenicUptake": "2
 """
 
 
-def _crash(d: Path) -> None:
-    assert subprocess.run([sys.executable, "-c", CRASHER, str(d), str(ROOT / "tests")], timeout=120).returncode == 3
+class _Interrupted(Exception):
+    pass
+
+
+def _crash(d: Path, kind: str = "process") -> None:
+    """A version change interrupted between its two writes: the process dies (``process``), or an
+    exception in this process stops it at the same place (``inprocess``)."""
+    if kind == "process":
+        assert subprocess.run([sys.executable, "-c", CRASHER, str(d), str(ROOT / "tests")],
+                              timeout=120).returncode == 3
+    else:
+        from lca.server import files
+
+        base = footprint("CRASH", "CRASH")
+        store.publish(d, base)
+        write = files.write_json
+
+        def crash_after_first(path, obj, mode=0o600, **kw):
+            write(path, obj, mode, **kw)
+            raise _Interrupted
+
+        files.write_json = crash_after_first
+        try:
+            with pytest.raises(_Interrupted):
+                store.publish(d, dict(base, pcf={**base["pcf"], "pcfExcludingBiogenicUptake": "2"}))
+        finally:
+            files.write_json = write
     recs = [r for r in store.published(d) if r["footprint"]["companyName"] == "CRASH Ltd."]
     assert [r["footprint"]["status"] for r in recs] == ["Active", "Active"]  # the damage
 
 
-def test_interrupted_version_change_is_repaired_at_start_up(tmp_path):
+@pytest.mark.parametrize("kind", KINDS)
+def test_interrupted_version_change_is_repaired_at_start_up(tmp_path, kind):
     tls.dev_certificate(tmp_path)
     cred = clients.add(tmp_path, "alice")
-    _crash(tmp_path)
-    srv = Server(tmp_path)
+    _crash(tmp_path, kind)
+    srv = serve(kind, tmp_path)
     try:
         token = srv.token(cred["client_id"], cred["client_secret"])
         with srv.client() as c:
@@ -191,8 +221,9 @@ def test_interrupted_version_change_is_repaired_at_start_up(tmp_path):
         srv.stop()
 
 
-def test_interrupted_version_change_is_repaired_on_republish(tmp_path):
-    _crash(tmp_path)
+@pytest.mark.parametrize("kind", KINDS)
+def test_interrupted_version_change_is_repaired_on_republish(tmp_path, kind):
+    _crash(tmp_path, kind)
     recs = store.published(tmp_path)
     res = store.publish(tmp_path, recs[-1]["footprint"])  # republish the newest: unchanged, and repaired
     assert res["unchanged"] and res["repaired"] == [recs[0]["footprint"]["id"]]

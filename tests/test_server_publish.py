@@ -132,6 +132,34 @@ def test_publish_refusals_exit_2(chain, capsys):
     assert code == 2
 
 
+def test_published_footprint_is_served_by_the_api(chain, published, capsys):
+    """The quick tier's part of the test below: the same app, in this process, no lock holder."""
+    from inprocess_util import InProcessServer
+
+    code, out, err = run_cli(capsys, "--project", str(chain.path), "clients", "add", "buyer-in", "--json")
+    assert code == 0, err
+    cred = json.loads(out)
+    assert set(cred) == {"name", "client_id", "client_secret"}
+    code, out, _ = run_cli(capsys, "--project", str(chain.path), "clients", "list", "--json")
+    assert [c["name"] for c in json.loads(out)["clients"]] == ["buyer-in"] and cred["client_secret"] not in out
+    srv = InProcessServer(chain.path)
+    try:
+        token = srv.token(cred["client_id"], cred["client_secret"])
+        with srv.client() as c:
+            want = published["profile_pact"]
+            r = c.get(f"/3/footprints/{want['id']}", headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 200
+            assert {k: v for k, v in r.json()["data"].items() if k != "created"} == \
+                   {k: v for k, v in want.items() if k != "created"}
+            r = c.get("/3/footprints?productId=urn:pact:product:customcode:buyer-assigned:GD-PACK:ESS-100",
+                      headers={"Authorization": f"Bearer {token}"})
+            assert [d["id"] for d in r.json()["data"]] == [want["id"]]
+    finally:
+        srv.stop()
+    clients.remove(chain.path, "buyer-in")
+
+
+@pytest.mark.slow  # multi-process: a server process and a process holding the project's write lock
 def test_served_while_another_process_holds_the_write_lock(chain, published, capsys):
     code, out, err = run_cli(capsys, "--project", str(chain.path), "clients", "add", "buyer-co", "--json")
     assert code == 0, err

@@ -1,4 +1,9 @@
-"""Security of `lca serve` against a real server process: TLS only, secrets, tokens, limits, paths, logs."""
+"""Security of `lca serve`: TLS only, secrets, tokens, limits, paths, logs.
+
+Against a real server process (slow tier) and, but for what needs the process (plain HTTP on
+the port, start-up refusals, raw requests, a second client address), the same app in this
+process (quick tier, :mod:`inprocess_util`).
+"""
 from __future__ import annotations
 
 import json
@@ -15,18 +20,20 @@ import pytest
 
 from lca.server import clients, store
 from lca.server.clients import sign, unsign
-from server_util import Server, footprint
+from cli_util import lca_in_process
+from inprocess_util import KINDS, process_only, serve
+from server_util import footprint
 
 RATE = 20  # token requests per minute per address, for this module's server
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+@pytest.fixture(scope="module", params=KINDS)
+def env(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("pact-sec")
     ids = {n: clients.add(d, n) for n in ("alice", "mallory", "leaver")}
     doc = footprint("S1", "SEC", ("geographyCountry", "CN"))
     store.publish(d, doc)
-    srv = Server(d, "--token-rate", str(RATE))
+    srv = serve(request.param, d, "--token-rate", str(RATE))
     yield {"dir": d, "srv": srv, "ids": ids, "doc": doc}
     srv.stop()
 
@@ -36,6 +43,7 @@ def bearer(env, token, path="/3/footprints"):
         return c.get(path, headers={"Authorization": f"Bearer {token}"})
 
 
+@process_only()
 def test_plain_http_on_the_port_is_refused(env):
     with socket.create_connection(("127.0.0.1", env["srv"].port), timeout=5) as s:
         s.sendall(b"POST /auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 29\r\n\r\n"
@@ -49,6 +57,15 @@ def test_plain_http_on_the_port_is_refused(env):
         httpx.get(f"http://127.0.0.1:{env['srv'].port}/3/footprints", timeout=5)
 
 
+@pytest.mark.parametrize("env", ["inprocess"], indirect=True)
+def test_serve_refuses_to_start_without_a_certificate_in_process(env):
+    """The quick tier's variant of the test below: the same command, in this process (refused before
+    uvicorn would start)."""
+    out = lca_in_process(env["dir"], "serve", "--port", "1")
+    assert out.returncode == 2 and "HTTPS only" in out.stderr
+
+
+@process_only()
 def test_serve_refuses_to_start_without_a_certificate(env):
     out = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(env["dir"]), "serve", "--port",
                           "1"], capture_output=True, text=True, timeout=60)
@@ -102,8 +119,7 @@ def test_removing_a_client_revokes_its_tokens_and_secret(env):
     srv, leaver = env["srv"], env["ids"]["leaver"]
     token = srv.token(leaver["client_id"], leaver["client_secret"])
     assert bearer(env, token).status_code == 200
-    out = subprocess.run([sys.executable, "-m", "lca.cli", "--project", str(env["dir"]), "clients", "remove",
-                          "leaver"], capture_output=True, text=True, timeout=60)
+    out = lca_in_process(env["dir"], "clients", "remove", "leaver")  # the command line, another Registry
     assert out.returncode == 0, out.stderr
     r = bearer(env, token)
     assert r.status_code == 401 and r.json()["code"] == "BadRequest"
@@ -159,17 +175,32 @@ _CACHE: dict = {}
 
 
 def _token(env):
-    if "t" not in _CACHE:
+    if env["dir"] not in _CACHE:  # one token per server (each has its own project and key)
         a = env["ids"]["alice"]
-        _CACHE["t"] = env["srv"].token(a["client_id"], a["client_secret"])
-    return _CACHE["t"]
+        _CACHE[env["dir"]] = env["srv"].token(a["client_id"], a["client_secret"])
+    return _CACHE[env["dir"]]
 
 
-@pytest.mark.parametrize("path", [
+PATH_TRICKS = [
     "/3/footprints/..%2F..%2Fclients.json", "/3/footprints/%2e%2e%2f%2e%2e%2fserver.key",
     "/3/footprints/../../pact/clients.json", "/pact/clients.json", "/3/footprints/%00",
     "//etc/passwd", "/3/footprints/" + "a" * 3000, "/3/footprints/x/../../../server.key",
-])
+]
+
+
+@pytest.mark.parametrize("env", ["inprocess"], indirect=True)
+@pytest.mark.parametrize("path", PATH_TRICKS)
+def test_path_tricks_reveal_nothing_in_process(env, path):
+    """The quick tier's variant of the test below: the request target handed to the app unnormalized."""
+    secrets = [c["client_secret"] for c in env["ids"].values()] + [(env["dir"] / "pact" / "server.key").read_bytes().hex()]
+    status, body = env["srv"].raw("GET", path, {"Host": "127.0.0.1", "Authorization": f"Bearer {_token(env)}"})
+    assert status in (400, 404), body[:200]
+    assert json.loads(body)["code"] in ("BadRequest", "NotFound")
+    assert b"client_id" not in body and not any(s.encode() in body for s in secrets)
+
+
+@process_only()
+@pytest.mark.parametrize("path", PATH_TRICKS)
 def test_path_tricks_reveal_nothing(env, path):
     secrets = [c["client_secret"] for c in env["ids"].values()] + [(env["dir"] / "pact" / "server.key").read_bytes().hex()]
     with socket.create_connection(("127.0.0.1", env["srv"].port), timeout=5) as raw:
@@ -187,12 +218,19 @@ def test_path_tricks_reveal_nothing(env, path):
     assert b"client_id" not in body and not any(s.encode() in body for s in secrets)
 
 
+def _from_address(env, address: str) -> httpx.Client:
+    srv = env["srv"]
+    if srv.ssl is None:  # in process: the address the app sees
+        return srv.client(address=address)
+    return httpx.Client(base_url=srv.url, verify=srv.ssl,
+                        transport=httpx.HTTPTransport(local_address=address, verify=srv.ssl))
+
+
 def test_token_endpoint_is_rate_limited_per_client_address(env):
     a = env["ids"]["alice"]
     form = {"grant_type": "client_credentials"}
     # from 127.0.0.2 (loopback too), so the other tests' address keeps its budget
-    with httpx.Client(base_url=env["srv"].url, verify=env["srv"].ssl,
-                      transport=httpx.HTTPTransport(local_address="127.0.0.2", verify=env["srv"].ssl)) as c:
+    with _from_address(env, "127.0.0.2") as c:
         codes, t0 = [], time.monotonic()
         while len(codes) < 3 * RATE and 429 not in codes:
             codes.append(c.post("/auth/token", data=form, auth=(a["client_id"], "wrong")).status_code)
