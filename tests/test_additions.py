@@ -80,8 +80,9 @@ def test_variants_added_one_by_one_equal_scipy_and_the_full_write_and_leave_earl
     assert len(rows(project, MODELS_DB)[0]) == n
     # (a) the same datasets written whole (the full write of before) give the same footprints
     data = []
-    for _, (code, d) in rows(project, MODELS_DB)[0].items():
-        data.append(dict(d, exchanges=[dict(e, input=tuple(e["input"])) for e in rows(project, MODELS_DB)[1].values()
+    activities, exchanges = rows(project, MODELS_DB)
+    for _, (code, d) in activities.items():
+        data.append(dict(d, exchanges=[dict(e, input=tuple(e["input"])) for e in exchanges.values()
                                        if tuple(e["output"]) == (MODELS_DB, code)]))
     for d in data:
         for e in d["exchanges"]:

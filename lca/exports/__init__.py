@@ -2,7 +2,7 @@
 
 ``lca export DATABASE --format olca-jsonld|bw-excel OUT`` (:func:`export`):
 
-- ``olca-jsonld`` (:mod:`lca.exports.olca`): a zip written by olca-schema's ``ZipWriter`` with
+- ``olca-jsonld`` (:mod:`lca.exports.olca`): a zip of olca-schema entities (in ``ZipWriter``'s layout) with
   the database's processes, every database they link to (so the zip computes on its own in
   openLCA: a supplier product with the background datasets it buys), their product and
   elementary flows, and one unit group and flow property per Brightway unit;
