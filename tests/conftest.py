@@ -28,6 +28,12 @@ os.environ["PYTHONPYCACHEPREFIX"] = str(_PYCACHE)
 sys.dont_write_bytecode = False
 sys.pycache_prefix = str(_PYCACHE)
 
+# Fewer garbage collections: a test process holds large object graphs (bw2data, pandas, scipy) that the
+# default thresholds (a collection every 700 allocations) walk again and again.
+import gc  # noqa: E402
+
+gc.set_threshold(100_000, 20, 20)
+
 _ROOT = Path(tempfile.mkdtemp(prefix="green-lca-tests-"))
 os.environ["BRIGHTWAY2_DIR"] = str(_ROOT / "bw-scratch")
 os.environ["LCA_PROJECT"] = str(_ROOT / "default-project")
