@@ -185,16 +185,21 @@ def test_olca_zip_solved_on_its_own_gives_the_project_footprint(filled, tmp_path
     bio_ids = sorted({e.flow.id for p in procs.values() for e in p.exchanges
                       if flows[e.flow.id].flow_type == o.FlowType.ELEMENTARY_FLOW})
     row = {f: i for i, f in enumerate(bio_ids)}
-    A = sp.lil_matrix((len(ids), len(ids)))
-    B = sp.lil_matrix((len(bio_ids), len(ids)))
+    a, b = ([], [], []), ([], [], [])  # (rows, columns, values); duplicates are summed by the sparse matrix
     for pid, p in procs.items():
         for e in p.exchanges:
             if flows[e.flow.id].flow_type == o.FlowType.ELEMENTARY_FLOW:
-                B[row[e.flow.id], col[pid]] += (-1 if e.is_input else 1) * e.amount
+                entry = b, row[e.flow.id], (-1 if e.is_input else 1) * e.amount
             elif e.is_quantitative_reference:
-                A[col[pid], col[pid]] += e.amount
+                entry = a, col[pid], e.amount
             else:
-                A[col[e.default_provider.id], col[pid]] -= e.amount
+                entry = a, col[e.default_provider.id], -e.amount
+            (rows, cols, vals), i, v = entry
+            rows.append(i)
+            cols.append(col[pid])
+            vals.append(v)
+    A = sp.coo_matrix((a[2], (a[0], a[1])), shape=(len(ids), len(ids)))
+    B = sp.coo_matrix((b[2], (b[0], b[1])), shape=(len(bio_ids), len(ids)))
     del io
     # characterize with the project's own method rows (the CFs are not what is tested here)
     bd = filled.activate()
