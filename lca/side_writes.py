@@ -30,16 +30,19 @@ import sys
 from pathlib import Path
 
 from .errors import LcaError
-from .files import fsync_all, temporary_path
+from .files import temporary_path
 
 __all__ = ["SideWrites"]
 
-# The writer process: the operations on stdin; an error on stderr and exit status 1.
-WRITER = r"""
-import marshal, os, sys, threading
-ops = marshal.loads(sys.stdin.buffer.read())
-staged, errors = [], []
-try:
+# The writer's work, written once: run(ops) makes every operation in order, then fsyncs the staged
+# files concurrently (the filesystem commits them together, as lca.files.fsync_all). Standard library
+# only: the same text runs in the writer process (python -I -S, no package) and, compiled below, in
+# this process as _run (no writer to be had, or making up for a writer that failed).
+_RUN = r"""
+import os, threading
+
+def run(ops):
+    staged = []
     for op in ops:
         if op[0] == "mkdir":
             if not os.path.isdir(op[1]):
@@ -51,26 +54,39 @@ try:
         elif op[0] == "touch":
             open(op[1], "ab").close()
         else:
-            fh = open(op[1], "wb")
-            staged.append(fh)
-            fh.write(op[2])
-            fh.flush()
-    def sync(part):  # concurrent fsyncs: the filesystem commits them together (lca.files.fsync_all)
-        for fh in part:
+            with open(op[1], "wb") as fh:
+                fh.write(op[2])
+            staged.append(op[1])
+    errors = []
+
+    def sync(part):
+        for path in part:
             try:
-                os.fsync(fh.fileno())
+                fd = os.open(path, os.O_RDWR)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
             except OSError as exc:
                 errors.append(exc)
-    parts = [staged[i::16] for i in range(min(16, len(staged)))]
-    threads = [threading.Thread(target=sync, args=(part,)) for part in parts]
+
+    threads = [threading.Thread(target=sync, args=(staged[i::16],)) for i in range(min(16, len(staged)))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    for fh in staged:
-        fh.close()
     if errors:
         raise errors[0]
+"""
+_namespace: dict = {}
+exec(compile(_RUN, "<lca.side_writes run>", "exec"), _namespace)  # noqa: S102 - our own constant text
+_run = _namespace["run"]
+
+# The writer process: the operations on stdin (marshal); an error on stderr and exit status 1.
+WRITER = _RUN + r"""
+import marshal, sys
+try:
+    run(marshal.loads(sys.stdin.buffer.read()))
 except BaseException as exc:
     sys.stderr.write(f"{type(exc).__name__}: {exc}")
     sys.stderr.flush()
@@ -189,27 +205,6 @@ class SideWrites:
         """Remove the staged temporaries not moved in (after :meth:`wait`)."""
         for tmp in self._staged:
             tmp.unlink(missing_ok=True)
-
-
-def _run(ops: list[tuple]) -> None:
-    """The writer's work, in this process."""
-    staged = []
-    for op in ops:
-        if op[0] == "mkdir":
-            if not os.path.isdir(op[1]):
-                os.makedirs(op[1], exist_ok=True)
-        elif op[0] == "whole":
-            with open(op[2], "wb") as fh:
-                fh.write(op[3])
-            os.replace(op[2], op[1])
-        elif op[0] == "touch":
-            open(op[1], "ab").close()
-        else:
-            with open(op[1], "wb") as fh:
-                fh.write(op[2])
-            staged.append(op[1])
-    if staged:
-        fsync_all(staged)  # durable before the caller moves them in
 
 
 def _can_spawn() -> bool:

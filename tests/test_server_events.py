@@ -96,15 +96,20 @@ def resend(capsys, env, *extra) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+def fulfilled_answer(env) -> dict:
+    """A RequestFulfilledEvent answering ``req-resend`` with the published footprint (to keep in the outbox)."""
+    return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": env["srv"].url + "/3/events",
+            "time": store.utc_now(), "type": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
+            "data": {"requestEventId": "req-resend", "pfs": [env["doc"]]}}
+
+
 @pytest.mark.parametrize("env", ["inprocess"], indirect=True)
 def test_events_resend_backs_off_and_gives_up(env, capsys):
     """The quick tier's part of the test below (nothing to deliver to in process): the schedule, the
     back-off of a failed attempt, giving up after three days."""
     d = env["dir"]
     now = time.time()
-    answer = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": env["srv"].url + "/3/events",
-              "time": store.utc_now(), "type": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
-              "data": {"requestEventId": "req-resend", "pfs": [env["doc"]]}}
+    answer = fulfilled_answer(env)
     outbox.keep(d, "gone", answer, attempts=7, first_attempt=now - 100, error="HTTP 503")
     assert resend(capsys, env) == {"sent": 0, "failed": 0, "expired": 0, "waiting": 1}  # next attempt in 64 s
     assert resend(capsys, env, "--all") == {"sent": 0, "failed": 1, "expired": 0, "waiting": 0}
@@ -121,9 +126,7 @@ def test_events_resend_backs_off_and_gives_up(env, capsys):
 def test_events_resend(env, capsys):
     d = env["dir"]
     now = time.time()
-    answer = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": env["srv"].url + "/3/events",
-              "time": store.utc_now(), "type": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
-              "data": {"requestEventId": "req-resend", "pfs": [env["doc"]]}}
+    answer = fulfilled_answer(env)
     outbox.keep(d, "buyer", answer, attempts=7, first_attempt=now - 100, error="HTTP 503")
     assert resend(capsys, env) == {"sent": 0, "failed": 0, "expired": 0, "waiting": 1}  # next attempt in 64 s
     assert resend(capsys, env, "--all") == {"sent": 1, "failed": 0, "expired": 0, "waiting": 0}

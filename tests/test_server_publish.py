@@ -132,16 +132,22 @@ def test_publish_refusals_exit_2(chain, capsys):
     assert code == 2
 
 
+def add_client(capsys, project_dir, name: str) -> dict:
+    """``lca clients add NAME``: its credentials, listed by ``lca clients list`` without the secret."""
+    code, out, err = run_cli(capsys, "--project", str(project_dir), "clients", "add", name, "--json")
+    assert code == 0, err
+    cred = json.loads(out)
+    assert set(cred) == {"name", "client_id", "client_secret"}
+    code, out, _ = run_cli(capsys, "--project", str(project_dir), "clients", "list", "--json")
+    assert [c["name"] for c in json.loads(out)["clients"]] == [name] and cred["client_secret"] not in out
+    return cred
+
+
 def test_published_footprint_is_served_by_the_api(chain, published, capsys):
     """The quick tier's part of the test below: the same app, in this process, no lock holder."""
     from inprocess_util import InProcessServer
 
-    code, out, err = run_cli(capsys, "--project", str(chain.path), "clients", "add", "buyer-in", "--json")
-    assert code == 0, err
-    cred = json.loads(out)
-    assert set(cred) == {"name", "client_id", "client_secret"}
-    code, out, _ = run_cli(capsys, "--project", str(chain.path), "clients", "list", "--json")
-    assert [c["name"] for c in json.loads(out)["clients"]] == ["buyer-in"] and cred["client_secret"] not in out
+    cred = add_client(capsys, chain.path, "buyer-in")
     srv = InProcessServer(chain.path)
     try:
         token = srv.token(cred["client_id"], cred["client_secret"])
@@ -161,12 +167,7 @@ def test_published_footprint_is_served_by_the_api(chain, published, capsys):
 
 @pytest.mark.slow  # multi-process: a server process and a process holding the project's write lock
 def test_served_while_another_process_holds_the_write_lock(chain, published, capsys):
-    code, out, err = run_cli(capsys, "--project", str(chain.path), "clients", "add", "buyer-co", "--json")
-    assert code == 0, err
-    cred = json.loads(out)
-    assert set(cred) == {"name", "client_id", "client_secret"}
-    code, out, _ = run_cli(capsys, "--project", str(chain.path), "clients", "list", "--json")
-    assert [c["name"] for c in json.loads(out)["clients"]] == ["buyer-co"] and cred["client_secret"] not in out
+    cred = add_client(capsys, chain.path, "buyer-co")
     srv = Server(chain.path)
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, lca; p = lca.open_project(sys.argv[1], setup=False)\n"

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from .. import brightway
+from ..errors import InputError
 
 _HIGHLIGHTED = {"Activity", "Database", "Exchanges", "Parameters", "Database parameters", "Project parameters"}
 _INPUT_FIELDS = ("name", "unit", "location", "categories")  # what bw2io copies from an exchange's input node
@@ -47,7 +48,12 @@ def _formatter(bd, database: str):
             exchanges = []
             for e in act.get("exchanges", ()):
                 row = {k: v for k, v in e.items() if k not in ("input", "output")}
-                row.update(nodes.get(tuple(e["input"]), {}))
+                inp = tuple(e["input"])
+                if inp not in nodes:  # bw2io's writer fails here too (its exchange has no input node)
+                    raise InputError(f"database {database!r}, dataset {act.get('code')!r}: an exchange's input "
+                                     f"{inp} is in no database of this project, so the export could not name it; "
+                                     "run `lca init --repair` (it restores the databases green-lca provides) or re-import that database")
+                row.update(nodes[inp])
                 exchanges.append(row)
             exchanges.sort(key=lambda x: (x.get("type"), x.get("name")))
             return self.order_dicts(exchanges)
