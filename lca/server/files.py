@@ -25,6 +25,17 @@ def pact_dir(project_path) -> Path:
     return d
 
 
+def _private(data: bytes, mode: int):
+    """A writer of ``data`` into a temporary file created with ``mode`` (private from the first byte)."""
+    def write(tmp: Path) -> None:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+
+    return write
+
+
 def write_bytes(path: Path, data: bytes, mode: int = 0o600, stage: Path | None = None) -> None:
     """Write ``data`` to ``path`` atomically (:func:`lca.files.atomic_write`), created with ``mode``.
 
@@ -33,13 +44,7 @@ def write_bytes(path: Path, data: bytes, mode: int = 0o600, stage: Path | None =
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-    def write(tmp: Path) -> None:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)  # private from the first byte
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), mode)
-            fh.write(data)
-
+    write = _private(data, mode)
     if stage is None:
         atomic_write(path, write)
         return
@@ -59,14 +64,7 @@ def write_all_bytes(contents: dict, mode: int = 0o600) -> None:
         for path, data in contents.items():
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-            def write(tmp: Path, data=data) -> None:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)  # private from the first byte
-                with os.fdopen(fd, "wb") as fh:
-                    os.fchmod(fh.fileno(), mode)
-                    fh.write(data)
-
-            staged.append((write_beside(path, write, fsync=False), path))
+            staged.append((write_beside(path, _private(data, mode), fsync=False), path))
         fsync_all(tmp for tmp, _ in staged)
         for tmp, path in staged:
             os.replace(tmp, path)
