@@ -22,7 +22,9 @@ from pathlib import Path
 # one does) otherwise has every worker and every `lca` subprocess compile lca/ and pytest rewrite every
 # test module again: 4.5 of a worker's 9 s of collection, and ~0.5 s of each subprocess, measured. The
 # prefix directory keeps the source tree clean; Python writes each .pyc atomically, so workers share it.
-_PYCACHE = Path(tempfile.gettempdir()) / f"green-lca-test-pycache-{os.getuid()}"
+# It lives in the system's temporary directory as the first process of the run found it (kept between runs).
+_KEPT = Path(os.environ.setdefault("GREEN_LCA_TEST_KEPT", tempfile.gettempdir()))
+_PYCACHE = _KEPT / f"green-lca-test-pycache-{os.getuid()}"
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 os.environ["PYTHONPYCACHEPREFIX"] = str(_PYCACHE)
 sys.dont_write_bytecode = False
@@ -33,6 +35,38 @@ sys.pycache_prefix = str(_PYCACHE)
 import gc  # noqa: E402
 
 gc.set_threshold(100_000, 20, 20)
+
+
+def _memory_scratch(min_free: int = 8 * 2 ** 30) -> str | None:
+    """A directory in ``/dev/shm`` for the run's scratch files when it is a tmpfs with ``min_free`` bytes free.
+
+    A run writes ~0.5 GB of projects, stores and workbooks, and each of the product's atomic writes fsyncs
+    (a write-back to disk on ext4, nothing on tmpfs): measured, the quick tier ran 88 s on disk and 79 s
+    here. The product's code is the same (the fsyncs are still made; a killed process loses nothing either
+    way, since the page cache survives it). ``GREEN_LCA_TEST_DISK=1`` keeps the scratch on disk, and a
+    small ``/dev/shm`` (a container's 64 MB default) is not used.
+    """
+    if os.environ.get("GREEN_LCA_TEST_DISK", "") not in ("", "0"):
+        return None
+    shm = Path("/dev/shm")
+    try:
+        st = os.statvfs(shm)
+        is_tmpfs = any(line.split()[1:3] == [str(shm), "tmpfs"] for line in open("/proc/mounts", encoding="utf-8"))
+    except OSError:
+        return None
+    if not is_tmpfs or st.f_bavail * st.f_frsize < min_free or not os.access(shm, os.W_OK):
+        return None
+    d = shm / f"green-lca-tests-{os.getuid()}"
+    d.mkdir(mode=0o700, exist_ok=True)
+    return str(d)
+
+
+# The scratch directory of the run, inherited by the xdist workers (started after this file is read) and by
+# every subprocess; pytest's own tmp_path directories follow tempfile.gettempdir()
+if "GREEN_LCA_TEST_SCRATCH" not in os.environ:
+    os.environ["GREEN_LCA_TEST_SCRATCH"] = _memory_scratch() or str(_KEPT)
+os.environ["TMPDIR"] = os.environ["GREEN_LCA_TEST_SCRATCH"]
+tempfile.tempdir = None  # gettempdir() reads TMPDIR again
 
 _ROOT = Path(tempfile.mkdtemp(prefix="green-lca-tests-"))
 os.environ["BRIGHTWAY2_DIR"] = str(_ROOT / "bw-scratch")
@@ -79,7 +113,7 @@ import pytest  # noqa: E402
 
 _REPO = Path(__file__).resolve().parent.parent
 # where set-up templates are kept between runs (one directory per content hash)
-_TEMPLATES = Path(os.environ.get("GREEN_LCA_TEST_TEMPLATES", Path(tempfile.gettempdir()) / f"green-lca-test-templates-{os.getuid()}"))
+_TEMPLATES = Path(os.environ.get("GREEN_LCA_TEST_TEMPLATES", _KEPT / f"green-lca-test-templates-{os.getuid()}"))
 _KEEP_DAYS = 2  # templates of other hashes unused this long are removed
 
 

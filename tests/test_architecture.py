@@ -79,6 +79,17 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+@functools.lru_cache(maxsize=None)
+def _parsed(path: str, text: str) -> ast.Module:
+    return ast.parse(text, filename=path)
+
+
+def parse(path: Path) -> ast.Module:
+    """``path``'s syntax tree, parsed once per text (every test of this file walks the same trees; a
+    tree is never changed by a walk)."""
+    return _parsed(str(path), path.read_text(encoding="utf-8"))
+
+
 def _modules() -> dict[str, Path]:
     return {_module_name(p): p for p in sorted(LCA.rglob("*.py"))}
 
@@ -98,7 +109,7 @@ def _resolve(module: str, is_package: bool, level: int, name: str | None) -> str
 def imports_of(module: str) -> set[str]:
     """The ``lca`` modules ``module`` imports, anywhere in its code (module level and in functions)."""
     path = MODULES[module]
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = parse(path)
     is_package = path.name == "__init__.py"
     out: set[str] = set()
     for node in ast.walk(tree):
@@ -117,7 +128,10 @@ def imports_of(module: str) -> set[str]:
     return out
 
 
-GRAPH = {m: imports_of(m) for m in MODULES}
+@functools.lru_cache(maxsize=1)
+def graph() -> dict[str, set[str]]:
+    """Module -> the ``lca`` modules it imports (built when a test first needs it, not at collection)."""
+    return {m: imports_of(m) for m in MODULES}
 
 
 def _matches(module: str, patterns) -> bool:
@@ -172,9 +186,9 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_import_parser_sees_lazy_and_relative_imports():
     # the parser itself, on facts of this code base that are certain
-    assert "lca.errors" in GRAPH["lca.results"]  # module level, relative
-    assert "lca.report.pact" in GRAPH["lca.results"]  # inside a method (CarbonProfile.to_pact)
-    assert "lca.supply.store" in GRAPH["lca.supply"]  # `from . import store` in a package
+    assert "lca.errors" in graph()["lca.results"]  # module level, relative
+    assert "lca.report.pact" in graph()["lca.results"]  # inside a method (CarbonProfile.to_pact)
+    assert "lca.supply.store" in graph()["lca.supply"]  # `from . import store` in a package
     assert _resolve("lca.supply.rollup", False, 2, "results") == "lca.results"
     assert _resolve("lca.supply", True, 1, None) == "lca.supply"
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
@@ -182,7 +196,7 @@ def test_the_import_parser_sees_lazy_and_relative_imports():
 
 
 def test_no_import_cycle():
-    cycles = _cycles(GRAPH)
+    cycles = _cycles(graph())
     assert not cycles, "import cycles (module level or inside functions): " + "; ".join(
         " <-> ".join(c) for c in cycles)
 
@@ -194,7 +208,7 @@ def test_every_module_has_a_layer():
 
 def test_no_import_back_up():
     bad = []
-    for m, targets in GRAPH.items():
+    for m, targets in graph().items():
         lm = _layer(m)
         for t in sorted(targets):
             lt = _layer(t)
@@ -205,7 +219,7 @@ def test_no_import_back_up():
 
 @pytest.mark.parametrize("importers,imported,why", FORBIDDEN)
 def test_no_forbidden_import(importers, imported, why):
-    bad = [f"{m} imports {t}" for m, targets in GRAPH.items() if _matches(m, importers)
+    bad = [f"{m} imports {t}" for m, targets in graph().items() if _matches(m, importers)
            for t in sorted(targets) if _matches(t, imported)]
     assert not bad, f"{why}: " + "; ".join(bad)
 
@@ -226,7 +240,7 @@ def test_long_module_list_is_current():
 
 def test_every_module_names_its_concept():
     missing = [m for m, p in MODULES.items()
-               if p.stat().st_size and not ast.get_docstring(ast.parse(p.read_text(encoding="utf-8")))]
+               if p.stat().st_size and not ast.get_docstring(parse(p))]
     assert not missing, f"modules without a docstring naming their concept: {missing}"
 
 
@@ -302,7 +316,7 @@ def private_uses(modules: dict[str, Path]) -> list[tuple[str, str, str]]:
     private name that was renamed away (a call that fails only when it runs). Dunder names are
     public protocol, not private.
     """
-    trees = {m: ast.parse(p.read_text(encoding="utf-8"), filename=str(p)) for m, p in modules.items()}
+    trees = {m: parse(p) for m, p in modules.items()}
     privates = {m: _class_privates(tree) for m, tree in trees.items()}
     anywhere = {n for names in privates.values() for n in names} | {
         name for tree in trees.values() for node in ast.walk(tree)
@@ -396,7 +410,7 @@ def module_map() -> str:
         out.append(f"\n### {layer}\n\n| module | concept |\n|---|---|")
         for module, path in MODULES.items():
             if _matches(module, patterns):
-                doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+                doc = ast.get_docstring(parse(path)) or ""
                 first = (doc.splitlines() or [""])[0].replace("|", "\\|")
                 out.append(f"| `{module}` | {first} |")
     return "\n".join(out) + "\n"
