@@ -253,6 +253,12 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
+def pytest_collection_finish(session):
+    """Modules, test items and what collection imported are kept to the end: moved out of the collector's
+    reach (``gc.freeze``), so no collection during the run, nor pytest's full one at its end, walks them again."""
+    gc.freeze()
+
+
 def pytest_unconfigure(config):
     """Each process removes its scratch directory."""
     shutil.rmtree(_ROOT, ignore_errors=True)

@@ -223,7 +223,10 @@ def test_lca_help_does_not_import_the_heavy_stack():
     assert res.stdout.strip().splitlines()[-1] == "HEAVY []"
 
 
-@pytest.mark.parametrize("fresh", KINDS, indirect=True)  # slow: an outside bw2data process
+# slow in both forms: its repair rewrites the whole background (3,600 datasets), as the quick tier's
+# test_a_bw2data_edit_is_named_used_cold_and_repaired[inprocess] already does; the outside process is slow too
+@pytest.mark.parametrize("fresh", [pytest.param("process", marks=pytest.mark.slow),
+                                   pytest.param("inprocess", marks=pytest.mark.slow)], indirect=True)
 def test_the_profile_report_names_an_outside_edit(fresh, tmp_path):
     import openpyxl
 
@@ -248,6 +251,7 @@ def system_files(d: Path) -> set[str]:
     return {p.name for p in (d / "cache").glob("system-*.npz")}
 
 
+@pytest.mark.slow  # a full set-up rewrite of the background; the quick tier's cache keys move with a write and an edit
 def test_a_rewrite_and_a_new_database_change_the_cache_key(project):
     d = project.path
     project.footprints()

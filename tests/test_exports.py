@@ -74,9 +74,11 @@ class OlcaZip:
         return self.read_before[name]
 
 
-# suppliers: slow (its export carries the background; test_olca_zip_solved_on_its_own reads the same export)
+# slow: each export carries the background (3,600 processes); the quick tier reads one such export with
+# olca-schema in test_olca_zip_solved_on_its_own, and checks exchange by exchange on the bw-excel round trip
 @pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow),
-                                      pytest.param("suppliers", marks=pytest.mark.slow), "models"])
+                                      pytest.param("suppliers", marks=pytest.mark.slow),
+                                      pytest.param("models", marks=pytest.mark.slow)])
 def test_olca_jsonld_round_trip_gives_the_same_exchanges(filled, tmp_path, database):
     import olca_schema as o
 
@@ -215,7 +217,9 @@ def test_olca_zip_solved_on_its_own_gives_the_project_footprint(filled, tmp_path
     assert set(res["databases"]) == {"suppliers", "background"}
 
 
-@pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow), "suppliers", "models"])
+# slow: the background (85,597 rows), and suppliers (the same writer and reader as models, on another database)
+@pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow),
+                                      pytest.param("suppliers", marks=pytest.mark.slow), "models"])
 def test_bw_excel_round_trip_gives_the_same_exchanges(filled, tmp_path, database):
     from bw2io import ExcelImporter
 
@@ -236,7 +240,8 @@ def test_bw_excel_round_trip_gives_the_same_exchanges(filled, tmp_path, database
     assert got == want
 
 
-def test_cli_export_and_refusals(filled, tmp_path, capsys):
+@pytest.mark.slow  # the whole background exported once more (the refusals below are quick)
+def test_cli_export(filled, tmp_path, capsys):
     from lca.cli import main
 
     p = str(filled.path)
@@ -244,6 +249,12 @@ def test_cli_export_and_refusals(filled, tmp_path, capsys):
                  "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["databases"] == ["background"] and Path(out["path"]).is_file()
+
+
+def test_cli_export_refusals(filled, tmp_path, capsys):
+    from lca.cli import main
+
+    p = str(filled.path)
     assert main(["--project", p, "export", "nope", "--format", "bw-excel", str(tmp_path / "x.xlsx")]) == 2
     assert "unknown database 'nope'" in capsys.readouterr().err
     assert main(["--project", p, "export", "background", "--format", "bw-excel", str(tmp_path / "x.zip")]) == 2

@@ -72,6 +72,7 @@ def test_deleted_indices_are_recreated(base, copy):
     assert_extra_consistent(p, 1)
 
 
+@pytest.mark.slow  # a fresh `lca` process reads the damaged arrays (the other damages here are read in this process)
 def test_processed_arrays_older_than_the_data(base, copy, tmp_path):
     """Data rewritten (version 2), then the version-1 arrays and timestamps put back."""
     d = bw_dir(copy)

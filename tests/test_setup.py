@@ -37,7 +37,8 @@ def _largest(family: str) -> tuple:
                key=lambda m: len(m["exchanges"]))["name"]
 
 
-@pytest.mark.parametrize("family", ["IPCC 2021", "EF v3.1"])
+# EF v3.1's largest method is slow for its size; IPCC 2021's goes through the same code in the quick tier
+@pytest.mark.parametrize("family", ["IPCC 2021", pytest.param("EF v3.1", marks=pytest.mark.slow)])
 def test_write_method_equals_plain_bw2data_write(module_project, family):
     shipped_name = _largest(family)
     cfs = [(tuple(e["input"]), float(e["amount"])) for e in _shipped(shipped_name)["exchanges"]]
@@ -97,6 +98,7 @@ def test_write_method_refuses_an_unknown_flow(module_project):
         assert name not in bd.methods  # nothing registered or written
 
 
+@pytest.mark.slow  # parses bw2io's whole LCIA file (every method of every family)
 def test_shipped_methods_cut_equals_a_full_parse():
     import json
     import zipfile
