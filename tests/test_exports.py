@@ -164,16 +164,15 @@ def test_olca_export_carries_each_distribution_openlca_holds(filled, tmp_path):
         filled.delete_database(db)
 
 
-def test_olca_zip_solved_on_its_own_gives_the_project_footprint(filled, tmp_path):
-    """The suppliers zip (with the background it links to) solved by scipy from olca-schema's reading."""
-    import io
+def solve_olca_zip(project, path) -> dict[str, float]:
+    """Process id -> GWP100 per unit of its reference product: a scipy solve of what olca-schema reads from the
+    zip at ``path`` (characterized with the project's own method rows: the CFs are not what is tested here)."""
     import zipfile
 
     import olca_schema as o
 
-    res = filled.export("suppliers", "olca-jsonld", tmp_path / "s.zip")
     procs, flows = {}, {}
-    with zipfile.ZipFile(tmp_path / "s.zip") as zf:
+    with zipfile.ZipFile(path) as zf:
         for name in zf.namelist():
             if name.startswith("processes/"):
                 p = o.Process.from_json(zf.read(name))
@@ -202,18 +201,58 @@ def test_olca_zip_solved_on_its_own_gives_the_project_footprint(filled, tmp_path
             vals.append(v)
     A = sp.coo_matrix((a[2], (a[0], a[1])), shape=(len(ids), len(ids)))
     B = sp.coo_matrix((b[2], (b[0], b[1])), shape=(len(bio_ids), len(ids)))
-    del io
-    # characterize with the project's own method rows (the CFs are not what is tested here)
-    bd = filled.activate()
+    bd = project.activate()
     cf = {bd.get_node(id=i).get("code") if isinstance(i, int) else i[1]: v
           for i, v in bd.Method(("IPCC 2021", "climate change", "global warming potential (GWP100)")).load()}
     c = np.array([cf.get(f, 0.0) for f in bio_ids])
     scores = spla.spsolve(sp.csc_matrix(A).T, B.T.tocsc() @ c)
+    return {pid: float(scores[col[pid]]) for pid in ids}
+
+
+def test_olca_zip_of_a_small_database_solved_on_its_own_gives_the_project_footprints(filled, tmp_path):
+    """A database that links to no other (production, a loop, a substitution, emissions): its zip holds it alone,
+    and a scipy solve of what olca-schema reads gives the project's footprint of every dataset."""
     from lca.exports import olca
 
+    db = "smallx"
+    codes = filled.biosphere_codes()
+    co2, ch4 = codes["CO2 fossil"], codes["CH4 fossil"]
+
+    def act(code, exchanges):
+        return {"database": db, "code": code, "name": code, "unit": "kilogram", "location": "CN",
+                "reference product": code, "type": "process",
+                "exchanges": [{"input": (db, code), "amount": 1.0, "type": "production"}] + exchanges}
+
+    filled.write_database(db, [
+        act("main", [{"input": (db, "a"), "amount": 2.0, "type": "technosphere"},
+                     {"input": (db, "b"), "amount": 0.5, "type": "substitution"},
+                     {"input": ("biosphere3", co2), "amount": 1.5, "type": "biosphere"}]),
+        act("a", [{"input": (db, "b"), "amount": 0.25, "type": "technosphere"},
+                  {"input": ("biosphere3", ch4), "amount": 0.01, "type": "biosphere"}]),
+        act("b", [{"input": (db, "a"), "amount": 0.1, "type": "technosphere"},  # a loop a <-> b
+                  {"input": ("biosphere3", co2), "amount": 3.0, "type": "biosphere"}])])
+    try:
+        res = filled.export(db, "olca-jsonld", tmp_path / "small.zip")
+        assert res["databases"] == [db] and res["processes"] == 3
+        got = solve_olca_zip(filled, tmp_path / "small.zip")
+        want = filled.footprints(database=db)
+        assert len(got) == 3
+        for code in ("main", "a", "b"):
+            assert got[olca.process_id((db, code))] == pytest.approx(want[f"{db}:{code}"], rel=REL)
+    finally:
+        filled.delete_database(db)
+
+
+@pytest.mark.slow  # the suppliers zip carries the whole background (3,600 processes read with olca-schema)
+def test_olca_zip_solved_on_its_own_gives_the_project_footprint(filled, tmp_path):
+    """The suppliers zip (with the background it links to) solved by scipy from olca-schema's reading."""
+    from lca.exports import olca
+
+    res = filled.export("suppliers", "olca-jsonld", tmp_path / "s.zip")
+    scores = solve_olca_zip(filled, tmp_path / "s.zip")
     key = ("suppliers", "EXPCO/cell")
     want = filled.footprints(database="suppliers")["suppliers:EXPCO/cell"]
-    assert scores[col[olca.process_id(key)]] == pytest.approx(want, rel=REL)
+    assert scores[olca.process_id(key)] == pytest.approx(want, rel=REL)
     assert set(res["databases"]) == {"suppliers", "background"}
 
 

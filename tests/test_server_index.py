@@ -33,6 +33,7 @@ def _view(ix: index.FootprintIndex):
 
 
 def test_a_journal_line_read_before_its_stamp_leads_to_no_full_scan(tmp_path, monkeypatch):
+    monkeypatch.setattr(index, "UNEXPLAINED_S", 0.2)  # the wait below, shortened (the same rule)
     _bulk(tmp_path, 50)
     ix = index.FootprintIndex(tmp_path)
     ix.refresh()

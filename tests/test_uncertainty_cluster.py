@@ -92,7 +92,7 @@ def test_a_separate_dask_scheduler_gives_the_in_process_numbers(project, project
 
 def test_an_unreachable_scheduler_is_refused_naming_the_address_and_the_fix(project, project_dir, monkeypatch):
     address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
-    monkeypatch.setattr(scheduler, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(scheduler, "CONNECT_TIMEOUT", 0.3)  # nothing listens: refused at once, retried until then
     with pytest.raises(InputError) as e:
         project.uncertainty("background:nickel-sulfate", n=10, scheduler=address)
     assert address in str(e.value) and "dask scheduler" in str(e.value) and "dask worker" in str(e.value)
