@@ -17,6 +17,7 @@ import scipy.sparse.linalg as spla
 import scipy.sparse as sp
 
 import ecospold_factory as factory
+import shipped_lcia
 import lca
 
 WRITES_PROJECT = True  # conftest: this module works on its own copy of the session project
@@ -97,19 +98,10 @@ for db, datasets in spec.items():
 
 
 @functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)
 def shipped_cfs(method):
     """flow code -> CF from bw2io's shipped LCIA data (read here, not through the project; read once)."""
-    import io
-    import zipfile
-    from pathlib import Path
-
-    import bw2io
-
-    fp = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
-    with zipfile.ZipFile(fp) as zf:
-        data = json.load(io.TextIOWrapper(zf.open("data.json"), encoding="utf-8"))
-    m = next(m for m in data if tuple(m["name"]) == tuple(method))
-    cfs = {e["input"][1]: float(e["amount"]) for e in m["exchanges"]}
+    cfs = dict(shipped_lcia.cfs_by_code(tuple(method)))
     if tuple(method) == GWP100:
         assert cfs[CO2] == 1.0 and 27 < cfs[CH4] < 31  # IPCC AR6 GWP100 of fossil methane: 29.8
     return types.MappingProxyType(cfs)

@@ -2,9 +2,7 @@
 solved, and checked against an independent scipy solve; models and the example supply chain on it;
 unmapped materials; the mappings against the official dataset lists of 3.9.1, 3.10 and 3.11."""
 import csv
-import functools
 import glob
-import io
 import json
 import os
 import random
@@ -13,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +18,7 @@ import pytest
 import scipy.sparse.linalg as spla
 
 import ecospold_factory as factory
+import shipped_lcia as shipped_lcia_data
 import lca
 from lca.models.base import ensure_written
 
@@ -37,14 +35,9 @@ def read_rows(release):
         return list(csv.DictReader(ln for ln in fh if not ln.startswith("#")))
 
 
-@functools.lru_cache(maxsize=1)
-def shipped_lcia() -> list:
+def shipped_lcia() -> tuple:
     """bw2io's shipped LCIA data (read here, not through the project; parsed once per process)."""
-    import bw2io
-
-    fp = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
-    with zipfile.ZipFile(fp) as zf:
-        return json.load(io.TextIOWrapper(zf.open("data.json"), encoding="utf-8"))
+    return shipped_lcia_data.methods()
 
 
 def shipped_cfs(method):

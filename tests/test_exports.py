@@ -182,7 +182,6 @@ def solve_olca_zip(project, path) -> dict[str, float]:
                 flows[f.id] = f
     ids = sorted(procs)
     col = {pid: j for j, pid in enumerate(ids)}
-    ref_flow = {pid: next(e.flow.id for e in p.exchanges if e.is_quantitative_reference) for pid, p in procs.items()}
     bio_ids = sorted({e.flow.id for p in procs.values() for e in p.exchanges
                       if flows[e.flow.id].flow_type == o.FlowType.ELEMENTARY_FLOW})
     row = {f: i for i, f in enumerate(bio_ids)}

@@ -5,9 +5,6 @@ the total. Expected values: the open background read straight from the TOML file
 from __future__ import annotations
 
 import csv
-import io
-import json
-import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +15,7 @@ import pytest
 from lca.supply.fill import write_workbook
 
 import background_matrix
+import shipped_lcia
 
 WRITES_PROJECT = True
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,15 +26,7 @@ REL = 1e-5
 
 def shipped_cf_by_alias() -> dict[str, float]:
     """flows.csv alias -> IPCC 2021 GWP100 factor from bw2io's shipped LCIA data (by name and categories)."""
-    import bw2io
-
-    fp = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
-    with zipfile.ZipFile(fp) as zf:
-        data = json.load(io.TextIOWrapper(zf.open("data.json"), encoding="utf-8"))
-    m = next(m for m in data if tuple(m["name"]) == GWP100)
-    by = {}
-    for e in m["exchanges"]:
-        by[(e["name"], tuple(e["categories"]))] = float(e["amount"])
+    by = shipped_lcia.cfs_by_name(GWP100)
     out = {}
     with open(ROOT / "inventories" / "flows.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(ln for ln in fh if not ln.startswith("#")):
