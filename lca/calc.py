@@ -70,6 +70,8 @@ class Calculator:
         # an imported background (lca.background) the open background's codes resolve to; None = open
         self.background = background
         self._cache: dict = {}
+        # values built from named content, kept across clear(): slot -> (key, value) (see kept())
+        self._kept: dict = {}
         # the process's Brightway lock: builds use bw2data and the solver (one thread at a time),
         # and one lock for both cannot deadlock against the project's queries
         self._lock = brightway.LOCK
@@ -87,6 +89,23 @@ class Calculator:
                 pass
             value = build()
             self._cache[key] = value
+            return value
+
+    def kept(self, slot, key, build: Callable):
+        """The value of ``slot`` built from the content ``key`` names (a database's stamp from
+        :meth:`cache_stamps`, a cache key made of them), kept across :meth:`clear`.
+
+        A write changes the stamps of what it changes and of nothing else, so after adding one model
+        variant the background's node table and datapackage are not read again. One value per slot: a
+        new key replaces the old value; a ``None`` key builds every time.
+        """
+        with self._lock:
+            held = self._kept.get(slot)
+            if key is not None and held is not None and held[0] == key:
+                return held[1]
+            value = build()
+            if key is not None:  # no stamp (a database the stamps do not list yet): never kept
+                self._kept[slot] = (key, value)
             return value
 
     def clear(self, *keys) -> None:
@@ -118,8 +137,8 @@ class Calculator:
                 continue
             key = cache.make_key("nodes", {name: stamp[0]})
             store_name = "nodes_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
-            parts.append(self._stored(store_name, key, self.NODE_COLUMNS,
-                                      functools.partial(self._query_nodes, name)))
+            parts.append(self.kept(("nodes", name), key, functools.partial(
+                self._stored, store_name, key, self.NODE_COLUMNS, functools.partial(self._query_nodes, name))))
         df = pd.DataFrame({c: [v for part in parts for v in part[c]] for c in self.NODE_COLUMNS},
                           columns=self.NODE_COLUMNS)
         df = df.sort_values("id", kind="stable") if len(df) else df
@@ -267,8 +286,9 @@ class Calculator:
         bridge = self.bridge()
         if bridge is not None:  # the open background's codes resolve to an imported release
             names = [n for n in names if n != inventory.BACKGROUND_DB]
-        with brightway.quiet():
-            dps = [bd.Database(n).datapackage() for n in names]
+        stamps = self.cache_stamps()
+        with brightway.quiet():  # a database's processed arrays are read again only when its stamp moved
+            dps = [self.kept(("datapackage", n), stamps.get(n), bd.Database(n).datapackage) for n in names]
         if bridge is not None:
             dps.append(bridge.datapackage)
         return dps

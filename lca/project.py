@@ -279,7 +279,8 @@ class Project:
 
     def biosphere_codes(self) -> dict[str, str]:
         """Flow alias (``flows.csv``) -> biosphere3 code."""
-        return self.calc.cached("biosphere_codes", functools.partial(project_setup.biosphere_codes, self))
+        stamp = self.calc.cache_stamps().get(inventory.BIOSPHERE_DB)
+        return self.calc.kept("biosphere_codes", stamp, functools.partial(project_setup.biosphere_codes, self))
 
     # -- safe writes -------------------------------------------------------------------
     def write_database(self, name: str, data: list[dict]) -> None:

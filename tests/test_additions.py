@@ -167,3 +167,22 @@ def test_an_addition_failing_in_sqlite_is_rolled_back_and_replayed_by_the_next_c
     acts, _ = rows(project, "extra")
     assert {i: acts[i] for i in before[0]} == before[0]  # the rows before kept their ids and data
     assert sorted(c for c, _ in acts.values()) == ["hub", "item-0", "item-1", "item-2", "item-5"]
+
+
+def test_after_an_addition_only_the_database_it_changed_is_read_again(project, monkeypatch):
+    """The calculator keeps what is built from unchanged content across a write (Calculator.kept): after a
+    variant is added, the models database's node table and processed arrays are read again, the
+    background's are not; the footprint equals that of a new project object that reads everything."""
+    from bw2data.backends import SQLiteBackend
+
+    from lca.calc import Calculator
+
+    project.footprint(battery_pack(cell_energy=31.5))
+    nodes, arrays = [], []
+    query, datapackage = Calculator._query_nodes, SQLiteBackend.datapackage
+    monkeypatch.setattr(Calculator, "_query_nodes", lambda self, db: nodes.append(db) or query(self, db))
+    monkeypatch.setattr(SQLiteBackend, "datapackage", lambda self: arrays.append(self.name) or datapackage(self))
+    got = project.footprint(battery_pack(cell_energy=34.5)).total  # a new variant: added, then solved
+    assert nodes == [MODELS_DB] and arrays == [MODELS_DB]
+    fresh = lca.open_project(project.path).footprint(battery_pack(cell_energy=34.5)).total
+    assert fresh == pytest.approx(got, rel=1e-12)
