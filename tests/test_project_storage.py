@@ -16,6 +16,7 @@ import lca
 from storage_util import (INDICES, N_ITEMS, assert_extra_consistent, bw_dir, cli, damage, expected_item,
                           extra_data, start_child, wait_paused)
 from storage_util import base, copy  # noqa: F401  (fixtures)
+from cli_util import lca_in_process
 
 
 def test_validation_failure_writes_nothing(base, copy):
@@ -108,9 +109,13 @@ def test_rewriting_a_database_reprocesses_those_linking_to_it(base, copy):
     assert damage(copy, "downstream") == set()
 
 
-def test_unreadable_state_file_refused_with_the_fix(copy):
+# a fresh `lca` process (slow), and the same command in this process (an exception that escaped `main`
+# would fail the test here, where the process would print a traceback)
+@pytest.mark.parametrize("run", [pytest.param(cli, id="process", marks=pytest.mark.slow),
+                                 pytest.param(lca_in_process, id="inprocess")])
+def test_unreadable_state_file_refused_with_the_fix(copy, run):
     (copy / "green-lca.json").write_text("{not json")
-    out = cli(copy, "info")
+    out = run(copy, "info")
     assert out.returncode == 1
     assert "green-lca.json" in out.stderr and "lca init" in out.stderr
     assert "Traceback" not in out.stderr
