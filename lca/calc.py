@@ -93,11 +93,14 @@ class Calculator:
 
     def kept(self, slot, key, build: Callable):
         """The value of ``slot`` built from the content ``key`` names (a database's stamp from
-        :meth:`cache_stamps`, a cache key made of them), kept across :meth:`clear`.
+        :meth:`cache_stamps`, a cache key made of them), kept across :meth:`clear`. ``key`` must name
+        everything the value is built from (a value that also reads ``inventories/`` is not kept here).
 
         A write changes the stamps of what it changes and of nothing else, so after adding one model
         variant the background's node table and datapackage are not read again. One value per slot: a
-        new key replaces the old value; a ``None`` key builds every time.
+        new key replaces the old value; a ``None`` key builds every time. ``slot`` is ``(kind, database)``:
+        the slots of a database that is gone are dropped when the stamps are next read (a kept
+        datapackage holds its processed file open).
         """
         with self._lock:
             held = self._kept.get(slot)
@@ -187,6 +190,7 @@ class Calculator:
                 meta = bd.databases[name]
                 out[name] = [fps.get(name, {}).get("fingerprint"), meta.get("processed"), bool(meta.get("dirty")),
                              cache.file_stamp(bd.Database(name).filepath_processed())]
+            self._kept = {slot: held for slot, held in self._kept.items() if slot[1] in out}
             return out
 
         return self.cached("cache_stamps", build)

@@ -279,8 +279,7 @@ class Project:
 
     def biosphere_codes(self) -> dict[str, str]:
         """Flow alias (``flows.csv``) -> biosphere3 code."""
-        stamp = self.calc.cache_stamps().get(inventory.BIOSPHERE_DB)
-        return self.calc.kept("biosphere_codes", stamp, functools.partial(project_setup.biosphere_codes, self))
+        return self.calc.cached("biosphere_codes", functools.partial(project_setup.biosphere_codes, self))
 
     # -- safe writes -------------------------------------------------------------------
     def write_database(self, name: str, data: list[dict]) -> None:

@@ -40,11 +40,13 @@ gc.set_threshold(100_000, 20, 20)
 def _memory_scratch(min_free: int = 8 * 2 ** 30) -> str | None:
     """A directory in ``/dev/shm`` for the run's scratch files when it is a tmpfs with ``min_free`` bytes free.
 
-    A run writes ~0.5 GB of projects, stores and workbooks, and each of the product's atomic writes fsyncs
+    A whole run writes ~1.8 GB of projects, stores and workbooks (a passed test's are removed at its end:
+    ``tmp_path_retention_policy`` in pyproject.toml), and each of the product's atomic writes fsyncs
     (a write-back to disk on ext4, nothing on tmpfs): measured, the quick tier ran 88 s on disk and 79 s
     here. The product's code is the same (the fsyncs are still made; a killed process loses nothing either
     way, since the page cache survives it). ``GREEN_LCA_TEST_DISK=1`` keeps the scratch on disk, and a
-    small ``/dev/shm`` (a container's 64 MB default) is not used.
+    small ``/dev/shm`` (a container's 64 MB default, or under 8 GiB free) is not used. Its files are
+    memory: a container's memory limit counts them.
     """
     if os.environ.get("GREEN_LCA_TEST_DISK", "") not in ("", "0"):
         return None
@@ -57,8 +59,12 @@ def _memory_scratch(min_free: int = 8 * 2 ** 30) -> str | None:
     if not is_tmpfs or st.f_bavail * st.f_frsize < min_free or not os.access(shm, os.W_OK):
         return None
     d = shm / f"green-lca-tests-{os.getuid()}"
-    d.mkdir(mode=0o700, exist_ok=True)
-    return str(d)
+    try:
+        d.mkdir(mode=0o700, exist_ok=True)
+        mine = d.stat().st_uid == os.getuid() and os.access(d, os.W_OK | os.X_OK)
+    except OSError:
+        return None
+    return str(d) if mine else None  # another user's directory: the scratch stays on disk
 
 
 # The scratch directory of the run, inherited by the xdist workers (started after this file is read) and by
@@ -253,16 +259,11 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
-def pytest_collection_finish(session):
-    """Modules, test items and what collection imported are kept to the end: moved out of the collector's
-    reach (``gc.freeze``), so no collection during the run walks them again."""
-    gc.freeze()
-
-
 def pytest_sessionfinish(session):
-    """The tests are done: what they left is frozen too, so neither pytest's last collection nor the
+    """The tests are done: the heap is frozen (``gc.freeze``), so neither pytest's last collection nor the
     interpreter's at exit walks a worker's whole heap (2 s per worker at the end of the run, measured with
-    py-spy in ``gc_collect_main``). Objects of finished tests are then not finalized before the process ends."""
+    py-spy in ``gc_collect_main``). Objects of finished tests are then not finalized before the process
+    ends, so an exception raised in such a finalizer is not reported."""
     gc.freeze()
 
 

@@ -98,7 +98,6 @@ for db, datasets in spec.items():
 
 
 @functools.lru_cache(maxsize=None)
-@functools.lru_cache(maxsize=None)
 def shipped_cfs(method):
     """flow code -> CF from bw2io's shipped LCIA data (read here, not through the project; read once)."""
     cfs = dict(shipped_lcia.cfs_by_code(tuple(method)))

@@ -115,10 +115,8 @@ def test_chinese_grids_map_to_the_seven_grid_regions():
 
 
 # -- the synthetic release, imported once ---------------------------------------------------------
-# Every test on the imported release is in the slow tier (a large import: ~4 s to import and process the
-# synthetic release, with its methods and the models written on it). The quick tier imports releases
-# through the same code in test_background_checks (small releases, solved against scipy and bw2calc).
-IMPORTS_THE_RELEASE = pytest.mark.slow
+# The release is imported once per module (~4 s with the models written on it, in the quick tier too: the
+# licensee's path); the further parameters of the same checks are slow (marked where they are)
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
@@ -186,7 +184,6 @@ def _code_of(d):
     return es2_activity_hash(d["activity_id"], d["product_id"])
 
 
-@IMPORTS_THE_RELEASE
 def test_import_reports_the_release(imported, release):
     proj, res = imported
     assert res.datasets == len(release.datasets) and res.release == "3.10" and res.system_model == "cutoff"
@@ -202,8 +199,8 @@ def test_import_reports_the_release(imported, release):
     assert not any(n.endswith(".importing") for n in info["databases"])
 
 
-@IMPORTS_THE_RELEASE
-@pytest.mark.parametrize("method", ["GWP100", "GWP20", "EF3.1-climate"])
+@pytest.mark.parametrize("method", ["GWP100", pytest.param("GWP20", marks=pytest.mark.slow),  # the same solve,
+                                    pytest.param("EF3.1-climate", marks=pytest.mark.slow)])  # other factors
 def test_every_release_footprint_equals_the_independent_solve(on_release, release, independent, method):
     m = {"GWP100": GWP100, "GWP20": GWP100[:2] + ("global warming potential (GWP20)",),
          "EF3.1-climate": ("EF v3.1", "climate change", "global warming potential (GWP100)")}[method]
@@ -239,8 +236,7 @@ def _independent_model(project, release, model, scores, cf):
     return total
 
 
-@IMPORTS_THE_RELEASE
-@pytest.mark.parametrize("make", MODELS[:4])
+@pytest.mark.parametrize("make", [MODELS[0]] + [pytest.param(m, marks=pytest.mark.slow) for m in MODELS[1:4]])
 def test_models_on_the_release_equal_the_independent_solve(on_release, imported, release, independent, make):
     model = make()
     fp = on_release.footprint(model)
@@ -251,7 +247,6 @@ def test_models_on_the_release_equal_the_independent_solve(on_release, imported,
     assert open_fp.total != pytest.approx(fp.total, rel=1e-3)  # really another background
 
 
-@IMPORTS_THE_RELEASE
 def test_cn_province_resolves_to_its_grid_region_and_says_so(on_release):
     fp = on_release.footprint(lca.models.battery_pack(region="CN-SC"))
     assert fp.background["cn_grid_regions"] == {"CN-SC": "CN-SWG"}
@@ -322,7 +317,6 @@ def test_unmapped_material_names_it_and_the_mapping_file(imported, release, proj
     assert "graphite-synthetic" in s.attrs["unmapped"]
 
 
-@IMPORTS_THE_RELEASE
 def test_unknown_background_lists_the_imported_ones(imported, proj_dir):
     with pytest.raises(lca.InputError, match=NAME):
         lca.open_project(proj_dir, background="no-such-release")
@@ -439,7 +433,6 @@ def test_an_import_stopped_before_or_after_its_commit_is_rolled_back_or_complete
     np.testing.assert_allclose([s[f"{name}:{_code_of(d)}"] for d in rel.datasets], want, rtol=REL, atol=0)
 
 
-@IMPORTS_THE_RELEASE
 def test_not_a_release_folder(imported, tmp_path):
     with pytest.raises(lca.InputError, match="MasterData"):
         imported[0].import_background(tmp_path, name="x")
@@ -447,7 +440,6 @@ def test_not_a_release_folder(imported, tmp_path):
         imported[0].import_background(tmp_path, name="background")
 
 
-@IMPORTS_THE_RELEASE  # checks the factory the slow release tests use (writing the release takes ~2 s)
 def test_synthetic_files_are_valid_ecospold2(release):
     import pyecospold
 
@@ -548,7 +540,6 @@ def test_cli_background_import_and_footprint(imported, proj_dir, release, capsys
     assert main(["--project", str(proj_dir), "footprint", "--model", "pv_module", "--background", "nope"]) == 2
 
 
-@IMPORTS_THE_RELEASE
 def test_monte_carlo_on_the_release_samples_the_release_not_the_open_background(on_release, release, independent):
     """With matrices and parameters held static, every Monte Carlo sample of a model on the release equals
     the footprint computed independently from the release's numbers (the open background's own exchanges

@@ -111,19 +111,25 @@ KINDS = [pytest.param("process", marks=pytest.mark.slow), "inprocess"]
 
 
 @pytest.fixture
-def fresh(request, project, session_project, tmp_path):
+def fresh(request, project):
     """The module's project (``process``) or, for the in-process variant, a copy of the set-up project."""
+    if request.param == "process":
+        return request.param, project
+    return request.param, request.getfixturevalue("fresh_copy")
+
+
+@pytest.fixture
+def fresh_copy(session_project, tmp_path):
+    """A copy of the set-up project for one in-process test that edits it."""
     import shutil
 
     import lca
 
-    if request.param == "process":
-        return request.param, project
     d = tmp_path / "project"
     session_project.activate()
     with session_project.lock():
         shutil.copytree(session_project.path, d, ignore=shutil.ignore_patterns("write.lock"))
-    return request.param, lca.open_project(d)
+    return lca.open_project(d)
 
 
 @pytest.mark.parametrize("fresh", KINDS, indirect=True)  # slow: fresh `lca` processes, an outside bw2data process
@@ -223,15 +229,11 @@ def test_lca_help_does_not_import_the_heavy_stack():
     assert res.stdout.strip().splitlines()[-1] == "HEAVY []"
 
 
-# slow in both forms: its repair rewrites the whole background (3,600 datasets), as the quick tier's
-# test_a_bw2data_edit_is_named_used_cold_and_repaired[inprocess] already does; the outside process is slow too
-@pytest.mark.parametrize("fresh", [pytest.param("process", marks=pytest.mark.slow),
-                                   pytest.param("inprocess", marks=pytest.mark.slow)], indirect=True)
-def test_the_profile_report_names_an_outside_edit(fresh, tmp_path):
+def profile_names_the_edit(d: Path, kind: str, tmp_path: Path) -> None:
+    """An example supplier imported, the background edited outside green-lca: the profile's JSON and its
+    Excel report name the edit."""
     import openpyxl
 
-    kind, project = fresh
-    d = project.path
     lca_here(d, "import", str(ROOT / "examples" / "01-lithium-salt-qinghai.xlsx"))
     outside_edit(d, "2", kind)
     report = tmp_path / "report.xlsx"
@@ -241,6 +243,21 @@ def test_the_profile_report_names_an_outside_edit(fresh, tmp_path):
     wb = openpyxl.load_workbook(report, read_only=True)
     cells = [str(c) for row in wb["Methodology"].iter_rows(values_only=True) for c in row if c]
     assert any("background (changed" in c for c in cells), cells[-5:]
+
+
+def test_the_profile_report_names_an_outside_edit_in_process(fresh_copy, tmp_path):
+    """The quick tier's half of the next test (without the repair, which rewrites the whole background)."""
+    profile_names_the_edit(fresh_copy.path, "inprocess", tmp_path)
+
+
+# slow in both forms: the repair at its end rewrites the whole background (3,600 datasets), as the quick
+# tier's test_a_bw2data_edit_is_named_used_cold_and_repaired[inprocess] does; the outside process is slow too
+@pytest.mark.parametrize("fresh", [pytest.param("process", marks=pytest.mark.slow),
+                                   pytest.param("inprocess", marks=pytest.mark.slow)], indirect=True)
+def test_the_profile_report_names_an_outside_edit(fresh, tmp_path):
+    kind, project = fresh
+    d = project.path
+    profile_names_the_edit(d, kind, tmp_path)
     lca_here(d, "init", "--repair")
     prof = json.loads(lca_here(d, "profile", "QH-LITHIUM/LC-BATTERY", "--json").stdout)
     assert "modified_outside" not in prof["methodology"]
@@ -251,7 +268,25 @@ def system_files(d: Path) -> set[str]:
     return {p.name for p in (d / "cache").glob("system-*.npz")}
 
 
-@pytest.mark.slow  # a full set-up rewrite of the background; the quick tier's cache keys move with a write and an edit
+def test_a_new_database_changes_the_cache_key_and_is_not_outside(project):
+    """The quick tier's half of the next test: what an import does (a database written) moves the key."""
+    d = project.path
+    before = project.footprints()
+    key1 = system_files(d)
+    assert len(key1) == 1
+    project.write_database("extra-quick", [{
+        "database": "extra-quick", "code": "x", "name": "x", "unit": "kilowatt hour", "location": "CN",
+        "type": "process",
+        "exchanges": [{"input": ("extra-quick", "x"), "amount": 1.0, "type": "production"},
+                      {"input": ("background", "electricity-cn"), "amount": 2.0, "type": "technosphere"}]}])
+    after = project.footprints()
+    assert system_files(d) != key1 and len(system_files(d)) == 1
+    assert after["extra-quick:x"] == pytest.approx(2 * before[GRID], rel=1e-9)
+    assert project.modified_outside() == []  # green-lca's own writes are not "outside"
+    project.delete_database("extra-quick")
+
+
+@pytest.mark.slow  # a full set-up rewrite of the background (its second half is the quick test above)
 def test_a_rewrite_and_a_new_database_change_the_cache_key(project):
     d = project.path
     project.footprints()

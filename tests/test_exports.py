@@ -74,18 +74,13 @@ class OlcaZip:
         return self.read_before[name]
 
 
-# slow: each export carries the background (3,600 processes); the quick tier reads one such export with
-# olca-schema in test_olca_zip_solved_on_its_own, and checks exchange by exchange on the bw-excel round trip
-@pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow),
-                                      pytest.param("suppliers", marks=pytest.mark.slow),
-                                      pytest.param("models", marks=pytest.mark.slow)])
-def test_olca_jsonld_round_trip_gives_the_same_exchanges(filled, tmp_path, database):
+def olca_round_trip(filled, database: str, res: dict, path) -> tuple[set, set]:
+    """(exchanges olca-schema reads back from the zip at ``path``, mapped to Brightway keys by the export's ids;
+    the database's exchanges read through bw2data); ``res``: what the export returned."""
     import olca_schema as o
 
     from lca.exports import olca
 
-    res = filled.export(database, "olca-jsonld", tmp_path / f"{database}.zip")
-    assert res["processes"] > 0 and database in res["databases"]
     bd = filled.activate()
     want = brightway_exchanges(filled, database)
     # what olca-schema reads back, mapped to Brightway keys by the export's ids
@@ -94,7 +89,7 @@ def test_olca_jsonld_round_trip_gives_the_same_exchanges(filled, tmp_path, datab
         for key in bd.Database(db).load():
             keys[olca.flow_id(key)] = key
     got = set()
-    with OlcaZip(tmp_path / f"{database}.zip") as z:
+    with OlcaZip(path) as z:
         for key in bd.Database(database).load():
             p = z.read(o.Process, olca.process_id(key))
             assert p is not None and p.process_type == o.ProcessType.UNIT_PROCESS
@@ -109,6 +104,18 @@ def test_olca_jsonld_round_trip_gives_the_same_exchanges(filled, tmp_path, datab
                     kind = "technosphere"
                     assert e.default_provider.id == olca.process_id(inp)
                 got.add((key[1], inp[0], inp[1], kind, round(float(e.amount), 9)))
+    return got, want
+
+
+# slow: each of these exports carries the background (3,600 processes); the quick tier runs the same round
+# trip on a small self-contained database (test_olca_zip_of_a_small_database_...)
+@pytest.mark.parametrize("database", [pytest.param("background", marks=pytest.mark.slow),
+                                      pytest.param("suppliers", marks=pytest.mark.slow),
+                                      pytest.param("models", marks=pytest.mark.slow)])
+def test_olca_jsonld_round_trip_gives_the_same_exchanges(filled, tmp_path, database):
+    res = filled.export(database, "olca-jsonld", tmp_path / f"{database}.zip")
+    assert res["processes"] > 0 and database in res["databases"]
+    got, want = olca_round_trip(filled, database, res, tmp_path / f"{database}.zip")
     assert got == want
 
 
@@ -233,6 +240,11 @@ def test_olca_zip_of_a_small_database_solved_on_its_own_gives_the_project_footpr
     try:
         res = filled.export(db, "olca-jsonld", tmp_path / "small.zip")
         assert res["databases"] == [db] and res["processes"] == 3
+        back, exchanges = olca_round_trip(filled, db, res, tmp_path / "small.zip")  # exchange by exchange
+        # openLCA has no substitution: it is an input of the opposite amount (lca/exports/olca.py)
+        as_olca = {(c, d, i, "technosphere", -a) if t == "substitution" else (c, d, i, t, a)
+                   for c, d, i, t, a in exchanges}
+        assert back == as_olca and len(as_olca) == 10
         got = solve_olca_zip(filled, tmp_path / "small.zip")
         want = filled.footprints(database=db)
         assert len(got) == 3
@@ -293,6 +305,17 @@ def test_cli_export_refusals(filled, tmp_path, capsys):
     from lca.cli import main
 
     p = str(filled.path)
+    # and one export that works, of a database that links to nothing else (the background's is slow above)
+    small = [{"database": "clix", "code": "c", "name": "c", "unit": "kilogram", "location": "CN", "type": "process",
+              "exchanges": [{"input": ("clix", "c"), "amount": 1.0, "type": "production"}]}]
+    filled.write_database("clix", small)
+    try:
+        assert main(["--project", p, "export", "clix", "--format", "olca-jsonld", str(tmp_path / "c.zip"),
+                     "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["databases"] == ["clix"] and Path(out["path"]).is_file() and out["processes"] == 1
+    finally:
+        filled.delete_database("clix")
     assert main(["--project", p, "export", "nope", "--format", "bw-excel", str(tmp_path / "x.xlsx")]) == 2
     assert "unknown database 'nope'" in capsys.readouterr().err
     assert main(["--project", p, "export", "background", "--format", "bw-excel", str(tmp_path / "x.zip")]) == 2

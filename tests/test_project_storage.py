@@ -73,8 +73,10 @@ def test_deleted_indices_are_recreated(base, copy):
     assert_extra_consistent(p, 1)
 
 
-@pytest.mark.slow  # a fresh `lca` process reads the damaged arrays (the other damages here are read in this process)
-def test_processed_arrays_older_than_the_data(base, copy, tmp_path):
+# a fresh `lca` process (slow) and the same command in this process read the damaged arrays
+@pytest.mark.parametrize("run", [pytest.param(cli, id="process", marks=pytest.mark.slow),
+                                 pytest.param(lca_in_process, id="inprocess")])
+def test_processed_arrays_older_than_the_data(base, copy, tmp_path, run):
     """Data rewritten (version 2), then the version-1 arrays and timestamps put back."""
     d = bw_dir(copy)
     zp = next((d / "processed").glob("extra.*.zip"))
@@ -88,7 +90,7 @@ def test_processed_arrays_older_than_the_data(base, copy, tmp_path):
     meta["extra"]["processed"] = old_processed
     (d / "databases.json").write_text(json.dumps(meta))
     assert damage(copy, "extra") == {"processed-older"}
-    out = cli(copy, "footprint", "extra:item-0", "--json")
+    out = run(copy, "footprint", "extra:item-0", "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["total"] == pytest.approx(expected_item(0, 2), rel=1e-6)
 
