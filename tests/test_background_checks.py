@@ -7,6 +7,7 @@ release (tests/ecospold_factory.py) with one file edited."""
 import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -108,11 +109,22 @@ def shipped_cfs(method):
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
-    """A Brightway directory with project ``src``: the good database and every bad one (bw2data writes them)."""
-    base = tmp_path_factory.mktemp("other-bw")
-    spec = {"good": GOOD} | {k: v[0] for k, v in BAD.items()} | LINKED
-    subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(spec).replace("NaN", "NaN")],
-                   env=dict(os.environ, BRIGHTWAY2_DIR=str(base)), check=True, capture_output=True)
+    """A Brightway directory with project ``src``: the good database and every bad one (bw2data writes them,
+    in a process of its own). Written once per machine and copied (tests/kept_util.py): a fresh process's
+    import of bw2data alone takes ~2 s."""
+    from importlib import metadata
+
+    from kept_util import kept_dir
+
+    spec = json.dumps({"good": GOOD} | {k: v[0] for k, v in BAD.items()} | LINKED)
+
+    def build(d):
+        subprocess.run([sys.executable, "-c", SCRIPT, spec], env=dict(os.environ, BRIGHTWAY2_DIR=str(d)),
+                       check=True, capture_output=True)
+
+    kept = kept_dir("other-brightway", [SCRIPT, spec, metadata.version("bw2data"), sys.version], build)
+    base = tmp_path_factory.mktemp("other-bw") / "bw"
+    shutil.copytree(kept, base, ignore=shutil.ignore_patterns(".done"))
     return base
 
 

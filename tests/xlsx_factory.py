@@ -92,7 +92,23 @@ LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
 
 
 def write_zip_bomb(path: Path) -> Path:
-    """~0.8 MB on disk that inflates to ~300 MB of rows (12 million cells)."""
+    """~0.8 MB on disk that inflates to ~300 MB of rows (12 million cells).
+
+    Deflating 300 MB takes ~1.5 s: the file is made once per machine (tests/kept_util.py, keyed by this
+    file's text and zlib's version) and copied to ``path``.
+    """
+    import shutil
+    import zlib
+
+    from kept_util import kept_dir
+
+    kept = kept_dir("zip-bomb", [Path(__file__).read_bytes(), zlib.ZLIB_RUNTIME_VERSION],
+                    lambda d: _deflate_zip_bomb(d / "bomb.xlsx"))
+    shutil.copyfile(kept / "bomb.xlsx", path)
+    return Path(path)
+
+
+def _deflate_zip_bomb(path: Path) -> Path:
     chunk = ("<row><c><v>1</v></c></row>" * 40_000).encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         zf.writestr("[Content_Types].xml", CONTENT_TYPES.format(main=MAIN))
