@@ -103,6 +103,17 @@ def fulfilled_answer(env) -> dict:
             "data": {"requestEventId": "req-resend", "pfs": [env["doc"]]}}
 
 
+def assert_given_up_after_three_days(capsys, env, rec: dict, now: float) -> None:
+    """The one waiting event ``rec``, first attempted three days and a second before ``now``: the next resend
+    gives it up and moves it aside."""
+    d = env["dir"]
+    path = next((d / "pact" / "outbox").glob("*.json"))
+    rec["first_attempt"] = now - 3 * 86400 - 1
+    files.write_json(path, rec)
+    assert resend(capsys, env) == {"sent": 0, "failed": 0, "expired": 1, "waiting": 0}
+    assert (d / "pact" / "outbox" / "expired" / path.name).exists() and not store.events(d, store.OUTBOX)
+
+
 @pytest.mark.parametrize("env", ["inprocess"], indirect=True)
 def test_events_resend_backs_off_and_gives_up(env, capsys):
     """The quick tier's part of the test below (nothing to deliver to in process): the schedule, the
@@ -115,11 +126,7 @@ def test_events_resend_backs_off_and_gives_up(env, capsys):
     assert resend(capsys, env, "--all") == {"sent": 0, "failed": 1, "expired": 0, "waiting": 0}
     [rec] = store.events(d, store.OUTBOX)
     assert rec["attempts"] == 8 and rec["next_attempt"] == pytest.approx(time.time() + 128, abs=5)
-    path = next((d / "pact" / "outbox").glob("*.json"))
-    rec["first_attempt"] = now - 3 * 86400 - 1
-    files.write_json(path, rec)
-    assert resend(capsys, env) == {"sent": 0, "failed": 0, "expired": 1, "waiting": 0}
-    assert (d / "pact" / "outbox" / "expired" / path.name).exists() and not store.events(d, store.OUTBOX)
+    assert_given_up_after_three_days(capsys, env, rec, now)
 
 
 @process_only()  # delivered over HTTPS to the server's port
@@ -138,11 +145,7 @@ def test_events_resend(env, capsys):
     [rec] = store.events(d, store.OUTBOX)
     assert rec["attempts"] == 4 and rec["next_attempt"] == pytest.approx(time.time() + 8, abs=5)
     # three days after the first attempt: given up, moved aside
-    path = next((d / "pact" / "outbox").glob("*.json"))
-    rec["first_attempt"] = now - 3 * 86400 - 1
-    files.write_json(path, rec)
-    assert resend(capsys, env) == {"sent": 0, "failed": 0, "expired": 1, "waiting": 0}
-    assert (d / "pact" / "outbox" / "expired" / path.name).exists() and not store.events(d, store.OUTBOX)
+    assert_given_up_after_three_days(capsys, env, rec, now)
 
 
 def test_an_answer_carries_a_bounded_number_of_footprints():

@@ -143,6 +143,19 @@ def add_client(capsys, project_dir, name: str) -> dict:
     return cred
 
 
+def assert_served(srv, cred: dict, want: dict) -> None:
+    """``want`` (a published PACT footprint) is what the server answers by id and by product id."""
+    token = srv.token(cred["client_id"], cred["client_secret"])
+    with srv.client() as c:
+        r = c.get(f"/3/footprints/{want['id']}", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200
+        assert {k: v for k, v in r.json()["data"].items() if k != "created"} == \
+               {k: v for k, v in want.items() if k != "created"}
+        r = c.get("/3/footprints?productId=urn:pact:product:customcode:buyer-assigned:GD-PACK:ESS-100",
+                  headers={"Authorization": f"Bearer {token}"})
+        assert [d["id"] for d in r.json()["data"]] == [want["id"]]
+
+
 def test_published_footprint_is_served_by_the_api(chain, published, capsys):
     """The quick tier's part of the test below: the same app, in this process, no lock holder."""
     from inprocess_util import InProcessServer
@@ -150,16 +163,7 @@ def test_published_footprint_is_served_by_the_api(chain, published, capsys):
     cred = add_client(capsys, chain.path, "buyer-in")
     srv = InProcessServer(chain.path)
     try:
-        token = srv.token(cred["client_id"], cred["client_secret"])
-        with srv.client() as c:
-            want = published["profile_pact"]
-            r = c.get(f"/3/footprints/{want['id']}", headers={"Authorization": f"Bearer {token}"})
-            assert r.status_code == 200
-            assert {k: v for k, v in r.json()["data"].items() if k != "created"} == \
-                   {k: v for k, v in want.items() if k != "created"}
-            r = c.get("/3/footprints?productId=urn:pact:product:customcode:buyer-assigned:GD-PACK:ESS-100",
-                      headers={"Authorization": f"Bearer {token}"})
-            assert [d["id"] for d in r.json()["data"]] == [want["id"]]
+        assert_served(srv, cred, published["profile_pact"])
     finally:
         srv.stop()
     clients.remove(chain.path, "buyer-in")
@@ -175,16 +179,7 @@ def test_served_while_another_process_holds_the_write_lock(chain, published, cap
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        token = srv.token(cred["client_id"], cred["client_secret"])
-        with srv.client() as c:
-            want = published["profile_pact"]
-            r = c.get(f"/3/footprints/{want['id']}", headers={"Authorization": f"Bearer {token}"})
-            assert r.status_code == 200
-            assert {k: v for k, v in r.json()["data"].items() if k != "created"} == \
-                   {k: v for k, v in want.items() if k != "created"}
-            r = c.get("/3/footprints?productId=urn:pact:product:customcode:buyer-assigned:GD-PACK:ESS-100",
-                      headers={"Authorization": f"Bearer {token}"})
-            assert [d["id"] for d in r.json()["data"]] == [want["id"]]
+        assert_served(srv, cred, published["profile_pact"])
     finally:
         holder.communicate("\n", timeout=30)
         srv.stop()
