@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from scratch import brightway_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -83,10 +83,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="2,000 samples (what CI runs)")
     ap.add_argument("--project", help="project directory to set up and keep")
     args = ap.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="green-lca-declbench-"))
-    os.environ["BRIGHTWAY2_DIR"] = str(tmp / "bw")
-    (tmp / "bw").mkdir()
-    try:
+    with brightway_scratch("green-lca-declbench-") as tmp:
         import lca
 
         n = 2_000 if args.quick else 10_000
@@ -109,8 +106,6 @@ def main(argv=None) -> int:
         print(f"  check static equal and median within 5 %: {'ok' if ok else 'FAILED'}")
         print(f"  target < 10 s with 10,000 samples: {'met' if mc_t < 10 and n == 10_000 else ('quick run' if args.quick else 'NOT met')}")
         return 0 if ok else 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
+
+from scratch import brightway_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,14 +34,9 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer samples")
     ap.add_argument("--project", help="project directory to set up and keep")
     args = ap.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="green-lca-designbench-"))
-    os.environ["BRIGHTWAY2_DIR"] = str(tmp / "bw")
-    (tmp / "bw").mkdir()
     sys.path.insert(0, str(ROOT))
-    try:
+    with brightway_scratch("green-lca-designbench-") as tmp:
         return run(args, Path(args.project) if args.project else tmp / "project")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run(args, pdir: Path) -> int:

@@ -22,9 +22,10 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from scratch import brightway_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,14 +35,9 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", type=int, default=30, help="number of parameter sets in the sweep")
     ap.add_argument("--project", help="a set-up project directory to copy (default: set one up in a temp dir)")
     args = ap.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="green-lca-modelsbench-"))
-    os.environ["BRIGHTWAY2_DIR"] = str(tmp / "bw")
-    (tmp / "bw").mkdir()
     sys.path.insert(0, str(ROOT))
-    try:
+    with brightway_scratch("green-lca-modelsbench-") as tmp:
         return run(args, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def full_rewrite(project, name, data, replay=False):

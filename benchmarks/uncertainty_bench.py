@@ -26,12 +26,12 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shutil
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
+
+from scratch import brightway_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,17 +41,13 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="smaller sample counts (what CI runs)")
     ap.add_argument("--project", help="project directory to set up and keep")
     args = ap.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="green-lca-mcbench-"))
-    os.environ["BRIGHTWAY2_DIR"] = str(tmp / "bw")
-    (tmp / "bw").mkdir()
-    pdir = Path(args.project) if args.project else tmp / "project"
-    try:
-        return run(args, pdir)
-    finally:
-        from lca import scheduler
+    with brightway_scratch("green-lca-mcbench-") as tmp:
+        try:
+            return run(args, Path(args.project) if args.project else tmp / "project")
+        finally:
+            from lca import scheduler
 
-        scheduler.shutdown()
-        shutil.rmtree(tmp, ignore_errors=True)
+            scheduler.shutdown()
 
 
 def run(args, pdir: Path) -> int:
