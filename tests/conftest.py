@@ -8,13 +8,11 @@ rebooted machine builds it once. The first process to need it builds it under a 
 (so the xdist workers of a run, and concurrent runs, share one build) and every worker
 copies it, so no two processes ever write into one project.
 """
-import fcntl
 import hashlib
 import os
 import shutil
 import sys
 import tempfile
-import time
 from importlib import metadata
 from pathlib import Path
 
@@ -118,11 +116,6 @@ import pytest  # noqa: E402
 
 
 _REPO = Path(__file__).resolve().parent.parent
-# where set-up templates are kept between runs (one directory per content hash)
-_TEMPLATES = Path(os.environ.get("GREEN_LCA_TEST_TEMPLATES", _KEPT / f"green-lca-test-templates-{os.getuid()}"))
-_KEEP_DAYS = 2  # templates of other hashes unused this long are removed
-
-
 def _template_hash() -> str:
     """A hash of everything the set-up project is built from (a stale template can never be used): the Python
     and every installed distribution's version, the conftest, the lca package imported and the inventories
@@ -144,48 +137,24 @@ def _template_hash() -> str:
 
 
 def _set_up_once() -> Path:
-    """The set-up project of this checkout (built by the first process to get here, kept between runs)."""
+    """The set-up project of this checkout (built by the first process to get here, kept between runs:
+    tests/kept_util.py, under :func:`_template_hash`)."""
     import lca
 
-    _TEMPLATES.mkdir(parents=True, exist_ok=True)
-    key = _template_hash()
-    template = _TEMPLATES / key / "project"
-    with open(_TEMPLATES / f"{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (_TEMPLATES / key / "done").exists():
-            build = _TEMPLATES / f"{key}.build-{os.getpid()}"
-            shutil.rmtree(build, ignore_errors=True)
-            env = os.environ.get("BRIGHTWAY2_DIR")
-            try:
-                lca.open_project(build / "project")
-            finally:  # the first open in a process points BRIGHTWAY2_DIR at the build, renamed below: the
-                # subprocesses this worker starts later must not inherit a directory that is gone
-                if env is None:
-                    os.environ.pop("BRIGHTWAY2_DIR", None)
-                else:
-                    os.environ["BRIGHTWAY2_DIR"] = env
-            shutil.rmtree(_TEMPLATES / key, ignore_errors=True)
-            (build / "done").touch()
-            build.rename(_TEMPLATES / key)
-        os.utime(_TEMPLATES / key / "done")  # in use: kept
-    _remove_old_templates(keep=key)
-    return template
+    from kept_util import kept_dir
 
-
-def _remove_old_templates(keep: str) -> None:
-    """Templates of other hashes unused for :data:`_KEEP_DAYS` days (skipped while another process holds one)."""
-    for d in _TEMPLATES.iterdir():
-        if not d.is_dir() or d.name.startswith(keep):
-            continue
-        name = d.name.split(".")[0]
+    def build(d: Path) -> None:
+        env = os.environ.get("BRIGHTWAY2_DIR")
         try:
-            with open(_TEMPLATES / f"{name}.lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                done = d / "done"
-                if time.time() - (done.stat().st_mtime if done.exists() else d.stat().st_mtime) > _KEEP_DAYS * 86400:
-                    shutil.rmtree(d, ignore_errors=True)
-        except OSError:
-            continue
+            lca.open_project(d / "project")
+        finally:  # the first open in a process points BRIGHTWAY2_DIR at the build, renamed when built: the
+            # subprocesses this worker starts later must not inherit a directory that is gone
+            if env is None:
+                os.environ.pop("BRIGHTWAY2_DIR", None)
+            else:
+                os.environ["BRIGHTWAY2_DIR"] = env
+
+    return kept_dir("set-up", [_template_hash()], build) / "project"
 
 
 @pytest.fixture(scope="session")

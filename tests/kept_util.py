@@ -1,10 +1,11 @@
-"""Test inputs built once per machine and kept between runs (like the set-up templates of tests/conftest.py).
+"""Test inputs built once per machine and kept between runs: the set-up project (tests/conftest.py), the zip
+bomb, another tool's Brightway directory.
 
 :func:`kept_dir` returns a directory built by ``build(path)`` under a content key (whatever the build reads:
 a script's text, a factory's source, a library's version), in the temporary directory the run found at its
 start (``GREEN_LCA_TEST_KEPT``). The first process builds it under a file lock; the others, and later runs,
-reuse it. Callers copy what they change. A changed key builds a new one; unused ones are removed with the
-templates' rule (two days).
+reuse it. Callers copy what they change. A changed key builds a new one; one of another key unused for
+:data:`KEEP_DAYS` is removed (skipped while a process holds its lock).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-KEEP_DAYS = 2
+KEEP_DAYS = 2  # [days]
 
 
 def kept_dir(name: str, key_parts: list, build) -> Path:
@@ -39,7 +40,15 @@ def kept_dir(name: str, key_parts: list, build) -> Path:
             work.rename(d)
         os.utime(d / ".done")
     for old in root.glob(f"{name}-*"):  # other keys of this input unused for KEEP_DAYS
-        done = old / ".done"
-        if old != d and old.is_dir() and done.exists() and time.time() - done.stat().st_mtime > KEEP_DAYS * 86400:
-            shutil.rmtree(old, ignore_errors=True)
+        if old == d or not old.is_dir() or ".build-" in old.name:
+            continue
+        try:
+            with open(root / f"{old.name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                done = old / ".done"
+                stamp = (done if done.exists() else old).stat().st_mtime
+                if time.time() - stamp > KEEP_DAYS * 86400:
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError:  # held by another process (or gone): left
+            continue
     return d
