@@ -18,7 +18,7 @@ import pytest
 import scipy.sparse.linalg as spla
 
 import ecospold_factory as factory
-import shipped_lcia as shipped_lcia_data
+import shipped_lcia
 import lca
 from lca.models.base import ensure_written
 
@@ -35,14 +35,9 @@ def read_rows(release):
         return list(csv.DictReader(ln for ln in fh if not ln.startswith("#")))
 
 
-def shipped_lcia() -> tuple:
-    """bw2io's shipped LCIA data (read here, not through the project; parsed once per process)."""
-    return shipped_lcia_data.methods()
-
-
 def shipped_cfs(method):
     """flow code -> CF from bw2io's shipped LCIA data (read here, not through the project)."""
-    m = next(m for m in shipped_lcia() if tuple(m["name"]) == tuple(method))
+    m = shipped_lcia.method(method)
     out = {}
     for e in m["exchanges"]:
         out[e["input"][1]] = out.get(e["input"][1], 0.0) + float(e["amount"])
@@ -51,7 +46,7 @@ def shipped_cfs(method):
 
 def shipped_cf_by_name(method, name, categories):
     """The CF of the 3.9 flow named ``name`` in ``categories`` in bw2io's shipped data (0 if none)."""
-    m = next(m for m in shipped_lcia() if tuple(m["name"]) == tuple(method))
+    m = shipped_lcia.method(method)
     return sum(float(e["amount"]) for e in m["exchanges"]
                if e["name"] == name and list(e["categories"]) == list(categories))
 
