@@ -115,7 +115,6 @@ if "PYPARDISO_MKL_RT" not in os.environ:
 import pytest  # noqa: E402
 
 
-_REPO = Path(__file__).resolve().parent.parent
 def _template_hash() -> str:
     """A hash of everything the set-up project is built from (a stale template can never be used): the Python
     and every installed distribution's version, the conftest, the lca package imported and the inventories
